@@ -1,0 +1,1 @@
+"""nesy agent: perceive, plan, act and align around a PyBullet robot arm."""

@@ -1,0 +1,127 @@
+"""The ``nesy`` command line.
+
+Heavy modules (PyBullet, unified-planning, torch) are imported inside the commands, so ``nesy --help``
+and flag errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from agent.config import PLANNERS, TASKS, RunConfig
+from agent.errors import NesyError
+
+EXIT_USER_ERROR = 2
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run episodes of a task and report the success rate",
+                              description="Run closed-loop episodes: detect, plan, act, re-detect, replan.")
+    run.add_argument("--task", choices=TASKS, default=None, help="task to run (default: hanoi, or the --domain's)")
+    run.add_argument("--size", type=_positive, default=3, help="number of discs / blocks / cubes (default: 3)")
+    run.add_argument("--episodes", type=_positive, default=1, help="episodes to run (default: 1)")
+    run.add_argument("--seed", type=_seed, default=0, help="seed of the first episode; episode i uses seed+i")
+    run.add_argument("--instruction", default=None,
+                     help="what to do, e.g. 'move the tower to the right peg' (default: the task's demo)")
+    run.add_argument("--domain", default=None, help="a domain folder or PDDL file to plan with")
+    run.add_argument("--planner", choices=PLANNERS, default="auto",
+                     help="planning engine; auto: optimal Fast Downward on small problems, else lama-first")
+    run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
+    run.add_argument("--video", action="store_true", help="write an MP4 of each episode into the run directory")
+    run.add_argument("--gui", action="store_true", help="show the PyBullet window")
+    run.add_argument("--out", default=None, help="run directory (default: runs/<time>-<task><size>)")
+    run.add_argument("--json", default=None, metavar="PATH", help="also write the summary as JSON to PATH")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    scene = commands.add_parser("scene", help="describe the scene a seed makes",
+                                description="Print the objects and the detected symbolic state of a seeded scene.")
+    scene.add_argument("--task", choices=TASKS, default="hanoi")
+    scene.add_argument("--size", type=_positive, default=3)
+    scene.add_argument("--seed", type=_seed, default=0)
+    scene.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from agent.runner import format_summary, run
+
+    task = args.task
+    if task is None:
+        task = _task_of_domain(args.domain) if args.domain else "hanoi"
+    config = RunConfig(task=task, size=args.size, episodes=args.episodes, seed=args.seed,
+                       instruction=args.instruction, domain=args.domain, planner=args.planner, video=args.video,
+                       gui=args.gui, out=args.out, json=args.json, max_replans=args.max_replans)
+    summary = run(config, progress=not args.quiet)
+    print(format_summary(summary))
+    return 0
+
+
+def _task_of_domain(path: str) -> str:
+    from agent.domain import load_domain
+
+    return load_domain(path).binding.task
+
+
+def _scene(args: argparse.Namespace) -> int:
+    from agent.runner import check_size
+    from envs.scene_report import describe_scene
+
+    check_size(args.task, args.size)
+    report = describe_scene(args.task, args.size, args.seed)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{args.task} size {args.size} seed {args.seed}")
+    for obj in report["objects"]:
+        x, y, z = obj["position"]
+        u, v = obj["pixel"]
+        print(f"  {obj['name']:<10} {obj['type']:<5} {obj['color']:<7} size {obj['size']:.3f} m  "
+              f"at ({x:+.3f}, {y:+.3f}, {z:+.3f})  pixel ({u}, {v})")
+    print("state: " + " ".join(report["symbolic_state"]))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return {"run": _run, "scene": _scene}[args.command](args)
+    except NesyError as exc:
+        print(f"nesy {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"nesy {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

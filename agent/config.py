@@ -1,0 +1,55 @@
+"""Run configuration: one dataclass, validated when built, written resolved into every run directory."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agent.errors import ConfigError
+
+TASKS = ("hanoi", "blocks", "sort")
+PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides what ``nesy run`` does; the same config and seed give the same results."""
+
+    task: str = "hanoi"
+    size: int = 3
+    episodes: int = 1
+    seed: int = 0
+    instruction: str | None = None
+    domain: str | None = None
+    planner: str = "auto"
+    video: bool = False
+    gui: bool = False
+    out: str | None = None
+    json: str | None = None
+    #: replans allowed per episode after the first plan
+    max_replans: int = 10
+    #: simulation steps one operator's skill may use
+    skill_step_budget: int = 4000
+    #: simulation steps per episode; None means ``skill_step_budget * (2 * len(first plan) + 10)``
+    episode_step_budget: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ConfigError(f"--task: unknown task {self.task!r} (choices: {', '.join(TASKS)})")
+        if self.planner not in PLANNERS:
+            raise ConfigError(f"--planner: unknown planner {self.planner!r} (choices: {', '.join(PLANNERS)})")
+        for flag, value in (("--episodes", self.episodes), ("--size", self.size),
+                            ("skill_step_budget", self.skill_step_budget)):
+            if value < 1:
+                raise ConfigError(f"{flag}: must be at least 1, got {value}")
+        if self.seed < 0:
+            raise ConfigError(f"--seed: must be non-negative, got {self.seed}")
+        if self.max_replans < 0:
+            raise ConfigError(f"max_replans: must be non-negative, got {self.max_replans}")
+
+    def seeds(self) -> list[int]:
+        """Episode ``i`` uses seed ``seed + i``."""
+        return [self.seed + i for i in range(self.episodes)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

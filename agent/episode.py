@@ -1,0 +1,136 @@
+"""One closed-loop episode: perceive, plan, execute one operator, re-detect, compare, continue or replan.
+
+Like model-predictive control, the agent acts on one operator at a time and re-plans from what the
+detectors see whenever the scene departs from the state the domain predicted. Success is judged only
+from the detectors' view of the final scene.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.config import RunConfig
+from agent.domain import Domain
+from agent.errors import PlanningError
+from agent.instruction import default_instruction, parse_instruction
+from agent.monitor import compare
+from agent.planner import Operator, Planner
+from envs.task_env import TaskEnv
+from policies import SKILLS
+
+
+@dataclass
+class StepRecord:
+    """One executed operator and what came of it."""
+
+    operator: str
+    skill_success: bool
+    matched: bool
+    sim_steps: int
+    mismatch: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"operator": self.operator, "skill_success": self.skill_success, "matched": self.matched,
+                "sim_steps": self.sim_steps, "mismatch": self.mismatch}
+
+
+@dataclass
+class EpisodeResult:
+    seed: int
+    instruction: str
+    goal: list[str]
+    success: bool = False
+    plan: list[str] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    replans: int = 0
+    plan_time_s: float = 0.0
+    wall_time_s: float = 0.0
+    sim_steps: int = 0
+    reason: str = ""
+    final_state: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seed": self.seed, "success": self.success, "instruction": self.instruction, "goal": self.goal,
+                "plan": self.plan, "plan_length": len(self.plan), "executed": [s.to_dict() for s in self.steps], "replans": self.replans,
+                "plan_time_s": round(self.plan_time_s, 6), "wall_time_s": round(self.wall_time_s, 6),
+                "sim_steps": self.sim_steps, "reason": self.reason, "final_state": self.final_state}
+
+
+def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int) -> EpisodeResult:
+    """Run one episode on ``env`` reset with ``seed``; planning errors on the first plan propagate (they are
+    the user's: an unsolvable or malformed goal), later ones end the episode as a failure."""
+    start = time.perf_counter()
+    env.reset(seed=seed)
+    binding = domain.binding
+    scene_objects = {o.name: o.kind for o in env.scene.objects}
+    objects = binding.pddl_objects(scene_objects)
+    instruction = config.instruction or default_instruction(config.task, scene_objects, seed)
+    goal = parse_instruction(instruction, config.task, scene_objects)
+    result = EpisodeResult(seed=seed, instruction=instruction, goal=sorted(goal))
+
+    state = env.symbolic_state(dict(binding.predicates))
+    plan = planner.plan(objects, state, goal)
+    result.plan = [str(op) for op in plan.operators]
+    result.plan_time_s += plan.plan_time_s
+    budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
+    queue = list(zip(plan.operators, plan.predicted))
+
+    while True:
+        if goal <= set(state):
+            result.success = True
+            break
+        if env.sim.steps >= budget:
+            result.reason = f"episode step budget of {budget} simulation steps spent"
+            break
+        if not queue:
+            result.reason = "plan finished but the goal does not hold"
+            if not _replan_allowed(result, config):
+                break
+            queue = _replan(planner, objects, state, goal, result)
+            if queue is None:
+                break
+            continue
+        operator, predicted = queue.pop(0)
+        skill, args = domain.skill_call(operator.name, operator.args)
+        outcome = SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
+        state = env.symbolic_state(dict(binding.predicates))
+        mismatch = compare(predicted, state)
+        result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
+                                       mismatch.describe()))
+        if mismatch:
+            result.reason = f"after {operator}: {mismatch.describe()}"
+            if not _replan_allowed(result, config):
+                break
+            queue = _replan(planner, objects, state, goal, result)
+            if queue is None:
+                break
+
+    result.final_state = env.symbolic_state(dict(binding.predicates))
+    result.success = goal <= set(result.final_state)
+    if result.success:
+        result.reason = ""
+    result.sim_steps = env.sim.steps
+    result.wall_time_s = time.perf_counter() - start
+    return result
+
+
+def _replan_allowed(result: EpisodeResult, config: RunConfig) -> bool:
+    if result.replans >= config.max_replans:
+        result.reason += f" (replan budget of {config.max_replans} spent)"
+        return False
+    result.replans += 1
+    return True
+
+
+def _replan(planner: Planner, objects: dict[str, str], state: list[str], goal: frozenset[str],
+            result: EpisodeResult) -> list[tuple[Operator, frozenset[str]]] | None:
+    """Plan again from the detected ``state``; a goal that became unreachable ends the episode (None)."""
+    try:
+        plan = planner.plan(objects, state, goal)
+    except PlanningError as exc:
+        result.reason = f"replanning failed: {exc}"
+        return None
+    result.plan_time_s += plan.plan_time_s
+    return list(zip(plan.operators, plan.predicted))

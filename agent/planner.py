@@ -1,0 +1,225 @@
+"""Task planning over a detected state with unified-planning.
+
+The planner turns a detected state (a set of atom strings) and a goal into a plan, checks the plan
+with UP's validator, and replays it in UP's simulator so the agent knows which state to expect after
+every operator. Goals are checked against the domain and the scene first: an unknown object in a goal
+makes Fast Downward fail without saying why, so we say why.
+
+Everything is sorted before it reaches UP, so the same inputs give the same plan.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent.domain import Domain
+from agent.errors import ConfigError, GoalError, PlanningError
+
+if TYPE_CHECKING:
+    from unified_planning.model import FNode, Problem, State
+
+ENGINES = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
+
+# Optimal search (A* + LM-cut) is cheap up to about this many objects and gives the robot the
+# fewest moves; beyond it we take lama-first's slightly longer plans to keep planning time bounded.
+OPTIMAL_MAX_OBJECTS = 10
+
+_Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
+_ATOM_TEXT = re.compile(r"\(\s*([^\s()]+)((?:\s+[^\s()]+)*)\s*\)")
+
+
+def parse_atom(text: str) -> _Atom:
+    """Split ``"(on d1 d2)"`` into ``("on", ("d1", "d2"))``; ``ValueError`` when it has another shape."""
+    match = _ATOM_TEXT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not of the form '(name arg ...)'")
+    return match.group(1), tuple(match.group(2).split())
+
+
+def format_atom(name: str, args: Iterable[str]) -> str:
+    """The canonical text of an atom or ground operator: ``"(on d1 d2)"``, ``"(handempty)"``."""
+    return "(" + " ".join((name, *args)) + ")"
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A ground action, e.g. ``(pick d1 left)``."""
+
+    name: str
+    args: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return format_atom(self.name, self.args)
+
+    @classmethod
+    def parse(cls, text: str) -> Operator:
+        """Read an operator written as ``"(pick d1 left)"``."""
+        try:
+            name, args = parse_atom(text)
+        except ValueError as exc:
+            raise GoalError(f"operator {exc}") from exc
+        return cls(name, args)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Operators to run, and the detected state the domain predicts after each of them."""
+
+    operators: tuple[Operator, ...]
+    predicted: tuple[frozenset[str], ...]
+    engine: str
+    plan_time_s: float
+
+
+class Planner:
+    """Plans with one engine over one domain; the parsed domain is reused across calls."""
+
+    def __init__(self, domain: Domain, engine: str = "auto", timeout_s: float | None = None) -> None:
+        if engine not in ENGINES:
+            raise ConfigError(f"unknown planning engine {engine!r} (choices: {', '.join(ENGINES)})")
+        self.domain = domain
+        self.engine = engine
+        self.timeout_s = timeout_s
+
+    def engine_for(self, n_objects: int) -> str:
+        """The engine that ``auto`` resolves to for a problem with ``n_objects`` objects."""
+        if self.engine != "auto":
+            return self.engine
+        return "fast-downward-opt" if n_objects <= OPTIMAL_MAX_OBJECTS else "fast-downward"
+
+    def plan(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str]) -> Plan:
+        """Plan from ``state`` to ``goal``; ``objects`` maps each object name to its PDDL type."""
+        from unified_planning.engines import PlanGenerationResultStatus as Status
+        from unified_planning.engines import ValidationResultStatus
+        from unified_planning.shortcuts import (
+            MinimizeSequentialPlanLength,
+            OneshotPlanner,
+            PlanValidator,
+            SequentialSimulator,
+        )
+
+        self._check_objects(objects)
+        state_atoms = _checked_atoms("state atom", state, objects, self.domain)
+        goal_atoms = _checked_atoms("goal atom", goal, objects, self.domain)
+        engine = self.engine_for(len(objects))
+        if set(goal_atoms) <= set(state_atoms):
+            return Plan((), (), engine, 0.0)
+        problem, ground = self._problem(objects, state_atoms, goal_atoms)
+        if engine.endswith("-opt"):
+            problem.add_quality_metric(MinimizeSequentialPlanLength())
+        goal_text = " ".join(format_atom(*atom) for atom in goal_atoms)
+        start = time.perf_counter()
+        with OneshotPlanner(name=engine) as solver:
+            result = solver.solve(problem, timeout=self.timeout_s, output_stream=None)
+        if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
+            raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status.name}")
+        if result.status not in (Status.SOLVED_SATISFICING, Status.SOLVED_OPTIMALLY):
+            log = " ".join(" ".join(m.message for m in result.log_messages or ()).split())[-500:]
+            raise PlanningError(
+                f"{engine} failed on goal {goal_text}: status {result.status.name}" + (f": {log}" if log else "")
+            )
+        with PlanValidator(name="sequential_plan_validator") as validator:
+            validation = validator.validate(problem, result.plan)
+        if validation.status != ValidationResultStatus.VALID:
+            raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: {validation.reason}")
+        operators, predicted = [], []
+        with SequentialSimulator(problem, name="sequential_simulator") as simulator:
+            current = simulator.get_initial_state()
+            for instance in result.plan.actions:
+                current = simulator.apply(current, instance)
+                args = tuple(p.object().name for p in instance.actual_parameters)
+                operators.append(Operator(instance.action.name, args))
+                predicted.append(_true_atoms(current, ground))
+        return Plan(tuple(operators), tuple(predicted), engine, time.perf_counter() - start)
+
+    def predict(self, objects: Mapping[str, str], state: Iterable[str], operator: Operator) -> frozenset[str] | None:
+        """The state the domain predicts after ``operator`` in ``state``; None if it is inapplicable there."""
+        from unified_planning.shortcuts import SequentialSimulator
+
+        self._check_objects(objects)
+        actions = self.domain.actions
+        if operator.name not in actions:
+            raise GoalError(
+                f"operator {operator}: unknown action {operator.name!r} (actions: {', '.join(sorted(actions))})"
+            )
+        params = actions[operator.name]
+        _check_args(f"operator {operator}", operator.args, [t for _, t in params], objects, self.domain)
+        problem, ground = self._problem(objects, _checked_atoms("state atom", state, objects, self.domain), [])
+        action = problem.action(operator.name)
+        args = [problem.object(a) for a in operator.args]
+        with SequentialSimulator(problem, name="sequential_simulator") as simulator:
+            after = simulator.apply(simulator.get_initial_state(), action, args)
+        return None if after is None else _true_atoms(after, ground)
+
+    def _check_objects(self, objects: Mapping[str, str]) -> None:
+        """Every object's type is one the domain declares (UP would fail later, less clearly)."""
+        for name in sorted(objects):
+            if objects[name] not in self.domain.types:
+                raise GoalError(
+                    f"object {name!r} has type {objects[name]!r}, which {self.domain.name} does not declare "
+                    f"(types: {', '.join(sorted(self.domain.types))})"
+                )
+
+    def _problem(
+        self, objects: Mapping[str, str], state: list[_Atom], goal: list[_Atom]
+    ) -> tuple[Problem, list[tuple[str, FNode]]]:
+        """The UP problem for this scene, and every ground atom with its UP expression, sorted."""
+        from unified_planning.model import Object
+
+        problem = self.domain.new_problem(f"{self.domain.name}-problem")
+        for name in sorted(objects):
+            problem.add_object(Object(name, problem.user_type(objects[name])))
+
+        def expression(predicate: str, args: tuple[str, ...]) -> FNode:
+            return problem.fluent(predicate)(*(problem.object(a) for a in args))
+
+        for predicate, args in state:
+            problem.set_initial_value(expression(predicate, args), True)
+        for predicate, args in goal:
+            problem.add_goal(expression(predicate, args))
+        ground = sorted(
+            (format_atom(f.fluent().name, (a.object().name for a in f.args)), f)
+            for f in problem.initial_values
+        )
+        return problem, ground
+
+
+def _checked_atoms(what: str, texts: Iterable[str], objects: Mapping[str, str], domain: Domain) -> list[_Atom]:
+    """Parse atoms and check them against the domain's predicates and the scene's objects; sorted, unique."""
+    atoms = set()
+    for text in sorted(texts):
+        try:
+            predicate, args = parse_atom(text)
+        except ValueError as exc:
+            raise GoalError(f"{what} {exc}") from exc
+        label = f"{what} {text}"
+        if predicate not in domain.predicates:
+            raise GoalError(
+                f"{label}: unknown predicate {predicate!r} (predicates: {', '.join(sorted(domain.predicates))})"
+            )
+        _check_args(label, args, domain.predicates[predicate], objects, domain)
+        atoms.add((predicate, args))
+    return sorted(atoms)
+
+
+def _check_args(
+    label: str, args: tuple[str, ...], types: Iterable[str], objects: Mapping[str, str], domain: Domain
+) -> None:
+    """Arity, object names and types of an atom's or an operator's arguments."""
+    types = tuple(types)
+    if len(args) != len(types):
+        raise GoalError(f"{label}: takes {len(types)} argument(s) ({', '.join(types) or 'none'}), got {len(args)}")
+    for position, (arg, expected) in enumerate(zip(args, types), start=1):
+        if arg not in objects:
+            raise GoalError(f"{label}: unknown object {arg!r} (objects: {', '.join(sorted(objects))})")
+        if not domain.is_subtype(objects[arg], expected):
+            raise GoalError(f"{label}: argument {position} must be a {expected}, but {arg!r} is a {objects[arg]}")
+
+
+def _true_atoms(state: State, ground: list[tuple[str, FNode]]) -> frozenset[str]:
+    """The atoms that hold in a UP simulator state."""
+    return frozenset(text for text, expression in ground if state.get_value(expression).is_true())

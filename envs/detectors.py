@@ -1,0 +1,162 @@
+"""Symbolic state from the geometry and contacts of the current scene.
+
+Detectors read a ``World`` snapshot (poses, sizes and finger contacts, taken once) and never a record of
+what the agent did, so the symbolic state is what the scene shows now. Each detector returns the ground
+argument tuples for which its predicate holds; ``detect`` turns them into sorted atom strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import permutations
+
+import numpy as np
+
+from envs.simulation import TABLE_TOP_Z
+
+#: how far (m) a resting object's bottom may be from its support's top
+SUPPORT_TOLERANCE = 0.008
+#: an object counts as lying flat when one of its axes is this close to vertical (cosine)
+FLAT_COSINE = 0.97
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    """One object as the detectors see it."""
+
+    name: str
+    kind: str
+    half_extents: tuple[float, float, float]
+    position: tuple[float, float, float]
+    movable: bool
+    #: half height of the object's axis-aligned bounding box (equals half_extents[2] when flat)
+    half_height: float = 0.0
+    flat: bool = True
+    #: both fingers touch it and nothing else does
+    gripped: bool = False
+
+    @property
+    def bottom(self) -> float:
+        return self.position[2] - self.half_height
+
+    @property
+    def top(self) -> float:
+        return self.position[2] + self.half_height
+
+    def xy_distance(self, other: ObjectState) -> float:
+        return float(np.hypot(self.position[0] - other.position[0], self.position[1] - other.position[1]))
+
+
+@dataclass(frozen=True)
+class World:
+    """A snapshot of the scene: every named object, by name."""
+
+    objects: Mapping[str, ObjectState]
+
+    def of_kind(self, *kinds: str) -> list[ObjectState]:
+        return [o for name, o in sorted(self.objects.items()) if o.kind in kinds]
+
+    def movable(self) -> list[ObjectState]:
+        return [o for _, o in sorted(self.objects.items()) if o.movable]
+
+
+def box_half_height(half_extents: Iterable[float], orientation: Iterable[float]) -> tuple[float, bool]:
+    """Vertical half extent of a rotated box and whether it lies flat (an axis near vertical)."""
+    import pybullet
+
+    rotation = np.asarray(pybullet.getMatrixFromQuaternion(tuple(orientation))).reshape(3, 3)
+    vertical = np.abs(rotation[2])
+    return float(vertical @ np.asarray(tuple(half_extents))), bool(vertical.max() > FLAT_COSINE)
+
+
+def _resting(obj: ObjectState) -> bool:
+    return obj.movable and obj.flat and not obj.gripped
+
+
+def _inside_bin(obj: ObjectState, bin_: ObjectState) -> bool:
+    inner = bin_.half_extents[0]
+    dx = abs(obj.position[0] - bin_.position[0])
+    dy = abs(obj.position[1] - bin_.position[1])
+    return dx < inner and dy < inner and obj.bottom < bin_.position[2] + bin_.half_extents[2]
+
+
+def detect_on(world: World) -> set[tuple[str, ...]]:
+    """``x`` rests on ``y``: on its top face with its centre over it, or (pegs) on the table inside the peg."""
+    atoms = set()
+    for x in world.movable():
+        if not _resting(x):
+            continue
+        for y in world.movable():
+            if y.name == x.name or not y.flat:
+                continue
+            support_half = min(y.half_extents[0], y.half_extents[1])
+            if abs(x.bottom - y.top) < SUPPORT_TOLERANCE and x.xy_distance(y) < support_half:
+                atoms.add((x.name, y.name))
+        if abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE:
+            for peg in world.of_kind("peg"):
+                if x.xy_distance(peg) < peg.half_extents[0]:
+                    atoms.add((x.name, peg.name))
+    return atoms
+
+
+def detect_ontable(world: World) -> set[tuple[str, ...]]:
+    """``x`` rests directly on the table, outside every bin."""
+    bins = world.of_kind("bin")
+    return {(x.name,) for x in world.movable()
+            if _resting(x) and abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE
+            and not any(_inside_bin(x, b) for b in bins)}
+
+
+def detect_in(world: World) -> set[tuple[str, ...]]:
+    """``x`` lies inside bin ``b``: within its walls, below its rim, not in the hand."""
+    return {(x.name, b.name) for x in world.movable() for b in world.of_kind("bin")
+            if not x.gripped and _inside_bin(x, b)}
+
+
+def detect_holding(world: World) -> set[tuple[str, ...]]:
+    return {(x.name,) for x in world.movable() if x.gripped}
+
+
+def detect_handempty(world: World) -> set[tuple[str, ...]]:
+    return set() if detect_holding(world) else {()}
+
+
+def detect_clear(world: World) -> set[tuple[str, ...]]:
+    """Nothing rests on ``x`` and ``x`` is not in the hand (movable objects and pegs)."""
+    covered = {y for _, y in detect_on(world)}
+    candidates = world.movable() + world.of_kind("peg")
+    return {(x.name,) for x in candidates if x.name not in covered and not x.gripped}
+
+
+def detect_smaller(world: World) -> set[tuple[str, ...]]:
+    """Disc ``x`` is narrower than disc ``y``; every disc is smaller than every peg. Static, from sizes."""
+    discs = world.of_kind("disc")
+    atoms = {(a.name, b.name) for a, b in permutations(discs, 2) if a.half_extents[0] < b.half_extents[0]}
+    atoms |= {(d.name, p.name) for d in discs for p in world.of_kind("peg")}
+    return atoms
+
+
+DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
+    "on": detect_on,
+    "ontable": detect_ontable,
+    "in": detect_in,
+    "holding": detect_holding,
+    "handempty": detect_handempty,
+    "clear": detect_clear,
+    "smaller": detect_smaller,
+}
+
+
+def format_atom(predicate: str, args: Iterable[str]) -> str:
+    return "(" + " ".join((predicate, *args)) + ")"
+
+
+def detect(world: World, predicates: Mapping[str, str]) -> list[str]:
+    """Sorted atoms for each ``predicate -> detector`` pair of a domain's vocabulary."""
+    atoms = []
+    for predicate, detector in predicates.items():
+        if detector not in DETECTORS:
+            raise KeyError(f"unknown detector {detector!r} for predicate {predicate!r}; known: {sorted(DETECTORS)}")
+        atoms.extend(format_atom(predicate, args) for args in DETECTORS[detector](world))
+    return sorted(atoms)

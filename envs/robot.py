@@ -1,0 +1,81 @@
+"""The Franka Panda: end-effector targets in, joint position commands out.
+
+The arm tracks a *commanded* end-effector target that actions move, rather than "measured pose plus a
+step": the latter makes the arm slower the higher the control rate (controller lag). The orientation is
+fixed, gripper pointing down, fingers closing along the world y axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.simulation import Simulation
+
+ARM_JOINTS = tuple(range(7))
+FINGER_JOINTS = (9, 10)
+EE_LINK = 11  # panda_grasptarget: the point between the finger pads
+HOME_JOINTS = (0.0, -0.25, 0.0, -2.1, 0.0, 1.85, 0.785)
+ARM_FORCES = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
+FINGER_FORCE = 40.0
+MAX_OPENING = 0.08
+WORKSPACE_LOW = np.array([0.2, -0.5, 0.005])
+WORKSPACE_HIGH = np.array([0.85, 0.5, 0.55])
+
+
+class Panda:
+    """A Panda fixed at the origin of the table's back edge."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        c = sim.client
+        self.body = sim.add_urdf("robot", "franka_panda/panda.urdf", (0.0, 0.0, 0.0))
+        for joint, angle in zip(ARM_JOINTS, HOME_JOINTS):
+            c.resetJointState(self.body, joint, angle)
+        for joint in FINGER_JOINTS:
+            c.resetJointState(self.body, joint, MAX_OPENING / 2)
+            c.changeDynamics(self.body, joint, lateralFriction=1.5, spinningFriction=0.01)
+        # Couple the fingers so they open and close symmetrically: two independent saturated finger
+        # controllers let a held object drift along the closing axis when the arm accelerates.
+        gear = c.createConstraint(self.body, FINGER_JOINTS[0], self.body, FINGER_JOINTS[1], c.JOINT_GEAR,
+                                  (1.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+        c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        self.down = c.getQuaternionFromEuler((np.pi, 0.0, 0.0))
+        info = [c.getJointInfo(self.body, j) for j in ARM_JOINTS]
+        self._lower = [i[8] for i in info]
+        self._upper = [i[9] for i in info]
+        self._ranges = [u - l for l, u in zip(self._lower, self._upper)]
+        self.target = self.ee_position()
+        self.opening = MAX_OPENING
+        self.command()
+
+    def ee_position(self) -> np.ndarray:
+        return np.array(self.sim.client.getLinkState(self.body, EE_LINK, computeForwardKinematics=True)[4])
+
+    def finger_width(self) -> float:
+        c = self.sim.client
+        return float(sum(c.getJointState(self.body, j)[0] for j in FINGER_JOINTS))
+
+    def joint_positions(self) -> np.ndarray:
+        return np.array([s[0] for s in self.sim.client.getJointStates(self.body, ARM_JOINTS)])
+
+    def move_target(self, delta: np.ndarray) -> None:
+        """Shift the commanded end-effector target, kept inside the workspace."""
+        self.target = np.clip(self.target + delta, WORKSPACE_LOW, WORKSPACE_HIGH)
+
+    def set_opening(self, opening: float) -> None:
+        self.opening = float(np.clip(opening, 0.0, MAX_OPENING))
+
+    def command(self) -> None:
+        """Send joint targets for the commanded pose and opening (one IK solve)."""
+        c = self.sim.client
+        joints = c.calculateInverseKinematics(
+            self.body, EE_LINK, self.target.tolist(), self.down, lowerLimits=self._lower, upperLimits=self._upper,
+            jointRanges=self._ranges, restPoses=list(HOME_JOINTS), maxNumIterations=50, residualThreshold=1e-5)
+        c.setJointMotorControlArray(self.body, ARM_JOINTS, c.POSITION_CONTROL, targetPositions=joints[:7],
+                                    forces=ARM_FORCES)
+        c.setJointMotorControlArray(self.body, FINGER_JOINTS, c.POSITION_CONTROL,
+                                    targetPositions=[self.opening / 2] * 2, forces=[FINGER_FORCE] * 2)
+
+    def touching(self, body: int) -> tuple[bool, bool]:
+        """Whether each finger is in contact with ``body``."""
+        return tuple(self.sim.in_contact(self.body, body, link_a=j) for j in FINGER_JOINTS)

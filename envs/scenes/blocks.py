@@ -1,0 +1,45 @@
+"""Blocks world: cubes named by their colour, in random stacks on the table."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.scenes.base import CUBE_HALF, Scene, SceneObject
+from envs.simulation import TABLE_TOP_Z, Simulation
+
+BLOCK_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink")
+# The hand is 21 cm wide along y (the fingers' closing axis) and 7 cm along x: stacks stand 15 cm apart
+# in y and 10 cm in x so that grasping one never sweeps the hand through a tall neighbour.
+SLOT_X = (0.38, 0.48, 0.58, 0.68)
+SLOT_Y = (-0.3, -0.15, 0.0, 0.15, 0.3)
+NEW_STACK_PROBABILITY = 0.5
+
+
+class BlocksScene(Scene):
+    name = "blocks"
+    predicates = {"on": "on", "ontable": "ontable", "clear": "clear", "holding": "holding",
+                  "handempty": "handempty"}
+    sizes = (1, 8)
+
+    def build(self, sim: Simulation, rng: np.random.Generator) -> None:
+        colors = [BLOCK_COLORS[i] for i in rng.permutation(len(BLOCK_COLORS))[: self.size]]
+        stacks: list[list[str]] = []
+        for color in colors:
+            if not stacks or rng.random() < NEW_STACK_PROBABILITY:
+                stacks.append([color])
+            else:
+                stacks[int(rng.integers(0, len(stacks)))].append(color)
+        slots = self.table_slots()
+        chosen = rng.choice(len(slots), size=len(stacks), replace=False)
+        for stack, slot in zip(stacks, chosen):
+            x, y = slots[int(slot)]
+            x += float(rng.uniform(-0.005, 0.005))
+            y += float(rng.uniform(-0.005, 0.005))
+            for level, color in enumerate(stack):
+                obj = SceneObject(color, "block", color, (CUBE_HALF,) * 3, movable=True)
+                yaw = float(rng.uniform(-0.1, 0.1))
+                self.add_movable_box(sim, obj, (x, y), TABLE_TOP_Z + level * 2 * CUBE_HALF, yaw=yaw)
+        self.objects.sort(key=lambda o: o.name)
+
+    def table_slots(self) -> list[tuple[float, float]]:
+        return [(x, y) for x in SLOT_X for y in SLOT_Y]

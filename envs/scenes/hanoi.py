@@ -1,0 +1,56 @@
+"""Towers of Hanoi: graded square discs on three pegs painted on the table.
+
+As in the published Hanoi manipulation benchmarks, discs are graded cuboids and pegs are marked places:
+what matters is that stacking is physical. Pegs are named as they appear from left to right in the
+camera image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.scenes.base import COLORS, Scene, SceneObject
+from envs.simulation import TABLE_TOP_Z, Simulation
+
+PEGS = ("left", "middle", "right")
+PEG_Y = (-0.2, 0.0, 0.2)
+PEG_X = 0.52
+PEG_RADIUS = 0.05
+DISC_HEIGHT = 0.024
+DISC_COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
+
+
+def disc_width(index: int) -> float:
+    """Width of disc ``d<index>``: 2.8 cm for d1, 6 mm wider per step (5.8 cm for d6)."""
+    return 0.028 + 0.006 * (index - 1)
+
+
+class HanoiScene(Scene):
+    name = "hanoi"
+    predicates = {"on": "on", "clear": "clear", "smaller": "smaller", "holding": "holding",
+                  "handempty": "handempty"}
+    sizes = (1, 6)
+
+    def __init__(self, size: int = 3, start: str = "tower") -> None:
+        super().__init__(size)
+        if start not in ("tower", "random"):
+            raise ValueError(f"hanoi: start must be 'tower' or 'random', got {start!r}")
+        self.start = start
+
+    def build(self, sim: Simulation, rng: np.random.Generator) -> None:
+        for peg, y in zip(PEGS, PEG_Y):
+            sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
+            self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
+        if self.start == "tower":
+            pegs_of = [0] * self.size
+        else:
+            pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
+        heights = [TABLE_TOP_Z] * 3
+        for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
+            width = disc_width(index)
+            obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
+                              movable=True)
+            peg = pegs_of[index - 1]
+            self.add_movable_box(sim, obj, (PEG_X, PEG_Y[peg]), heights[peg])
+            heights[peg] += DISC_HEIGHT
+        self.objects.sort(key=lambda o: o.name)

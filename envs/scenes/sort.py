@@ -1,0 +1,55 @@
+"""Sorting: coloured cubes on the table and one bin per colour present."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.scenes.base import CUBE_HALF, COLORS, Scene, SceneObject
+from envs.simulation import TABLE_TOP_Z, Simulation
+
+SORT_COLORS = ("red", "green", "blue", "yellow")
+BIN_X = 0.7
+BIN_SPACING = 0.2
+BIN_INNER_HALF = 0.08
+BIN_WALL = 0.01
+BIN_HEIGHT = 0.04
+# Spaced like blocks' slots (see there) so that a cube can always be put back down on a free one.
+SLOT_X = (0.36, 0.48)
+SLOT_Y = (-0.3, -0.15, 0.0, 0.15, 0.3)
+BIN_SLOT_OFFSETS = (-0.05, 0.0, 0.05)
+
+
+class SortScene(Scene):
+    name = "sort"
+    predicates = {"in": "in", "ontable": "ontable", "holding": "holding", "handempty": "handempty"}
+    sizes = (1, 8)
+
+    def build(self, sim: Simulation, rng: np.random.Generator) -> None:
+        drawn = sorted(int(rng.integers(0, len(SORT_COLORS))) for _ in range(self.size))
+        colors = [SORT_COLORS[i] for i in drawn]
+        present = [c for c in SORT_COLORS if c in colors]
+        for i, color in enumerate(present):
+            y = (i - (len(present) - 1) / 2) * BIN_SPACING
+            sim.add_bin(f"{color}_bin", BIN_INNER_HALF, BIN_HEIGHT, BIN_WALL, (BIN_X, y, TABLE_TOP_Z), COLORS[color])
+            self.objects.append(SceneObject(f"{color}_bin", "bin", color, (BIN_INNER_HALF, BIN_INNER_HALF, BIN_HEIGHT),
+                                            movable=False))
+        slots = self.table_slots()
+        chosen = rng.choice(len(slots), size=self.size, replace=False)
+        counts: dict[str, int] = {}
+        for color, slot in zip(colors, chosen):
+            counts[color] = counts.get(color, 0) + 1
+            x, y = slots[int(slot)]
+            obj = SceneObject(f"{color}{counts[color]}", "cube", color, (CUBE_HALF,) * 3, movable=True)
+            self.add_movable_box(sim, obj, (x + float(rng.uniform(-0.005, 0.005)), y + float(rng.uniform(-0.005, 0.005))),
+                                 TABLE_TOP_Z, yaw=float(rng.uniform(-0.1, 0.1)))
+        self.objects.sort(key=lambda o: o.name)
+
+    def table_slots(self) -> list[tuple[float, float]]:
+        return [(x, y) for x in SLOT_X for y in SLOT_Y]
+
+
+def bin_slots(center: tuple[float, float]) -> list[tuple[float, float]]:
+    """Places inside a bin to drop a cube, centre first."""
+    offsets = sorted(((dx, dy) for dx in BIN_SLOT_OFFSETS for dy in BIN_SLOT_OFFSETS),
+                     key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    return [(center[0] + dx, center[1] + dy) for dx, dy in offsets]

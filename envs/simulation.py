@@ -1,0 +1,160 @@
+"""One PyBullet world per environment.
+
+Every environment owns its own ``BulletClient`` (never the global pybullet connection), so several
+environments live in one process. Bodies are looked up by name; the ids PyBullet hands out are an
+implementation detail of this module and of the code that builds scenes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence output written by C code to file descriptor 1: PyBullet's banners on import and connect
+    would otherwise corrupt machine-readable output such as ``nesy scene --json``."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        ctypes.CDLL(None).fflush(None)  # C stdio buffers what it printed: drop it before fd 1 comes back
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+with quiet_stdout():
+    import pybullet
+    import pybullet_data
+    from pybullet_utils.bullet_client import BulletClient
+
+TIMESTEP = 1.0 / 240.0
+TABLE_TOP_Z = 0.0
+
+
+@dataclass(frozen=True)
+class Pose:
+    """A body's position and orientation (x, y, z, w quaternion) in the world frame."""
+
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]
+
+
+class Simulation:
+    """A PyBullet world: connection, table, bodies by name, stepping and contact queries."""
+
+    def __init__(self, gui: bool = False) -> None:
+        with quiet_stdout():
+            self.client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+        self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
+        self.gui = gui
+        self.bodies: dict[str, int] = {}
+        self.steps = 0
+
+    def reset(self) -> None:
+        """Empty the world and rebuild the table: a fresh world makes a seed's run independent of history."""
+        c = self.client
+        c.resetSimulation()
+        c.setPhysicsEngineParameter(fixedTimeStep=TIMESTEP, numSolverIterations=50,
+                                    solverResidualThreshold=1e-4, deterministicOverlappingPairs=1)
+        c.setGravity(0.0, 0.0, -9.81)
+        if self.gui:
+            c.configureDebugVisualizer(pybullet.COV_ENABLE_RENDERING, 0)
+        self.bodies = {}
+        self.steps = 0
+        self.add_box("table", half_extents=(0.5, 0.7, 0.02), position=(0.45, 0.0, TABLE_TOP_Z - 0.02),
+                     rgba=(0.82, 0.74, 0.62, 1.0), mass=0.0, friction=0.8)
+
+    def finish_building(self) -> None:
+        """Turn GUI rendering back on once a scene is built (building with rendering on is slow)."""
+        if self.gui:
+            self.client.configureDebugVisualizer(pybullet.COV_ENABLE_RENDERING, 1)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.disconnect()
+            self.client = None
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.client.stepSimulation()
+        self.steps += n
+
+    def add_urdf(self, name: str, path: str, position: tuple[float, float, float]) -> int:
+        body = self.client.loadURDF(path, basePosition=position, useFixedBase=True)
+        self.bodies[name] = body
+        return body
+
+    def add_box(self, name: str, half_extents: tuple[float, float, float], position: tuple[float, float, float],
+                rgba: tuple[float, float, float, float], mass: float, friction: float = 1.0,
+                yaw: float = 0.0) -> int:
+        c = self.client
+        collision = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half_extents)
+        visual = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=half_extents, rgbaColor=rgba)
+        body = c.createMultiBody(mass, collision, visual, basePosition=position,
+                                 baseOrientation=c.getQuaternionFromEuler((0.0, 0.0, yaw)))
+        c.changeDynamics(body, -1, lateralFriction=friction, spinningFriction=0.001, rollingFriction=0.0001)
+        if mass > 0.0:  # resting objects sleep until touched: stacks at rest cost no solver time
+            c.changeDynamics(body, -1, activationState=pybullet.ACTIVATION_STATE_ENABLE_SLEEPING)
+        self.bodies[name] = body
+        return body
+
+    def add_marker(self, name: str, radius: float, position: tuple[float, float, float],
+                   rgba: tuple[float, float, float, float]) -> int:
+        """A flat disc painted on the table: seen by the camera, never touched by anything."""
+        c = self.client
+        visual = c.createVisualShape(pybullet.GEOM_CYLINDER, radius=radius, length=0.001, rgbaColor=rgba)
+        body = c.createMultiBody(0.0, -1, visual, basePosition=position)
+        self.bodies[name] = body
+        return body
+
+    def add_bin(self, name: str, inner_half: float, wall_height: float, wall: float,
+                position: tuple[float, float, float], rgba: tuple[float, float, float, float]) -> int:
+        """An open box (floor and four walls) as one static body."""
+        c = self.client
+        floor = (inner_half + wall, inner_half + wall, wall / 2)
+        side_x = (wall / 2, inner_half + wall, wall_height / 2)
+        side_y = (inner_half + wall, wall / 2, wall_height / 2)
+        d = inner_half + wall / 2
+        z = wall_height / 2
+        shapes = [(floor, (0.0, 0.0, wall / 2)), (side_x, (d, 0.0, z)), (side_x, (-d, 0.0, z)),
+                  (side_y, (0.0, d, z)), (side_y, (0.0, -d, z))]
+        halves = [h for h, _ in shapes]
+        offsets = [o for _, o in shapes]
+        types = [pybullet.GEOM_BOX] * len(shapes)
+        collision = c.createCollisionShapeArray(shapeTypes=types, halfExtents=halves, collisionFramePositions=offsets)
+        visual = c.createVisualShapeArray(shapeTypes=types, halfExtents=halves, visualFramePositions=offsets,
+                                          rgbaColors=[rgba] * len(shapes))
+        body = c.createMultiBody(0.0, collision, visual, basePosition=position)
+        c.changeDynamics(body, -1, lateralFriction=0.8)
+        self.bodies[name] = body
+        return body
+
+    def pose(self, name: str) -> Pose:
+        position, orientation = self.client.getBasePositionAndOrientation(self.bodies[name])
+        return Pose(tuple(position), tuple(orientation))
+
+    def set_pose(self, name: str, position: tuple[float, float, float], yaw: float = 0.0) -> None:
+        """Teleport a body (scene building and hand-built test scenes only; skills never do this)."""
+        c = self.client
+        c.resetBasePositionAndOrientation(self.bodies[name], position, c.getQuaternionFromEuler((0.0, 0.0, yaw)))
+        c.resetBaseVelocity(self.bodies[name], (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+
+    def velocity(self, name: str) -> np.ndarray:
+        linear, angular = self.client.getBaseVelocity(self.bodies[name])
+        return np.array(linear + angular)
+
+    def in_contact(self, body_a: int, body_b: int, link_a: int | None = None) -> bool:
+        if link_a is None:
+            return bool(self.client.getContactPoints(bodyA=body_a, bodyB=body_b))
+        return bool(self.client.getContactPoints(bodyA=body_a, bodyB=body_b, linkIndexA=link_a))

@@ -1,0 +1,165 @@
+"""Scripted pick and place: the oracle controllers that learned ones are measured against.
+
+They drive the arm only through ``TaskEnv.apply_action`` (end-effector deltas and gripper opening), move
+through inverse kinematics and joint position control, and grasp by friction: nothing is teleported or
+welded to the hand. Each skill stops when its symbolic effect holds, or fails when its budget of
+simulation steps runs out or a phase cannot finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from envs.detectors import World, detect_holding, detect_in, detect_on, detect_ontable
+from envs.robot import MAX_OPENING
+from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
+from policies.placement import TABLE, NoFreeSpot, placement
+from policies.skill import SkillResult
+
+#: height (m) kept between the hand's load and the tallest thing it passes over
+TRAVEL_CLEARANCE = 0.05
+#: extra opening (m) beyond the object's width when approaching and releasing
+OPENING_MARGIN = 0.03
+#: position error (m) at which a waypoint counts as reached
+WAYPOINT_TOLERANCE = 0.004
+#: control steps to wait for the arm to catch up with a reached target
+SETTLE_LIMIT = 60
+GRIP_STEPS = 25
+RELEASE_STEPS = 12
+RETREAT = 0.06
+#: the grasp point sits this far above the object's bottom at most (fingertips stay off the support)
+GRASP_HEIGHT = 0.012
+
+
+class Motion:
+    """Moves the commanded end-effector target along straight segments within a step budget."""
+
+    def __init__(self, env: TaskEnv, step_budget: int) -> None:
+        self.env = env
+        self.start = env.sim.steps
+        self.deadline = env.sim.steps + step_budget
+
+    @property
+    def used(self) -> int:
+        return self.env.sim.steps - self.start
+
+    def exhausted(self) -> bool:
+        return self.env.sim.steps + SUBSTEPS > self.deadline
+
+    def _grip(self, opening: float) -> float:
+        return float(np.clip(opening / MAX_OPENING * 2.0 - 1.0, -1.0, 1.0))
+
+    def move_to(self, goal: np.ndarray, opening: float) -> bool:
+        """Go to ``goal`` (x, y, z) with the hand at ``opening``; False when out of budget or stuck."""
+        robot = self.env.robot
+        goal = np.asarray(goal, dtype=np.float64)
+        settle = 0
+        while not self.exhausted():
+            delta = goal - robot.target
+            if np.abs(delta).max() < 1e-6:
+                if np.linalg.norm(robot.ee_position() - goal) < WAYPOINT_TOLERANCE:
+                    return True
+                settle += 1
+                if settle > SETTLE_LIMIT:
+                    return False
+            action = np.append(np.clip(delta / MAX_STEP, -1.0, 1.0), self._grip(opening))
+            self.env.apply_action(action)
+        return False
+
+    def hold(self, opening: float, steps: int) -> bool:
+        """Keep the arm still for ``steps`` control steps while the hand moves to ``opening``."""
+        for _ in range(steps):
+            if self.exhausted():
+                return False
+            self.env.apply_action(np.array([0.0, 0.0, 0.0, self._grip(opening)]))
+        return True
+
+    def cross(self, xy: tuple[float, float], z_travel: float, opening: float) -> bool:
+        """Rise to ``z_travel`` (or stay higher) and cross over to ``xy``."""
+        here = self.env.robot.target
+        up = max(z_travel, here[2])
+        return (self.move_to(np.array([here[0], here[1], up]), opening)
+                and self.move_to(np.array([xy[0], xy[1], up]), opening))
+
+    def descend(self, z: float, opening: float) -> bool:
+        here = self.env.robot.target
+        return self.move_to(np.array([here[0], here[1], z]), opening)
+
+
+def _highest_top(world: World, skip: str) -> float:
+    tops = [o.top for o in world.objects.values() if o.name != skip and o.kind != "peg"]
+    return max(tops, default=0.0)
+
+
+def _opening_for(world: World, name: str) -> float:
+    obj = world.objects[name]
+    return min(MAX_OPENING, 2.0 * max(obj.half_extents[0], obj.half_extents[1]) + OPENING_MARGIN)
+
+
+def pick(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    """Grasp ``args[0]`` from above and lift it clear of everything."""
+    (name,) = args
+    motion = Motion(env, step_budget)
+    world = env.world()
+    if name not in world.objects or not world.objects[name].movable:
+        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    obj = world.objects[name]
+    opening = _opening_for(world, name)
+    grasp_z = obj.bottom + min(obj.half_height, GRASP_HEIGHT)
+    travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE
+    xy = (obj.position[0], obj.position[1])
+    if not (motion.cross(xy, travel_z, opening) and motion.descend(grasp_z, opening)
+            and motion.hold(0.0, GRIP_STEPS)):
+        return SkillResult(False, motion.used, "could not reach the object")
+    lift_z = _highest_top(env.world(), name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE
+    here = env.robot.target
+    if not motion.move_to(np.array([here[0], here[1], lift_z]), 0.0):
+        return SkillResult(False, motion.used, "could not lift the object")
+    held = (name,) in detect_holding(env.world())
+    return SkillResult(held, motion.used, "" if held else "the object is not in the hand after lifting")
+
+
+def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    """Put the held ``args[0]`` onto ``args[1]``: an object, a peg, a bin or the table."""
+    name, target = args
+    motion = Motion(env, step_budget)
+    world = env.world()
+    if (name,) not in detect_holding(world):
+        return SkillResult(False, 0, f"{name!r} is not in the hand")
+    obj = world.objects[name]
+    try:
+        where = placement(env, world, name, target)
+    except NoFreeSpot as exc:
+        return SkillResult(False, 0, str(exc))
+    ee = env.robot.ee_position()
+    offset = np.asarray(obj.position) - ee  # the grasp is never perfectly centred: correct for it
+    grasp_above_bottom = ee[2] - obj.bottom
+    travel_z = _highest_top(world, name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE + grasp_above_bottom
+    xy = np.array(where.xy) - offset[:2]
+    if not motion.cross(tuple(xy), travel_z, 0.0):
+        return SkillResult(False, motion.used, "could not reach the place")
+    # Correct once more over the target for any slip of the object in the hand on the way.
+    slip = np.array(where.xy) - np.asarray(env.world().objects[name].position[:2])
+    release_z = where.bottom_z + grasp_above_bottom
+    if not (motion.cross(tuple(xy + slip), travel_z, 0.0) and motion.descend(release_z, 0.0)):
+        return SkillResult(False, motion.used, "could not reach the place")
+    opening = _opening_for(world, name)
+    here = env.robot.target
+    if not (motion.hold(opening, RELEASE_STEPS)
+            and motion.move_to(np.array([here[0], here[1], here[2] + RETREAT]), opening)):
+        return SkillResult(False, motion.used, "could not release and retreat")
+    done = _placed(env.world(), name, target)
+    return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
+
+
+def _placed(world: World, name: str, target: str) -> bool:
+    if target == TABLE:
+        return (name,) in detect_ontable(world)
+    if world.objects[target].kind == "bin":
+        return (name, target) in detect_in(world)
+    return (name, target) in detect_on(world)
+
+
+SKILLS = {"pick": pick, "place": place}

@@ -1,0 +1,24 @@
+"""The contract between the agent and a skill (scripted now, learned later)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from envs.task_env import TaskEnv
+
+
+@dataclass(frozen=True)
+class SkillResult:
+    """How a skill ended: ``success`` means its symbolic effect held when it stopped."""
+
+    success: bool
+    sim_steps: int
+    reason: str = ""
+
+
+class Skill(Protocol):
+    """Runs one operator's motion in ``env`` within ``step_budget`` simulation steps."""
+
+    def __call__(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult: ...
