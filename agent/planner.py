@@ -10,9 +10,12 @@ Everything is sorted before it reaches UP, so the same inputs give the same plan
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,6 +78,20 @@ class Plan:
     plan_time_s: float
 
 
+@contextmanager
+def _private_cwd() -> Iterator[None]:
+    """Run the planner in a fresh temporary directory: Fast Downward's driver writes its translated task
+    (``output.sas``) into the working directory, so two planners started from one directory (parallel
+    evaluations, several users of one checkout) would otherwise read each other's tasks."""
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="nesy-plan-") as folder:
+        os.chdir(folder)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
+
+
 class Planner:
     """Plans with one engine over one domain; the parsed domain is reused across calls."""
 
@@ -113,7 +130,7 @@ class Planner:
             problem.add_quality_metric(MinimizeSequentialPlanLength())
         goal_text = " ".join(format_atom(*atom) for atom in goal_atoms)
         start = time.perf_counter()
-        with OneshotPlanner(name=engine) as solver:
+        with OneshotPlanner(name=engine) as solver, _private_cwd():
             result = solver.solve(problem, timeout=self.timeout_s, output_stream=None)
         if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
             raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status.name}")

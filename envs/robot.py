@@ -70,7 +70,7 @@ class Panda:
         c = self.sim.client
         joints = c.calculateInverseKinematics(
             self.body, EE_LINK, self.target.tolist(), self.down, lowerLimits=self._lower, upperLimits=self._upper,
-            jointRanges=self._ranges, restPoses=list(HOME_JOINTS), maxNumIterations=50, residualThreshold=1e-5)
+            jointRanges=self._ranges, restPoses=list(HOME_JOINTS), maxNumIterations=100, residualThreshold=1e-5)
         c.setJointMotorControlArray(self.body, ARM_JOINTS, c.POSITION_CONTROL, targetPositions=joints[:7],
                                     forces=ARM_FORCES)
         c.setJointMotorControlArray(self.body, FINGER_JOINTS, c.POSITION_CONTROL,

@@ -22,10 +22,13 @@ from policies.skill import SkillResult
 TRAVEL_CLEARANCE = 0.05
 #: extra opening (m) beyond the object's width when approaching and releasing
 OPENING_MARGIN = 0.03
-#: position error (m) at which a waypoint counts as reached
+#: position error (m) at which a waypoint counts as reached: where the hand grasps or releases, and on the way
 WAYPOINT_TOLERANCE = 0.004
+TRAVEL_TOLERANCE = 0.015
 #: control steps to wait for the arm to catch up with a reached target
 SETTLE_LIMIT = 60
+#: speed (m/s) under which an object counts as at rest
+REST_SPEED = 0.005
 GRIP_STEPS = 25
 RELEASE_STEPS = 12
 RETREAT = 0.06
@@ -51,7 +54,7 @@ class Motion:
     def _grip(self, opening: float) -> float:
         return float(np.clip(opening / MAX_OPENING * 2.0 - 1.0, -1.0, 1.0))
 
-    def move_to(self, goal: np.ndarray, opening: float) -> bool:
+    def move_to(self, goal: np.ndarray, opening: float, tolerance: float = WAYPOINT_TOLERANCE) -> bool:
         """Go to ``goal`` (x, y, z) with the hand at ``opening``; False when out of budget or stuck."""
         robot = self.env.robot
         goal = np.asarray(goal, dtype=np.float64)
@@ -59,7 +62,7 @@ class Motion:
         while not self.exhausted():
             delta = goal - robot.target
             if np.abs(delta).max() < 1e-6:
-                if np.linalg.norm(robot.ee_position() - goal) < WAYPOINT_TOLERANCE:
+                if np.linalg.norm(robot.ee_position() - goal) < tolerance:
                     return True
                 settle += 1
                 if settle > SETTLE_LIMIT:
@@ -76,12 +79,23 @@ class Motion:
             self.env.apply_action(np.array([0.0, 0.0, 0.0, self._grip(opening)]))
         return True
 
+    def settle(self, opening: float) -> None:
+        """Wait (up to ``SETTLE_LIMIT`` control steps) until nothing in the scene moves: a tall stack still
+        swaying after a release would be judged on a passing pose."""
+        sim = self.env.sim
+        movable = [o.name for o in self.env.scene.objects if o.movable]
+        for _ in range(SETTLE_LIMIT):
+            if max(np.abs(sim.velocity(name)[:3]).max() for name in movable) < REST_SPEED:
+                return
+            if not self.hold(opening, 1):
+                return
+
     def cross(self, xy: tuple[float, float], z_travel: float, opening: float) -> bool:
-        """Rise to ``z_travel`` (or stay higher) and cross over to ``xy``."""
+        """Go to ``z_travel`` (clear of everything), then across to ``xy``; intermediate waypoints need
+        no precision, which matters near the edge of the arm's reach."""
         here = self.env.robot.target
-        up = max(z_travel, here[2])
-        return (self.move_to(np.array([here[0], here[1], up]), opening)
-                and self.move_to(np.array([xy[0], xy[1], up]), opening))
+        return (self.move_to(np.array([here[0], here[1], z_travel]), opening, TRAVEL_TOLERANCE)
+                and self.move_to(np.array([xy[0], xy[1], z_travel]), opening, TRAVEL_TOLERANCE))
 
     def descend(self, z: float, opening: float) -> bool:
         here = self.env.robot.target
@@ -150,6 +164,7 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     if not (motion.hold(opening, RELEASE_STEPS)
             and motion.move_to(np.array([here[0], here[1], here[2] + RETREAT]), opening)):
         return SkillResult(False, motion.used, "could not release and retreat")
+    motion.settle(opening)
     done = _placed(env.world(), name, target)
     return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
 

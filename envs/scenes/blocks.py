@@ -8,9 +8,11 @@ from envs.scenes.base import CUBE_HALF, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
 BLOCK_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink")
-# The hand is 21 cm wide along y (the fingers' closing axis) and 7 cm along x: stacks stand 15 cm apart
-# in y and 10 cm in x so that grasping one never sweeps the hand through a tall neighbour.
-SLOT_X = (0.38, 0.48, 0.58, 0.68)
+# Two rows of columns. The hand is 21 cm wide along y (the fingers' closing axis), so columns stand
+# 15 cm apart; reaching low 10 cm beyond a tall stack sweeps the wrist through it while 20 cm beyond
+# passes over it (measured with a 6-block tower), so the rows stand 20 cm apart. Start stacks all stand
+# in the near row; the far row takes objects put down during an episode.
+SLOT_X = (0.45, 0.65)
 SLOT_Y = (-0.3, -0.15, 0.0, 0.15, 0.3)
 NEW_STACK_PROBABILITY = 0.5
 
@@ -25,14 +27,13 @@ class BlocksScene(Scene):
         colors = [BLOCK_COLORS[i] for i in rng.permutation(len(BLOCK_COLORS))[: self.size]]
         stacks: list[list[str]] = []
         for color in colors:
-            if not stacks or rng.random() < NEW_STACK_PROBABILITY:
+            if not stacks or (len(stacks) < len(SLOT_Y) and rng.random() < NEW_STACK_PROBABILITY):
                 stacks.append([color])
             else:
                 stacks[int(rng.integers(0, len(stacks)))].append(color)
-        slots = self.table_slots()
-        chosen = rng.choice(len(slots), size=len(stacks), replace=False)
-        for stack, slot in zip(stacks, chosen):
-            x, y = slots[int(slot)]
+        columns = rng.choice(len(SLOT_Y), size=len(stacks), replace=False)
+        for stack, column in zip(stacks, columns):
+            x, y = SLOT_X[0], SLOT_Y[int(column)]
             x += float(rng.uniform(-0.005, 0.005))
             y += float(rng.uniform(-0.005, 0.005))
             for level, color in enumerate(stack):

@@ -1,0 +1,198 @@
+"""The registered environments: the gymnasium contract, seeding, the camera, scene sizes and isolation."""
+
+from __future__ import annotations
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from envs import ENV_IDS
+from envs.scene_report import describe_scene
+from envs.scenes.hanoi import PEGS
+from envs.task_env import TaskEnv
+
+
+def hanoi_tower_state(n: int, peg: str = "left") -> set[str]:
+    """What the detectors should report for ``n`` discs stacked on ``peg``."""
+    discs = [f"d{i}" for i in range(1, n + 1)]
+    state = {f"(on {d} {below})" for d, below in zip(discs, [*discs[1:], peg])}
+    state |= {"(clear d1)", "(handempty)"} | {f"(clear {p})" for p in PEGS if p != peg}
+    state |= {f"(smaller {a} {b})" for i, a in enumerate(discs) for b in discs[i + 1:]}
+    state |= {f"(smaller {d} {p})" for d in discs for p in PEGS}
+    return state
+
+
+@pytest.mark.parametrize("task", sorted(ENV_IDS))
+def test_check_env(task: str) -> None:
+    env = gym.make(ENV_IDS[task], size=2, render_mode="rgb_array")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*infinity.*")  # unbounded poses and depth are intended
+            check_env(env.unwrapped, skip_render_check=False)
+        env.reset(seed=0)
+        frame = env.render()
+        assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+    finally:
+        env.close()
+
+
+def test_make_passes_kwargs() -> None:
+    env = gym.make(ENV_IDS["hanoi"], size=2, image_size=32, start="random")
+    try:
+        obs, info = env.reset(seed=0)
+        assert obs["image"].shape == (32, 32, 3)
+        assert obs["objects"].shape == (2, 7)
+        assert info["movable"] == ["d1", "d2"]
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("task", sorted(ENV_IDS))
+def test_same_seed_same_scene(task: str) -> None:
+    a, b = TaskEnv(task, 3, image_size=48), TaskEnv(task, 3, image_size=48)
+    try:
+        obs_a, info_a = a.reset(seed=7)
+        obs_b, info_b = b.reset(seed=7)
+        assert obs_a.keys() == obs_b.keys()
+        for key in obs_a:
+            np.testing.assert_array_equal(obs_a[key], obs_b[key], err_msg=key)
+        assert info_a == info_b
+        assert a.symbolic_state() == b.symbolic_state()
+        # and after the same actions too
+        action = np.array([0.5, -0.3, -0.2, 0.0], dtype=np.float32)
+        for _ in range(5):
+            obs_a, *_ = a.step(action)
+            obs_b, *_ = b.step(action)
+        for key in obs_a:
+            np.testing.assert_array_equal(obs_a[key], obs_b[key], err_msg=key)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_reset_with_the_same_seed_rebuilds_the_same_scene() -> None:
+    env = TaskEnv("blocks", 3, image_size=48)
+    try:
+        first, _ = env.reset(seed=11)
+        state = env.symbolic_state()
+        for _ in range(3):
+            env.step(env.action_space.sample())
+        again, _ = env.reset(seed=11)
+        for key in first:
+            np.testing.assert_array_equal(first[key], again[key], err_msg=key)
+        assert env.symbolic_state() == state
+    finally:
+        env.close()
+
+
+def test_different_seed_different_blocks_scene() -> None:
+    env = TaskEnv("blocks", 3, image_size=48)
+    try:
+        poses = [env.reset(seed=seed)[0]["objects"][:, :3].copy() for seed in (0, 1)]
+        assert not np.allclose(poses[0], poses[1], atol=1e-3)
+    finally:
+        env.close()
+
+
+def test_hanoi_pegs_left_to_right_in_the_image() -> None:
+    env = TaskEnv("hanoi", 3)
+    try:
+        obs, _ = env.reset(seed=0)
+        us = [env.camera.project(env.sim.pose(p).position)[0] for p in PEGS]
+        assert us[0] < us[1] < us[2]
+        assert all(0 <= u < env.camera.width for u in us)
+        # The empty pegs' markers are gray where the camera projects them; the left one is under the tower.
+        for name in ("middle", "right"):
+            u, v = env.camera.project(env.sim.pose(name).position)
+            r, g, b = (int(c) for c in obs["image"][round(v), round(u)])
+            assert abs(r - g) < 12 and abs(g - b) < 12 and r < 200, (name, (r, g, b))
+        u, v = env.camera.project(env.sim.pose("left").position)
+        r, g, b = (int(c) for c in obs["image"][round(v), round(u)])
+        assert not (abs(r - g) < 12 and abs(g - b) < 12), ("left peg should be hidden by the discs", (r, g, b))
+    finally:
+        env.close()
+
+    report = describe_scene("hanoi", 3, 0)
+    pixels = {o["name"]: o["pixel"] for o in report["objects"]}
+    assert pixels["left"][0] < pixels["middle"][0] < pixels["right"][0]
+    assert [round(u) for u in us] == [pixels[p][0] for p in PEGS]
+
+
+@pytest.mark.parametrize("size", [3, 4, 5, 6])
+def test_hanoi_sizes_build_a_full_tower_on_the_left(size: int) -> None:
+    env = TaskEnv("hanoi", size, image_size=32)
+    try:
+        env.reset(seed=0)
+        assert set(env.symbolic_state()) == hanoi_tower_state(size)
+    finally:
+        env.close()
+
+
+def test_hanoi_random_start_is_legal() -> None:
+    env = TaskEnv("hanoi", 4, image_size=32, start="random")
+    try:
+        layouts = set()
+        for seed in range(4):
+            env.reset(seed=seed)
+            state = env.symbolic_state()
+            on = {}
+            for atom in state:
+                parts = atom.strip("()").split()
+                if parts[0] == "on":
+                    assert parts[1] not in on, f"{parts[1]} on two things: {state}"
+                    on[parts[1]] = parts[2]
+            assert sorted(on) == ["d1", "d2", "d3", "d4"], state
+            for disc, below in on.items():
+                assert below in PEGS or int(below[1:]) > int(disc[1:]), (disc, below, state)
+            assert "(handempty)" in state
+            layouts.add(tuple(sorted(on.items())))
+        assert len(layouts) > 1, "random starts should differ across seeds"
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("task, size", [("hanoi", 0), ("hanoi", 7), ("blocks", 0), ("blocks", 9), ("sort", 0),
+                                        ("sort", 9)])
+def test_unsupported_sizes_raise(task: str, size: int) -> None:
+    with pytest.raises(ValueError, match="size"):
+        TaskEnv(task, size)
+
+
+def test_bad_options_raise() -> None:
+    with pytest.raises(ValueError, match="task"):
+        TaskEnv("nope", 2)
+    with pytest.raises(ValueError, match="start"):
+        TaskEnv("hanoi", 2, start="sideways")
+    with pytest.raises(ValueError, match="render_mode"):
+        TaskEnv("hanoi", 2, render_mode="human")
+
+
+def test_envs_coexist_in_one_process() -> None:
+    a, b = TaskEnv("blocks", 3, image_size=32), TaskEnv("hanoi", 3, image_size=32)
+    c = TaskEnv("blocks", 3, image_size=32)
+    try:
+        a.reset(seed=0)
+        obs_b, _ = b.reset(seed=0)
+        c.reset(seed=0)
+        state_b = b.symbolic_state()
+        robot_c = c.robot.ee_position()
+        action = np.array([1.0, 1.0, -1.0, -1.0], dtype=np.float32)
+        for _ in range(20):
+            obs_a, *_ = a.step(action)
+        assert not np.allclose(obs_a["robot"][:3], obs_b["robot"][:3])
+        # b and c did not move while a did
+        np.testing.assert_array_equal(b._observation()["robot"], obs_b["robot"])
+        np.testing.assert_array_equal(b._observation()["objects"], obs_b["objects"])
+        assert b.symbolic_state() == state_b
+        np.testing.assert_array_equal(c.robot.ee_position(), robot_c)
+        assert not np.allclose(a.robot.ee_position(), c.robot.ee_position(), atol=1e-3)
+        # closing one leaves the others working
+        a.close()
+        b.step(np.zeros(4, dtype=np.float32))
+        assert b.symbolic_state() == state_b
+    finally:
+        for env in (a, b, c):
+            env.close()
