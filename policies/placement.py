@@ -16,9 +16,9 @@ from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
 
 TABLE = "table"
-#: a table spot is free when every other object is this far from it along x or along y (m): the hand is
-#: wide along y, the fingers' closing axis, and thin along x
-TABLE_CLEARANCE = (0.09, 0.14)
+#: a table spot is free when every other object is this far from it along x or along y (m): the hand and
+#: forearm sweep wide along y when low, and little along x (see envs/scenes/blocks.py)
+TABLE_CLEARANCE = (0.09, 0.2)
 #: cubes dropped into a bin fall from this far above its rim
 BIN_DROP_HEIGHT = 0.012
 BIN_SLOT_CLEARANCE = (0.035, 0.035)
@@ -26,20 +26,31 @@ BIN_SLOT_CLEARANCE = (0.035, 0.035)
 RELEASE_GAP = 0.002
 
 
+#: how closely (m) the hand must have settled before it lets go: onto another object, errors add up
+#: level by level in a stack; onto the table, a peg or into a bin a few millimetres do not matter
+STACKING_TOLERANCE = 0.0015
+SURFACE_TOLERANCE = 0.004
+
+
 @dataclass(frozen=True)
 class Placement:
-    """Put the object's centre over ``xy`` and open the hand when its bottom is at ``bottom_z``."""
+    """Put the object's centre over ``xy`` and open the hand when its bottom is at ``bottom_z`` and the
+    hand has settled within ``tolerance``."""
 
     xy: tuple[float, float]
     bottom_z: float
+    tolerance: float = SURFACE_TOLERANCE
 
 
 def placement(env: TaskEnv, world: World, obj: str, target: str) -> Placement:
     """Where ``obj`` goes to land on ``target`` (an object name, a peg, a bin, or ``"table"``)."""
     others = [o for o in world.movable() if o.name != obj]
+    held = world.objects[obj]
     if target == TABLE:
-        return Placement(_free_spot(env.scene.table_slots(), others, TABLE_CLEARANCE, world.objects[obj]),
-                         TABLE_TOP_Z + RELEASE_GAP)
+        # The nearest free spot keeps the motion short (ties broken by the layout's order).
+        spots = sorted(env.scene.table_slots(),
+                       key=lambda s: round(float(np.hypot(s[0] - held.position[0], s[1] - held.position[1])), 6))
+        return Placement(_free_spot(spots, others, TABLE_CLEARANCE, held), TABLE_TOP_Z + RELEASE_GAP)
     if target not in world.objects:
         raise KeyError(f"unknown place target {target!r}; objects: {sorted(world.objects)} or 'table'")
     goal = world.objects[target]
@@ -48,8 +59,8 @@ def placement(env: TaskEnv, world: World, obj: str, target: str) -> Placement:
     if goal.kind == "bin":
         spots = bin_slots((goal.position[0], goal.position[1]))
         rim = goal.position[2] + goal.half_extents[2]
-        return Placement(_free_spot(spots, others, BIN_SLOT_CLEARANCE, world.objects[obj]), rim + BIN_DROP_HEIGHT)
-    return Placement((goal.position[0], goal.position[1]), goal.top + RELEASE_GAP)
+        return Placement(_free_spot(spots, others, BIN_SLOT_CLEARANCE, held), rim + BIN_DROP_HEIGHT)
+    return Placement((goal.position[0], goal.position[1]), goal.top + RELEASE_GAP, STACKING_TOLERANCE)
 
 
 
@@ -59,10 +70,9 @@ class NoFreeSpot(RuntimeError):
 
 def _free_spot(spots: list[tuple[float, float]], others: list[ObjectState], clearance: tuple[float, float],
                obj: ObjectState) -> tuple[float, float]:
-    """The free spot nearest the object (ties broken by the layout's order): deterministic and short."""
-    free = [s for s in spots
-            if all(abs(s[0] - o.position[0]) >= clearance[0] or abs(s[1] - o.position[1]) >= clearance[1]
-                   for o in others)]
-    if not free:
-        raise NoFreeSpot(f"no free spot left to put {obj.name} down")
-    return min(free, key=lambda s: np.hypot(s[0] - obj.position[0], s[1] - obj.position[1]))
+    """The first spot, in the order given, that no other object crowds."""
+    for spot in spots:
+        if all(abs(spot[0] - o.position[0]) >= clearance[0] or abs(spot[1] - o.position[1]) >= clearance[1]
+               for o in others):
+            return spot
+    raise NoFreeSpot(f"no free spot left to put {obj.name} down")

@@ -22,7 +22,8 @@ from policies.skill import SkillResult
 TRAVEL_CLEARANCE = 0.05
 #: extra opening (m) beyond the object's width when approaching and releasing
 OPENING_MARGIN = 0.03
-#: position error (m) at which a waypoint counts as reached: where the hand grasps or releases, and on the way
+#: position error (m) at which a waypoint counts as reached: where the hand grasps, and on the way (loose:
+#: precision there matters nowhere, and near the edge of the reach the arm settles a few millimetres off)
 WAYPOINT_TOLERANCE = 0.004
 TRAVEL_TOLERANCE = 0.015
 #: control steps to wait for the arm to catch up with a reached target
@@ -97,9 +98,9 @@ class Motion:
         return (self.move_to(np.array([here[0], here[1], z_travel]), opening, TRAVEL_TOLERANCE)
                 and self.move_to(np.array([xy[0], xy[1], z_travel]), opening, TRAVEL_TOLERANCE))
 
-    def descend(self, z: float, opening: float) -> bool:
+    def descend(self, z: float, opening: float, tolerance: float = WAYPOINT_TOLERANCE) -> bool:
         here = self.env.robot.target
-        return self.move_to(np.array([here[0], here[1], z]), opening)
+        return self.move_to(np.array([here[0], here[1], z]), opening, tolerance)
 
 
 def _highest_top(world: World, skip: str) -> float:
@@ -147,17 +148,15 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
         where = placement(env, world, name, target)
     except NoFreeSpot as exc:
         return SkillResult(False, 0, str(exc))
-    ee = env.robot.ee_position()
-    offset = np.asarray(obj.position) - ee  # the grasp is never perfectly centred: correct for it
-    grasp_above_bottom = ee[2] - obj.bottom
+    grasp_above_bottom = env.robot.ee_position()[2] - obj.bottom
     travel_z = _highest_top(world, name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE + grasp_above_bottom
-    xy = np.array(where.xy) - offset[:2]
-    if not motion.cross(tuple(xy), travel_z, 0.0):
+    # The grasp is never perfectly centred and the object may slip on the way: aim the hand so that the
+    # object, not the hand, lands on the spot, measuring the offset in the hand's frame (immune to lag).
+    if not motion.cross(_hand_target(env, name, where.xy), travel_z, 0.0):
         return SkillResult(False, motion.used, "could not reach the place")
-    # Correct once more over the target for any slip of the object in the hand on the way.
-    slip = np.array(where.xy) - np.asarray(env.world().objects[name].position[:2])
     release_z = where.bottom_z + grasp_above_bottom
-    if not (motion.cross(tuple(xy + slip), travel_z, 0.0) and motion.descend(release_z, 0.0)):
+    if not (motion.cross(_hand_target(env, name, where.xy), travel_z, 0.0)
+            and motion.descend(release_z, 0.0, where.tolerance)):
         return SkillResult(False, motion.used, "could not reach the place")
     opening = _opening_for(world, name)
     here = env.robot.target
@@ -167,6 +166,12 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     motion.settle(opening)
     done = _placed(env.world(), name, target)
     return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
+
+
+def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[float, float]:
+    """Where the hand goes so that the held ``name`` is centred over ``spot``."""
+    offset = np.asarray(env.sim.pose(name).position[:2]) - env.robot.ee_position()[:2]
+    return (spot[0] - offset[0], spot[1] - offset[1])
 
 
 def _placed(world: World, name: str, target: str) -> bool:

@@ -8,12 +8,12 @@ from envs.scenes.base import CUBE_HALF, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
 BLOCK_COLORS = ("red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink")
-# Two rows of columns. The hand is 21 cm wide along y (the fingers' closing axis), so columns stand
-# 15 cm apart; reaching low 10 cm beyond a tall stack sweeps the wrist through it while 20 cm beyond
-# passes over it (measured with a 6-block tower), so the rows stand 20 cm apart. Start stacks all stand
-# in the near row; the far row takes objects put down during an episode.
+# Two rows of four columns, one stack each. Reaching low beside a tall stack, the hand (21 cm wide
+# along y, the fingers' closing axis) and the forearm sweep up to about 17 cm to the side and 10 cm
+# beyond it, while 20 cm to the side or 20 cm beyond is clear even of an 8-block tower (measured): columns
+# stand 22 cm apart, rows 20 cm. Start stacks stand in the near row; the far row takes objects put down.
 SLOT_X = (0.45, 0.65)
-SLOT_Y = (-0.3, -0.15, 0.0, 0.15, 0.3)
+SLOT_Y = (-0.33, -0.11, 0.11, 0.33)
 NEW_STACK_PROBABILITY = 0.5
 
 

@@ -8,7 +8,7 @@ from envs.scenes.base import CUBE_HALF, COLORS, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
 SORT_COLORS = ("red", "green", "blue", "yellow")
-BIN_X = 0.7
+BIN_X = 0.66
 BIN_SPACING = 0.2
 BIN_INNER_HALF = 0.08
 BIN_WALL = 0.01
@@ -49,7 +49,6 @@ class SortScene(Scene):
 
 
 def bin_slots(center: tuple[float, float]) -> list[tuple[float, float]]:
-    """Places inside a bin to drop a cube, centre first."""
-    offsets = sorted(((dx, dy) for dx in BIN_SLOT_OFFSETS for dy in BIN_SLOT_OFFSETS),
-                     key=lambda d: (abs(d[0]) + abs(d[1]), d))
-    return [(center[0] + dx, center[1] + dy) for dx, dy in offsets]
+    """Places inside a bin to drop a cube, nearest the robot's base first (where the arm is most precise)."""
+    slots = [(center[0] + dx, center[1] + dy) for dx in BIN_SLOT_OFFSETS for dy in BIN_SLOT_OFFSETS]
+    return sorted(slots, key=lambda s: (round(float(np.hypot(*s)), 6), s))
