@@ -129,12 +129,7 @@ def read_binding(path: Path) -> Binding:
         raise DomainError(f"{where}: {exc}") from exc
     if not isinstance(data, dict):
         raise DomainError(f"{where}: expected a mapping with keys {', '.join(_BINDING_SECTIONS)}")
-    for key in data:
-        if key not in _BINDING_SECTIONS:
-            raise DomainError(f"{where}: unknown key {key!r} (keys: {', '.join(_BINDING_SECTIONS)})")
-    for key in _BINDING_SECTIONS:
-        if key not in data:
-            raise DomainError(f"{where}: missing section {key!r}")
+    _check_keys(f"{where}:", data, _BINDING_SECTIONS, noun="section")
     if not isinstance(data["task"], str):
         raise DomainError(f"{where}: task: expected a string, got {data['task']!r}")
     operators = {
@@ -148,6 +143,16 @@ def read_binding(path: Path) -> Binding:
         predicates=MappingProxyType(_string_map(where, "predicates", data["predicates"])),
         operators=MappingProxyType(operators),
     )
+
+
+def _check_keys(context: str, data: dict[str, Any], allowed: Sequence[str], noun: str = "key") -> None:
+    """Every key of ``data`` is one of ``allowed``, and every allowed key is there."""
+    for key in data:
+        if key not in allowed:
+            raise DomainError(f"{context} unknown key {key!r} (keys: {', '.join(allowed)})")
+    for key in allowed:
+        if key not in data:
+            raise DomainError(f"{context} missing {noun} {key!r}")
 
 
 def _string_keys(where: str, section: str, value: Any) -> dict[str, Any]:
@@ -171,12 +176,7 @@ def _read_operator(where: str, action: str, entry: Any) -> OperatorBinding:
     key = f"operators.{action}"
     if not isinstance(entry, dict):
         raise DomainError(f"{where}: {key}: expected {{skill: NAME, args: [...]}}, got {entry!r}")
-    for name in entry:
-        if name not in _OPERATOR_KEYS:
-            raise DomainError(f"{where}: {key}: unknown key {name!r} (keys: {', '.join(_OPERATOR_KEYS)})")
-    for name in _OPERATOR_KEYS:
-        if name not in entry:
-            raise DomainError(f"{where}: {key}: missing key {name!r}")
+    _check_keys(f"{where}: {key}:", entry, _OPERATOR_KEYS)
     skill, args = entry["skill"], entry["args"]
     if not isinstance(skill, str):
         raise DomainError(f"{where}: {key}.skill: expected a string, got {skill!r}")

@@ -27,17 +27,25 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes private files; these are ordinary outputs
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class RunDir:
     """The folder one ``nesy run`` writes into."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, created: bool = False) -> None:
         self.path = path
+        self.created = created
 
     @classmethod
     def create(cls, out: str | None, label: str) -> RunDir:
@@ -53,11 +61,18 @@ class RunDir:
             while path.exists():
                 suffix += 1
                 path = RUNS_ROOT / f"{stamp}-{label}-{suffix}"
+        created = not path.exists()
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"--out: cannot create {path}: {exc.strerror}") from exc
-        return cls(path)
+        return cls(path, created)
+
+    def discard(self) -> None:
+        """Remove what this run wrote before any episode ran, and the folder if this run made it."""
+        (self.path / "config.yaml").unlink(missing_ok=True)
+        if self.created and not any(self.path.iterdir()):
+            self.path.rmdir()
 
     def write_config(self, config: dict[str, Any]) -> None:
         write_atomic(self.path / "config.yaml", yaml.safe_dump(config, sort_keys=True))

@@ -11,11 +11,12 @@ from typing import Any
 from agent.config import RunConfig
 from agent.domain import Domain, domain_folder, load_domain
 from agent.episode import run_episode
-from agent.errors import ConfigError
+from agent.errors import ConfigError, NesyError
 from agent.planner import Planner
 from agent.rundir import RunDir, write_atomic
 from envs.detectors import DETECTORS
 from envs.scenes import SCENES
+from envs.simulation import has_display
 from envs.task_env import TaskEnv
 from policies import SKILLS
 
@@ -41,12 +42,14 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
     from tqdm import tqdm
 
     check_size(config.task, config.size)
+    if config.gui and not has_display():
+        raise ConfigError("--gui: no display to open a window on (DISPLAY is not set); run without --gui")
     domain = resolve_domain(config)
     planner = Planner(domain, engine=config.planner)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     env = TaskEnv(config.task, config.size, gui=config.gui)
-    records = []
+    records: list[dict[str, Any]] = []
     try:
         bar = tqdm(config.seeds(), desc=f"{config.task} {config.size}", unit="episode", disable=not progress,
                    file=sys.stderr)
@@ -62,6 +65,10 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
             run_dir.append_episode(record)
             successes += result.success
             bar.set_postfix(success=f"{successes}/{len(records)}")
+    except NesyError:
+        if not records:  # an instruction or goal the first scene rejects: leave no empty run behind
+            run_dir.discard()
+        raise
     finally:
         env.close()
     summary = summarize(config, records, run_dir.path)

@@ -9,10 +9,10 @@ import pybullet
 from pybullet_utils.bullet_client import BulletClient
 
 # In front of the table, looking back at the robot: +y is the right of the image.
-EYE = (1.05, 0.0, 0.62)
-TARGET = (0.52, 0.0, 0.02)
+EYE = (0.95, 0.0, 0.85)
+TARGET = (0.5, 0.0, 0.0)
 UP = (0.0, 0.0, 1.0)
-FOV_DEG = 50.0
+FOV_DEG = 52.0
 NEAR, FAR = 0.1, 3.0
 
 

@@ -18,28 +18,37 @@ import numpy as np
 
 
 @contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence output written by C code to file descriptor 1: PyBullet's banners on import and connect
-    would otherwise corrupt machine-readable output such as ``nesy scene --json``."""
+def quiet_output() -> Iterator[None]:
+    """Silence what C code writes to file descriptors 1 and 2: PyBullet's banners on import and connect
+    would otherwise clutter the terminal and corrupt machine-readable output such as ``nesy scene --json``.
+    Python exceptions raised inside still surface once the descriptors are restored."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
     try:
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
+            for fd in saved:
+                os.dup2(devnull.fileno(), fd)
             yield
     finally:
-        ctypes.CDLL(None).fflush(None)  # C stdio buffers what it printed: drop it before fd 1 comes back
-        os.dup2(saved, 1)
-        os.close(saved)
+        ctypes.CDLL(None).fflush(None)  # C stdio buffers what it printed: drop it before the descriptors return
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
-with quiet_stdout():
+with quiet_output():
     import pybullet
     import pybullet_data
     from pybullet_utils.bullet_client import BulletClient
 
 TIMESTEP = 1.0 / 240.0
 TABLE_TOP_Z = 0.0
+
+
+def has_display() -> bool:
+    """Whether a GUI window can open: always off Linux, on Linux only with an X display."""
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,10 @@ class Simulation:
     """A PyBullet world: connection, table, bodies by name, stepping and contact queries."""
 
     def __init__(self, gui: bool = False) -> None:
-        with quiet_stdout():
+        if gui and not has_display():
+            # PyBullet would end the whole process, silently, when it cannot open a window.
+            raise RuntimeError("the PyBullet GUI needs a display, and DISPLAY is not set")
+        with quiet_output():
             self.client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.gui = gui

@@ -121,6 +121,21 @@ def test_unknown_colour_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "magenta" in err
 
 
+def test_instruction_error_leaves_no_run_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user_error(capsys, "run", "--task", "blocks", "--size", "3", "--instruction", "put magenta on blue",
+               "--out", str(tmp_path / "out"), "--quiet")
+    assert not (tmp_path / "out").exists()
+
+
+def test_gui_without_display_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    err = user_error(capsys, "run", "--gui", "--out", str(tmp_path / "out"), "--quiet")
+    assert "--gui" in err and "DISPLAY" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_instruction_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = user_error(capsys, "run", "--task", "hanoi", "--size", "2", "--instruction", "juggle the discs",
                      "--out", str(tmp_path / "out"), "--quiet")
