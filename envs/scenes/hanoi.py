@@ -18,6 +18,8 @@ PEG_X = 0.52
 PEG_RADIUS = 0.05
 DISC_HEIGHT = 0.024
 DISC_COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
+PLACEMENT_JITTER = 0.004
+YAW_JITTER = 0.15
 
 
 def disc_width(index: int) -> float:
@@ -51,6 +53,9 @@ class HanoiScene(Scene):
             obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
                               movable=True)
             peg = pegs_of[index - 1]
-            self.add_movable_box(sim, obj, (PEG_X, PEG_Y[peg]), heights[peg])
+            # Every seed sets the discs down a little differently, so no two episodes are the same.
+            xy = (PEG_X + float(rng.uniform(-PLACEMENT_JITTER, PLACEMENT_JITTER)),
+                  PEG_Y[peg] + float(rng.uniform(-PLACEMENT_JITTER, PLACEMENT_JITTER)))
+            self.add_movable_box(sim, obj, xy, heights[peg], yaw=float(rng.uniform(-YAW_JITTER, YAW_JITTER)))
             heights[peg] += DISC_HEIGHT
         self.objects.sort(key=lambda o: o.name)
