@@ -100,7 +100,3 @@ class Panda:
         for joint, state in zip(MOVABLE_JOINTS, saved):
             c.resetJointState(self.body, joint, state[0], state[1])
         return list(joints)
-
-    def touching(self, body: int) -> tuple[bool, bool]:
-        """Whether each finger is in contact with ``body``."""
-        return tuple(self.sim.in_contact(self.body, body, link_a=j) for j in FINGER_JOINTS)

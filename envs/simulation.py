@@ -165,8 +165,3 @@ class Simulation:
     def velocity(self, name: str) -> np.ndarray:
         linear, angular = self.client.getBaseVelocity(self.bodies[name])
         return np.array(linear + angular)
-
-    def in_contact(self, body_a: int, body_b: int, link_a: int | None = None) -> bool:
-        if link_a is None:
-            return bool(self.client.getContactPoints(bodyA=body_a, bodyB=body_b))
-        return bool(self.client.getContactPoints(bodyA=body_a, bodyB=body_b, linkIndexA=link_a))

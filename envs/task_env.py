@@ -17,7 +17,7 @@ from gymnasium import spaces
 from envs.camera import Camera
 from envs.detectors import ObjectState, World, box_half_height, detect
 from envs.robot import FINGER_JOINTS, MAX_OPENING, Panda
-from envs.scenes import SCENES, Scene, SceneObject
+from envs.scenes import SCENES, Scene
 from envs.scenes.base import settle
 from envs.simulation import Simulation
 
@@ -122,12 +122,6 @@ class TaskEnv(gym.Env):
         """Atoms that hold now, sorted; ``predicates`` maps a domain's predicate names to detectors
         (default: the task's own vocabulary)."""
         return detect(self.world(), predicates or self.scene.predicates)
-
-    def object(self, name: str) -> SceneObject:
-        for obj in self.scene.objects:
-            if obj.name == name:
-                return obj
-        raise KeyError(f"no object {name!r} in this {self.task} scene; objects: {[o.name for o in self.scene.objects]}")
 
     def _observation(self) -> dict[str, np.ndarray]:
         rgb, depth = self.camera.render(self.sim.client)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.simulation import TABLE_TOP_Z, Simulation
+from envs.simulation import Simulation
 
 COLORS: dict[str, tuple[float, float, float, float]] = {
     "red": (0.85, 0.12, 0.12, 1.0),
