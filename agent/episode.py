@@ -70,44 +70,38 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     goal = parse_instruction(instruction, config.task, scene_objects)
     result = EpisodeResult(seed=seed, instruction=instruction, goal=sorted(goal))
 
-    state = env.symbolic_state(dict(binding.predicates))
+    predicates = dict(binding.predicates)
+    state = env.symbolic_state(predicates)
     plan = planner.plan(objects, state, goal)
     result.plan = [str(op) for op in plan.operators]
     result.plan_time_s += plan.plan_time_s
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
     queue = list(zip(plan.operators, plan.predicted))
 
-    while True:
-        if goal <= set(state):
-            result.success = True
-            break
+    while not goal <= set(state):
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
             break
-        if not queue:
-            result.reason = "plan finished but the goal does not hold"
-            if not _replan_allowed(result, config):
-                break
-            queue = _replan(planner, objects, state, goal, result)
-            if queue is None:
-                break
-            continue
-        operator, predicted = queue.pop(0)
-        skill, args = domain.skill_call(operator.name, operator.args)
-        outcome = SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
-        state = env.symbolic_state(dict(binding.predicates))
-        mismatch = compare(predicted, state)
-        result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
-                                       mismatch.describe()))
-        if mismatch:
+        if queue:
+            operator, predicted = queue.pop(0)
+            skill, args = domain.skill_call(operator.name, operator.args)
+            outcome = SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
+            state = env.symbolic_state(predicates)
+            mismatch = compare(predicted, state)
+            result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
+                                           mismatch.describe()))
+            if not mismatch:
+                continue
             result.reason = f"after {operator}: {mismatch.describe()}"
-            if not _replan_allowed(result, config):
-                break
-            queue = _replan(planner, objects, state, goal, result)
-            if queue is None:
-                break
+        else:
+            result.reason = "plan finished but the goal does not hold"
+        if not _replan_allowed(result, config):
+            break
+        queue = _replan(planner, objects, state, goal, result)
+        if queue is None:
+            break
 
-    result.final_state = env.symbolic_state(dict(binding.predicates))
+    result.final_state = env.symbolic_state(predicates)
     result.success = goal <= set(result.final_state)
     if result.success:
         result.reason = ""
