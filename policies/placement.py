@@ -63,7 +63,6 @@ def placement(env: TaskEnv, world: World, obj: str, target: str) -> Placement:
     return Placement((goal.position[0], goal.position[1]), goal.top + RELEASE_GAP, STACKING_TOLERANCE)
 
 
-
 class NoFreeSpot(RuntimeError):
     """Every spot where the object could go is taken."""
 
