@@ -9,6 +9,9 @@ from agent.errors import ConfigError
 
 TASKS = ("hanoi", "blocks", "sort")
 PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
+#: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
+#: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
+GOAL_SOURCES = ("perception", "oracle")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,10 @@ class RunConfig:
     instruction: str | None = None
     domain: str | None = None
     planner: str = "auto"
+    goal: str = "perception"
+    #: perception checkpoint (default: the shipped one)
+    goal_checkpoint: str | None = None
+    device: str = "auto"
     video: bool = False
     gui: bool = False
     out: str | None = None
@@ -36,6 +43,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"--task: unknown task {self.task!r} (choices: {', '.join(TASKS)})")
+        if self.goal not in GOAL_SOURCES:
+            raise ConfigError(f"--goal: unknown goal source {self.goal!r} (choices: {', '.join(GOAL_SOURCES)})")
         if self.planner not in PLANNERS:
             raise ConfigError(f"--planner: unknown planner {self.planner!r} (choices: {', '.join(PLANNERS)})")
         for flag, value in (("--episodes", self.episodes), ("--size", self.size),

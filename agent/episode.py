@@ -13,10 +13,11 @@ from typing import Any
 
 from agent.config import RunConfig
 from agent.domain import Domain
-from agent.errors import PlanningError
+from agent.errors import GoalError, InstructionError, PlanningError
 from agent.instruction import default_instruction, parse_instruction
 from agent.monitor import compare
 from agent.planner import Operator, Planner
+from agent.perception.predictor import GoalReader
 from envs.task_env import TaskEnv
 from policies import SKILLS
 
@@ -50,29 +51,55 @@ class EpisodeResult:
     sim_steps: int = 0
     reason: str = ""
     final_state: list[str] = field(default_factory=list)
+    #: atoms the goal decoder dropped to make the perceived goal consistent, with why
+    goal_dropped: dict[str, str] = field(default_factory=dict)
+    #: with a perceived goal: the instruction's goal where the rule-based parser reads it (success is
+    #: judged against it), else empty (judged against the perceived goal)
+    intended_goal: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "success": self.success, "instruction": self.instruction, "goal": self.goal,
-                "plan": self.plan, "plan_length": len(self.plan), "executed": [s.to_dict() for s in self.steps], "replans": self.replans,
+                "plan": self.plan, "plan_length": len(self.plan), "executed": [s.to_dict() for s in self.steps],
+                "replans": self.replans,
                 "plan_time_s": round(self.plan_time_s, 6), "wall_time_s": round(self.wall_time_s, 6),
-                "sim_steps": self.sim_steps, "reason": self.reason, "final_state": self.final_state}
+                "sim_steps": self.sim_steps, "reason": self.reason, "final_state": self.final_state,
+                "goal_dropped": self.goal_dropped, "intended_goal": self.intended_goal}
 
 
-def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int) -> EpisodeResult:
-    """Run one episode on ``env`` reset with ``seed``; planning errors on the first plan propagate (they are
-    the user's: an unsolvable or malformed goal), later ones end the episode as a failure."""
+def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int,
+                reader: GoalReader | None = None) -> EpisodeResult:
+    """Run one episode on ``env`` reset with ``seed``, reading the goal with ``reader`` (the oracle parser
+    when None). An oracle goal the first plan cannot reach is the user's error and propagates; a perceived
+    one that cannot be read or reached ends the episode as a failure. Later planning errors end it too."""
     start = time.perf_counter()
     env.reset(seed=seed)
     binding = domain.binding
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     objects = binding.pddl_objects(scene_objects)
     instruction = config.instruction or default_instruction(config.task, scene_objects, seed)
-    goal = parse_instruction(instruction, config.task, scene_objects)
-    result = EpisodeResult(seed=seed, instruction=instruction, goal=sorted(goal))
-
+    result = EpisodeResult(seed=seed, instruction=instruction, goal=[])
     predicates = dict(binding.predicates)
     state = env.symbolic_state(predicates)
-    plan = planner.plan(objects, state, goal)
+    if reader is None:
+        goal = parse_instruction(instruction, config.task, scene_objects)
+        result.goal = sorted(goal)
+        plan = planner.plan(objects, state, goal)
+    else:
+        # Judge by what the instruction means where the parser can read it, so that a misread goal
+        # that the robot then achieves still counts as a failure.
+        try:
+            intended = parse_instruction(instruction, config.task, scene_objects)
+            result.intended_goal = sorted(intended)
+        except InstructionError:
+            intended = None
+        try:
+            reading = reader.read(env, instruction, state)
+            goal = frozenset(reading.goal)
+            result.goal, result.goal_dropped = sorted(goal), reading.dropped
+            plan = planner.plan(objects, state, goal)
+        except (GoalError, PlanningError) as exc:
+            result.reason = f"perceived goal: {exc}"
+            return _finish(result, env, intended or frozenset(result.goal), predicates, start)
     result.plan = [str(op) for op in plan.operators]
     result.plan_time_s += plan.plan_time_s
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
@@ -101,8 +128,16 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         if queue is None:
             break
 
+    if result.intended_goal and goal != set(result.intended_goal):
+        result.reason = f"perceived goal differs from the instruction's ({' '.join(result.intended_goal)})"
+    return _finish(result, env, frozenset(result.intended_goal or goal), predicates, start)
+
+
+def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicates: dict[str, str],
+            start: float) -> EpisodeResult:
+    """Judge the episode from the detectors' view of the final scene."""
     result.final_state = env.symbolic_state(predicates)
-    result.success = goal <= set(result.final_state)
+    result.success = bool(goal) and goal <= set(result.final_state)
     if result.success:
         result.reason = ""
     result.sim_steps = env.sim.steps

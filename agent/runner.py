@@ -46,6 +46,11 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         raise ConfigError("--gui: no display to open a window on (DISPLAY is not set); run without --gui")
     domain = resolve_domain(config)
     planner = Planner(domain, engine=config.planner)
+    reader = None
+    if config.goal == "perception":
+        from agent.perception.predictor import GoalReader
+
+        reader = GoalReader(config.goal_checkpoint, config.device)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     env = TaskEnv(config.task, config.size, gui=config.gui)
@@ -57,7 +62,7 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         for seed in bar:
             if config.video:
                 env.start_recording(every=VIDEO_FRAME_EVERY)
-            result = run_episode(env, domain, planner, config, seed)
+            result = run_episode(env, domain, planner, config, seed, reader)
             if config.video:
                 _write_video(run_dir.video_path(seed), env.stop_recording())
             record = result.to_dict()
@@ -87,6 +92,7 @@ def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path) -> d
         "episodes": records,
         "run_dir": str(path),
         "planner": config.planner,
+        "goal": config.goal,
         "controller": "scripted",
         "grasp": "friction",
     }
@@ -101,6 +107,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 
     rows = [
         ("task", f"{summary['task']} (size {summary['size']})"),
+        ("goal from", summary["goal"]),
         ("episodes", str(len(episodes))),
         ("success rate", f"{summary['success_rate']:.1%}"),
         ("replans (mean)", f"{statistics.fmean(e['replans'] for e in episodes):.2f}" if episodes else "-"),
@@ -110,6 +117,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("simulation steps (median)", f"{median('sim_steps'):.0f}"),
         ("run directory", summary["run_dir"]),
     ]
+    failed = [e for e in episodes if not e["success"]]
+    if failed:
+        rows.insert(3, ("first failure", f"seed {failed[0]['seed']}: {failed[0]['reason']}"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 

@@ -26,7 +26,8 @@ EPISODE_KEYS = {"seed", "success", "goal", "plan", "replans", "plan_time_s", "wa
 
 
 def run_one(tmp_path: Path, name: str, **overrides: Any) -> dict[str, Any]:
-    config = RunConfig(**{"episodes": 1, "seed": 0, "out": str(tmp_path / name), **overrides})
+    """One episode with oracle goals (these tests are about planning and acting; perception has its own)."""
+    config = RunConfig(**{"episodes": 1, "seed": 0, "out": str(tmp_path / name), "goal": "oracle", **overrides})
     return run(config, progress=False)
 
 
@@ -65,7 +66,7 @@ def test_same_seed_same_episode(tmp_path: Path) -> None:
 
 def test_run_dir_and_json(tmp_path: Path) -> None:
     out, json_path = tmp_path / "run", tmp_path / "summary-copy.json"
-    summary = run(RunConfig(task="hanoi", size=2, episodes=2, seed=5, out=str(out), json=str(json_path)),
+    summary = run(RunConfig(task="hanoi", size=2, episodes=2, seed=5, out=str(out), json=str(json_path), goal="oracle"),
                   progress=False)
     assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "episodes.jsonl", "summary.json"]
     config = yaml.safe_load((out / "config.yaml").read_text())
@@ -142,7 +143,7 @@ def test_replan_budget_ends_the_episode(tmp_path: Path, monkeypatch: pytest.Monk
 def test_run_episode_directly() -> None:
     domain = load_domain(domain_folder("sort"))
     planner = Planner(domain)
-    config = RunConfig(task="sort", size=2, instruction=None)
+    config = RunConfig(task="sort", size=2, instruction=None, goal="oracle")
     env = TaskEnv("sort", 2, image_size=32)
     try:
         result = run_episode(env, domain, planner, config, seed=1)

@@ -117,13 +117,13 @@ def test_unsupported_size_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_unknown_colour_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = user_error(capsys, "run", "--task", "blocks", "--size", "3", "--instruction", "put magenta on blue",
-                     "--out", str(tmp_path / "out"), "--quiet")
+                     "--goal", "oracle", "--out", str(tmp_path / "out"), "--quiet")
     assert "magenta" in err
 
 
 def test_instruction_error_leaves_no_run_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     user_error(capsys, "run", "--task", "blocks", "--size", "3", "--instruction", "put magenta on blue",
-               "--out", str(tmp_path / "out"), "--quiet")
+               "--goal", "oracle", "--out", str(tmp_path / "out"), "--quiet")
     assert not (tmp_path / "out").exists()
 
 
@@ -138,7 +138,7 @@ def test_gui_without_display_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_unknown_instruction_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = user_error(capsys, "run", "--task", "hanoi", "--size", "2", "--instruction", "juggle the discs",
-                     "--out", str(tmp_path / "out"), "--quiet")
+                     "--goal", "oracle", "--out", str(tmp_path / "out"), "--quiet")
     assert "juggle the discs" in err
 
 

@@ -33,18 +33,21 @@ class HanoiScene(Scene):
                   "handempty": "handempty"}
     sizes = (1, 6)
 
-    def __init__(self, size: int = 3, start: str = "tower") -> None:
+    def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left") -> None:
         super().__init__(size)
         if start not in ("tower", "random"):
             raise ValueError(f"hanoi: start must be 'tower' or 'random', got {start!r}")
+        if tower_peg not in PEGS:
+            raise ValueError(f"hanoi: tower_peg must be one of {', '.join(PEGS)}, got {tower_peg!r}")
         self.start = start
+        self.tower_peg = tower_peg
 
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
         for peg, y in zip(PEGS, PEG_Y):
             sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
             self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
         if self.start == "tower":
-            pegs_of = [0] * self.size
+            pegs_of = [PEGS.index(self.tower_peg)] * self.size
         else:
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3

@@ -1,0 +1,111 @@
+"""What ``nesy goal`` and ``nesy eval-goals`` do: read goals for seeded scenes, and score them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from agent.config import TASKS
+from agent.errors import ConfigError, GoalError
+from agent.perception.predictor import GoalReader
+from agent.planner import parse_atom
+
+
+def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str) -> dict[str, Any]:
+    """The predicted goal of ``instruction`` in the scene ``task``/``size``/``seed``."""
+    from envs.task_env import TaskEnv
+
+    env = TaskEnv(task, size, image_size=16)
+    try:
+        env.reset(seed=seed)
+        reading = reader.read(env, instruction, env.symbolic_state())
+    finally:
+        env.close()
+    return {"task": task, "size": size, "seed": seed, "instruction": instruction, "goal": list(reading.goal),
+            "confidence": reading.confidence, "dropped": reading.dropped}
+
+
+def read_requests(path: Path) -> list[dict[str, Any]]:
+    """The lines of an eval-goals file, checked: every mistake names the file and line."""
+    from agent.runner import check_size
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    requests = []
+    for number, line in _lines(path):
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise ConfigError(f"{where}: expected an object with task, size, seed and instruction")
+        missing = [k for k in ("task", "size", "seed", "instruction") if k not in record]
+        if missing:
+            raise ConfigError(f"{where}: missing {', '.join(missing)}")
+        if record["task"] not in TASKS:
+            raise ConfigError(f"{where}: unknown task {record['task']!r} (tasks: {', '.join(TASKS)})")
+        for key in ("size", "seed"):
+            if not isinstance(record[key], int) or isinstance(record[key], bool) or record[key] < 0:
+                raise ConfigError(f"{where}: {key} must be a non-negative whole number, got {record[key]!r}")
+        try:
+            check_size(record["task"], record["size"])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {str(exc).removeprefix('--size: ')}") from None
+        if not isinstance(record["instruction"], str) or not record["instruction"].strip():
+            raise ConfigError(f"{where}: instruction must be a non-empty string")
+        if "goal" in record:
+            goal = record["goal"]
+            if not isinstance(goal, list) or not all(isinstance(a, str) for a in goal):
+                raise ConfigError(f"{where}: goal must be a list of atoms like \"(on red blue)\"")
+            for atom in goal:
+                try:
+                    parse_atom(atom)
+                except ValueError as exc:
+                    raise ConfigError(f"{where}: bad goal atom: {exc}") from None
+        requests.append(record)
+    if not requests:
+        raise ConfigError(f"{path}: no requests (expected one JSON object per line)")
+    return requests
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True) -> dict[str, Any]:
+    """Predict every request's goal, in input order; accuracy over the requests that give one."""
+    import sys
+
+    from tqdm import tqdm
+
+    from envs.task_env import TaskEnv
+
+    envs: dict[tuple[str, int], TaskEnv] = {}
+    records = []
+    try:
+        for request in tqdm(requests, desc="reading goals", unit="instruction", disable=not progress, file=sys.stderr):
+            key = (request["task"], request["size"])
+            if key not in envs:
+                envs[key] = TaskEnv(*key, image_size=16)
+            env = envs[key]
+            env.reset(seed=request["seed"])
+            record: dict[str, Any] = {"instruction": request["instruction"]}
+            try:
+                record["predicted"] = list(reader.read(env, request["instruction"], env.symbolic_state()).goal)
+            except GoalError as exc:
+                record["predicted"], record["error"] = [], str(exc)
+            if "goal" in request:
+                record["goal"] = sorted(request["goal"])
+                record["correct"] = set(record["predicted"]) == set(request["goal"])
+            records.append(record)
+    finally:
+        for env in envs.values():
+            env.close()
+    scored = [r["correct"] for r in records if "correct" in r]
+    return {"accuracy": sum(scored) / len(scored) if scored else None, "records": records}

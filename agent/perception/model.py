@@ -1,0 +1,214 @@
+"""GoalNet: camera frame + instruction -> a probability for every "x ends up on/in y" over the scene's objects.
+
+A goal of the three tasks is a set of support atoms: ``(on x y)``, ``(in x bin)`` and ``(ontable x)``, which
+is ``x`` on the table. So the network scores every (object, support) pair of the scene at hand, where a
+support is another object or the table; the support's kind then names the predicate. This makes goals of
+any size over any number of objects, instead of one triple over a fixed vocabulary.
+
+Object tokens come from the image: a small CNN, trained here, runs over the RGB frame and its world-point
+map, and each object's features are pooled under its instance mask, beside the mask's geometry (where it
+is, how big, how high). Each token also carries the object's kind and its name read by the sentence
+model, which is how "red" in an instruction finds the block the planner calls ``red``. Instruction tokens
+are the frozen sentence model's features. A transformer lets every word and object attend to every other,
+and a pair head scores the supports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from agent.perception.text import WIDTH as TEXT_WIDTH
+
+KINDS = ("pad", "table", "block", "disc", "peg", "cube", "bin")
+MOVABLE = ("block", "disc", "cube")
+#: predicate a goal atom takes for a support of each kind (anything else: ``on``)
+SUPPORT_PREDICATE = {"table": "ontable", "bin": "in"}
+#: world-point normalisation: the workspace centre and half-extents (m)
+POINT_CENTRE = (0.5, 0.0, 0.0)
+POINT_SCALE = (0.3, 0.4, 0.1)
+GEOMETRY = 16
+#: metres over which a soft rank goes from "level" to "clearly before"
+RANK_SOFTNESS = 0.01
+RELATION = 6
+
+
+@dataclass
+class Scenes:
+    """A batch of camera frames and their objects, padded to ``N`` objects."""
+
+    image: Tensor  # B x 6 x H x W: RGB and world points, normalised
+    masks: Tensor  # B x N x H x W, 1 where the object is seen
+    kinds: Tensor  # B x N, index into KINDS (0 = padding)
+    names: Tensor  # B x N x TEXT_WIDTH, sentence features of the object's name
+
+    def to(self, device: torch.device | str) -> Scenes:
+        return Scenes(self.image.to(device), self.masks.to(device), self.kinds.to(device), self.names.to(device))
+
+
+@dataclass
+class Instructions:
+    """A batch of instructions, each about one scene of a ``Scenes`` batch."""
+
+    tokens: Tensor  # I x T x TEXT_WIDTH
+    padding: Tensor  # I x T, True on padding
+    scene: Tensor  # I, index of the scene each instruction is about
+
+    def to(self, device: torch.device | str) -> Instructions:
+        return Instructions(self.tokens.to(device), self.padding.to(device), self.scene.to(device))
+
+
+@dataclass(frozen=True)
+class GoalNetConfig:
+    width: int = 128
+    layers: int = 3
+    heads: int = 4
+    channels: int = 32
+    max_tokens: int = 64
+    dropout: float = 0.1
+    #: share of instruction tokens hidden from the network in training, so it cannot lean on any one word
+    word_dropout: float = 0.1
+
+
+class GoalNet(nn.Module):
+    def __init__(self, config: GoalNetConfig = GoalNetConfig()) -> None:
+        super().__init__()
+        self.config = config
+        d, c = config.width, config.channels
+        self.cnn = nn.Sequential(
+            nn.Conv2d(6, c, 5, stride=2, padding=2), nn.GELU(),
+            nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
+            nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
+        )
+        self.object_features = nn.Sequential(nn.Linear(c + GEOMETRY, d), nn.GELU(), nn.Linear(d, d))
+        self.kind = nn.Embedding(len(KINDS), d)
+        self.name = nn.Linear(TEXT_WIDTH, d)
+        self.text = nn.Linear(TEXT_WIDTH, d)
+        self.position = nn.Embedding(config.max_tokens, d)
+        self.text_segment = nn.Parameter(torch.zeros(d))
+        layer = nn.TransformerEncoderLayer(d, config.heads, dim_feedforward=2 * d, dropout=config.dropout,
+                                           batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
+        # Attention between objects is biased by where they are relative to each other (one bias per layer
+        # and head): "the block under red" and "the leftmost stack" are comparisons of positions.
+        self.relation_bias = nn.Sequential(nn.Linear(RELATION, 64), nn.GELU(), nn.Linear(64, config.layers * config.heads))
+        self.relation_pair = nn.Sequential(nn.Linear(RELATION, d), nn.GELU(), nn.Linear(d, d))
+        self.norm = nn.LayerNorm(d)
+        self.subject = nn.Linear(d, d)
+        self.support = nn.Linear(d, d)
+        self.subject_gate = nn.Linear(d, d)
+        self.support_gate = nn.Linear(d, d)
+        self.score = nn.Linear(d, 1)
+
+    def object_tokens(self, scenes: Scenes) -> tuple[Tensor, Tensor]:
+        """B x (N + 1) x d: the scene's objects, then the table; and B x N x N x RELATION: where each object
+        is relative to each other one."""
+        features = self.cnn(scenes.image)
+        small = F.avg_pool2d(scenes.masks, kernel_size=scenes.image.shape[-1] // features.shape[-1])
+        pooled = torch.einsum("bnhw,bchw->bnc", small, features) / small.sum(dim=(2, 3)).clamp_min(1e-6)[..., None]
+        shape = geometry(scenes)
+        visual = self.object_features(torch.cat([pooled, shape], dim=-1))
+        tokens = self.kind(scenes.kinds) + self.name(scenes.names) + visual
+        batch = scenes.kinds.shape[0]
+        table = self.kind(torch.full((batch, 1), KINDS.index("table"), device=tokens.device))
+        return torch.cat([tokens, table], dim=1), relations(shape)
+
+    def forward(self, scenes: Scenes, instructions: Instructions) -> Tensor:
+        """Logits I x N x (N + 1): instruction i wants object n on support m (m = N is the table)."""
+        objects, relation = self.object_tokens(scenes)
+        objects, relation = objects[instructions.scene], relation[instructions.scene]
+        kinds = scenes.kinds[instructions.scene]
+        count, t, n = kinds.shape[0], instructions.tokens.shape[1], kinds.shape[1]
+        heads, size = self.config.heads, t + n + 1
+        text = self.text(instructions.tokens) + self.position.weight[:t] + self.text_segment
+        text_padding = instructions.padding
+        if self.training and self.config.word_dropout > 0:
+            hidden_words = torch.rand(text_padding.shape, device=text_padding.device) < self.config.word_dropout
+            hidden_words[:, 0] = False  # the sentence model's [CLS] token always stays
+            text_padding = text_padding | hidden_words
+        object_padding = torch.cat([kinds == 0, torch.zeros_like(kinds[:, :1], dtype=torch.bool)], dim=1)
+        padding = torch.cat([text_padding, object_padding], dim=1)
+        blocked = torch.zeros(count, 1, 1, size, device=kinds.device).masked_fill(padding[:, None, None], -1e9)
+        bias = self.relation_bias(relation).permute(0, 3, 1, 2)  # I x (layers * heads) x N x N
+        hidden = torch.cat([text, objects], dim=1)
+        # PyTorch's fused inference path for encoder layers mishandles a per-head float mask (its outputs
+        # differ from the training path's): always take the plain path.
+        fast_path = torch.backends.mha.get_fastpath_enabled()
+        torch.backends.mha.set_fastpath_enabled(False)
+        try:
+            for k, layer in enumerate(self.encoder.layers):
+                mask = blocked.expand(count, heads, size, size).clone()
+                mask[:, :, t:t + n, t:t + n] += bias[:, k * heads:(k + 1) * heads]
+                hidden = layer(hidden, src_mask=mask.reshape(count * heads, size, size))
+        finally:
+            torch.backends.mha.set_fastpath_enabled(fast_path)
+        hidden = self.norm(hidden[:, t:])
+        subject, support = hidden[:, :n], hidden
+        pair = (self.subject(subject)[:, :, None] + self.support(support)[:, None]
+                + self.subject_gate(subject)[:, :, None] * self.support_gate(support)[:, None])
+        pair = pair + F.pad(self.relation_pair(relation), (0, 0, 0, 1))
+        return self.score(F.gelu(pair)).squeeze(-1)
+
+
+def geometry(scenes: Scenes) -> Tensor:
+    """B x N x GEOMETRY, read off each object's mask: seen or not, area, mean colour, mean world point,
+    top height, image bounding box and ranks among its peers."""
+    masks = scenes.masks
+    b, n, h, w = masks.shape
+    area = masks.sum(dim=(2, 3))
+    seen = (area > 0).float()
+    weights = masks / area.clamp_min(1.0)[..., None, None]
+    means = torch.einsum("bnhw,bchw->bnc", weights, scenes.image)  # colour (3) and world point (3)
+    inside = masks > 0
+    z = scenes.image[:, 5][:, None].expand(b, n, h, w)
+    top = torch.where(inside, z, torch.full_like(z, -1e4)).amax(dim=(2, 3)) * seen
+    rows = torch.linspace(-1.0, 1.0, h, device=masks.device)[None, None, :].expand(b, n, h)
+    cols = torch.linspace(-1.0, 1.0, w, device=masks.device)[None, None, :].expand(b, n, w)
+    in_row, in_col = inside.any(dim=3), inside.any(dim=2)
+    box = torch.stack([
+        torch.where(in_col, cols, torch.full_like(cols, 2.0)).amin(dim=2),
+        torch.where(in_col, cols, torch.full_like(cols, -2.0)).amax(dim=2),
+        torch.where(in_row, rows, torch.full_like(rows, 2.0)).amin(dim=2),
+        torch.where(in_row, rows, torch.full_like(rows, -2.0)).amax(dim=2),
+    ], dim=-1) * seen[..., None]
+    ranks = _ranks(scenes.kinds, seen, means[..., 3:6], top)
+    return torch.cat([seen[..., None], (area / (h * w) * 100.0)[..., None], means, top[..., None], box, ranks], dim=-1)
+
+
+def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
+    """B x N x 3 soft ranks among the seen objects of the same kind: the share of them further left, nearer
+    the robot's base and lower than this one (0 for the leftmost, the nearest, the lowest). Superlatives
+    ("the leftmost cube") are comparisons with every other object, which attention finds slowly."""
+    x = point[..., 0] * POINT_SCALE[0] + POINT_CENTRE[0]
+    y = point[..., 1] * POINT_SCALE[1] + POINT_CENTRE[1]
+    keys = torch.stack([y, torch.hypot(x, y), top * POINT_SCALE[2]], dim=-1)  # metres
+    ahead = torch.sigmoid((keys[:, :, None] - keys[:, None, :]) / RANK_SOFTNESS)  # B x N x N x 3: j before i
+    peers = (kinds[:, :, None] == kinds[:, None, :]) & (seen[:, None, :] > 0)
+    peers &= ~torch.eye(kinds.shape[1], dtype=torch.bool, device=kinds.device)
+    weights = peers.float()[..., None]
+    return (ahead * weights).sum(dim=2) / weights.sum(dim=2).clamp_min(1.0) * seen[..., None]
+
+
+def relations(shape: Tensor) -> Tensor:
+    """B x N x N x RELATION from per-object geometry: for a pair (i, j), where j's mean point and top are
+    relative to i's, their horizontal distance, and whether both are seen (all zero unless both are)."""
+    place = torch.cat([shape[..., 5:8], shape[..., 8:9]], dim=-1)  # mean world point and top height
+    delta = place[:, None, :, :] - place[:, :, None, :]
+    seen = shape[..., 0]
+    both = (seen[:, :, None] * seen[:, None, :])[..., None]
+    return torch.cat([delta, delta[..., :2].norm(dim=-1, keepdim=True), both], dim=-1) * both
+
+
+def valid_pairs(kinds: Tensor) -> Tensor:
+    """I x N x (N + 1) bool: pairs a goal may contain (a movable subject on another object or the table)."""
+    movable = torch.zeros_like(kinds, dtype=torch.bool)
+    for kind in MOVABLE:
+        movable |= kinds == KINDS.index(kind)
+    n = kinds.shape[1]
+    supports = torch.cat([kinds != 0, torch.ones_like(kinds[:, :1], dtype=torch.bool)], dim=1)
+    not_self = ~torch.eye(n, n + 1, dtype=torch.bool, device=kinds.device)
+    return movable[:, :, None] & supports[:, None, :] & not_self[None]

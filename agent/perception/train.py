@@ -1,0 +1,191 @@
+"""``nesy train perception``: generate (or reuse) the dataset, train GoalNet, evaluate every split, save.
+
+The checkpoint holds the weights, the network's configuration and what it scored on every split, and is
+written to a temporary file first and renamed, so an interrupted run never leaves a broken checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from agent.errors import ConfigError
+from agent.perception.dataset import EVAL_SPLITS, SPLITS, Dataset, load_or_generate
+from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
+from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
+from agent.perception.reading import read_all, score, support_accuracy
+from agent.perception.text import TextEncoder
+from agent.rundir import RunDir, write_atomic
+
+EVAL_SCENES = {"test": 250, "held-out-templates": 200, "held-out-colours": 200, "larger": 200}
+BATCH_SCENES = 16
+#: epochs between evaluations of the test split during training (and after the last)
+EVAL_EVERY = 2
+DATA_CACHE = Path("runs") / "perception" / "data"
+#: instruction categories whose reading depends on where things are in the image
+IMAGE_CATEGORIES = ("position", "relation", "scene")
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: no CUDA GPU is available here (try --device auto)")
+    if device not in ("cpu", "cuda"):
+        raise ConfigError(f"--device: expected auto, cpu or cuda, got {device!r}")
+    return device
+
+
+def train(samples: int = 30_000, epochs: int = 14, device: str = "auto", out: str | None = None, seed: int = 0,
+          workers: int = 2, eval_scenes: dict[str, int] | None = None, progress: bool = True,
+          learning_rate: float = 2e-3, cache: Path = DATA_CACHE) -> dict[str, Any]:
+    """Train from scratch; returns the metrics also written beside the checkpoint."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    if samples < SPLITS["train"].per_scene:
+        raise ConfigError(f"--samples: need at least {SPLITS['train'].per_scene}, got {samples}")
+    device = resolve_device(device)
+    started = time.perf_counter()
+    torch.manual_seed(seed)
+    run_dir = RunDir.create(out, "perception")
+    data = {"train": load_or_generate("train", math.ceil(samples / SPLITS["train"].per_scene), cache, workers,
+                                      progress)}
+    for split, count in (eval_scenes or EVAL_SCENES).items():
+        data[split] = load_or_generate(split, count, cache, workers, progress)
+    data_seconds = time.perf_counter() - started
+    encoder = _encoder(data, device, cache, progress)
+
+    train_set = data["train"]
+    model = GoalNet(GoalNetConfig()).to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate, pct_start=0.1,
+                                                   total_steps=epochs * math.ceil(len(train_set.scenes) / BATCH_SCENES))
+    writer = SummaryWriter(str(run_dir.path / "tensorboard"))
+    rng = np.random.default_rng(seed)
+    history = []
+    for epoch in range(epochs):
+        loss = _epoch(model, encoder, train_set, optimiser, schedule, rng, writer, device,
+                      f"epoch {epoch + 1}/{epochs}", progress)
+        history.append({"epoch": epoch + 1, "loss": loss})
+        if (epoch + 1) % EVAL_EVERY and epoch + 1 < epochs:
+            continue
+        test = evaluate(model, encoder, data["test"], device)
+        writer.add_scalar("test/accuracy", test["accuracy"], epoch + 1)
+        history[-1]["test_accuracy"] = test["accuracy"]
+        if progress:
+            categories = ", ".join(f"{k} {v:.1%}" for k, v in test["by_category"].items())
+            print(f"epoch {epoch + 1}: loss {loss:.4f}, test accuracy {test['accuracy']:.2%} ({categories})",
+                  file=sys.stderr)
+
+    metrics: dict[str, Any] = {"splits": {}}
+    for split in data:
+        if split == "train" and len(data["train"].examples) > 4000:
+            continue  # the training fit is in the loss curve; scoring 30k readings adds minutes for nothing
+        metrics["splits"][split] = evaluate(model, encoder, data[split], device)
+        writer.add_scalar(f"{split}/accuracy", metrics["splits"][split]["accuracy"], epochs)
+    if "test" in data:
+        metrics["blanked"] = evaluate(model, encoder, data["test"], device, blank=True, categories=IMAGE_CATEGORIES)
+    writer.close()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    metrics.update({
+        "samples": len(train_set.examples), "train_scenes": len(train_set.scenes), "epochs": epochs, "seed": seed,
+        "device": device, "wall_seconds": round(time.perf_counter() - started, 1),
+        "data_seconds": round(data_seconds, 1),
+        "cpu_seconds": round(time.process_time() + children.ru_utime + children.ru_stime, 1),
+        "parameters": sum(p.numel() for p in model.parameters()), "history": history, "commit": _commit(),
+    })
+    save_checkpoint(run_dir.path / "goalnet.pt", model, metrics)
+    write_atomic(run_dir.path / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    metrics["checkpoint"] = str(run_dir.path / "goalnet.pt")
+    return metrics
+
+
+def _encoder(data: dict[str, Dataset], device: str, cache: Path, progress: bool) -> TextEncoder:
+    """The sentence model with every instruction of ``data`` encoded (cached on disk across runs)."""
+    encoder = TextEncoder(device)
+    text_cache = cache / "instructions.npz"
+    encoder.load(text_cache)
+    known = len(encoder.cache)
+    encoder.encode((e["instruction"] for d in data.values() for e in d.examples), progress=progress)
+    if len(encoder.cache) > known:
+        encoder.save(text_cache)
+    return encoder
+
+
+def _epoch(model: GoalNet, encoder: TextEncoder, dataset: Dataset, optimiser: torch.optim.Optimizer,
+           schedule: torch.optim.lr_scheduler.LRScheduler, rng: np.random.Generator, writer: Any, device: str,
+           label: str, progress: bool) -> float:
+    """One pass over ``dataset`` in batches of scenes with all their instructions; the mean loss."""
+    from tqdm import tqdm
+
+    model.train()
+    views = [dataset.view(i) for i in range(len(dataset.scenes))]
+    examples_of: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(views))}
+    for e in dataset.examples:
+        examples_of[e["scene"]].append(e)
+    order = rng.permutation(len(views))
+    losses = []
+    bar = tqdm(range(0, len(order), BATCH_SCENES), desc=label, unit="batch", disable=not progress, file=sys.stderr)
+    for start in bar:
+        chunk = [int(s) for s in order[start:start + BATCH_SCENES]]
+        members = [(k, e) for k, s in enumerate(chunk) for e in examples_of[s]]
+        scenes = scene_inputs([views[s] for s in chunk], encoder).to(device)
+        instructions = instruction_inputs([e["instruction"] for _, e in members], [k for k, _ in members],
+                                          encoder).to(device)
+        target = support_targets([e["goal"] for _, e in members], [views[chunk[k]] for k, _ in members],
+                                 scenes.kinds.shape[1]).to(device)
+        logits = model(scenes, instructions)
+        valid = valid_pairs(scenes.kinds[instructions.scene])
+        loss = F.binary_cross_entropy_with_logits(logits[valid], target[valid], reduction="sum") / len(members)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        schedule.step()
+        losses.append(loss.item())
+        step = schedule.last_epoch
+        writer.add_scalar("train/loss", loss.item(), step)
+        writer.add_scalar("train/learning_rate", schedule.get_last_lr()[0], step)
+        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+    return float(np.mean(losses))
+
+
+def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str, blank: bool = False,
+             categories: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Exact-match accuracy of ``model`` on ``dataset`` (optionally with every image blanked, and only on
+    some categories of instruction)."""
+    examples = [{**e, "task": dataset.scenes[e["scene"]]["task"]} for e in dataset.examples
+                if categories is None or e["category"] in categories]
+    views = [dataset.view(i) for i in range(len(dataset.scenes))]
+    if blank:
+        views = [v.blanked() for v in views]
+    states = [s["state"] for s in dataset.scenes]
+    probs, readings = read_all(model, encoder, views, states, examples, device)
+    result = score(examples, readings)
+    result["support_accuracy"], result["support_chance"] = (round(x, 4) for x in support_accuracy(probs, examples, views))
+    return result
+
+
+def save_checkpoint(path: Path, model: GoalNet, metrics: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, tmp)
+    tmp.replace(path)
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

@@ -1,0 +1,70 @@
+"""Latency of one goal prediction, split into its stages, on the CPU (and the GPU when there is one).
+
+    python benchmarks/perception.py [--task blocks --size 6 --repeats 30 --checkpoint PATH]
+
+Stages: rendering the 128 x 128 RGB-D frame with instance masks, encoding the instruction with the
+sentence model (a new sentence every time: nothing cached), and GoalNet's forward pass with decoding.
+Each figure is the median over ``--repeats`` predictions on distinct seeds and instructions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from agent.perception.observation import observe
+from agent.perception.predictor import GoalReader
+from agent.perception.reading import probabilities, read
+from envs.task_env import TaskEnv
+
+INSTRUCTIONS = ("put the {a} block on the {b} one", "stack {a} on {b}", "place {a} onto the {b} cube please",
+                "{a} on {b}, thanks", "could you put {a} on top of {b}")
+
+
+def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | None) -> dict[str, float]:
+    reader = GoalReader(checkpoint, device)
+    env = TaskEnv(task, size, image_size=16)
+    timings: dict[str, list[float]] = {"render": [], "encode": [], "network": [], "total": []}
+    for i in range(repeats + 1):  # the first round warms up caches and kernels
+        env.reset(seed=i)
+        names = [o.name for o in env.scene.objects]
+        text = INSTRUCTIONS[i % len(INSTRUCTIONS)].format(a=names[i % len(names)], b=names[(i + 1) % len(names)])
+        text += f" (take {i})"  # a sentence the encoder has never seen
+        state = env.symbolic_state()
+        t0 = time.perf_counter()
+        view = observe(env)
+        t1 = time.perf_counter()
+        reader.encoder.encode([text])
+        t2 = time.perf_counter()
+        probs = probabilities(reader.model, reader.encoder, [view], [text], [0], device)[0]
+        read(probs, view, state)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t3 = time.perf_counter()
+        if i:
+            for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t3 - t0)):
+                timings[key].append(value * 1000)
+    env.close()
+    return {key: statistics.median(values) for key, values in timings.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="blocks")
+    parser.add_argument("--size", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--checkpoint", default=None)
+    args = parser.parse_args()
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print(f"{args.task} size {args.size}, median of {args.repeats} predictions, torch threads {torch.get_num_threads()}")
+    print(f"{'device':<8}{'render ms':>12}{'encode ms':>12}{'network ms':>12}{'total ms':>12}")
+    for device in devices:
+        m = measure(device, args.task, args.size, args.repeats, args.checkpoint)
+        print(f"{device:<8}{m['render']:>12.1f}{m['encode']:>12.1f}{m['network']:>12.1f}{m['total']:>12.1f}")
+
+
+if __name__ == "__main__":
+    main()

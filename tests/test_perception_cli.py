@@ -1,0 +1,129 @@
+"""The shipped goal network behind ``nesy goal``, ``nesy eval-goals`` and ``nesy run --goal perception``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.cli import EXIT_USER_ERROR, main
+from agent.config import RunConfig
+from agent.errors import GoalError
+from agent.perception.predictor import SHIPPED_CHECKPOINT, GoalReader
+from agent.runner import run
+from envs.scene_report import describe_scene
+
+
+@pytest.fixture(scope="module")
+def reader() -> GoalReader:
+    return GoalReader(device="cpu")
+
+
+def _blocks(seed: int) -> list[str]:
+    return [o["name"] for o in describe_scene("blocks", 4, seed)["objects"]]
+
+
+def test_goal_command_reads_a_named_goal(capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = _blocks(0)[:2]
+    code = main(["goal", "--task", "blocks", "--size", "4", "--seed", "0", "--json", "--device", "cpu",
+                 "--instruction", f"please put the {first} block on the {second} one"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["goal"] == [f"(on {first} {second})"]
+    assert 0.5 <= result["confidence"][f"(on {first} {second})"] <= 1.0
+
+
+def test_eval_goals_scores_in_input_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = _blocks(3)[:2]
+    lines = [
+        {"task": "hanoi", "size": 3, "seed": 4, "instruction": "move the tower to the middle peg",
+         "goal": ["(on d1 d2)", "(on d2 d3)", "(on d3 middle)"]},
+        {"task": "blocks", "size": 4, "seed": 3, "instruction": f"put {a} on the table"},
+        {"task": "blocks", "size": 4, "seed": 3, "instruction": f"stack {b} on {a}", "goal": [f"(on {b} {a})"]},
+        {"task": "sort", "size": 3, "seed": 0, "instruction": "sort the cubes by colour",
+         "goal": ["(in blue1 blue_bin)", "(in blue2 blue_bin)", "(in yellow1 yellow_bin)"]},
+    ]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = tmp_path / "results.json"
+    assert main(["eval-goals", str(requests), "--json", str(out), "--quiet", "--device", "cpu"]) == 0
+    result = json.loads(out.read_text())
+    assert [r["instruction"] for r in result["records"]] == [line["instruction"] for line in lines]
+    assert "correct" not in result["records"][1] and result["records"][1]["predicted"] == [f"(ontable {a})"]
+    assert all(r["correct"] for i, r in enumerate(result["records"]) if i != 1)
+    assert result["accuracy"] == 1.0
+    assert "accuracy 100.00%" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", "not valid JSON"),
+    ('{"task": "hanoi", "size": 3, "seed": 0}', "missing instruction"),
+    ('{"task": "towers", "size": 3, "seed": 0, "instruction": "x"}', "unknown task 'towers'"),
+    ('{"task": "hanoi", "size": 9, "seed": 0, "instruction": "x"}', "sizes 1 to 6"),
+    ('{"task": "hanoi", "size": 3, "seed": -1, "instruction": "x"}', "seed must be"),
+    ('{"task": "hanoi", "size": 3, "seed": 0, "instruction": "x", "goal": "(on d1 d2)"}', "goal must be a list"),
+])
+def test_eval_goals_names_the_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str,
+                                       message: str) -> None:
+    requests = tmp_path / "bad.jsonl"
+    good = '{"task": "hanoi", "size": 3, "seed": 0, "instruction": "move the tower to the right peg"}'
+    requests.write_text(good + "\n\n" + line + "\n")
+    out = tmp_path / "out.json"
+    assert main(["eval-goals", str(requests), "--json", str(out)]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert f"{requests}:3" in err and message in err
+    assert not out.exists()
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    absent = tmp_path / "none.pt"
+    assert main(["goal", "--instruction", "stack red on blue", "--checkpoint", str(absent)]) == EXIT_USER_ERROR
+    assert str(absent) in capsys.readouterr().err
+
+
+def test_run_plans_from_the_perceived_goal(tmp_path: Path) -> None:
+    summary = run(RunConfig(task="hanoi", size=3, seed=0, out=str(tmp_path / "run"), device="cpu"), progress=False)
+    (episode,) = summary["episodes"]
+    assert summary["goal"] == "perception"
+    assert episode["goal"] == episode["intended_goal"] == ["(on d1 d2)", "(on d2 d3)", "(on d3 right)"]
+    assert episode["success"], episode["reason"]
+
+
+def test_image_references_need_the_image(reader: GoalReader) -> None:
+    """Blanking the frame must change a reading that depends on where things are."""
+    from agent.perception.observation import observe
+    from envs.task_env import TaskEnv
+
+    env = TaskEnv("hanoi", 3, image_size=16, tower_peg="middle")
+    env.reset(seed=1)
+    view, state = observe(env), env.symbolic_state()
+    env.close()
+    seen = reader.read_view(view, "move the tower to the peg to its right", state)
+    assert "(on d3 right)" in seen.goal
+    try:
+        blind = reader.read_view(view.blanked(), "move the tower to the peg to its right", state).goal
+    except GoalError:  # no reading at all is also a failure to read it
+        blind = ()
+    assert set(blind) != set(seen.goal)
+
+
+def test_shipped_checkpoint_records_what_it_scored() -> None:
+    """The shipped network is the one training produced, and no retraining may ship a worse one. These are
+    floors just under what it scored; issue 3's targets (99 / 95 / 95 / 90 %) are not all met yet."""
+    import torch
+
+    metrics = torch.load(SHIPPED_CHECKPOINT, map_location="cpu", weights_only=True)["metrics"]
+    splits = metrics["splits"]
+    assert splits["test"]["accuracy"] >= 0.97
+    assert splits["held-out-templates"]["accuracy"] >= 0.95
+    assert splits["held-out-colours"]["accuracy"] >= 0.87
+    assert splits["larger"]["accuracy"] >= 0.84
+    assert metrics["blanked"]["accuracy"] < 0.5
+
+
+def test_train_refuses_too_few_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["train", "perception", "--samples", "5", "--out", str(out), "--quiet"]) == EXIT_USER_ERROR
+    assert "--samples" in capsys.readouterr().err
+    assert not out.exists()
