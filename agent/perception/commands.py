@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,6 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True) -> dict[str, Any]:
     """Predict every request's goal, in input order; accuracy over the requests that give one."""
-    import sys
-
     from tqdm import tqdm
 
     from envs.task_env import TaskEnv
