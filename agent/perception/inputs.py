@@ -9,6 +9,7 @@ import torch
 
 from agent.perception.model import KINDS, POINT_CENTRE, POINT_SCALE, SUPPORT_PREDICATE, Instructions, Scenes
 from agent.perception.observation import View
+from agent.perception.text import WIDTH as TEXT_WIDTH
 from agent.perception.text import TextEncoder, object_phrase
 from agent.planner import format_atom, parse_atom
 
@@ -26,7 +27,7 @@ def scene_inputs(views: Sequence[View], encoder: TextEncoder) -> Scenes:
     kinds = np.zeros((len(views), n), dtype=np.int64)
     phrases = [[object_phrase(name, kind) for name, kind in zip(v.names, v.kinds)] for v in views]
     encoder.encode([p for row in phrases for p in row])
-    names = torch.zeros(len(views), n, encoder.sentences(["table"]).shape[-1])
+    names = torch.zeros(len(views), n, TEXT_WIDTH)
     for b, view in enumerate(views):
         kinds[b, :len(view.kinds)] = [KINDS.index(k) for k in view.kinds]
         names[b, :len(view.names)] = encoder.sentences(phrases[b])

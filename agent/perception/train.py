@@ -72,10 +72,11 @@ def train(samples: int = 30_000, epochs: int = 14, device: str = "auto", out: st
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate, pct_start=0.1,
                                                    total_steps=epochs * math.ceil(len(train_set.scenes) / BATCH_SCENES))
     writer = SummaryWriter(str(run_dir.path / "tensorboard"))
+    scenes = _TrainingScenes(train_set)
     rng = np.random.default_rng(seed)
     history = []
     for epoch in range(epochs):
-        loss = _epoch(model, encoder, train_set, optimiser, schedule, rng, writer, device,
+        loss = _epoch(model, encoder, scenes, optimiser, schedule, rng, writer, device,
                       f"epoch {epoch + 1}/{epochs}", progress)
         history.append({"epoch": epoch + 1, "loss": loss})
         if (epoch + 1) % EVAL_EVERY and epoch + 1 < epochs:
@@ -111,6 +112,16 @@ def train(samples: int = 30_000, epochs: int = 14, device: str = "auto", out: st
     return metrics
 
 
+class _TrainingScenes:
+    """The training split's views and each scene's examples, built once for all epochs."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.views = [dataset.view(i) for i in range(len(dataset.scenes))]
+        self.examples_of: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(self.views))}
+        for e in dataset.examples:
+            self.examples_of[e["scene"]].append(e)
+
+
 def _encoder(data: dict[str, Dataset], device: str, cache: Path, progress: bool) -> TextEncoder:
     """The sentence model with every instruction of ``data`` encoded (cached on disk across runs)."""
     encoder = TextEncoder(device)
@@ -123,17 +134,14 @@ def _encoder(data: dict[str, Dataset], device: str, cache: Path, progress: bool)
     return encoder
 
 
-def _epoch(model: GoalNet, encoder: TextEncoder, dataset: Dataset, optimiser: torch.optim.Optimizer,
+def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optimiser: torch.optim.Optimizer,
            schedule: torch.optim.lr_scheduler.LRScheduler, rng: np.random.Generator, writer: Any, device: str,
            label: str, progress: bool) -> float:
-    """One pass over ``dataset`` in batches of scenes with all their instructions; the mean loss."""
+    """One pass over the training scenes in batches of scenes with all their instructions; the mean loss."""
     from tqdm import tqdm
 
     model.train()
-    views = [dataset.view(i) for i in range(len(dataset.scenes))]
-    examples_of: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(views))}
-    for e in dataset.examples:
-        examples_of[e["scene"]].append(e)
+    views, examples_of = batches.views, batches.examples_of
     order = rng.permutation(len(views))
     losses = []
     bar = tqdm(range(0, len(order), BATCH_SCENES), desc=label, unit="batch", disable=not progress, file=sys.stderr)
