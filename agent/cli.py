@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from agent.config import GOAL_SOURCES, PLANNERS, TASKS, RunConfig
+from agent.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, RunConfig
 from agent.errors import NesyError
 
 EXIT_USER_ERROR = 2
@@ -33,6 +33,9 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 DEVICES = ("auto", "cpu", "cuda")
+SKILLS = ("pick", "place")
+ALGORITHMS = ("sac", "tqc", "ppo")
+DEFAULT_CONTROLLER_STEPS = 30_000
 _positive = _whole_number(1)
 _seed = _whole_number(0)
 
@@ -58,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--goal-checkpoint", default=None, metavar="PATH",
                      help="perception checkpoint (default: the shipped one)")
     run.add_argument("--device", choices=DEVICES, default="auto", help="where perception runs (default: auto)")
+    run.add_argument("--controller", choices=CONTROLLERS, default="learned",
+                     help="learned: the trained pick and place policies (default); scripted: the reference skills")
     run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
     run.add_argument("--video", action="store_true", help="write an MP4 of each episode into the run directory")
     run.add_argument("--gui", action="store_true", help="show the PyBullet window")
@@ -86,6 +91,35 @@ def build_parser() -> argparse.ArgumentParser:
     perception.add_argument("--workers", type=_positive, default=2, help="processes rendering scenes (default: 2)")
     perception.add_argument("--out", default=None, help="run directory (default: runs/<time>-perception)")
     perception.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
+                                 description="Train a pick or place policy on its skill environment "
+                                             "(nesy/PickSkill-v0, nesy/PlaceSkill-v0); writes the policy and a "
+                                             "metadata file into the run directory.")
+    controller.add_argument("--skill", choices=SKILLS, required=True)
+    controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
+    controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
+                            help=f"environment steps (default: {DEFAULT_CONTROLLER_STEPS})")
+    controller.add_argument("--envs", type=_positive, default=1,
+                            help="environments stepped in parallel, each in its own process when more than one")
+    controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
+    controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
+    controller.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate_skill = commands.add_parser("eval", help="evaluate a learned component",
+                                         description="Evaluate a learned component on seeds training never saw.")
+    which = evaluate_skill.add_subparsers(dest="component", metavar="COMPONENT", required=True)
+    skill_eval = which.add_parser("controller", help="a skill policy's success rate on its skill environment",
+                                  description="Run seeded episodes of the skill environment with the policy; "
+                                              "evaluation seed s is episode seed 1e9 + s, which training never "
+                                              "draws.")
+    skill_eval.add_argument("--skill", choices=SKILLS, required=True)
+    skill_eval.add_argument("--episodes", type=_positive, default=200, help="default: 200")
+    skill_eval.add_argument("--seed", type=_seed, default=0, help="first evaluation seed (default: 0)")
+    skill_eval.add_argument("--checkpoint", default=None, metavar="PATH",
+                            help="policy .zip (default: the shipped policies/checkpoints/<skill>.zip)")
+    skill_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
+    skill_eval.add_argument("--quiet", action="store_true", help="no progress bar")
 
     goal = commands.add_parser("goal", help="print the goal the network reads for a scene and instruction",
                                description="Render a seeded scene and read the instruction's goal from it.")
@@ -121,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     config = RunConfig(task=task, size=args.size, episodes=args.episodes, seed=args.seed,
                        instruction=args.instruction, domain=args.domain, planner=args.planner, video=args.video,
                        gui=args.gui, out=args.out, json=args.json, max_replans=args.max_replans, goal=args.goal,
-                       goal_checkpoint=args.goal_checkpoint, device=args.device)
+                       goal_checkpoint=args.goal_checkpoint, device=args.device, controller=args.controller)
     summary = run(config, progress=not args.quiet)
     print(format_summary(summary))
     return 0
@@ -153,6 +187,8 @@ def _scene(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.component == "controller":
+        return _train_controller(args)
     from agent.perception.train import train
 
     metrics = train(samples=args.samples, epochs=args.epochs, device=args.device, out=args.out, seed=args.seed,
@@ -165,6 +201,37 @@ def _train(args: argparse.Namespace) -> int:
         print(f"  {'blanked image':<20} accuracy {metrics['blanked']['accuracy']:.2%} "
               "on position, relation and scene instructions")
     print(f"checkpoint: {metrics['checkpoint']}")
+    return 0
+
+
+def _train_controller(args: argparse.Namespace) -> int:
+    from policies.training import train_controller
+
+    meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
+                            progress=not args.quiet)
+    print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
+          f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
+    print(f"  validation success rate {meta['validation_success_rate']:.1%} "
+          f"over {meta['validation_episodes']} episodes")
+    print(f"policy: {meta['path']}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agent.rundir import write_atomic
+    from policies.evaluation import evaluate_controller
+    from policies.learned import CHECKPOINTS, load_policy
+
+    model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip")
+    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
+    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
+          f"(evaluation seeds {args.seed} to {args.seed + args.episodes - 1})")
+    for reason, count in result["failures"].items():
+        print(f"  {count:>4} x {reason}")
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(result, indent=2) + "\n")
     return 0
 
 
@@ -213,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
-        commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals}
+        commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
+                    "eval": _eval}
         return commands[args.command](args)
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)

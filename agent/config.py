@@ -12,6 +12,8 @@ PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 #: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
+#: what executes operators: the trained policies (policies/checkpoints) or the scripted reference skills
+CONTROLLERS = ("learned", "scripted")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class RunConfig:
     #: perception checkpoint (default: the shipped one)
     goal_checkpoint: str | None = None
     device: str = "auto"
+    controller: str = "learned"
     video: bool = False
     gui: bool = False
     out: str | None = None
@@ -45,6 +48,9 @@ class RunConfig:
             raise ConfigError(f"--task: unknown task {self.task!r} (choices: {', '.join(TASKS)})")
         if self.goal not in GOAL_SOURCES:
             raise ConfigError(f"--goal: unknown goal source {self.goal!r} (choices: {', '.join(GOAL_SOURCES)})")
+        if self.controller not in CONTROLLERS:
+            raise ConfigError(f"--controller: unknown controller {self.controller!r} "
+                              f"(choices: {', '.join(CONTROLLERS)})")
         if self.planner not in PLANNERS:
             raise ConfigError(f"--planner: unknown planner {self.planner!r} (choices: {', '.join(PLANNERS)})")
         for flag, value in (("--episodes", self.episodes), ("--size", self.size),

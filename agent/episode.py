@@ -8,6 +8,7 @@ from the detectors' view of the final scene.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from agent.monitor import compare
 from agent.planner import Operator, Planner
 from agent.perception.predictor import GoalReader
 from envs.task_env import TaskEnv
-from policies import SKILLS
+from policies.skill import Skill
 
 
 @dataclass
@@ -67,7 +68,7 @@ class EpisodeResult:
 
 
 def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int,
-                reader: GoalReader | None = None) -> EpisodeResult:
+                skills: Mapping[str, Skill], reader: GoalReader | None = None) -> EpisodeResult:
     """Run one episode on ``env`` reset with ``seed``, reading the goal with ``reader`` (the oracle parser
     when None). An oracle goal the first plan cannot reach is the user's error and propagates; a perceived
     one that cannot be read or reached ends the episode as a failure. Later planning errors end it too."""
@@ -112,7 +113,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         if queue:
             operator, predicted = queue.pop(0)
             skill, args = domain.skill_call(operator.name, operator.args)
-            outcome = SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
+            outcome = skills[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
             state = env.symbolic_state(predicates)
             mismatch = compare(predicted, state)
             result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,

@@ -18,7 +18,7 @@ from envs.detectors import DETECTORS
 from envs.scenes import SCENES
 from envs.simulation import has_display
 from envs.task_env import TaskEnv
-from policies import SKILLS
+from policies import SKILL_NAMES, load_skills
 
 VIDEO_FRAME_EVERY = 4
 VIDEO_FPS = 15
@@ -27,7 +27,7 @@ VIDEO_FPS = 15
 def resolve_domain(config: RunConfig) -> Domain:
     """The domain a run plans with: ``--domain`` if given, else the task's shipped one."""
     domain = load_domain(config.domain or domain_folder(config.task), task=config.task)
-    domain.binding.check_names(DETECTORS, SKILLS)
+    domain.binding.check_names(DETECTORS, SKILL_NAMES)
     return domain
 
 
@@ -51,6 +51,7 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         from agent.perception.predictor import GoalReader
 
         reader = GoalReader(config.goal_checkpoint, config.device)
+    skills = load_skills(config.controller)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     env = TaskEnv(config.task, config.size, gui=config.gui)
@@ -62,7 +63,7 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         for seed in bar:
             if config.video:
                 env.start_recording(every=VIDEO_FRAME_EVERY)
-            result = run_episode(env, domain, planner, config, seed, reader)
+            result = run_episode(env, domain, planner, config, seed, skills, reader)
             if config.video:
                 _write_video(run_dir.video_path(seed), env.stop_recording())
             record = result.to_dict()

@@ -30,10 +30,8 @@ class Panda:
         self.sim = sim
         c = sim.client
         self.body = sim.add_urdf("robot", "franka_panda/panda.urdf", (0.0, 0.0, 0.0))
-        for joint, angle in zip(ARM_JOINTS, HOME_JOINTS):
-            c.resetJointState(self.body, joint, angle)
+        self._reset_joints()
         for joint in FINGER_JOINTS:
-            c.resetJointState(self.body, joint, MAX_OPENING / 2)
             c.changeDynamics(self.body, joint, lateralFriction=1.5, spinningFriction=0.01)
         # Couple the fingers so they open and close symmetrically: two independent saturated finger
         # controllers let a held object drift along the closing axis when the arm accelerates.
@@ -47,6 +45,20 @@ class Panda:
         self._lower = [i[8] for i in info]
         self._upper = [i[9] for i in info]
         self._ranges = [u - l for l, u in zip(self._lower, self._upper)]
+        self.target = self.ee_position()
+        self.opening = MAX_OPENING
+        self.command()
+
+    def _reset_joints(self) -> None:
+        c = self.sim.client
+        for joint, angle in zip(ARM_JOINTS, HOME_JOINTS):
+            c.resetJointState(self.body, joint, angle)
+        for joint in FINGER_JOINTS:
+            c.resetJointState(self.body, joint, MAX_OPENING / 2)
+
+    def go_home(self) -> None:
+        """Put the arm at its home posture at once, hand open, at rest."""
+        self._reset_joints()
         self.target = self.ee_position()
         self.opening = MAX_OPENING
         self.command()
@@ -67,6 +79,18 @@ class Panda:
 
     def set_opening(self, opening: float) -> None:
         self.opening = float(np.clip(opening, 0.0, MAX_OPENING))
+
+    def reset_pose(self, target: np.ndarray, opening: float) -> None:
+        """Put the arm at ``target`` with the hand at ``opening`` at once (setting up a skill-training
+        episode's start; skills and the agent only ever move the arm through ``move_target``)."""
+        c = self.sim.client
+        self.target = np.clip(np.asarray(target, dtype=np.float64), WORKSPACE_LOW, WORKSPACE_HIGH)
+        self.set_opening(opening)
+        for joint, angle in zip(ARM_JOINTS, self._solve_ik()[:7]):
+            c.resetJointState(self.body, joint, angle)
+        for joint in FINGER_JOINTS:
+            c.resetJointState(self.body, joint, self.opening / 2)
+        self.command()
 
     def command(self) -> None:
         """Send joint targets for the commanded pose and opening."""

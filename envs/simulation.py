@@ -97,6 +97,12 @@ class Simulation:
             self.client.disconnect()
             self.client = None
 
+    def remove_all_but(self, keep: tuple[str, ...]) -> None:
+        """Remove every body but those named in ``keep``."""
+        for name in [n for n in self.bodies if n not in keep]:
+            self.client.removeBody(self.bodies.pop(name))
+        self.steps = 0
+
     def step(self, n: int = 1) -> None:
         for _ in range(n):
             self.client.stepSimulation()

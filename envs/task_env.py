@@ -63,8 +63,17 @@ class TaskEnv(gym.Env):
 
     def _build(self, rng: np.random.Generator) -> None:
         self.sim.reset()
-        self.scene = SCENES[self.task](self.scene.size, **self.scene_options)
         self.robot = Panda(self.sim)
+        self.build_scene(rng)
+
+    def build_scene(self, rng: np.random.Generator, keep_robot: bool = False) -> None:
+        """Build a fresh scene from ``rng``. ``keep_robot`` keeps the loaded arm (sent home) instead of
+        rebuilding the world: loading the Panda costs more than a whole skill-training episode, and
+        training scenes need not match a fresh world bit for bit. ``reset`` always builds afresh."""
+        if keep_robot:
+            self.sim.remove_all_but(("table", "robot"))
+            self.robot.go_home()
+        self.scene = SCENES[self.task](self.scene.size, **self.scene_options)
         self.scene.build(self.sim, rng)
         settle(self.sim)
         self.sim.steps = 0

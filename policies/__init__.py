@@ -1,5 +1,24 @@
-"""Controllers that execute the planner's operators: scripted pick and place for now."""
+"""Controllers that execute the planner's operators: learned policies, or the scripted reference skills."""
 
-from policies.scripted import SKILLS
+from __future__ import annotations
 
-__all__ = ["SKILLS"]
+from collections.abc import Mapping
+
+from policies.skill import Skill
+
+#: the skills a domain's binding may name
+SKILL_NAMES = ("pick", "place")
+
+
+def load_skills(controller: str, device: str = "cpu") -> Mapping[str, Skill]:
+    """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``."""
+    if controller == "scripted":
+        from policies.scripted import SKILLS
+
+        return SKILLS
+    from policies.learned import LearnedSkills
+
+    return LearnedSkills(device=device).skills()
+
+
+__all__ = ["SKILL_NAMES", "load_skills"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.detectors import ObjectState, World
+from envs.detectors import ObjectState, World, detect_in, detect_on, detect_ontable
 from envs.scenes.sort import bin_slots
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
@@ -75,3 +75,12 @@ def _free_spot(spots: list[tuple[float, float]], others: list[ObjectState], clea
                for o in others):
             return spot
     raise NoFreeSpot(f"no free spot left to put {obj.name} down")
+
+
+def placed(world: World, name: str, target: str) -> bool:
+    """Whether the detectors see ``name`` on ``target``: the effect every place skill is judged by."""
+    if target == TABLE:
+        return (name,) in detect_ontable(world)
+    if world.objects[target].kind == "bin":
+        return (name, target) in detect_in(world)
+    return (name, target) in detect_on(world)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World, detect_holding, detect_in, detect_on, detect_ontable
+from envs.detectors import World, detect_holding
 from envs.robot import MAX_OPENING
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
-from policies.placement import TABLE, NoFreeSpot, placement
+from policies.placement import NoFreeSpot, placed, placement
 from policies.skill import SkillResult
 
 #: height (m) kept between the hand's load and the tallest thing it passes over
@@ -164,7 +164,7 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
             and motion.move_to(np.array([here[0], here[1], here[2] + RETREAT]), opening)):
         return SkillResult(False, motion.used, "could not release and retreat")
     motion.settle(opening)
-    done = _placed(env.world(), name, target)
+    done = placed(env.world(), name, target)
     return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
 
 
@@ -172,14 +172,6 @@ def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[fl
     """Where the hand goes so that the held ``name`` is centred over ``spot``."""
     offset = np.asarray(env.sim.pose(name).position[:2]) - env.robot.ee_position()[:2]
     return (spot[0] - offset[0], spot[1] - offset[1])
-
-
-def _placed(world: World, name: str, target: str) -> bool:
-    if target == TABLE:
-        return (name,) in detect_ontable(world)
-    if world.objects[target].kind == "bin":
-        return (name, target) in detect_in(world)
-    return (name, target) in detect_on(world)
 
 
 SKILLS = {"pick": pick, "place": place}

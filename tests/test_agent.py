@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import yaml
 
-import policies
 from agent.config import RunConfig
 from agent.domain import domain_folder, load_domain
 from agent.episode import run_episode
@@ -19,6 +18,7 @@ from agent.runner import format_summary, run
 from envs.scenes.base import CUBE_HALF
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
+from policies import scripted
 from policies.placement import TABLE, placement
 from policies.skill import SkillResult
 
@@ -27,7 +27,8 @@ EPISODE_KEYS = {"seed", "success", "goal", "plan", "replans", "plan_time_s", "wa
 
 def run_one(tmp_path: Path, name: str, **overrides: Any) -> dict[str, Any]:
     """One episode with oracle goals (these tests are about planning and acting; perception has its own)."""
-    config = RunConfig(**{"episodes": 1, "seed": 0, "out": str(tmp_path / name), "goal": "oracle", **overrides})
+    config = RunConfig(**{"episodes": 1, "seed": 0, "out": str(tmp_path / name), "goal": "oracle",
+                          "controller": "scripted", **overrides})
     return run(config, progress=False)
 
 
@@ -66,8 +67,8 @@ def test_same_seed_same_episode(tmp_path: Path) -> None:
 
 def test_run_dir_and_json(tmp_path: Path) -> None:
     out, json_path = tmp_path / "run", tmp_path / "summary-copy.json"
-    summary = run(RunConfig(task="hanoi", size=2, episodes=2, seed=5, out=str(out), json=str(json_path), goal="oracle"),
-                  progress=False)
+    summary = run(RunConfig(task="hanoi", size=2, episodes=2, seed=5, out=str(out), json=str(json_path),
+                            goal="oracle", controller="scripted"), progress=False)
     assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "episodes.jsonl", "summary.json"]
     config = yaml.safe_load((out / "config.yaml").read_text())
     assert config["task"] == "hanoi" and config["size"] == 2 and config["episodes"] == 2 and config["seed"] == 5
@@ -96,7 +97,7 @@ def test_run_dir_is_not_reused(tmp_path: Path) -> None:
 def test_replans_when_the_scene_is_disturbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first stacking place is undone behind the agent's back: the block is knocked to a free spot on
     the table. The detected state departs from the prediction, so the agent must replan and still succeed."""
-    real_place = policies.SKILLS["place"]
+    real_place = scripted.SKILLS["place"]
     knocked: list[str] = []
 
     def knocking_place(env: TaskEnv, args: tuple[str, ...], step_budget: int) -> SkillResult:
@@ -109,7 +110,7 @@ def test_replans_when_the_scene_is_disturbed(tmp_path: Path, monkeypatch: pytest
             knocked.append(f"{name} off {target}")
         return result
 
-    monkeypatch.setitem(policies.SKILLS, "place", knocking_place)
+    monkeypatch.setitem(scripted.SKILLS, "place", knocking_place)
     (episode,) = run_one(tmp_path, "run", task="blocks", size=3)["episodes"]
     assert knocked, "the plan never stacked a block, so nothing was disturbed"
     assert episode["replans"] >= 1
@@ -122,7 +123,7 @@ def test_replans_when_the_scene_is_disturbed(tmp_path: Path, monkeypatch: pytest
 
 def test_replan_budget_ends_the_episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A place that always fails to stack and no replans allowed: the episode fails with a reason."""
-    real_place = policies.SKILLS["place"]
+    real_place = scripted.SKILLS["place"]
 
     def knocking_place(env: TaskEnv, args: tuple[str, ...], step_budget: int) -> SkillResult:
         result = real_place(env, args, step_budget)
@@ -133,7 +134,7 @@ def test_replan_budget_ends_the_episode(tmp_path: Path, monkeypatch: pytest.Monk
             env.sim.step(30)
         return result
 
-    monkeypatch.setitem(policies.SKILLS, "place", knocking_place)
+    monkeypatch.setitem(scripted.SKILLS, "place", knocking_place)
     (episode,) = run_one(tmp_path, "run", task="blocks", size=3, max_replans=0)["episodes"]
     assert not episode["success"]
     assert episode["replans"] == 0
@@ -146,7 +147,7 @@ def test_run_episode_directly() -> None:
     config = RunConfig(task="sort", size=2, instruction=None, goal="oracle")
     env = TaskEnv("sort", 2, image_size=32)
     try:
-        result = run_episode(env, domain, planner, config, seed=1)
+        result = run_episode(env, domain, planner, config, seed=1, skills=scripted.SKILLS)
     finally:
         env.close()
     assert result.success, result.reason

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from envs.task_env import TaskEnv
-from policies import SKILLS
-from policies.scripted import pick, place
+from policies.scripted import SKILLS, pick, place
 
 BUDGET = 4000
 

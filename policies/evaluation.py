@@ -1,0 +1,51 @@
+"""Success rate of a skill's policy on its skill environment, over seeds training never draws."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import gymnasium as gym
+
+from envs import SKILL_ENV_IDS
+from policies.skill_envs import EVAL_SEED_OFFSET
+
+
+def run_episodes(policy: Any, skill: str, seeds: list[int], progress: bool = False) -> list[dict[str, Any]]:
+    """One record per seeded episode of ``skill`` driven by ``policy`` (SB3's ``predict`` interface)."""
+    from tqdm import tqdm
+
+    env = gym.make(SKILL_ENV_IDS[skill])
+    records = []
+    try:
+        for seed in tqdm(seeds, desc=f"eval {skill}", unit="episode", disable=not progress):
+            obs, info = env.reset(seed=seed)
+            steps, done = 0, False
+            while not done:
+                action, _ = policy.predict(obs, deterministic=True)
+                obs, _, terminated, truncated, info = env.step(action)
+                steps += 1
+                done = terminated or truncated
+            records.append({"seed": seed, "success": bool(info["is_success"]), "reason": info["reason"]
+                            or ("out of steps" if truncated and not terminated else ""),
+                            "task": info["task"], "size": info["size"], "object": info["object"],
+                            "control_steps": steps})
+    finally:
+        env.close()
+    return records
+
+
+def evaluate_policy_success(policy: Any, skill: str, episodes: int, first_seed: int) -> float:
+    records = run_episodes(policy, skill, [first_seed + i for i in range(episodes)])
+    return sum(r["success"] for r in records) / len(records)
+
+
+def evaluate_controller(policy: Any, skill: str, episodes: int, seed: int,
+                        progress: bool = True) -> dict[str, Any]:
+    """``nesy eval controller``: evaluation seed ``s`` is episode seed ``EVAL_SEED_OFFSET + s``."""
+    seeds = [EVAL_SEED_OFFSET + seed + i for i in range(episodes)]
+    records = run_episodes(policy, skill, seeds, progress)
+    successes = sum(r["success"] for r in records)
+    failures = Counter(r["reason"] for r in records if not r["success"])
+    return {"skill": skill, "episodes": episodes, "seed": seed, "success_rate": successes / episodes,
+            "failures": dict(sorted(failures.items())), "records": records}

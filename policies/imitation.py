@@ -1,0 +1,86 @@
+"""Start a stable-baselines3 policy from demonstrations before reinforcement learning refines it.
+
+Three steps, each standard: behaviour cloning of the actor on the demonstrations (regression of its
+deterministic action onto the demonstrated one); for off-policy algorithms, the demonstrations go into
+the replay buffer, where they stay for the whole run; and the critic is fitted to the cloned actor before
+the actor may move, so that the first policy updates follow a critic that knows the task instead of a
+random one (which would undo the cloning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from policies.demonstrations import Demonstrations
+
+
+#: the cloned policy explores this narrowly around its actions at first (standard deviation before
+#: squashing): wide enough to find better actions, narrow enough to keep what was cloned
+CLONED_LOG_STD = -1.5
+
+
+def _action_and_log_std(model: Any, observations: Any) -> tuple[Any, Any]:
+    """The action ``model`` takes deterministically and its exploration's log standard deviation,
+    differentiable with respect to its parameters."""
+    import torch
+
+    if hasattr(model, "actor"):  # SAC, TQC: a squashed Gaussian actor
+        mean, log_std, _ = model.actor.get_action_dist_params(observations)
+        return torch.tanh(mean), log_std
+    distribution = model.policy.get_distribution(observations).distribution  # PPO: a Gaussian, clipped later
+    return distribution.mean, distribution.stddev.log()
+
+
+def clone(model: Any, demos: Demonstrations, steps: int, seed: int, batch_size: int = 256,
+          learning_rate: float = 1e-3) -> float:
+    """Behaviour-clone ``model``'s actor on the scripted choices of ``demos``; returns the last mean
+    squared action error."""
+    import torch
+
+    observations = torch.as_tensor(np.stack(demos.observations), dtype=torch.float32)
+    actions = torch.as_tensor(np.stack(demos.labels), dtype=torch.float32)
+    parameters = model.actor.parameters() if hasattr(model, "actor") else model.policy.parameters()
+    optimizer = torch.optim.Adam(parameters, lr=learning_rate)
+    generator = torch.Generator().manual_seed(seed)
+    loss = torch.tensor(0.0)
+    for _ in range(steps):
+        batch = torch.randint(len(actions), (batch_size,), generator=generator)
+        action, log_std = _action_and_log_std(model, observations[batch])
+        loss = (torch.nn.functional.mse_loss(action, actions[batch])
+                + 0.01 * ((log_std - CLONED_LOG_STD) ** 2).mean())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return float(loss.detach())
+
+
+def fill_replay_buffer(model: Any, demos: Demonstrations) -> int:
+    """Add the demonstrations to an off-policy ``model``'s replay buffer (in groups of its env count)."""
+    n_envs = model.n_envs
+    added = 0
+    for start in range(0, len(demos) - n_envs + 1, n_envs):
+        rows = slice(start, start + n_envs)
+        model.replay_buffer.add(np.stack(demos.observations[rows]), np.stack(demos.next_observations[rows]),
+                                np.stack(demos.actions[rows]), np.asarray(demos.rewards[rows], dtype=np.float32),
+                                np.asarray(demos.dones[rows]), [{} for _ in range(n_envs)])
+        added += n_envs
+    return added
+
+
+def fit_critic(model: Any, gradient_steps: int) -> None:
+    """Run ``gradient_steps`` of the algorithm's own updates with the actor held fixed."""
+    from stable_baselines3.common.logger import configure
+
+    if model.get_env() is None or not hasattr(model, "critic"):
+        return
+    model.set_logger(configure(None, []))
+    frozen = list(model.actor.parameters())
+    for parameter in frozen:
+        parameter.requires_grad_(False)
+    try:
+        model.train(gradient_steps=gradient_steps, batch_size=model.batch_size)
+    finally:
+        for parameter in frozen:
+            parameter.requires_grad_(True)

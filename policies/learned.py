@@ -1,0 +1,88 @@
+"""Learned pick and place: stable-baselines3 policies drive the arm, one control step per action.
+
+The policy's actions alone move the arm and the fingers; nothing scripted takes over when it falters. A
+skill stops when its ``SkillTask`` reports success or failure from the detectors' view of the scene, or
+when its budget of simulation steps runs out; a failure is the agent loop's to handle (it replans).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.errors import ConfigError
+from envs.detectors import detect_holding
+from envs.task_env import SUBSTEPS, TaskEnv
+from policies.placement import NoFreeSpot
+from policies.skill import SkillResult
+from policies.skill_envs import MAX_STEPS
+from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
+
+CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
+#: a learned skill gets this many times its training episode's length before it is stopped (a policy that
+#: has not finished by then is stuck, and the episode's budget is better spent replanning)
+PATIENCE = 3
+
+
+def load_policy(path: str | Path, device: str = "cpu") -> Any:
+    """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it."""
+    from policies.training import algorithm_class
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"controller checkpoint {path} does not exist")
+    meta_path = path.with_suffix(".json")
+    algorithm = json.loads(meta_path.read_text())["algorithm"] if meta_path.is_file() else "sac"
+    try:
+        return algorithm_class(algorithm).load(path, device=device)
+    except (ValueError, KeyError, OSError) as exc:
+        raise ConfigError(f"{path}: not a stable-baselines3 policy ({exc})") from exc
+
+
+class LearnedSkills:
+    """The ``pick`` and ``place`` skills backed by trained policies (default: the shipped ones)."""
+
+    def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
+        paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in ("pick", "place")}
+        paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
+        self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
+
+    def skills(self) -> dict[str, Any]:
+        return {"pick": self.pick, "place": self.place}
+
+    def pick(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+        (name,) = args
+        world = env.world()
+        if name not in world.objects or not world.objects[name].movable:
+            return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+        return self._drive(env, "pick", PickTask(env, name), step_budget)
+
+    def place(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+        name, target = args
+        if (name,) not in detect_holding(env.world()):
+            return SkillResult(False, 0, f"{name!r} is not in the hand")
+        try:
+            task = PlaceTask(env, name, target)
+        except NoFreeSpot as exc:
+            return SkillResult(False, 0, str(exc))
+        return self._drive(env, "place", task, step_budget)
+
+    def _drive(self, env: TaskEnv, skill: str, task: SkillTask, step_budget: int) -> SkillResult:
+        model = self.models[skill]
+        start = env.sim.steps
+        deadline = start + min(step_budget, PATIENCE * MAX_STEPS[skill] * SUBSTEPS)
+        world = env.world()
+        status = task.status(world)
+        while status.state == RUNNING and env.sim.steps + SUBSTEPS <= deadline:
+            action, _ = model.predict(task.observe(world), deterministic=True)
+            env.apply_action(np.asarray(action))
+            world = env.world()
+            status = task.status(world)
+        used = env.sim.steps - start
+        if status.state == RUNNING:
+            return SkillResult(False, used, f"{skill} did not finish within {used} simulation steps")
+        return SkillResult(status.state == SUCCESS, used, status.reason)

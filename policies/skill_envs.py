@@ -1,0 +1,225 @@
+"""Skill-training environments: ``nesy/PickSkill-v0`` and ``nesy/PlaceSkill-v0``.
+
+Each episode is one operator in a real task scene: a seeded hanoi (any legal start), blocks or sort
+scene built by the same scene, robot and detector code as the task environments, a random object (discs
+of every trained size, cubes) and, for placing, a random legal target (a peg, a larger disc, a block, the
+table or a bin). The hand starts where the agent could leave it: anywhere above the scene, or at home.
+Observations and success are a ``SkillTask``'s (``policies/skill_tasks.py``), so what a policy learns
+here is judged at execution exactly as it was in training.
+
+Setting up a place episode puts the object into the closed hand directly; that is the episode's start
+state, never something a skill does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.detectors import World, detect_in, detect_on
+from envs.robot import MAX_OPENING
+from envs.scenes.base import settle
+from envs.task_env import TaskEnv
+from policies.placement import TABLE, NoFreeSpot, placement
+from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
+
+#: task -> (weight, smallest size, largest size) of the scenes skills train on (hanoi 5 and 6 never)
+TRAINING_SCENES = {"hanoi": (0.4, 1, 4), "blocks": (0.35, 1, 6), "sort": (0.25, 1, 6)}
+#: control steps an episode may last (a skill's budget in the agent is far larger)
+MAX_STEPS = {"pick": 100, "place": 120}
+#: the hand starts this far (m) above whatever is under it, at least
+START_HEIGHT = (0.03, 0.15)
+START_AREA = ((0.3, 0.7), (-0.35, 0.35))
+#: around a start point, things within this planar distance (m) count as under the hand
+UNDER_HAND = 0.1
+HOME_PROBABILITY = 0.2
+#: training episodes draw their seeds below ``VALIDATION_SEED_OFFSET``; validation (during training) and
+#: evaluation seeds are offset above it, so no evaluation episode is ever one that training saw
+VALIDATION_SEED_OFFSET = 900_000_000
+EVAL_SEED_OFFSET = 1_000_000_000
+#: control steps for the arm to settle at its start pose (and the hand to close on a placed load)
+SETTLE_STEPS = 12
+
+
+class SkillEnv(gym.Env):
+    """One operator's motion from a randomised start; subclasses choose the operator."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
+    skill: str
+
+    def __init__(self, scenes: dict[str, tuple[float, int, int]] | None = None,
+                 render_mode: str | None = None) -> None:
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.scenes = scenes or TRAINING_SCENES
+        self.render_mode = render_mode
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float32)
+        size = PickTask.size if self.skill == "pick" else PlaceTask.size
+        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float32)
+        self._envs: dict[tuple[str, int], TaskEnv] = {}
+        self.env: TaskEnv | None = None
+        self.task: SkillTask | None = None
+        self._potential = 0.0
+        self._steps = 0
+        self._rng = np.random.default_rng(0)
+
+    def _scene(self, fresh: bool) -> TaskEnv:
+        """Build a random scene (one PyBullet client per task and size, reused). ``fresh`` rebuilds the
+        whole world, arm included, so that a seeded episode is the same whatever ran before it."""
+        rng = self._rng
+        names = sorted(self.scenes)
+        weights = np.array([self.scenes[n][0] for n in names])
+        task = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+        _, low, high = self.scenes[task]
+        size = int(rng.integers(low, high + 1))
+        if (task, size) not in self._envs:
+            options = {"start": "random"} if task == "hanoi" else {}
+            self._envs[(task, size)] = TaskEnv(task, size, **options)
+        env = self._envs[(task, size)]
+        scene_rng = np.random.default_rng(int(rng.integers(2**31 - 1)))
+        if fresh:
+            env.reset(seed=int(scene_rng.integers(2**31 - 1)))
+        else:
+            env.build_scene(scene_rng, keep_robot=True)
+            settle(env.sim)
+        return env
+
+    def _setup(self, env: TaskEnv) -> SkillTask | None:
+        """Put the scene into the episode's start state; None when this scene offers no such episode."""
+        raise NotImplementedError
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """``seed`` fixes the whole episode; without one, the next training seed (below
+        ``VALIDATION_SEED_OFFSET``) is drawn from the generator the first seed set up."""
+        super().reset(seed=seed)
+        episode_seed = seed if seed is not None else int(self.np_random.integers(VALIDATION_SEED_OFFSET))
+        self._rng = np.random.default_rng(episode_seed)
+        while True:
+            env = self._scene(fresh=seed is not None)
+            task = self._setup(env)
+            if task is not None:
+                break
+        self.env, self.task, self._steps = env, task, 0
+        world = env.world()
+        self._potential = task.potential(world)
+        return task.observe(world), self._info(RUNNING, "")
+
+    def step(self, action: np.ndarray):
+        env, task = self.env, self.task
+        env.apply_action(action)
+        self._steps += 1
+        world = env.world()
+        status = task.status(world)
+        reward = task.reward(self._potential, world, status)
+        self._potential = task.potential(world)
+        terminated = status.state != RUNNING
+        truncated = not terminated and self._steps >= MAX_STEPS[self.skill]
+        return task.observe(world), float(reward), terminated, truncated, self._info(status.state, status.reason)
+
+    def _info(self, state: str, reason: str) -> dict[str, Any]:
+        return {"is_success": state == SUCCESS, "status": state, "reason": reason, "task": self.env.task,
+                "size": self.env.scene.size, "object": self.task.name}
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array" or self.env is None:
+            return None
+        return self.env.video_camera.render(self.env.sim.client)[0]
+
+    def close(self) -> None:
+        for env in self._envs.values():
+            env.close()
+        self._envs.clear()
+
+    # -- start states ---------------------------------------------------------------------------------------------
+
+    def _clear_objects(self, world: World) -> list[str]:
+        """Movable objects with nothing on them and outside every bin: what a pick may take."""
+        supports = {below for _, below in detect_on(world)}
+        in_bins = {name for name, _ in detect_in(world)}
+        return [o.name for o in world.movable() if o.name not in supports and o.name not in in_bins]
+
+    def _start_point(self, world: World, skip: str, load: float) -> np.ndarray:
+        """A random point for the bottom of the hand's load (``load`` m below the hand) to start at: above
+        whatever lies under it, within reach."""
+        rng = self._rng
+        xy = np.array([rng.uniform(*START_AREA[0]), rng.uniform(*START_AREA[1])])
+        under = [o.top for o in world.objects.values()
+                 if o.name != skip and o.kind != "peg" and np.hypot(*(np.asarray(o.position[:2]) - xy)) < UNDER_HAND]
+        bottom = max(under, default=0.0) + rng.uniform(*START_HEIGHT)
+        return np.array([xy[0], xy[1], bottom + load])
+
+    def _settle(self, env: TaskEnv, grip: float) -> None:
+        for _ in range(SETTLE_STEPS):
+            env.apply_action(np.array([0.0, 0.0, 0.0, grip]))
+
+
+class PickSkillEnv(SkillEnv):
+    """Grasp a random clear object and lift it."""
+
+    skill = "pick"
+
+    def _setup(self, env: TaskEnv) -> SkillTask | None:
+        world = env.world()
+        candidates = self._clear_objects(world)
+        if not candidates:
+            return None
+        rng = self._rng
+        name = candidates[int(rng.integers(len(candidates)))]
+        opening = rng.uniform(0.4, 1.0) * MAX_OPENING
+        if rng.random() >= HOME_PROBABILITY:
+            env.robot.reset_pose(self._start_point(world, "", 0.0), opening)
+        self._settle(env, opening / MAX_OPENING * 2.0 - 1.0)
+        return PickTask(env, name)
+
+
+class PlaceSkillEnv(SkillEnv):
+    """Carry a held object to a random legal target, put it down and let go."""
+
+    skill = "place"
+
+    def _setup(self, env: TaskEnv) -> SkillTask | None:
+        world = env.world()
+        candidates = self._clear_objects(world)
+        if not candidates:
+            return None
+        rng = self._rng
+        name = candidates[int(rng.integers(len(candidates)))]
+        obj = world.objects[name]
+        grasp = min(obj.half_height, GRASP_HEIGHT) + rng.uniform(-0.003, 0.003)
+        hand = self._start_point(world, name, grasp)
+        offset = rng.uniform(-0.004, 0.004)
+        env.sim.set_pose(name, (hand[0] + offset, hand[1], hand[2] - grasp + obj.half_height),
+                         yaw=float(rng.uniform(-0.15, 0.15)))
+        env.robot.reset_pose(hand, MAX_OPENING)
+        self._settle(env, -1.0)
+        world = env.world()
+        if not world.objects[name].gripped:
+            return None
+        targets = self._targets(env, world, name)
+        if not targets:
+            return None
+        target = targets[int(rng.integers(len(targets)))]
+        try:
+            where = placement(env, world, name, target)
+        except NoFreeSpot:
+            return None
+        return PlaceTask(env, name, target, where)
+
+    def _targets(self, env: TaskEnv, world: World, name: str) -> list[str]:
+        """Where the task's domain lets the held object go."""
+        held = world.objects[name]
+        supports = {below for _, below in detect_on(world)}
+        clear = [o for o in world.movable() if o.name != name and o.name not in supports]
+        if env.task == "hanoi":
+            empty_pegs = [p.name for p in world.of_kind("peg") if p.name not in supports]
+            larger = [o.name for o in clear if o.half_extents[0] > held.half_extents[0]]
+            return empty_pegs + larger
+        if env.task == "sort":
+            return [b.name for b in world.of_kind("bin")] + [TABLE]
+        return [o.name for o in clear] + [TABLE]
+
+
+SKILL_ENVS = {"pick": PickSkillEnv, "place": PlaceSkillEnv}

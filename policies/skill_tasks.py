@@ -1,0 +1,247 @@
+"""What a learned skill sees, how it is scored and when it is done: shared by training and execution.
+
+A ``PickTask`` or ``PlaceTask`` watches one operator's execution in a ``TaskEnv``. Its ``observe()`` is
+the policy's whole input: a few numbers relative to the skill's target (never absolute poses, never the
+image), so one policy serves every task, size and position. ``status()`` says from the detectors' view of
+the scene whether the skill has succeeded, failed or is still running; training rewards and the agent's
+execution use this same judgement.
+
+Rewards are potential-based shaping (Ng et al. 1999): the reward is the decrease of a distance-to-done,
+so the optimal policy is unchanged by the shaping. The distance follows a corridor: while the hand (or
+the held object) is far from its target in the plane it must stay above everything in the scene, and
+the required height ramps down to the target's as it comes close. That is what keeps a learned arm from
+sweeping stacks over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.detectors import ObjectState, World
+from envs.robot import FINGER_JOINTS, MAX_OPENING
+from envs.task_env import TaskEnv
+from policies.placement import Placement, placed, placement
+
+#: the object counts as picked once it is in the hand this far (m) above where it rested
+LIFT = 0.05
+#: how far (m) above the tallest thing in the scene the corridor runs
+CLEARANCE = 0.03
+#: the corridor's floor ramps from the obstacles' height down to the target's between these planar
+#: distances (m) from the target
+RAMP = (0.01, 0.05)
+#: the grasp point sits this far above the object's bottom at most (fingertips stay off the support)
+GRASP_HEIGHT = 0.012
+#: above the grasp point, the fingers should stand this much wider than the object (m; its diagonal
+#: counts when it is turned, hence the factor)
+APPROACH_MARGIN = 0.01
+TURNED_FACTOR = 1.15
+#: how far (m) above its grasp point the hand counts as coming down onto the object
+APPROACH_ZONE = 0.01
+#: after letting go the hand rises this far (m) above the object's top before the place is done
+RETREAT = 0.03
+#: an object other than the one handled counts as knocked when it moved this far (m)
+KNOCKED = 0.01
+#: the handled object counts as pushed when it slid this far (m) before it was in the hand
+PUSHED = 0.015
+#: speed (m/s) under which an object counts as at rest
+REST_SPEED = 0.01
+#: observations are in decimetres: values of order one for the network
+SCALE = 10.0
+#: potential weights: what having (or having let go of) the object is worth, in metres of distance
+HOLD_WEIGHT = 0.02
+SUCCESS_REWARD = 3.0
+FAILURE_REWARD = -3.0
+STEP_COST = 0.01
+
+RUNNING, SUCCESS, FAILURE = "running", "success", "failure"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a skill stands: ``RUNNING``, ``SUCCESS`` or ``FAILURE``, with the reason for a failure."""
+
+    state: str
+    reason: str = ""
+
+
+def obstacle_height(world: World, skip: str) -> float:
+    """Top (m) of the tallest thing the hand or its load could hit, ``skip`` aside (pegs are flat marks)."""
+    return max((o.top for o in world.objects.values() if o.name != skip and o.kind != "peg"), default=0.0)
+
+
+def corridor_distance(point: np.ndarray, target: np.ndarray, floor: float) -> float:
+    """Length of the way from ``point`` to ``target`` that stays above ``floor`` while far from it."""
+    planar = float(np.hypot(*(target[:2] - point[:2])))
+    ramp = float(np.clip((planar - RAMP[0]) / (RAMP[1] - RAMP[0]), 0.0, 1.0))
+    height = target[2] + ramp * max(floor - target[2], 0.0)
+    climb = max(height - point[2], 0.0)
+    return planar + climb + abs(max(height, point[2]) - target[2])
+
+
+def grasp_point(obj: ObjectState) -> np.ndarray:
+    return np.array([obj.position[0], obj.position[1], obj.bottom + min(obj.half_height, GRASP_HEIGHT)])
+
+
+def _moved(world: World, start: dict[str, np.ndarray], limit: float) -> str | None:
+    for name, position in start.items():
+        if np.linalg.norm(np.asarray(world.objects[name].position) - position) > limit:
+            return name
+    return None
+
+
+class SkillTask:
+    """One operator's execution as a learned skill sees it."""
+
+    #: length of ``observe()``
+    size: int
+
+    def __init__(self, env: TaskEnv, name: str) -> None:
+        self.env = env
+        self.name = name
+        world = env.world()
+        self.start = {o.name: np.asarray(o.position) for o in world.movable() if o.name != name}
+
+    def observe(self, world: World | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def potential(self, world: World) -> float:
+        """Minus the remaining distance to done (m): what shaping rewards the decrease of."""
+        raise NotImplementedError
+
+    def status(self, world: World) -> Status:
+        raise NotImplementedError
+
+    def reward(self, before: float, world: World, status: Status) -> float:
+        """The shaped reward for the step that took the potential from ``before`` to now."""
+        reward = SCALE * (self.potential(world) - before) - STEP_COST
+        if status.state == SUCCESS:
+            reward += SUCCESS_REWARD
+        elif status.state == FAILURE:
+            reward += FAILURE_REWARD
+        return reward
+
+    def fingers_touching(self) -> int:
+        """How many fingers touch the handled object. The detectors' ``gripped`` also needs nothing else
+        to touch it, which an object still resting on its support never is."""
+        sim, robot = self.env.sim, self.env.robot
+        contacts = sim.client.getContactPoints(bodyA=robot.body, bodyB=sim.bodies[self.name])
+        return len({contact[3] for contact in contacts} & set(FINGER_JOINTS))
+
+    def in_hand(self) -> bool:
+        """Whether a finger touches the handled object."""
+        sim = self.env.sim
+        return bool(sim.client.getContactPoints(bodyA=self.env.robot.body, bodyB=sim.bodies[self.name]))
+
+    def _knocked(self, world: World, skip: str | None = None) -> str | None:
+        others = {n: p for n, p in self.start.items() if n != skip}
+        return _moved(world, others, KNOCKED)
+
+
+class PickTask(SkillTask):
+    """Grasp ``name`` and lift it ``LIFT`` above where it rested, touching nothing else."""
+
+    size = 9
+
+    def __init__(self, env: TaskEnv, name: str) -> None:
+        super().__init__(env, name)
+        obj = env.world().objects[name]
+        self.rest = np.asarray(obj.position)
+        self.rest_bottom = obj.bottom
+
+    def observe(self, world: World | None = None) -> np.ndarray:
+        world = world or self.env.world()
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        floor = obstacle_height(world, "") + CLEARANCE
+        return SCALE * np.array([
+            *(grasp_point(obj) - hand),
+            floor - hand[2],
+            obj.half_extents[0],
+            obj.half_height,
+            self.env.robot.finger_width(),
+            obj.bottom - self.rest_bottom,
+            float(self.fingers_touching() == 2) / SCALE,
+        ], dtype=np.float32)
+
+    def potential(self, world: World) -> float:
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        grasp = grasp_point(obj)
+        reach = corridor_distance(hand, grasp, obstacle_height(world, "") + CLEARANCE)
+        held = self.fingers_touching() == 2
+        lift = min(obj.bottom - self.rest_bottom, LIFT) if held else 0.0
+        # Coming down onto the object takes an open hand; closing it is for the grasp point.
+        narrow = 0.0
+        if not held and hand[2] - grasp[2] > APPROACH_ZONE:
+            wide = min(2.0 * obj.half_extents[0] * TURNED_FACTOR + APPROACH_MARGIN, MAX_OPENING)
+            narrow = max(wide - self.env.robot.finger_width(), 0.0)
+        return -(reach + narrow + HOLD_WEIGHT * (not held) + LIFT - lift)
+
+    def status(self, world: World) -> Status:
+        obj = world.objects[self.name]
+        if obj.gripped and obj.bottom - self.rest_bottom >= LIFT:
+            return Status(SUCCESS)
+        knocked = self._knocked(world)
+        if knocked:
+            return Status(FAILURE, f"knocked {knocked} over")
+        if not obj.gripped and np.hypot(*(np.asarray(obj.position[:2]) - self.rest[:2])) > PUSHED:
+            return Status(FAILURE, f"pushed {self.name} away instead of grasping it")
+        if not obj.gripped and obj.bottom - self.rest_bottom > KNOCKED:
+            return Status(FAILURE, f"{self.name} slipped from the hand")
+        return Status(RUNNING)
+
+
+class PlaceTask(SkillTask):
+    """Put the held ``name`` onto ``target`` (an object, a peg, a bin or the table), let go and rise clear."""
+
+    size = 9
+
+    def __init__(self, env: TaskEnv, name: str, target: str, where: Placement | None = None) -> None:
+        super().__init__(env, name)
+        self.target = target
+        self.where = where or placement(env, env.world(), name, target)
+        self.spot = np.array([*self.where.xy, self.where.bottom_z])
+
+    def _bottom_centre(self, obj: ObjectState) -> np.ndarray:
+        return np.array([obj.position[0], obj.position[1], obj.bottom])
+
+    def observe(self, world: World | None = None) -> np.ndarray:
+        world = world or self.env.world()
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        floor = obstacle_height(world, self.name) + CLEARANCE
+        speed = float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
+        return SCALE * np.array([
+            *(self.spot - self._bottom_centre(obj)),
+            floor - obj.bottom,
+            hand[2] - obj.top,
+            obj.half_height,
+            self.env.robot.finger_width(),
+            min(speed, 1.0) / SCALE,
+            float(self.in_hand()) / SCALE,
+        ], dtype=np.float32)
+
+    def potential(self, world: World) -> float:
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        carry = corridor_distance(self._bottom_centre(obj), self.spot, obstacle_height(world, self.name) + CLEARANCE)
+        held = self.in_hand()
+        # Before letting go the whole retreat is still ahead; after, what is left of it.
+        retreat = RETREAT if held else float(np.clip(RETREAT - (hand[2] - obj.top), 0.0, RETREAT))
+        return -(carry + HOLD_WEIGHT * held + retreat)
+
+    def status(self, world: World) -> Status:
+        obj = world.objects[self.name]
+        knocked = self._knocked(world, skip=self.target)
+        if knocked:
+            return Status(FAILURE, f"knocked {knocked} over")
+        speed = float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
+        if self.in_hand() or speed > REST_SPEED:
+            return Status(RUNNING)
+        if not placed(world, self.name, self.target):
+            return Status(FAILURE, f"{self.name} did not end up on {self.target}")
+        if self.env.robot.ee_position()[2] - obj.top >= RETREAT:
+            return Status(SUCCESS)
+        return Status(RUNNING)

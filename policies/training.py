@@ -1,0 +1,221 @@
+"""Train a skill's policy with stable-baselines3 on its skill environment.
+
+Reinforcement learning from scratch needs hundreds of thousands of steps to discover a grasp; on a
+2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
+kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning refines it from there.
+The refining runs through SB3: vectorised environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
+with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
+draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
+metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from agent.errors import ConfigError
+from agent.rundir import write_atomic
+from envs import SKILL_ENV_IDS
+from policies.energy import EnergyMeter
+from policies.skill_envs import VALIDATION_SEED_OFFSET
+
+ALGORITHMS = ("sac", "tqc", "ppo")
+#: validation episodes (EvalCallback's, while training) have seeds of their own, apart from training's
+#: and from those ``nesy eval`` uses
+VALIDATION_SEED = VALIDATION_SEED_OFFSET
+VALIDATION_EPISODES = 30
+#: evaluations on the validation episodes during refinement
+EVALUATIONS = 5
+#: scripted episodes that start each policy, and the updates spent cloning them and fitting the critic
+DEMONSTRATIONS = 300
+#: noise (action units) added to the demonstrations' motion: see ``policies/demonstrations.py``
+DEMONSTRATION_NOISE = 0.2
+CLONING_STEPS = 4_000
+CRITIC_FITTING_STEPS = 2_000
+DEFAULT_STEPS = 30_000
+#: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
+#: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate keeps what
+#: cloning learned. On a small CPU one gradient step costs several simulation steps (it is bound by
+#: per-operation overhead, not by the network's size), so off-policy updates come every other step.
+HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "sac": {"learning_rate": 3e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1,
+            "policy_kwargs": {"net_arch": [256, 256]}},
+    "tqc": {"learning_rate": 3e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1,
+            "policy_kwargs": {"net_arch": [256, 256], "n_critics": 2}},
+    "ppo": {"learning_rate": 1e-4, "n_steps": 2048, "batch_size": 256, "gamma": 0.95, "n_epochs": 10,
+            "policy_kwargs": {"net_arch": [256, 256]}},
+}
+
+
+def algorithm_class(name: str) -> type:
+    """The SB3 class for ``name`` (TQC comes from sb3-contrib)."""
+    if name == "sac":
+        from stable_baselines3 import SAC
+        return SAC
+    if name == "ppo":
+        from stable_baselines3 import PPO
+        return PPO
+    if name == "tqc":
+        from sb3_contrib import TQC
+        return TQC
+    raise ConfigError(f"--algo: unknown algorithm {name!r} (choices: {', '.join(ALGORITHMS)})")
+
+
+def make_envs(skill: str, n_envs: int, seed: int):
+    """``n_envs`` monitored copies of the skill's environment, in subprocesses when more than one."""
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+    if n_envs > 1:
+        return make_vec_env(SKILL_ENV_IDS[skill], n_envs=n_envs, seed=seed, vec_env_cls=SubprocVecEnv,
+                            vec_env_kwargs={"start_method": "spawn"}, monitor_kwargs={"info_keywords": ("is_success",)})
+    return make_vec_env(SKILL_ENV_IDS[skill], n_envs=1, seed=seed, vec_env_cls=DummyVecEnv,
+                        monitor_kwargs={"info_keywords": ("is_success",)})
+
+
+class _SeededEvalEnv(gym.Wrapper):
+    """Replays the same validation seeds at every evaluation, so successive evaluations compare."""
+
+    def __init__(self, env: gym.Env, first_seed: int, episodes: int) -> None:
+        super().__init__(env)
+        self.seeds = [first_seed + i for i in range(episodes)]
+        self._next = 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        seed = self.seeds[self._next % len(self.seeds)]
+        self._next += 1
+        return self.env.reset(seed=seed, options=options)
+
+
+def commit() -> str:
+    """The repository's commit (with ``+dirty`` when files differ from it), or ``unknown``."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the subprocess environments)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
+                     out: str | Path | None = None, progress: bool = True,
+                     demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
+                     critic_steps: int = CRITIC_FITTING_STEPS,
+                     validation_episodes: int = VALIDATION_EPISODES) -> dict[str, Any]:
+    """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``.
+
+    ``demonstrations`` scripted episodes start the policy (``cloning_steps`` updates of behaviour cloning,
+    ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps``
+    environment steps of ``algo`` refine it. The policy runs the validation episodes before refinement and
+    ``EVALUATIONS`` times during it; the policy kept is the one with the best validation success rate
+    (the latest among equals).
+    """
+    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback, EvalCallback
+    from stable_baselines3.common.monitor import Monitor
+
+    from agent.rundir import RunDir
+    from policies.demonstrations import record
+    from policies.imitation import clone, fill_replay_buffer, fit_critic
+
+    if skill not in SKILL_ENV_IDS:
+        raise ConfigError(f"--skill: unknown skill {skill!r} (choices: {', '.join(SKILL_ENV_IDS)})")
+    if seed >= VALIDATION_SEED_OFFSET:
+        raise ConfigError(f"--seed: training seeds must stay below {VALIDATION_SEED_OFFSET}, got {seed}")
+    cls = algorithm_class(algo)
+    run_dir = RunDir.create(out, f"controller-{skill}").path
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    meter = EnergyMeter()
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)  # per-operation overhead, not arithmetic, bounds these small networks
+    rng = np.random.default_rng(seed)
+    demo_seeds = sorted(int(s) for s in rng.choice(VALIDATION_SEED_OFFSET, size=demonstrations, replace=False))
+    demos = record(skill, demo_seeds, DEMONSTRATION_NOISE, progress)
+    train_env = make_envs(skill, envs, seed)
+    model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
+                device="cpu", **HYPERPARAMETERS[algo])
+    cloning_error = clone(model, demos, cloning_steps, seed)
+    if hasattr(model, "replay_buffer"):
+        fill_replay_buffer(model, demos)
+        fit_critic(model, critic_steps)
+    best = _KeepBest(run_dir / f"{skill}.zip", skill, validation_episodes)
+    best.consider(model, 0)
+    eval_env = Monitor(_SeededEvalEnv(gym.make(SKILL_ENV_IDS[skill]), VALIDATION_SEED, validation_episodes),
+                       info_keywords=("is_success",))
+    every = max(steps // EVALUATIONS // envs, 1)
+    evaluation = EvalCallback(eval_env, n_eval_episodes=validation_episodes, eval_freq=every, deterministic=True,
+                              log_path=str(run_dir / "eval"), callback_after_eval=best, verbose=0)
+    callbacks = CallbackList([evaluation, CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"),
+                                                             name_prefix=skill)])
+    model.learn(total_timesteps=steps, callback=callbacks, progress_bar=progress, tb_log_name=skill)
+    train_env.close()
+    eval_env.close()
+    trained_cpu, trained_wall = cpu_seconds() - cpu, time.perf_counter() - wall
+    metadata = {
+        "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
+        "demonstrations": {"noise": DEMONSTRATION_NOISE, "episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
+                           "cloning_steps": cloning_steps, "critic_steps": critic_steps,
+                           "cloning_error": round(cloning_error, 5)},
+        "validation": {"episodes": validation_episodes, "curve": best.curve, "kept_step": best.step},
+        "validation_success_rate": best.success,
+        "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
+        "energy": meter.report(trained_cpu), "commit": commit(), "hyperparameters": _plain(HYPERPARAMETERS[algo]),
+        "policy": best.path.name, "observation_size": int(np.prod(train_env.observation_space.shape)),
+    }
+    write_atomic(run_dir / f"{skill}.json", json.dumps(metadata, indent=2) + "\n")
+    metadata["path"] = str(best.path)
+    return metadata
+
+
+class _KeepBest(BaseCallback):
+    """After each evaluation, keeps the policy with the best validation success rate (latest among
+    equals), written atomically to ``path``."""
+
+    def __init__(self, path: Path, skill: str, episodes: int) -> None:
+        super().__init__()
+        self.path, self.skill, self.episodes = path, skill, episodes
+        self.success, self.step = -1.0, 0
+        self.curve: list[tuple[int, float]] = []
+
+    def consider(self, model: Any, step: int, success: float | None = None) -> None:
+        from policies.evaluation import evaluate_policy_success
+
+        if success is None:
+            success = evaluate_policy_success(model, self.skill, self.episodes, VALIDATION_SEED)
+        self.curve.append((step, success))
+        if success >= self.success:
+            self.success, self.step = success, step
+            temporary = self.path.with_suffix(".tmp.zip")
+            model.save(temporary)
+            os.replace(temporary, self.path)
+
+    def _on_step(self) -> bool:
+        self.consider(self.model, self.num_timesteps, float(np.mean(self.parent.evaluations_successes[-1])))
+        return True
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value))

@@ -1,0 +1,158 @@
+"""Learned controllers: skill environments, the skill tasks' judgement, training, evaluation and use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from agent.cli import main
+from agent.config import RunConfig
+from agent.errors import ConfigError
+from agent.runner import run
+from envs import SKILL_ENV_IDS
+from policies.demonstrations import record
+from policies.evaluation import evaluate_controller
+from policies.learned import CHECKPOINTS, load_policy
+from policies.skill_envs import EVAL_SEED_OFFSET
+from policies.skill_tasks import RAMP, corridor_distance
+from policies.training import algorithm_class, train_controller
+
+SKILLS = sorted(SKILL_ENV_IDS)
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_skill_envs_pass_check_env(skill: str) -> None:
+    env = gym.make(SKILL_ENV_IDS[skill])
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+        obs, _ = env.reset(seed=3)
+        assert obs.shape == env.observation_space.shape and obs.dtype == np.float32
+        assert np.abs(obs).max() < 20.0, "observations are relative and scaled: values of order one"
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_a_seed_fixes_the_episode(skill: str) -> None:
+    env = gym.make(SKILL_ENV_IDS[skill])
+    actions = np.random.default_rng(0).uniform(-1, 1, size=(15, 4)).astype(np.float32)
+    try:
+        runs = []
+        for _ in range(2):
+            obs, info = env.reset(seed=EVAL_SEED_OFFSET + 7)
+            trace = [obs]
+            for action in actions:
+                obs, _, terminated, truncated, info = env.step(action)
+                trace.append(obs)
+                if terminated or truncated:
+                    break
+            runs.append((np.stack(trace), info["task"], info["object"]))
+        assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1:] == runs[1][1:]
+    finally:
+        env.close()
+
+
+def test_corridor_keeps_above_obstacles_until_close() -> None:
+    target = np.array([0.5, 0.0, 0.01])
+    floor = 0.2
+    far_low = corridor_distance(np.array([0.2, 0.0, 0.05]), target, floor)
+    # far away and below the floor: climb to it, cross, and come down
+    assert far_low == pytest.approx((floor - 0.05) + 0.3 + (floor - 0.01))
+    # right above the target the way is straight down
+    assert corridor_distance(np.array([0.5, 0.0, 0.15]), target, floor) == pytest.approx(0.14)
+    # the floor ramps down continuously as the target comes close
+    inside = corridor_distance(np.array([0.5 + RAMP[1] - 1e-6, 0.0, 0.05]), target, floor)
+    outside = corridor_distance(np.array([0.5 + RAMP[1] + 1e-6, 0.0, 0.05]), target, floor)
+    assert inside == pytest.approx(outside, abs=1e-4)
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_scripted_demonstrations_are_transitions_of_the_skill_env(skill: str) -> None:
+    clean = record(skill, [11, 12])
+    assert clean.episodes == 2 and clean.successes == 2
+    assert len(clean.observations) == len(clean.actions) == len(clean.labels) == len(clean.next_observations)
+    assert clean.dones[-1] and np.array_equal(clean.actions[0], clean.labels[0])
+    assert np.array_equal(clean.next_observations[0], clean.observations[1])
+    noisy = record(skill, [11], noise=0.3)
+    moved = [not np.array_equal(a[:3], b[:3]) for a, b in zip(noisy.actions, noisy.labels)]
+    assert any(moved) and all(np.abs(np.stack(noisy.actions)).max(axis=0) <= 1.0)
+
+
+def _random_policy(skill: str, tmp_path: Path):
+    """A freshly initialised policy of the shipped policy's algorithm, saved and loaded the same way."""
+    meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
+    env = gym.make(SKILL_ENV_IDS[skill])
+    model = algorithm_class(meta["algorithm"])("MlpPolicy", env, seed=1, device="cpu")
+    path = tmp_path / f"{skill}.zip"
+    model.save(path)
+    (tmp_path / f"{skill}.json").write_text(json.dumps({"algorithm": meta["algorithm"]}))
+    env.close()
+    return load_policy(path)
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_shipped_policy_succeeds_where_a_random_one_fails(skill: str, tmp_path: Path) -> None:
+    shipped = evaluate_controller(load_policy(CHECKPOINTS / f"{skill}.zip"), skill, episodes=10, seed=0,
+                                  progress=False)
+    untrained = evaluate_controller(_random_policy(skill, tmp_path), skill, episodes=10, seed=0, progress=False)
+    assert shipped["success_rate"] >= 0.9, shipped["failures"]
+    assert untrained["success_rate"] <= 0.5, untrained["failures"]
+
+
+def test_shipped_metadata_says_how_the_policy_was_made() -> None:
+    for skill in SKILLS:
+        meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
+        assert meta["skill"] == skill and meta["algorithm"] in ("sac", "tqc", "ppo")
+        assert meta["steps"] > 0 and meta["cpu_seconds"] > 0 and meta["energy"]["joules"] > 0
+        assert len(meta["commit"]) >= 40
+
+
+def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> None:
+    meta = train_controller("pick", "sac", steps=600, seed=5, out=tmp_path / "run", progress=False,
+                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1)
+    assert Path(meta["path"]).is_file()
+    written = json.loads((tmp_path / "run" / "pick.json").read_text())
+    for key in ("algorithm", "steps", "seed", "validation_success_rate", "cpu_seconds", "wall_seconds", "commit",
+                "energy"):
+        assert key in written
+    assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
+    assert (tmp_path / "run" / "tensorboard").is_dir()
+    policy = load_policy(meta["path"])
+    action, _ = policy.predict(np.zeros(9, dtype=np.float32), deterministic=True)
+    assert action.shape == (4,)
+
+
+def test_bad_training_arguments_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--skill"):
+        train_controller("push", out=tmp_path / "a")
+    with pytest.raises(ConfigError, match="--algo"):
+        train_controller("pick", "dqn", out=tmp_path / "b")
+
+
+def test_eval_controller_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "eval.json"
+    assert main(["eval", "controller", "--skill", "place", "--episodes", "3", "--seed", "11", "--json", str(out),
+                 "--quiet"]) == 0
+    result = json.loads(out.read_text())
+    assert result["episodes"] == 3 and [r["seed"] for r in result["records"]] == [EVAL_SEED_OFFSET + 11 + i
+                                                                                for i in range(3)]
+    assert "success rate" in capsys.readouterr().out
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.zip"
+    assert main(["eval", "controller", "--skill", "pick", "--checkpoint", str(missing), "--quiet"]) == 2
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_run_with_learned_controllers(tmp_path: Path) -> None:
+    summary = run(RunConfig(task="hanoi", size=2, seed=0, goal="oracle", controller="learned",
+                            out=str(tmp_path / "run")), progress=False)
+    (episode,) = summary["episodes"]
+    assert episode["success"], episode["reason"]
+    assert set(episode["goal"]) <= set(episode["final_state"])
