@@ -81,9 +81,10 @@ def check_domain(path: str | Path, size: int | None = None, seed: int = 0, solve
         except SexprError as exc:
             findings = [Finding(pddl_file, exc.line, f"syntax error: {exc}")]
         report.findings.extend(findings)
-        # The reader may know of a problem these checks do not look for: keep its word unless a finding
-        # on the same line already says what is wrong there.
-        if reader_error is not None and reader_error.finding.line not in {f.line for f in findings}:
+        # The reader may know of a problem these checks do not look for: keep its word when they found
+        # nothing, or when it names a line none of their findings is on.
+        if reader_error is not None and (not findings or (
+                reader_error.located and reader_error.finding.line not in {f.line for f in findings})):
             report.findings.append(reader_error.finding)
     if binding_path is not None:
         findings, _ = check_binding(binding_path, signature, pddl_file)

@@ -124,6 +124,16 @@ class _Checker:
         for parent in set(self.signature.types.values()) - set(self.signature.types) - {ROOT_TYPE}:
             self.signature.types[parent] = ROOT_TYPE
         self.type_uses = [(t, line) for t, line in self.type_uses if t not in self.signature.types]
+        for name in sorted(self.signature.types):
+            chain = [name]
+            while chain[-1] in self.signature.types and chain[-1] != ROOT_TYPE:
+                chain.append(self.signature.types[chain[-1]])
+                if chain[-1] == name:
+                    self.add(self.signature.lines[f"type {name}"],
+                             f"type {name!r} is its own ancestor ({' - '.join(chain)})")
+                    break
+                if chain[-1] in chain[:-1]:
+                    break
 
     def section_constants(self, section: Expr) -> None:
         for name, pddl_type in self.typed_list(section.items[1:]):
@@ -270,6 +280,13 @@ class _Checker:
         return ""
 
 
+def _names(expr: Expr) -> set[str]:
+    """Every name in an expression."""
+    if not expr.is_list:
+        return {expr.atom or ""}
+    return set().union(*(_names(item) for item in expr.items))
+
+
 def _conjuncts(expr: Expr) -> Iterator[Expr]:
     """The literals of a formula's top-level conjunction (nested ``and`` flattened)."""
     if expr.head == "and":
@@ -303,6 +320,10 @@ def check_domain_sexprs(top: list[Expr], file: str) -> tuple[list[Finding], Sign
             checker.add(line, f"undeclared type {pddl_type!r}")
     checker.type_uses = []
     for section in sections:
+        if section.head not in (":action", *handlers):
+            # Durative actions, derived predicates, processes: not checked here (unified-planning's reader
+            # still is), but a predicate they mention is not unused.
+            checker.used_predicates.update(_names(section) & set(signature.predicates))
         if section.head != ":action":
             continue
         declared = checker.section_action(section)

@@ -21,12 +21,14 @@ _POSITION = re.compile(r"line:? (\d+), col:? (\d+)")
 
 
 class PddlReadError(DomainError):
-    """The reader rejected a file; ``finding`` locates it and ``syntax`` says whether it could not parse it."""
+    """The reader rejected a file: ``finding`` says where (``located``: the reader gave the line, else
+    line 1 stands in), ``syntax`` whether it could not parse it at all."""
 
-    def __init__(self, finding: Finding, syntax: bool) -> None:
+    def __init__(self, finding: Finding, syntax: bool, located: bool = True) -> None:
         super().__init__(str(finding))
         self.finding = finding
         self.syntax = syntax
+        self.located = located
 
 
 def read_text(path: Path) -> str:
@@ -66,4 +68,7 @@ def read_pddl(domain: Path, problem: Path | None = None) -> Problem:
         found = _POSITION.search(message)
         line = int(found.group(1)) if found else 1
         raise PddlReadError(Finding(blamed, line, f"unified-planning cannot read it: {message}"),
-                            syntax=False) from exc
+                            syntax=False, located=found is not None) from exc
+    except RecursionError as exc:  # the reader recurses through :types without checking for cycles
+        raise PddlReadError(Finding(blamed, 1, "unified-planning cannot read it: it recursed without end "
+                                               "(a cycle in :types?)"), syntax=False, located=False) from exc
