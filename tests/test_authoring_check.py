@@ -244,3 +244,5 @@ def test_cli_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out.strip().endswith("binding.yaml: clean")
     assert main(["domain", "check", "missing"]) == 2
     assert "nesy domain: error: missing: no such file or folder" in capsys.readouterr().err
+    assert main(["domain", "check", "--size", "9", str(domain_folder("hanoi"))]) == 2
+    assert "--size: hanoi supports sizes 1 to 6, got 9" in capsys.readouterr().err

@@ -233,7 +233,8 @@ class _Checker:
         if predicate not in self.signature.predicates:
             self.add(expr.line, f"{where}: undeclared predicate {predicate!r} in {expr}")
             for arg in expr.items[1:]:
-                self.term(arg, scope, where)
+                if arg.atom is not None and arg.atom.startswith("?"):
+                    self.term(arg, scope, where)
             return
         self.used_predicates.add(predicate)
         expected = self.signature.predicates[predicate]

@@ -43,11 +43,13 @@ def check_scene(domain: Domain, line: int, size: int | None = None, seed: int = 
     """Detect the seeded scene of ``domain``'s task through its binding and plan a goal in it; planning
     failures are reported at ``line`` of the PDDL file (its ``define``)."""
     from agent.instruction import default_instruction, parse_instruction
+    from agent.runner import check_size
     from envs.task_env import TaskEnv
 
     binding = domain.binding
     task = binding.task
     size = default_size(task) if size is None else size
+    check_size(task, size)
     result = SceneCheck()
     locator = BindingLocator(binding.path)
     label = f"the {task} scene (size {size}, seed {seed})"
@@ -79,7 +81,7 @@ def check_scene(domain: Domain, line: int, size: int | None = None, seed: int = 
         goal = _walk_goal(planner, objects, state)
         if not goal:
             result.findings.append(Finding(shown(domain.pddl_path), line,
-                                           f"{label}: no operator applies to the detected state"))
+                                           f"{label}: no applicable operator makes an atom true in the detected state"))
             return result
         source = f"{WALK_STEPS} applicable operators in a row (the demo goal is not in this domain's vocabulary)"
         try:
