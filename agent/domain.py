@@ -87,7 +87,9 @@ class Binding:
 
     def check_names(self, detectors: Collection[str], skills: Collection[str]) -> None:
         """Fail on a detector or skill name that the registries do not know."""
-        for key, message in self.name_problems(detectors, skills):
+        problems = self.name_problems(detectors, skills)
+        if problems:
+            key, message = problems[0]
             raise DomainError(f"{shown(self.path)}: {key}: {message}")
 
     def name_problems(self, detectors: Collection[str], skills: Collection[str]) -> list[tuple[str, str]]:
@@ -302,7 +304,8 @@ def _check_binding(domain: Domain) -> None:
     """Fail on the first of ``binding_problems``."""
     problems = binding_problems(domain.binding, domain.types, domain.predicates, domain.actions,
                                 shown(domain.pddl_path))
-    for key, message in problems:
+    if problems:
+        key, message = problems[0]
         raise DomainError(f"{shown(domain.binding.path)}: {key}: {message}")
 
 

@@ -125,7 +125,8 @@ def test_an_error_only_the_reader_knows_is_kept(tmp_path: Path) -> None:
         "    :condition (at start (p ?x)) :effect (at end (not (q ?x)))))\n")
     report = check_domain(tmp_path / "domain.pddl")
     (finding,) = report.findings
-    assert finding.line == 6 and finding.message.startswith("unified-planning cannot read it: Not able to handle: (q ?x)")
+    assert finding.line == 6
+    assert finding.message.startswith("unified-planning cannot read it: Not able to handle: (q ?x)")
 
 
 def test_a_cycle_of_types_is_reported_not_a_crash(tmp_path: Path) -> None:

@@ -90,7 +90,8 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", domain, problem, "--planner", "pyperplan", "--validate"]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == "(unstack c b)" and captured.out.endswith("; cost = 6 (unit cost)\n")
-    assert captured.err.startswith("pyperplan: 6 steps in ") and "valid for UP's sequential plan validator" in captured.err
+    assert captured.err.startswith("pyperplan: 6 steps in ")
+    assert "valid for UP's sequential plan validator" in captured.err
     out = tmp_path / "plans" / "p01.plan"
     assert main(["plan", domain, problem, "--out", str(out)]) == 0
     assert capsys.readouterr().out == "" and out.read_text().endswith("; cost = 6 (unit cost)\n")

@@ -14,7 +14,7 @@ import yaml
 
 from agent.authoring.findings import Finding
 from agent.authoring.pddl_check import Signature
-from agent.domain import Binding, binding_problems, read_binding, shown
+from agent.domain import binding_problems, read_binding, shown
 from agent.errors import DomainError
 
 _LINE_COLUMN = re.compile(r"(\d+):(\d+): ")
@@ -74,7 +74,7 @@ class BindingLocator:
         return Finding(self.file, self.lines[named[0]] if named else 1, text)
 
 
-def check_binding(path: Path, signature: Signature | None, pddl: str) -> tuple[list[Finding], Binding | None]:
+def check_binding(path: Path, signature: Signature | None, pddl: str) -> list[Finding]:
     """Every problem of the binding at ``path``: its shape, its detector and skill names, and (when the
     PDDL could be read, ``signature``) every name it shares with the PDDL file ``pddl``."""
     from envs.detectors import DETECTORS
@@ -85,11 +85,11 @@ def check_binding(path: Path, signature: Signature | None, pddl: str) -> tuple[l
     try:
         binding = read_binding(path)
     except DomainError as exc:
-        return [locator.from_error(exc)], None
+        return [locator.from_error(exc)]
     findings = [locator.at(key, message) for key, message in binding.name_problems(DETECTORS, SKILLS)]
     if binding.task not in SCENES:
         findings.append(locator.at("task", f"no scene for task {binding.task!r} (scenes: {', '.join(sorted(SCENES))})"))
     if signature is not None:
         problems = binding_problems(binding, set(signature.types), signature.predicates, signature.actions, pddl)
         findings.extend(locator.at(key, message) for key, message in problems)
-    return findings, binding
+    return findings

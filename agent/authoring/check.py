@@ -87,16 +87,16 @@ def check_domain(path: str | Path, size: int | None = None, seed: int = 0, solve
                 reader_error.located and reader_error.finding.line not in {f.line for f in findings})):
             report.findings.append(reader_error.finding)
     if binding_path is not None:
-        findings, _ = check_binding(binding_path, signature, pddl_file)
-        report.findings.extend(findings)
+        report.findings.extend(check_binding(binding_path, signature, pddl_file))
     if binding_path is not None and solve and not report.findings:
         try:
             domain = load_domain(pddl)
         except DomainError as exc:  # what the agent itself refuses (e.g. numeric functions)
-            report.findings.append(Finding(pddl_file, signature.line if signature else 1, str(exc)))
+            message = str(exc).removeprefix(f"{pddl_file}: ")
+            report.findings.append(Finding(pddl_file, signature.line if signature else 1, message))
         else:
             scene = check_scene(domain, signature.line if signature else 1, size=size, seed=seed)
             report.findings.extend(scene.findings)
             report.notes.extend(scene.notes)
-    report.findings = sorted(set(report.findings), key=lambda f: (f.file, f.line, f.message))
+    report.findings = sorted(set(report.findings))
     return report

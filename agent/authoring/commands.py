@@ -26,7 +26,8 @@ def domain_new(args: argparse.Namespace) -> int:
     from agent.domain import shown
 
     folder = scaffold_domain(args.name, Path(args.out) if args.out else None, task=args.task)
-    print(f"wrote {shown(folder)}/ (domain.pddl, binding.yaml, a test); check it with: nesy domain check {shown(folder)}")
+    print(f"wrote {shown(folder)}/ (domain.pddl, binding.yaml, a test); "
+          f"check it with: nesy domain check {shown(folder)}")
     return 0
 
 
