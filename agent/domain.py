@@ -87,18 +87,23 @@ class Binding:
 
     def check_names(self, detectors: Collection[str], skills: Collection[str]) -> None:
         """Fail on a detector or skill name that the registries do not know."""
+        problems = self.name_problems(detectors, skills)
+        if problems:
+            key, message = problems[0]
+            raise DomainError(f"{shown(self.path)}: {key}: {message}")
+
+    def name_problems(self, detectors: Collection[str], skills: Collection[str]) -> list[tuple[str, str]]:
+        """Every detector or skill name the registries do not know, as (YAML key, message)."""
+        problems = []
         for predicate, detector in self.predicates.items():
             if detector not in detectors:
-                raise DomainError(
-                    f"{shown(self.path)}: predicates.{predicate}: unknown detector {detector!r} "
-                    f"(detectors: {', '.join(sorted(detectors))})"
-                )
+                problems.append((f"predicates.{predicate}",
+                                 f"unknown detector {detector!r} (detectors: {', '.join(sorted(detectors))})"))
         for action, op in self.operators.items():
             if op.skill not in skills:
-                raise DomainError(
-                    f"{shown(self.path)}: operators.{action}.skill: unknown skill {op.skill!r} "
-                    f"(skills: {', '.join(sorted(skills))})"
-                )
+                problems.append((f"operators.{action}.skill",
+                                 f"unknown skill {op.skill!r} (skills: {', '.join(sorted(skills))})"))
+        return problems
 
     def pddl_objects(self, scene_objects: Mapping[str, str]) -> dict[str, str]:
         """Turn scene objects (name -> kind) into planner objects (name -> PDDL type), sorted by name."""
@@ -296,36 +301,46 @@ def _read_pddl(pddl_path: Path) -> Problem:
 
 
 def _check_binding(domain: Domain) -> None:
-    """Every predicate and action bound exactly once, and every name in the binding known to the PDDL."""
-    binding = domain.binding
-    where, pddl = shown(binding.path), shown(domain.pddl_path)
+    """Fail on the first of ``binding_problems``."""
+    problems = binding_problems(domain.binding, domain.types, domain.predicates, domain.actions,
+                                shown(domain.pddl_path))
+    if problems:
+        key, message = problems[0]
+        raise DomainError(f"{shown(domain.binding.path)}: {key}: {message}")
+
+
+def binding_problems(
+    binding: Binding,
+    types: Collection[str],
+    predicates: Collection[str],
+    actions: Mapping[str, Sequence[tuple[str, Any]]],
+    pddl: str,
+) -> list[tuple[str, str]]:
+    """Every name in the binding unknown to the PDDL, and every predicate and action left unbound, as
+    (YAML key, message): ``types``, ``predicates`` and ``actions`` are what the PDDL file ``pddl`` declares."""
+    problems = []
     for kind, pddl_type in binding.types.items():
-        if pddl_type not in domain.types:
-            raise DomainError(
-                f"{where}: types.{kind}: {pddl_type!r} is not a type of {pddl} "
-                f"(types: {', '.join(sorted(domain.types))})"
-            )
+        if pddl_type not in types:
+            problems.append((f"types.{kind}",
+                             f"{pddl_type!r} is not a type of {pddl} (types: {', '.join(sorted(types))})"))
     for predicate in binding.predicates:
-        if predicate not in domain.predicates:
-            raise DomainError(
-                f"{where}: predicates.{predicate}: no such predicate in {pddl} "
-                f"(predicates: {', '.join(sorted(domain.predicates))})"
-            )
-    for predicate in domain.predicates:
+        if predicate not in predicates:
+            problems.append((f"predicates.{predicate}",
+                             f"no such predicate in {pddl} (predicates: {', '.join(sorted(predicates))})"))
+    for predicate in predicates:
         if predicate not in binding.predicates:
-            raise DomainError(f"{where}: predicates: {pddl} predicate {predicate!r} has no detector")
+            problems.append(("predicates", f"{pddl} predicate {predicate!r} has no detector"))
     for action, op in binding.operators.items():
-        if action not in domain.actions:
-            raise DomainError(
-                f"{where}: operators.{action}: no such action in {pddl} (actions: {', '.join(sorted(domain.actions))})"
-            )
-        params = [p for p, _ in domain.actions[action]]
+        if action not in actions:
+            problems.append((f"operators.{action}",
+                             f"no such action in {pddl} (actions: {', '.join(sorted(actions))})"))
+            continue
+        params = [p for p, _ in actions[action]]
         for arg in op.args:
             if arg.startswith("?") and arg not in params:
-                raise DomainError(
-                    f"{where}: operators.{action}.args: {arg!r} is not a parameter of {action} "
-                    f"(parameters: {' '.join(params) or 'none'})"
-                )
-    for action in domain.actions:
+                problems.append((f"operators.{action}.args",
+                                 f"{arg!r} is not a parameter of {action} (parameters: {' '.join(params) or 'none'})"))
+    for action in actions:
         if action not in binding.operators:
-            raise DomainError(f"{where}: operators: {pddl} action {action!r} has no skill")
+            problems.append(("operators", f"{pddl} action {action!r} has no skill"))
+    return problems

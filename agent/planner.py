@@ -79,7 +79,7 @@ class Plan:
 
 
 @contextmanager
-def _private_cwd() -> Iterator[None]:
+def private_cwd() -> Iterator[None]:
     """Run the planner in a fresh temporary directory: Fast Downward's driver writes its translated task
     (``output.sas``) into the working directory, so two planners started from one directory (parallel
     evaluations, several users of one checkout) would otherwise read each other's tasks."""
@@ -130,7 +130,7 @@ class Planner:
             problem.add_quality_metric(MinimizeSequentialPlanLength())
         goal_text = " ".join(format_atom(*atom) for atom in goal_atoms)
         start = time.perf_counter()
-        with OneshotPlanner(name=engine) as solver, _private_cwd():
+        with OneshotPlanner(name=engine) as solver, private_cwd():
             result = solver.solve(problem, timeout=self.timeout_s, output_stream=None)
         if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
             raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status.name}")

@@ -1,0 +1,1 @@
+"""Tools for writing PDDL domains: ``nesy domain check``, ``nesy domain new`` and ``nesy plan``."""

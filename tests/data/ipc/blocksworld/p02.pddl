@@ -1,0 +1,7 @@
+(define (problem bw-5)
+  (:domain blocksworld-4ops)
+  (:objects a b c d e)
+  (:init (ontable a) (on c a) (clear c)
+         (ontable b) (on e b) (on d e) (clear d)
+         (handempty))
+  (:goal (and (on a b) (on b c) (on c d) (on d e))))

@@ -1,0 +1,6 @@
+(define (problem travel-1)
+  (:domain travel-costs)
+  (:objects home middle away - city)
+  (:init (at home) (rail home middle) (rail middle away) (air home away) (= (total-cost) 0))
+  (:goal (at away))
+  (:metric minimize (total-cost)))
