@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", default=None, metavar="OUT", help="write the results to OUT (default: stdout)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_checkpoint(evaluate)
+
+    bench = commands.add_parser("bench", help="measure simulation, planning, perception and episode speed",
+                                description="Run the benchmarks in benchmarks/ and print one table of ratios "
+                                            "and medians with their spread.")
+    bench.add_argument("--quick", action="store_true", help="small sizes and few repeats (a smoke test)")
+    bench.add_argument("--only", action="append", metavar="NAME",
+                       help="run only this benchmark (a module of benchmarks/; repeatable)")
+    bench.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON to PATH")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -206,6 +215,12 @@ def _eval_goals(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from agent.bench import bench_command
+
+    return bench_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -213,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
-        commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals}
+        commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
+                    "bench": _bench}
         return commands[args.command](args)
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)

@@ -237,6 +237,13 @@ class Planner:
                 predicted.append(_true_atoms(current, ground))
         return Plan(tuple(operators), tuple(predicted), engine, 0.0)
 
+    def up_problem(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str]) -> Problem:
+        """The UP problem of a planning call, as UP's engines get it: to compare with them and validate."""
+        self._check_objects(objects)
+        problem, _ = self._problem(objects, _checked_atoms("state atom", state, objects, self.domain),
+                                   _checked_atoms("goal atom", goal, objects, self.domain))
+        return problem
+
     def predict(self, objects: Mapping[str, str], state: Iterable[str], operator: Operator) -> frozenset[str] | None:
         """The state the domain predicts after ``operator`` in ``state``; None if it is inapplicable there."""
         from unified_planning.shortcuts import SequentialSimulator
