@@ -14,7 +14,9 @@ same SAS task and the same plan.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
+import itertools
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import PlanningError
+
+_Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
 
 #: Fast Downward's ``lama-first`` alias (``driver/aliases.py`` of up-fast-downward 1.0.0, the configuration
 #: UP's ``fast-downward`` engine runs); a test checks it against the installed driver.
@@ -61,41 +65,66 @@ def search_binary() -> Path:
 
 
 class FastDownward:
-    """Plans over one PDDL domain file; the domain text and the translator are loaded once."""
+    """Plans over one PDDL domain file; the domain is read once and the translator loaded once."""
 
-    def __init__(self, domain_pddl: Path, domain_name: str) -> None:
+    def __init__(self, domain_pddl: Path) -> None:
         from fast_downward.translate import options
+        from fast_downward.translate.pddl_parser import lisp_parser
 
-        self.domain_text = domain_pddl.read_text(encoding="utf-8")
-        self.domain_name = domain_name
+        # The domain as the translator's reader turns it into nested lists (names lower-cased), reused.
+        self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
+        self.domain_name = self.domain[1][1]
         self.binary = search_binary()
         if options.options is None:
             # The translator reads its settings from a module global; its defaults are what the driver uses.
             options.set_options(["domain.pddl", "problem.pddl"])
 
-    def problem_text(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str]) -> str:
-        """The PDDL problem, everything sorted; atoms are given as ``"(on a b)"`` texts."""
-        objects_text = " ".join(f"{name} - {objects[name]}" for name in sorted(objects))
-        return (f"(define (problem {self.domain_name}-problem) (:domain {self.domain_name})\n"
-                f" (:objects {objects_text})\n (:init {' '.join(sorted(state))})\n"
-                f" (:goal (and {' '.join(sorted(goal))})))\n")
+    def task(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom],
+             goal_action: bool) -> tuple[list, list]:
+        """The domain and problem as the translator's nested lists, everything sorted and lower case.
 
-    def translate(self, problem: str) -> str:
-        """The SAS task of ``problem``, as the translator would write it to ``output.sas``."""
+        With ``goal_action`` the goal becomes the precondition of one more action, ``reach_goalN``, that
+        makes a new atom ``(goalN)`` true, and the objects it names become constants of the domain: the
+        task UP's optimal Fast Downward engine hands to the planner, so ties break as they do there."""
+        objects = {name.lower(): kind.lower() for name, kind in objects.items()}
+        goal_lists = [[predicate.lower(), *(a.lower() for a in args)] for predicate, args in sorted(goal)]
+        domain = self.domain
+        if goal_action:
+            goal_atom = [_free_name(self.domain, objects, "goal")]
+            goal_objects = {a for atom in goal_lists for a in atom[1:]}
+            constants = {name: objects.pop(name) for name in sorted(goal_objects)}
+            action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", [],
+                      ":precondition", ["and", *goal_lists], ":effect", ["and", goal_atom]]
+            domain = _with_goal_action(domain, constants, goal_atom, action)
+            goal_lists = [goal_atom]
+        typed = [token for name in sorted(objects) for token in (name, "-", objects[name])]
+        problem = ["define", ["problem", f"{self.domain_name}-problem"], [":domain", self.domain_name],
+                   [":objects", *typed],
+                   [":init", *([p.lower(), *(a.lower() for a in args)] for p, args in sorted(state))],
+                   [":goal", ["and", *goal_lists]]]
+        return domain, problem
+
+    def translate(self, domain: list, problem: list) -> str:
+        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``."""
         from fast_downward.translate import normalize
         from fast_downward.translate.main import pddl_to_sas
-        from fast_downward.translate.pddl_parser import lisp_parser, parsing_functions
+        from fast_downward.translate.pddl_parser import parsing_functions
 
         chatter = io.StringIO()  # the translator reports its progress on stdout
-        with contextlib.redirect_stdout(chatter):
-            task = parsing_functions.parse_task(
-                lisp_parser.parse_nested_list(io.StringIO(self.domain_text)),
-                lisp_parser.parse_nested_list(io.StringIO(problem)),
-            )
-            normalize.normalize(task)
-            sas_task = pddl_to_sas(task)
-            sas = io.StringIO()
-            sas_task.output(sas)
+        collecting = gc.isenabled()
+        # The translator makes many small objects and frees them in bulk at the end: the collector's
+        # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
+        gc.disable()
+        try:
+            with contextlib.redirect_stdout(chatter):
+                task = parsing_functions.parse_task(domain, problem)
+                normalize.normalize(task)
+                sas_task = pddl_to_sas(task)
+                sas = io.StringIO()
+                sas_task.output(sas)
+        finally:
+            if collecting:
+                gc.enable()
         return sas.getvalue()
 
     def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
@@ -122,7 +151,41 @@ class FastDownward:
                 steps.append((name, tuple(args)))
         return SearchResult("SOLVED", tuple(steps), log)
 
-    def solve(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str], engine: str,
+    def solve(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], engine: str,
               timeout_s: float | None = None) -> SearchResult:
         """Translate and search; names in the plan are lower case, as Fast Downward writes them."""
-        return self.search(self.translate(self.problem_text(objects, state, goal)), engine, timeout_s)
+        goal_action = engine == "fast-downward-opt"
+        result = self.search(self.translate(*self.task(objects, state, goal, goal_action)), engine, timeout_s)
+        if goal_action and result.status == "SOLVED":
+            return SearchResult(result.status, result.plan[:-1], result.log)  # without reach_goal
+        return result
+
+
+def _free_name(domain: list, objects: Mapping[str, str], prefix: str) -> str:
+    """``prefix0``, ``prefix1``, ...: the first that names nothing in the domain or the problem (UP's rule)."""
+    used = set(objects)
+    pending = list(domain)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        else:
+            used.add(item)
+    return next(f"{prefix}{n}" for n in itertools.count() if f"{prefix}{n}" not in used)
+
+
+def _with_goal_action(domain: list, constants: Mapping[str, str], goal_atom: list, action: list) -> list:
+    """A copy of ``domain`` with the goal predicate, the goal action and the goal's objects as constants."""
+    typed = [token for name in sorted(constants) for token in (name, "-", constants[name])]
+    blocks = [list(block) if isinstance(block, list) and block and block[0] in (":predicates", ":constants")
+              else block for block in domain]
+    heads = [block[0] if isinstance(block, list) and block else None for block in blocks]
+    if ":constants" in heads:
+        blocks[heads.index(":constants")].extend(typed)
+    elif typed:
+        # constants come after requirements and types, before predicates
+        at = max((i + 1 for i, head in enumerate(heads) if head in (":requirements", ":types")), default=2)
+        blocks.insert(at, [":constants", *typed])
+        heads.insert(at, ":constants")
+    blocks[heads.index(":predicates")].append(goal_atom)
+    return [*blocks, action]

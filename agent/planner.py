@@ -167,15 +167,13 @@ class Planner:
             model = StripsModel.of(self.domain.new_problem(self.domain.name))
             names = [*self.domain.types, *self.domain.predicates, *self.domain.actions]
             usable = model is not None and _unique_lower(names)
-            self._in_process = (FastDownward(self.domain.pddl_path, self.domain.name), model) if usable else None
+            self._in_process = (FastDownward(self.domain.pddl_path), model) if usable else None
         return self._in_process
 
     def _plan_in_process(self, fast_downward: FastDownward, model: StripsModel, objects: Mapping[str, str],
                          state_atoms: list[_Atom], goal_atoms: list[_Atom], engine: str, goal_text: str) -> Plan:
         """Translate and search in process; check the plan step by step and record the predicted states."""
-        state_texts = [format_atom(*atom) for atom in state_atoms]
-        goal_texts = [format_atom(*atom) for atom in goal_atoms]
-        result = fast_downward.solve(objects, state_texts, goal_texts, engine, self.timeout_s)
+        result = fast_downward.solve(objects, state_atoms, goal_atoms, engine, self.timeout_s)
         if result.status in UNSOLVABLE:
             raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status}")
         if result.status != "SOLVED":
@@ -185,7 +183,7 @@ class Planner:
         object_names = {name.lower(): name for name in objects}
         action_names = {name.lower(): name for name in self.domain.actions}
         operators, predicted = [], []
-        current = frozenset(state_texts)
+        current = frozenset(format_atom(*atom) for atom in state_atoms)
         for step, (name, args) in enumerate(result.plan, start=1):
             operator = Operator(action_names.get(name, name), tuple(object_names.get(a, a) for a in args))
             after = model.apply(current, operator.name, operator.args) if operator.name in model.actions else None
@@ -195,7 +193,7 @@ class Planner:
             operators.append(operator)
             predicted.append(after)
             current = after
-        if not set(goal_texts) <= current:
+        if not {format_atom(*atom) for atom in goal_atoms} <= current:
             raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: the goal does not hold after it")
         return Plan(tuple(operators), tuple(predicted), engine, 0.0)
 
