@@ -1,11 +1,13 @@
-"""Task planning over a detected state with unified-planning.
+"""Task planning over a detected state with Fast Downward and unified-planning.
 
 The planner turns a detected state (a set of atom strings) and a goal into a plan, checks the plan
-with UP's validator, and replays it in UP's simulator so the agent knows which state to expect after
-every operator. Goals are checked against the domain and the scene first: an unknown object in a goal
+step by step, and records the state the domain predicts after every operator so the agent knows what
+to expect. On STRIPS domains Fast Downward runs in this process (``agent.fast_downward``) and the
+domain's STRIPS model (``agent.strips``) checks and predicts; otherwise UP's planner, validator and
+simulator do. Goals are checked against the domain and the scene first: an unknown object in a goal
 makes Fast Downward fail without saying why, so we say why.
 
-Everything is sorted before it reaches UP, so the same inputs give the same plan.
+Everything is sorted before it reaches a planner, so the same inputs give the same plan.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from agent.domain import Domain
-from agent.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
 from agent.errors import ConfigError, GoalError, PlanningError
+from agent.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
 
 if TYPE_CHECKING:
     from unified_planning.model import FNode, Problem, State
