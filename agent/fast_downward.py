@@ -4,11 +4,12 @@ Through unified-planning one Fast Downward call costs about 100 ms where the sea
 writes PDDL files, starts the driver (a Python process), which starts the translator (another Python
 process, which imports itself and re-parses the files) and then the search binary. Here the translator
 (the ``fast_downward.translate`` package that up-fast-downward installs and its driver runs) is imported
-once, reads the PDDL text from memory, and its SAS task goes straight into the stdin of the same
-``downward`` binary with the same search configuration, so one call costs the translation plus the search.
+once, reads the domain once and each problem from memory, and its SAS task goes straight into the stdin
+of the same ``downward`` binary with the same search configuration, so one call costs the translation
+plus the search.
 
-The problem text lists objects, initial atoms and goal atoms in sorted order, so the same inputs give the
-same SAS task and the same plan.
+The problem lists objects, initial atoms and goal atoms in sorted order, so the same inputs give the
+same SAS task and the same plan (the translator's output does not depend on Python's hash seed).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class FastDownward:
         if goal_action:
             goal_atom = [_free_name(self.domain, objects, "goal")]
             goal_objects = {a for atom in goal_lists for a in atom[1:]}
-            constants = {name: objects.pop(name) for name in sorted(goal_objects)}
+            constants = {name: objects.pop(name) for name in sorted(goal_objects) if name in objects}
             action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", [],
                       ":precondition", ["and", *goal_lists], ":effect", ["and", goal_atom]]
             domain = _with_goal_action(domain, constants, goal_atom, action)

@@ -10,7 +10,8 @@ Two sets of problems:
 - **episodes**: the planning calls that ``nesy run --goal oracle`` episodes really make (first plans and
   any replans), recorded from real episodes and replayed in order through one planner, as one run does;
   its cache is kept across the calls, so a problem met again (every Hanoi episode starts from the same
-  tower) is a cache hit.
+  tower) is a cache hit. Undisturbed episodes rarely replan, so a few blocks episodes have their first
+  stacked block knocked off behind the agent's back, to time real replanning calls too.
 
 The baseline is ``OneshotPlanner(name=engine).solve(problem)`` on the UP problem of the same inputs, with
 the engine ``--planner auto`` picks (A* with LM-cut up to 10 objects, else lama-first), timed around
@@ -27,8 +28,12 @@ import statistics
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from benchmarks import Row, format_rows, median_row
+
+if TYPE_CHECKING:
+    from agent.planner import Plan, Planner
 
 PEGS = ("left", "middle", "right")
 
@@ -82,8 +87,12 @@ def fresh_problems(quick: bool) -> list[Problem]:
     return [*(hanoi_problem(n) for n in range(3, 9)), *(blocks_problem(n) for n in (4, 6, 8, 10, 12, 16, 20))]
 
 
-def record_episode_calls(task: str, size: int, seeds: Iterable[int]) -> list[Problem]:
-    """Run ``nesy run --goal oracle`` episodes and return every planning call they make, in order."""
+def record_episode_calls(task: str, size: int, seeds: Iterable[int], disturb: bool = False) -> list[Problem]:
+    """Run ``nesy run --goal oracle`` episodes and return every planning call they make, in order; each
+    problem's label says whether it is an episode's first plan or a replan. With ``disturb`` the first
+    block stacked in each episode is knocked to the table behind the agent's back, as in
+    ``tests/test_agent.py``, so the agent replans from a state it never predicted."""
+    import policies
     from agent.config import RunConfig
     from agent.episode import run_episode
     from agent.planner import Planner
@@ -93,20 +102,49 @@ def record_episode_calls(task: str, size: int, seeds: Iterable[int]) -> list[Pro
     config = RunConfig(task=task, size=size, goal="oracle")
     domain = resolve_domain(config)
     calls: list[Problem] = []
+    first = [True]
 
     class RecordingPlanner(Planner):
         def plan(self, objects, state, goal):  # type: ignore[no-untyped-def]
-            calls.append(Problem(task, f"{task} {size}", dict(objects), frozenset(state), frozenset(goal)))
+            kind = "first plan" if first[0] else "replan"
+            first[0] = False
+            calls.append(Problem(task, f"{task} {size} {kind}", dict(objects), frozenset(state), frozenset(goal)))
             return super().plan(objects, state, goal)
 
     planner = RecordingPlanner(domain, config.planner)
     env = TaskEnv(task, size)
+    place = policies.SKILLS["place"]
     try:
         for seed in seeds:
+            first[0] = True
+            if disturb:
+                policies.SKILLS["place"] = _knocking(place)
             run_episode(env, domain, planner, config, seed)
     finally:
+        policies.SKILLS["place"] = place
         env.close()
     return calls
+
+
+def _knocking(place):  # type: ignore[no-untyped-def]
+    """The place skill, except that the first block it stacks is then set down on a free spot of the table."""
+    from envs.scenes.base import CUBE_HALF
+    from envs.simulation import TABLE_TOP_Z
+    from policies.placement import TABLE, placement
+
+    knocked = []
+
+    def knocking_place(env, args, step_budget):  # type: ignore[no-untyped-def]
+        result = place(env, args, step_budget)
+        name, target = args
+        if not knocked and target != TABLE and result.success:
+            x, y = placement(env, env.world(), name, TABLE).xy
+            env.sim.set_pose(name, (x, y, TABLE_TOP_Z + CUBE_HALF))
+            env.sim.step(30)
+            knocked.append(name)
+        return result
+
+    return knocking_place
 
 
 class Comparison:
@@ -121,7 +159,8 @@ class Comparison:
         self.same_length = 0
         self.different: list[str] = []
 
-    def agent(self, planner, problem: Problem) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    def agent(self, planner: Planner, problem: Problem) -> tuple[float, Plan]:
+        """The agent's whole planning call."""
         start = time.perf_counter()
         plan = planner.plan(problem.objects, problem.state, problem.goal)
         return time.perf_counter() - start, plan
@@ -144,7 +183,7 @@ class Comparison:
         return elapsed, [format_atom(a.action.name, (p.object().name for p in a.actual_parameters))
                          for a in result.plan.actions]
 
-    def check(self, problem: Problem, plan, up_plan: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def check(self, problem: Problem, plan: Plan, up_plan: list[str]) -> None:
         """Validate the agent's plan with UP's validator; compare it with UP's plan."""
         from unified_planning.engines import ValidationResultStatus
         from unified_planning.plans import ActionInstance, SequentialPlan
@@ -198,24 +237,29 @@ def run(quick: bool) -> list[Row]:
     ]
 
     # The calls real episodes make, replayed through one planner per run as `nesy run` does.
-    runs = [("hanoi", 3, range(2))] if quick else [("hanoi", 3, range(4)), ("blocks", 5, range(4)), ("sort", 4, range(4))]
-    episode_ratios, episode_agent_ms, episode_up_ms, hits, calls = [], [], [], 0, 0
-    for task, size, seeds in runs:
-        recorded = record_episode_calls(task, size, seeds)
+    runs = [("hanoi", 3, range(2), False)] if quick else [
+        ("hanoi", 3, range(4), False), ("blocks", 5, range(4), False), ("sort", 4, range(4), False),
+        ("blocks", 5, range(4, 7), True)]
+    ratios: dict[str, list[float]] = {"first plan": [], "replan": []}
+    episode_agent_ms, episode_up_ms, hits = [], [], 0
+    for task, size, seeds, disturb in runs:
+        recorded = record_episode_calls(task, size, seeds, disturb)
         planner = Planner(comparison.domains[task])
         for problem in recorded:
             elapsed, plan = comparison.agent(planner, problem)
             up_elapsed, up_plan = comparison.up(problem)
             comparison.check(problem, plan, up_plan)
             hits += plan.cached
-            calls += 1
-            episode_ratios.append(up_elapsed / elapsed)
+            ratios["replan" if problem.label.endswith("replan") else "first plan"].append(up_elapsed / elapsed)
             episode_agent_ms.append(1000 * elapsed)
             episode_up_ms.append(1000 * up_elapsed)
-    where = ", ".join(f"{task} {size} x{len(seeds)}" for task, size, seeds in runs)
+    where = ", ".join(f"{task} {size} x{len(seeds)}{' disturbed' if disturb else ''}"
+                      for task, size, seeds, disturb in runs)
+    every = ratios["first plan"] + ratios["replan"]
+    rows.append(median_row("episode calls: speed-up (median)", every, "x",
+                           f"{len(every)} calls of oracle episodes ({where}), {hits} cache hits"))
+    rows += [median_row(f"  {kind}s", values, "x") for kind, values in ratios.items() if values]
     rows += [
-        median_row("episode calls: speed-up (median)", episode_ratios, "x",
-                   f"{calls} calls of oracle episodes ({where}), {hits} cache hits"),
         median_row("episode calls: agent plan call", episode_agent_ms, "ms", digits=2),
         median_row("episode calls: UP solve", episode_up_ms, "ms"),
         Row("agent plans valid (UP validator)", comparison.valid / comparison.checked, "fraction",

@@ -9,7 +9,7 @@ import up_fast_downward
 
 from agent.domain import Domain, domain_folder, load_domain
 from agent.errors import PlanningError
-from agent.fast_downward import LAMA_FIRST
+from agent.fast_downward import LAMA_FIRST, UNSOLVABLE, FastDownward
 from agent.planner import Operator, Planner
 from agent.strips import StripsModel
 from benchmarks.planning import blocks_problem
@@ -125,3 +125,21 @@ def test_non_strips_domain_has_no_strips_model(tmp_path: Path) -> None:
       (:action toggle :parameters () :precondition (and)
         :effect (and (on) (when (on) (bright)))))""")
     assert StripsModel.of(PDDLReader().parse_problem(str(pddl))) is None
+
+
+@pytest.mark.parametrize("engine", ["fast-downward-opt", "fast-downward"])
+def test_domain_constants_and_goal_action(tmp_path: Path, engine: str) -> None:
+    pddl = tmp_path / "domain.pddl"
+    pddl.write_text("""(define (domain door) (:requirements :strips :typing) (:types room)
+      (:constants hall - room)
+      (:predicates (at ?r - room) (open))
+      (:action unlock :parameters () :precondition (and) :effect (open))
+      (:action go :parameters (?from - room ?to - room) :precondition (and (at ?from) (open))
+        :effect (and (at ?to) (not (at ?from)))))""")
+    planner = FastDownward(pddl)
+    objects = {"Kitchen": "room", "cellar": "room"}
+    result = planner.solve(objects, [("at", ("Kitchen",))], [("at", ("hall",)), ("at", ("cellar",))], engine)
+    assert result.status in UNSOLVABLE  # one can be in one room at a time
+    result = planner.solve(objects, [("at", ("Kitchen",))], [("at", ("hall",))], engine)
+    assert result.status == "SOLVED"
+    assert result.plan == (("unlock", ()), ("go", ("kitchen", "hall")))
