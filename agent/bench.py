@@ -37,7 +37,7 @@ def run_benchmarks(quick: bool, only: Sequence[str] = (), progress: bool = True)
         start = time.perf_counter()
         rows = run(quick)
         results[name] = {"seconds": round(time.perf_counter() - start, 2), "rows": [row.to_dict() for row in rows]}
-    return {"quick": quick, "machine": f"{platform.machine()}, {platform.python_version()}, "
+    return {"quick": quick, "machine": f"{platform.machine()}, Python {platform.python_version()}, "
                                       f"{_cpu_count()} CPUs", "benchmarks": results}
 
 
