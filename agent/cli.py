@@ -168,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--validate", action="store_true", help="check the plan with UP's plan validator")
     plan.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="planner time limit")
     plan.add_argument("--out", default=None, metavar="PATH", help="write the plan to PATH instead of stdout")
+
+    bench = commands.add_parser("bench", help="measure simulation, planning, perception and episode speed",
+                                description="Run the benchmarks in benchmarks/ and print one table of ratios "
+                                            "and medians with their spread.")
+    bench.add_argument("--quick", action="store_true", help="small sizes and few repeats (a smoke test)")
+    bench.add_argument("--only", action="append", metavar="NAME",
+                       help="run only this benchmark (a module of benchmarks/; repeatable)")
+    bench.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON to PATH")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -315,6 +324,11 @@ def _plan(args: argparse.Namespace) -> int:
 
     return plan(args)
 
+def _bench(args: argparse.Namespace) -> int:
+    from agent.bench import bench_command
+
+    return bench_command(args)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
@@ -324,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
-                    "eval": _eval, "domain": _domain, "plan": _plan}
+                    "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench}
         return commands[args.command](args)
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)

@@ -48,6 +48,10 @@ class EpisodeResult:
     steps: list[StepRecord] = field(default_factory=list)
     replans: int = 0
     plan_time_s: float = 0.0
+    #: wall time spent detecting the symbolic state and reading the goal
+    perceive_time_s: float = 0.0
+    #: wall time spent running skills (control and physics)
+    act_time_s: float = 0.0
     wall_time_s: float = 0.0
     sim_steps: int = 0
     reason: str = ""
@@ -62,7 +66,8 @@ class EpisodeResult:
         return {"seed": self.seed, "success": self.success, "instruction": self.instruction, "goal": self.goal,
                 "plan": self.plan, "plan_length": len(self.plan), "executed": [s.to_dict() for s in self.steps],
                 "replans": self.replans,
-                "plan_time_s": round(self.plan_time_s, 6), "wall_time_s": round(self.wall_time_s, 6),
+                "plan_time_s": round(self.plan_time_s, 6), "perceive_time_s": round(self.perceive_time_s, 6),
+                "act_time_s": round(self.act_time_s, 6), "wall_time_s": round(self.wall_time_s, 6),
                 "sim_steps": self.sim_steps, "reason": self.reason, "final_state": self.final_state,
                 "goal_dropped": self.goal_dropped, "intended_goal": self.intended_goal}
 
@@ -80,7 +85,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     instruction = config.instruction or default_instruction(config.task, scene_objects, seed)
     result = EpisodeResult(seed=seed, instruction=instruction, goal=[])
     predicates = dict(binding.predicates)
+    clock = time.perf_counter()
     state = env.symbolic_state(predicates)
+    result.perceive_time_s += time.perf_counter() - clock
     if reader is None:
         goal = parse_instruction(instruction, config.task, scene_objects)
         result.goal = sorted(goal)
@@ -94,7 +101,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         except InstructionError:
             intended = None
         try:
+            clock = time.perf_counter()
             reading = reader.read(env, instruction, state)
+            result.perceive_time_s += time.perf_counter() - clock
             goal = frozenset(reading.goal)
             result.goal, result.goal_dropped = sorted(goal), reading.dropped
             plan = planner.plan(objects, state, goal)
@@ -113,8 +122,12 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         if queue:
             operator, predicted = queue.pop(0)
             skill, args = domain.skill_call(operator.name, operator.args)
+            clock = time.perf_counter()
             outcome = skills[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
+            acted = time.perf_counter()
+            result.act_time_s += acted - clock
             state = env.symbolic_state(predicates)
+            result.perceive_time_s += time.perf_counter() - acted
             mismatch = compare(predicted, state)
             result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
                                            mismatch.describe()))
@@ -137,7 +150,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
 def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicates: dict[str, str],
             start: float) -> EpisodeResult:
     """Judge the episode from the detectors' view of the final scene."""
+    clock = time.perf_counter()
     result.final_state = env.symbolic_state(predicates)
+    result.perceive_time_s += time.perf_counter() - clock
     result.success = bool(goal) and goal <= set(result.final_state)
     if result.success:
         result.reason = ""

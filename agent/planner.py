@@ -1,11 +1,13 @@
-"""Task planning over a detected state with unified-planning.
+"""Task planning over a detected state with Fast Downward and unified-planning.
 
 The planner turns a detected state (a set of atom strings) and a goal into a plan, checks the plan
-with UP's validator, and replays it in UP's simulator so the agent knows which state to expect after
-every operator. Goals are checked against the domain and the scene first: an unknown object in a goal
+step by step, and records the state the domain predicts after every operator so the agent knows what
+to expect. On STRIPS domains Fast Downward runs in this process (``agent.fast_downward``) and the
+domain's STRIPS model (``agent.strips``) checks and predicts; otherwise UP's planner, validator and
+simulator do. Goals are checked against the domain and the scene first: an unknown object in a goal
 makes Fast Downward fail without saying why, so we say why.
 
-Everything is sorted before it reaches UP, so the same inputs give the same plan.
+Everything is sorted before it reaches a planner, so the same inputs give the same plan.
 """
 
 from __future__ import annotations
@@ -14,22 +16,29 @@ import os
 import re
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from agent.domain import Domain
 from agent.errors import ConfigError, GoalError, PlanningError
+from agent.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
 
 if TYPE_CHECKING:
     from unified_planning.model import FNode, Problem, State
+
+    from agent.strips import StripsModel
 
 ENGINES = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 
 # Optimal search (A* + LM-cut) is cheap up to about this many objects and gives the robot the
 # fewest moves; beyond it we take lama-first's slightly longer plans to keep planning time bounded.
 OPTIMAL_MAX_OBJECTS = 10
+
+#: plans kept for repeated (engine, objects, state, goal) calls; a plan of 500 steps with its states is ~1 MB
+CACHE_SIZE = 64
 
 _Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
 _ATOM_TEXT = re.compile(r"\(\s*([^\s()]+)((?:\s+[^\s()]+)*)\s*\)")
@@ -76,6 +85,8 @@ class Plan:
     predicted: tuple[frozenset[str], ...]
     engine: str
     plan_time_s: float
+    #: True when the plan came from the planner's cache of earlier calls with the same inputs
+    cached: bool = False
 
 
 @contextmanager
@@ -93,14 +104,28 @@ def private_cwd() -> Iterator[None]:
 
 
 class Planner:
-    """Plans with one engine over one domain; the parsed domain is reused across calls."""
+    """Plans with one engine over one domain; the parsed domain is reused across calls.
 
-    def __init__(self, domain: Domain, engine: str = "auto", timeout_s: float | None = None) -> None:
+    Fast Downward runs in process (see ``agent.fast_downward``) and plans are checked and replayed with the
+    domain's STRIPS model, on domains that are plain STRIPS; other domains and pyperplan go through UP's
+    planner, validator and simulator. Plans are cached by (engine, objects, state, goal): the search is
+    deterministic, so a hit returns exactly the plan a new search would, only sooner. Agents meet the
+    same problem again (every Hanoi episode starts from the same tower; a retried scene repeats its state).
+    """
+
+    def __init__(self, domain: Domain, engine: str = "auto", timeout_s: float | None = None,
+                 cache_size: int = CACHE_SIZE, in_process: bool = True) -> None:
+        """``in_process=False`` plans every call through UP's engines: the reference that tests and
+        ``benchmarks/planning.py`` compare the in-process path with."""
         if engine not in ENGINES:
             raise ConfigError(f"unknown planning engine {engine!r} (choices: {', '.join(ENGINES)})")
         self.domain = domain
         self.engine = engine
         self.timeout_s = timeout_s
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, Plan] = OrderedDict()
+        # False: not decided yet; None: this domain goes through UP
+        self._in_process: tuple[FastDownward, StripsModel] | None | bool = False if in_process else None
 
     def engine_for(self, n_objects: int) -> str:
         """The engine that ``auto`` resolves to for a problem with ``n_objects`` objects."""
@@ -109,7 +134,74 @@ class Planner:
         return "fast-downward-opt" if n_objects <= OPTIMAL_MAX_OBJECTS else "fast-downward"
 
     def plan(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str]) -> Plan:
-        """Plan from ``state`` to ``goal``; ``objects`` maps each object name to its PDDL type."""
+        """Plan from ``state`` to ``goal``; ``objects`` maps each object name to its PDDL type.
+
+        ``plan_time_s`` is the whole call: checks, cache look-up, search, validation and prediction."""
+        start = time.perf_counter()
+        self._check_objects(objects)
+        state_atoms = _checked_atoms("state atom", state, objects, self.domain)
+        goal_atoms = _checked_atoms("goal atom", goal, objects, self.domain)
+        engine = self.engine_for(len(objects))
+        if set(goal_atoms) <= set(state_atoms):
+            return Plan((), (), engine, time.perf_counter() - start)
+        key = (engine, tuple(sorted(objects.items())), tuple(state_atoms), tuple(goal_atoms))
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return replace(self._cache[key], plan_time_s=time.perf_counter() - start, cached=True)
+        goal_text = " ".join(format_atom(*atom) for atom in goal_atoms)
+        in_process = self._in_process_planner(engine, objects)
+        if in_process is None:
+            plan = self._plan_with_up(objects, state_atoms, goal_atoms, engine, goal_text)
+        else:
+            plan = self._plan_in_process(*in_process, objects, state_atoms, goal_atoms, engine, goal_text)
+        self._cache[key] = plan
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return replace(plan, plan_time_s=time.perf_counter() - start)
+
+    def _in_process_planner(self, engine: str, objects: Mapping[str, str]) -> tuple[FastDownward, StripsModel] | None:
+        """Fast Downward in process and the STRIPS model, where the engine and the domain allow them."""
+        if engine not in SEARCH_CONFIGS or not _unique_lower(objects):
+            return None
+        if self._in_process is False:
+            from agent.strips import StripsModel
+
+            model = StripsModel.of(self.domain.new_problem(self.domain.name))
+            names = [*self.domain.types, *self.domain.predicates, *self.domain.actions]
+            usable = model is not None and _unique_lower(names)
+            self._in_process = (FastDownward(self.domain.pddl_path), model) if usable else None
+        return self._in_process
+
+    def _plan_in_process(self, fast_downward: FastDownward, model: StripsModel, objects: Mapping[str, str],
+                         state_atoms: list[_Atom], goal_atoms: list[_Atom], engine: str, goal_text: str) -> Plan:
+        """Translate and search in process; check the plan step by step and record the predicted states."""
+        result = fast_downward.solve(objects, state_atoms, goal_atoms, engine, self.timeout_s)
+        if result.status in UNSOLVABLE:
+            raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status}")
+        if result.status != "SOLVED":
+            log = " ".join(result.log.split())[-500:]
+            raise PlanningError(f"{engine} failed on goal {goal_text}: status {result.status}"
+                                + (f": {log}" if log else ""))
+        object_names = {name.lower(): name for name in objects}
+        action_names = {name.lower(): name for name in self.domain.actions}
+        operators, predicted = [], []
+        current = frozenset(format_atom(*atom) for atom in state_atoms)
+        for step, (name, args) in enumerate(result.plan, start=1):
+            operator = Operator(action_names.get(name, name), tuple(object_names.get(a, a) for a in args))
+            after = model.apply(current, operator.name, operator.args) if operator.name in model.actions else None
+            if after is None:
+                raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: "
+                                    f"step {step} {operator} is not applicable")
+            operators.append(operator)
+            predicted.append(after)
+            current = after
+        if not {format_atom(*atom) for atom in goal_atoms} <= current:
+            raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: the goal does not hold after it")
+        return Plan(tuple(operators), tuple(predicted), engine, 0.0)
+
+    def _plan_with_up(self, objects: Mapping[str, str], state_atoms: list[_Atom], goal_atoms: list[_Atom],
+                      engine: str, goal_text: str) -> Plan:
+        """Solve, validate and replay through unified-planning's engines."""
         from unified_planning.engines import PlanGenerationResultStatus as Status
         from unified_planning.engines import ValidationResultStatus
         from unified_planning.shortcuts import (
@@ -119,17 +211,9 @@ class Planner:
             SequentialSimulator,
         )
 
-        self._check_objects(objects)
-        state_atoms = _checked_atoms("state atom", state, objects, self.domain)
-        goal_atoms = _checked_atoms("goal atom", goal, objects, self.domain)
-        engine = self.engine_for(len(objects))
-        if set(goal_atoms) <= set(state_atoms):
-            return Plan((), (), engine, 0.0)
         problem, ground = self._problem(objects, state_atoms, goal_atoms)
         if engine.endswith("-opt"):
             problem.add_quality_metric(MinimizeSequentialPlanLength())
-        goal_text = " ".join(format_atom(*atom) for atom in goal_atoms)
-        start = time.perf_counter()
         with OneshotPlanner(name=engine) as solver, private_cwd():
             result = solver.solve(problem, timeout=self.timeout_s, output_stream=None)
         if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
@@ -151,7 +235,14 @@ class Planner:
                 args = tuple(p.object().name for p in instance.actual_parameters)
                 operators.append(Operator(instance.action.name, args))
                 predicted.append(_true_atoms(current, ground))
-        return Plan(tuple(operators), tuple(predicted), engine, time.perf_counter() - start)
+        return Plan(tuple(operators), tuple(predicted), engine, 0.0)
+
+    def up_problem(self, objects: Mapping[str, str], state: Iterable[str], goal: Iterable[str]) -> Problem:
+        """The UP problem of a planning call, as UP's engines get it: to compare with them and validate."""
+        self._check_objects(objects)
+        problem, _ = self._problem(objects, _checked_atoms("state atom", state, objects, self.domain),
+                                   _checked_atoms("goal atom", goal, objects, self.domain))
+        return problem
 
     def predict(self, objects: Mapping[str, str], state: Iterable[str], operator: Operator) -> frozenset[str] | None:
         """The state the domain predicts after ``operator`` in ``state``; None if it is inapplicable there."""
@@ -203,6 +294,12 @@ class Planner:
             for f in problem.initial_values
         )
         return problem, ground
+
+
+def _unique_lower(names: Iterable[str]) -> bool:
+    """Whether names stay distinct in lower case: Fast Downward lower-cases every name it reads."""
+    names = list(names)
+    return len({n.lower() for n in names}) == len(names)
 
 
 def _checked_atoms(what: str, texts: Iterable[str], objects: Mapping[str, str], domain: Domain) -> list[_Atom]:

@@ -1,10 +1,11 @@
 """Latency of one goal prediction, split into its stages, on the CPU (and the GPU when there is one).
 
-    python benchmarks/perception.py [--task blocks --size 6 --repeats 30 --checkpoint PATH]
+    python -m benchmarks.perception [--task blocks --size 6 --repeats 30 --checkpoint PATH]
 
 Stages: rendering the 128 x 128 RGB-D frame with instance masks, encoding the instruction with the
 sentence model (a new sentence every time: nothing cached), and GoalNet's forward pass with decoding.
 Each figure is the median over ``--repeats`` predictions on distinct seeds and instructions.
+``nesy bench`` calls ``run``: blocks 6, 30 predictions (5 when quick).
 """
 
 from __future__ import annotations
@@ -13,18 +14,33 @@ import argparse
 import statistics
 import time
 
-import torch
-
-from agent.perception.observation import observe
-from agent.perception.predictor import GoalReader
-from agent.perception.reading import probabilities, read
-from envs.task_env import TaskEnv
+from benchmarks import Row, median_row
 
 INSTRUCTIONS = ("put the {a} block on the {b} one", "stack {a} on {b}", "place {a} onto the {b} cube please",
                 "{a} on {b}, thanks", "could you put {a} on top of {b}")
 
 
-def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | None) -> dict[str, float]:
+def run(quick: bool) -> list[Row]:
+    import torch
+
+    rows = []
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        timings = measure(device, "blocks", 6, 5 if quick else 30, None)
+        note = f"blocks 6, torch threads {torch.get_num_threads()}"
+        rows.append(median_row(f"goal prediction ({device})", timings["total"], "ms", note))
+        rows += [median_row(f"  {stage} ({device})", timings[stage], "ms") for stage in ("render", "encode", "network")]
+    return rows
+
+
+def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | None) -> dict[str, list[float]]:
+    """Milliseconds of each stage (and in total) for every prediction after a warm-up one."""
+    import torch
+
+    from agent.perception.observation import observe
+    from agent.perception.predictor import GoalReader
+    from agent.perception.reading import probabilities, read
+    from envs.task_env import TaskEnv
+
     reader = GoalReader(checkpoint, device)
     env = TaskEnv(task, size, image_size=16)
     timings: dict[str, list[float]] = {"render": [], "encode": [], "network": [], "total": []}
@@ -48,10 +64,12 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
             for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t3 - t0)):
                 timings[key].append(value * 1000)
     env.close()
-    return {key: statistics.median(values) for key, values in timings.items()}
+    return timings
 
 
 def main() -> None:
+    import torch
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="blocks")
     parser.add_argument("--size", type=int, default=6)
@@ -62,7 +80,8 @@ def main() -> None:
     print(f"{args.task} size {args.size}, median of {args.repeats} predictions, torch threads {torch.get_num_threads()}")
     print(f"{'device':<8}{'render ms':>12}{'encode ms':>12}{'network ms':>12}{'total ms':>12}")
     for device in devices:
-        m = measure(device, args.task, args.size, args.repeats, args.checkpoint)
+        m = {k: statistics.median(v) for k, v in measure(device, args.task, args.size, args.repeats,
+                                                          args.checkpoint).items()}
         print(f"{device:<8}{m['render']:>12.1f}{m['encode']:>12.1f}{m['network']:>12.1f}{m['total']:>12.1f}")
 
 

@@ -1,7 +1,7 @@
 """Simulation speed: agent control steps per second against raw ``stepSimulation`` of the same scene.
 
 Both are measured in one run, on the same hanoi scene, so the ratio is what to compare across machines.
-Run: ``python benchmarks/simulation.py [--task hanoi] [--size 3] [--steps 2000]``.
+Run: ``python -m benchmarks.simulation [--task hanoi] [--size 3] [--steps 2000]``; ``nesy bench`` calls ``run``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,19 @@ import time
 
 import numpy as np
 
+from benchmarks import Row, median_row
 from envs.task_env import SUBSTEPS, TaskEnv
+
+
+def run(quick: bool) -> list[Row]:
+    """Three rounds of 2,000 physics steps each way on hanoi 3 (one round of 400 when quick)."""
+    rounds = [measure("hanoi", 3, 400 if quick else 2000) for _ in range(1 if quick else 3)]
+    note = f"hanoi 3, IK + {SUBSTEPS} physics steps per control step"
+    return [
+        median_row("agent control vs raw stepSimulation", [r["ratio"] for r in rounds], "ratio", note, digits=2),
+        median_row("agent control steps", [r["agent_sim_steps_per_s"] / SUBSTEPS for r in rounds], "1/s", digits=0),
+        median_row("raw stepSimulation", [r["raw_steps_per_s"] for r in rounds], "steps/s", digits=0),
+    ]
 
 
 def measure(task: str, size: int, steps: int) -> dict[str, float]:

@@ -154,6 +154,9 @@ def test_run_episode_directly() -> None:
     assert result.goal == sorted(result.goal) and all(a.startswith("(in ") for a in result.goal)
     assert set(result.goal) <= set(result.final_state)
     assert result.to_dict()["plan_length"] == len(result.plan)
+    # the wall time splits into perceiving, planning and acting, with a little left for bookkeeping
+    parts = (result.perceive_time_s, result.plan_time_s, result.act_time_s)
+    assert all(part > 0 for part in parts) and sum(parts) <= result.wall_time_s
 
 
 @pytest.mark.parametrize("instruction, word", [("put blue on blue", "itself"), ("put gray on blue", "gray"),

@@ -1,0 +1,192 @@
+"""Fast Downward without its driver: the translator runs in this process, the search binary reads a pipe.
+
+Through unified-planning one Fast Downward call costs about 100 ms where the search takes 3 to 7 ms: UP
+writes PDDL files, starts the driver (a Python process), which starts the translator (another Python
+process, which imports itself and re-parses the files) and then the search binary. Here the translator
+(the ``fast_downward.translate`` package that up-fast-downward installs and its driver runs) is imported
+once, reads the domain once and each problem from memory, and its SAS task goes straight into the stdin
+of the same ``downward`` binary with the same search configuration, so one call costs the translation
+plus the search.
+
+The problem lists objects, initial atoms and goal atoms in sorted order, so the same inputs give the
+same SAS task and the same plan (the translator's output does not depend on Python's hash seed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import itertools
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import PlanningError
+
+_Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
+
+#: Fast Downward's ``lama-first`` alias (``driver/aliases.py`` of up-fast-downward 1.0.0, the configuration
+#: UP's ``fast-downward`` engine runs); a test checks it against the installed driver.
+LAMA_FIRST = (
+    "let(hlm, eval_modify_costs(landmark_sum(lm_factory=lm_reasonable_orders_hps(lm_rhw()),pref=false),"
+    "cost_type=one),let(hff, eval_modify_costs(ff(),cost_type=one),"
+    "lazy_greedy([hff,hlm],preferred=[hff,hlm],cost_type=one,reopen_closed=false)))"
+)
+#: the search configuration of each UP engine name (``fast-downward-opt`` is UP's ``astar(lmcut())``)
+SEARCH_CONFIGS = {"fast-downward": LAMA_FIRST, "fast-downward-opt": "astar(lmcut())"}
+
+# The search binary's exit codes (https://www.fast-downward.org/ExitCodes), named as UP names them.
+_SOLVED = 0
+_STATUS = {10: "UNSOLVABLE_PROVEN", 11: "UNSOLVABLE_PROVEN", 12: "UNSOLVABLE_INCOMPLETELY",
+           13: "UNSOLVABLE_INCOMPLETELY", 20: "MEMOUT", 21: "TIMEOUT", 22: "MEMOUT", 23: "TIMEOUT", 24: "MEMOUT",
+           34: "UNSUPPORTED_PROBLEM"}
+UNSOLVABLE = ("UNSOLVABLE_PROVEN", "UNSOLVABLE_INCOMPLETELY")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What one call found: ``status`` is ``SOLVED`` (with ``plan``) or the UP status name of the failure."""
+
+    status: str
+    plan: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    log: str = ""
+
+
+def search_binary() -> Path:
+    """The ``downward`` binary that up-fast-downward ships and its driver runs."""
+    import up_fast_downward
+
+    binary = Path(up_fast_downward.__file__).parent / "downward" / "builds" / "release" / "bin" / "downward"
+    if not binary.is_file():
+        raise PlanningError(f"Fast Downward's search binary is missing: {binary} (reinstall up-fast-downward)")
+    return binary
+
+
+class FastDownward:
+    """Plans over one PDDL domain file; the domain is read once and the translator loaded once."""
+
+    def __init__(self, domain_pddl: Path) -> None:
+        from fast_downward.translate import options
+        from fast_downward.translate.pddl_parser import lisp_parser
+
+        # The domain as the translator's reader turns it into nested lists (names lower-cased), reused.
+        self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
+        self.domain_name = self.domain[1][1]
+        self.binary = search_binary()
+        if options.options is None:
+            # The translator reads its settings from a module global; its defaults are what the driver uses.
+            options.set_options(["domain.pddl", "problem.pddl"])
+
+    def task(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom],
+             goal_action: bool) -> tuple[list, list]:
+        """The domain and problem as the translator's nested lists, everything sorted and lower case.
+
+        With ``goal_action`` the goal becomes the precondition of one more action, ``reach_goalN``, that
+        makes a new atom ``(goalN)`` true, and the objects it names become constants of the domain: the
+        task UP's optimal Fast Downward engine hands to the planner, so ties break as they do there."""
+        objects = {name.lower(): kind.lower() for name, kind in objects.items()}
+        goal_lists = [[predicate.lower(), *(a.lower() for a in args)] for predicate, args in sorted(goal)]
+        domain = self.domain
+        if goal_action:
+            goal_atom = [_free_name(self.domain, objects, "goal")]
+            goal_objects = {a for atom in goal_lists for a in atom[1:]}
+            constants = {name: objects.pop(name) for name in sorted(goal_objects) if name in objects}
+            action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", [],
+                      ":precondition", ["and", *goal_lists], ":effect", ["and", goal_atom]]
+            domain = _with_goal_action(domain, constants, goal_atom, action)
+            goal_lists = [goal_atom]
+        typed = [token for name in sorted(objects) for token in (name, "-", objects[name])]
+        problem = ["define", ["problem", f"{self.domain_name}-problem"], [":domain", self.domain_name],
+                   [":objects", *typed],
+                   [":init", *([p.lower(), *(a.lower() for a in args)] for p, args in sorted(state))],
+                   [":goal", ["and", *goal_lists]]]
+        return domain, problem
+
+    def translate(self, domain: list, problem: list) -> str:
+        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``."""
+        from fast_downward.translate import normalize
+        from fast_downward.translate.main import pddl_to_sas
+        from fast_downward.translate.pddl_parser import parsing_functions
+
+        chatter = io.StringIO()  # the translator reports its progress on stdout
+        collecting = gc.isenabled()
+        # The translator makes many small objects and frees them in bulk at the end: the collector's
+        # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
+        gc.disable()
+        try:
+            with contextlib.redirect_stdout(chatter):
+                task = parsing_functions.parse_task(domain, problem)
+                normalize.normalize(task)
+                sas_task = pddl_to_sas(task)
+                sas = io.StringIO()
+                sas_task.output(sas)
+        finally:
+            if collecting:
+                gc.enable()
+        return sas.getvalue()
+
+    def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
+        """Run the search binary on a SAS task with ``engine``'s configuration."""
+        with tempfile.TemporaryDirectory(prefix="nesy-fd-") as folder:
+            plan_file = Path(folder) / "plan"
+            command = [str(self.binary), "--search", SEARCH_CONFIGS[engine], "--internal-plan-file", str(plan_file)]
+            try:
+                done = subprocess.run(command, input=sas, capture_output=True, text=True, cwd=folder,
+                                      timeout=timeout_s, check=False)
+            except subprocess.TimeoutExpired:
+                return SearchResult("TIMEOUT")
+            log = done.stdout[-2000:] + done.stderr[-2000:]
+            if done.returncode != _SOLVED:
+                return SearchResult(_STATUS.get(done.returncode, "INTERNAL_ERROR"), log=log)
+            if not plan_file.is_file():
+                return SearchResult("INTERNAL_ERROR", log=log)
+            lines = plan_file.read_text(encoding="utf-8").splitlines()
+        steps = []
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith(";"):
+                name, *args = line.strip("()").split()
+                steps.append((name, tuple(args)))
+        return SearchResult("SOLVED", tuple(steps), log)
+
+    def solve(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], engine: str,
+              timeout_s: float | None = None) -> SearchResult:
+        """Translate and search; names in the plan are lower case, as Fast Downward writes them."""
+        goal_action = engine == "fast-downward-opt"
+        result = self.search(self.translate(*self.task(objects, state, goal, goal_action)), engine, timeout_s)
+        if goal_action and result.status == "SOLVED":
+            return SearchResult(result.status, result.plan[:-1], result.log)  # without reach_goal
+        return result
+
+
+def _free_name(domain: list, objects: Mapping[str, str], prefix: str) -> str:
+    """``prefix0``, ``prefix1``, ...: the first that names nothing in the domain or the problem (UP's rule)."""
+    used = set(objects)
+    pending = list(domain)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        else:
+            used.add(item)
+    return next(f"{prefix}{n}" for n in itertools.count() if f"{prefix}{n}" not in used)
+
+
+def _with_goal_action(domain: list, constants: Mapping[str, str], goal_atom: list, action: list) -> list:
+    """A copy of ``domain`` with the goal predicate, the goal action and the goal's objects as constants."""
+    typed = [token for name in sorted(constants) for token in (name, "-", constants[name])]
+    blocks = [list(block) if isinstance(block, list) and block and block[0] in (":predicates", ":constants")
+              else block for block in domain]
+    heads = [block[0] if isinstance(block, list) and block else None for block in blocks]
+    if ":constants" in heads:
+        blocks[heads.index(":constants")].extend(typed)
+    elif typed:
+        # constants come after requirements and types, before predicates
+        at = max((i + 1 for i, head in enumerate(heads) if head in (":requirements", ":types")), default=2)
+        blocks.insert(at, [":constants", *typed])
+        heads.insert(at, ":constants")
+    blocks[heads.index(":predicates")].append(goal_atom)
+    return [*blocks, action]
