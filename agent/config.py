@@ -12,6 +12,7 @@ PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 #: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
+VIDEO_FORMATS = ("mp4", "gif")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class RunConfig:
     goal_checkpoint: str | None = None
     device: str = "auto"
     video: bool = False
+    #: mp4 or gif; a run without ffmpeg writes gif
+    video_format: str = "mp4"
     gui: bool = False
     out: str | None = None
     json: str | None = None
@@ -45,6 +48,8 @@ class RunConfig:
             raise ConfigError(f"--task: unknown task {self.task!r} (choices: {', '.join(TASKS)})")
         if self.goal not in GOAL_SOURCES:
             raise ConfigError(f"--goal: unknown goal source {self.goal!r} (choices: {', '.join(GOAL_SOURCES)})")
+        if self.video_format not in VIDEO_FORMATS:
+            raise ConfigError(f"--video: unknown format {self.video_format!r} (choices: {', '.join(VIDEO_FORMATS)})")
         if self.planner not in PLANNERS:
             raise ConfigError(f"--planner: unknown planner {self.planner!r} (choices: {', '.join(PLANNERS)})")
         for flag, value in (("--episodes", self.episodes), ("--size", self.size),
