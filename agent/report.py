@@ -121,7 +121,10 @@ def write_report(run_dirs: Sequence[str | Path], out: str | Path | None = None) 
     if not groups:
         raise ConfigError(f"{', '.join(map(str, paths))}: no episodes to report (episodes.jsonl is empty)")
     folder = Path(out) if out is not None else paths[0]
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out: cannot create {folder}: {exc.strerror}") from None
     for name, figure in (("success", success_figure(groups)), ("time", time_figure(groups)),
                          ("replans", replans_figure(groups))):
         buffer = io.BytesIO()

@@ -105,3 +105,5 @@ def test_several_runs_need_out(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["report", str(a), str(b)]) == EXIT_USER_ERROR
     assert "--out" in capsys.readouterr().err
     assert not (a / "report.md").exists()
+    assert main(["report", str(a), "--out", str(a / "config.yaml")]) == EXIT_USER_ERROR
+    assert "--out: cannot create" in capsys.readouterr().err
