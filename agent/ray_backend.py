@@ -113,5 +113,9 @@ def _get(ray: Any, ref: Any, seed: int) -> EpisodeOutcome:
         exc.add_note(f"raised in a Ray actor running the episode of seed {seed}")
         raise
     except ray.exceptions.RayActorError as exc:
+        if getattr(exc, "actor_init_failed", False):  # e.g. the node cannot import this package
+            last = (getattr(exc, "error_msg", "") or str(exc)).strip().splitlines()[-1]
+            raise WorkerError(f"--ray: a Ray actor could not start ({last}); every node needs nesy installed, "
+                              "with the same version as this one") from exc
         raise WorkerError(f"--ray: the actor running the episode of seed {seed} died (killed, out of memory, "
                           f"or crashed in native code); rerun it with --seed {seed} --episodes 1 to see why") from exc

@@ -108,11 +108,34 @@ def test_backend_choice() -> None:
 
 
 @pytest.mark.slow
-def test_ray_actors_give_the_serial_records(tmp_path: Path) -> None:
-    """Against a local Ray instance started for the run (about 30 s on 2 cores, most of it Ray starting)."""
-    pytest.importorskip("ray")
-    serial = run(oracle(tmp_path, "serial", size=1, episodes=2), progress=False)
-    distributed = run(oracle(tmp_path, "ray", size=1, episodes=2), progress=False, ray_address="local", workers=2)
-    assert without_wall_times(distributed["episodes"]) == without_wall_times(serial["episodes"])
-    assert [e["seed"] for e in episodes_file(tmp_path / "ray")] == [4, 5]
-    assert distributed["execution"] == {"backend": "ray", "workers": 2, "address": "local"}
+def test_ray_actors_give_the_serial_records_and_clear_errors(tmp_path: Path) -> None:
+    """Against a local Ray instance (about 30 s on 2 cores, most of it Ray starting). The actors import
+    this repository's code and the fakes beside this file, as every node of a cluster must."""
+    ray = pytest.importorskip("ray")
+    from agent.ray_backend import RayBackend
+
+    here = Path(__file__).resolve().parent
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(here), str(here.parent)])}})
+    try:
+        serial = run(oracle(tmp_path, "serial", size=1, episodes=2), progress=False)
+        distributed = run(oracle(tmp_path, "ray", size=1, episodes=2), progress=False, ray_address="local",
+                          workers=2)
+        assert without_wall_times(distributed["episodes"]) == without_wall_times(serial["episodes"])
+        assert [e["seed"] for e in episodes_file(tmp_path / "ray")] == [4, 5]
+        assert distributed["execution"] == {"backend": "ray", "workers": 2, "address": "local"}
+        assert ray.is_initialized()  # a run leaves a Ray instance it did not start running
+
+        def outcomes(fake: type) -> list[EpisodeOutcome]:
+            return list(RayBackend([0, 1, 2, 3], "local", 2).outcomes(fake, RunConfig()))
+
+        assert sorted(o.seed for o in outcomes(SleepyRunner)) == [0, 1, 2, 3]
+        with pytest.raises(WorkerError, match="actor running the episode of seed 1 died"):
+            outcomes(CrashingRunner)
+        with pytest.raises(KeyError) as caught:
+            outcomes(BuggyRunner)
+        assert any("seed 2" in note for note in caught.value.__notes__)
+        with pytest.raises(ConfigError, match="--goal-checkpoint: no such file"):
+            outcomes(FailingStartRunner)
+    finally:
+        ray.shutdown()
