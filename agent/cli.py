@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from agent.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, RunConfig
+from agent.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, VIDEO_FORMATS, RunConfig
 from agent.errors import NesyError
 
 EXIT_USER_ERROR = 2
@@ -64,7 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--controller", choices=CONTROLLERS, default="learned",
                      help="learned: the trained pick and place policies (default); scripted: the reference skills")
     run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
-    run.add_argument("--video", action="store_true", help="write an MP4 of each episode into the run directory")
+    run.add_argument("--video", nargs="?", const="mp4", choices=VIDEO_FORMATS, default=None, metavar="mp4|gif",
+                     help="write a video of each episode into the run directory's videos/ (default format: mp4; "
+                          "gif where no ffmpeg is found)")
+    run.add_argument("--workers", type=_positive, default=None, metavar="N",
+                     help="spread the episodes over N local processes (default: 1, this process); with --ray, "
+                          "the number of Ray actors (default: one per CPU of the cluster)")
+    run.add_argument("--ray", default=None, metavar="ADDRESS",
+                     help="run the episodes on Ray actors: a cluster address (e.g. auto, ray://host:10001) or "
+                          "'local' to start Ray on this machine (needs the ray extra)")
     run.add_argument("--gui", action="store_true", help="show the PyBullet window")
     run.add_argument("--out", default=None, help="run directory (default: runs/<time>-<task><size>)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the summary as JSON to PATH")
@@ -177,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run only this benchmark (a module of benchmarks/; repeatable)")
     bench.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON to PATH")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    report = commands.add_parser("report", help="plot and summarise finished runs",
+                                 description="Read run directories and write success_by_task_size.png, "
+                                             "time_breakdown.png, replans.png and report.md.")
+    report.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories written by nesy run")
+    report.add_argument("--out", default=None, metavar="DIR",
+                        help="where to write (default: the run directory; required with several)")
     return parser
 
 
@@ -193,10 +208,11 @@ def _run(args: argparse.Namespace) -> int:
     if task is None:
         task = _task_of_domain(args.domain) if args.domain else "hanoi"
     config = RunConfig(task=task, size=args.size, episodes=args.episodes, seed=args.seed,
-                       instruction=args.instruction, domain=args.domain, planner=args.planner, video=args.video,
+                       instruction=args.instruction, domain=args.domain, planner=args.planner,
+                       video=args.video is not None, video_format=args.video or "mp4",
                        gui=args.gui, out=args.out, json=args.json, max_replans=args.max_replans, goal=args.goal,
                        goal_checkpoint=args.goal_checkpoint, device=args.device, controller=args.controller)
-    summary = run(config, progress=not args.quiet)
+    summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray)
     print(format_summary(summary))
     return 0
 
@@ -330,6 +346,14 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_command(args)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from agent.report import write_report
+
+    path = write_report(args.runs, args.out)
+    print(f"report: {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -338,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
-                    "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench}
+                    "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report}
         return commands[args.command](args)
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 GOAL_SOURCES = ("perception", "oracle")
 #: what executes operators: the trained policies (policies/checkpoints) or the scripted reference skills
 CONTROLLERS = ("learned", "scripted")
+VIDEO_FORMATS = ("mp4", "gif")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class RunConfig:
     device: str = "auto"
     controller: str = "learned"
     video: bool = False
+    #: mp4 or gif; a run without ffmpeg writes gif
+    video_format: str = "mp4"
     gui: bool = False
     out: str | None = None
     json: str | None = None
@@ -51,6 +54,8 @@ class RunConfig:
         if self.controller not in CONTROLLERS:
             raise ConfigError(f"--controller: unknown controller {self.controller!r} "
                               f"(choices: {', '.join(CONTROLLERS)})")
+        if self.video_format not in VIDEO_FORMATS:
+            raise ConfigError(f"--video: unknown format {self.video_format!r} (choices: {', '.join(VIDEO_FORMATS)})")
         if self.planner not in PLANNERS:
             raise ConfigError(f"--planner: unknown planner {self.planner!r} (choices: {', '.join(PLANNERS)})")
         for flag, value in (("--episodes", self.episodes), ("--size", self.size),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.config import RunConfig
 from agent.domain import Domain
@@ -18,9 +18,11 @@ from agent.errors import GoalError, InstructionError, PlanningError
 from agent.instruction import default_instruction, parse_instruction
 from agent.monitor import compare
 from agent.planner import Operator, Planner
-from agent.perception.predictor import GoalReader
 from envs.task_env import TaskEnv
 from policies.skill import Skill
+
+if TYPE_CHECKING:  # importing it loads torch, which an oracle-goal run (and each of its workers) never needs
+    from agent.perception.predictor import GoalReader
 
 
 @dataclass

@@ -28,3 +28,7 @@ class InstructionError(NesyError):
 
 class ConfigError(NesyError):
     """A command-line flag or configuration value is invalid."""
+
+
+class WorkerError(NesyError):
+    """A worker process or Ray actor running episodes died, or the cluster to run them on cannot be used."""

@@ -20,13 +20,13 @@ from agent.errors import ConfigError
 RUNS_ROOT = Path("runs")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes private files; these are ordinary outputs
         os.replace(tmp, path)
     except BaseException:
@@ -84,7 +84,8 @@ class RunDir:
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_atomic(self.path / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
-    def video_path(self, seed: int) -> Path:
-        folder = self.path / "videos"
-        folder.mkdir(exist_ok=True)
-        return folder / f"episode-seed{seed}.mp4"
+    def write_video(self, seed: int, fmt: str, video: bytes) -> Path:
+        """Write the encoded ``fmt`` video of the episode of ``seed`` as ``videos/episode-seed<seed>.<fmt>``."""
+        path = self.path / "videos" / f"episode-seed{seed}.{fmt}"
+        write_atomic(path, video)
+        return path

@@ -1,19 +1,24 @@
-"""Run episodes of a task: build the domain, planner and environment once, then one episode per seed."""
+"""Run episodes of a task: each process (this one, a worker or a Ray actor) builds the domain, planner and
+environment once, then runs one episode per seed."""
 
 from __future__ import annotations
 
 import json
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from agent.backends import EpisodeBackend, EpisodeOutcome, SeedOrder
 from agent.config import RunConfig
 from agent.domain import Domain, domain_folder, load_domain
 from agent.episode import run_episode
 from agent.errors import ConfigError, NesyError
 from agent.planner import Planner
 from agent.rundir import RunDir, write_atomic
+from agent.video import encode as encode_video
+from agent.video import resolve_format as resolve_video_format
 from envs.detectors import DETECTORS
 from envs.scenes import SCENES
 from envs.simulation import has_display
@@ -21,7 +26,6 @@ from envs.task_env import TaskEnv
 from policies import SKILL_NAMES, load_skills
 
 VIDEO_FRAME_EVERY = 4
-VIDEO_FPS = 15
 
 
 def resolve_domain(config: RunConfig) -> Domain:
@@ -37,47 +41,81 @@ def check_size(task: str, size: int) -> None:
         raise ConfigError(f"--size: {task} supports sizes {low} to {high}, got {size}")
 
 
-def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
-    """Run ``config.episodes`` episodes; returns the summary also written to the run directory."""
+class EpisodeRunner:
+    """Runs episodes of ``config`` in this process, one seed at a time, with the domain, planner, goal reader
+    and environment built once. The serial run, each worker process and each Ray actor hold one. Every
+    episode starts from ``env.reset(seed)``, which rebuilds the scene, so its result depends on the config
+    and its seed only, never on the episodes this runner ran before."""
+
+    def __init__(self, config: RunConfig) -> None:
+        check_size(config.task, config.size)
+        self.config = config
+        self.domain = resolve_domain(config)
+        self.planner = Planner(self.domain, engine=config.planner)
+        self.reader = None
+        if config.goal == "perception":
+            from agent.perception.predictor import GoalReader
+
+            self.reader = GoalReader(config.goal_checkpoint, config.device)
+        self.skills = load_skills(config.controller)
+        self.env = TaskEnv(config.task, config.size, gui=config.gui)
+
+    def run(self, seed: int) -> EpisodeOutcome:
+        if self.config.video:
+            self.env.start_recording(every=VIDEO_FRAME_EVERY)
+        try:
+            result = run_episode(self.env, self.domain, self.planner, self.config, seed, self.skills, self.reader)
+        finally:
+            frames = self.env.stop_recording() if self.config.video else []
+        video = encode_video(frames, self.config.video_format) if self.config.video else None
+        return EpisodeOutcome(seed, result.to_dict(), video)
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def run(config: RunConfig, progress: bool = True, workers: int | None = None,
+        ray_address: str | None = None) -> dict[str, Any]:
+    """Run ``config.episodes`` episodes; returns the summary also written to the run directory.
+
+    ``workers`` > 1 spreads the episodes over that many local processes, ``ray_address`` over Ray actors
+    (``workers`` of them, default one per CPU of the cluster). Episodes finish in any order; each is
+    written to ``episodes.jsonl`` once every seed before it has been, so the file and the summary list
+    episodes in seed order, as a serial run does."""
     from tqdm import tqdm
 
     check_size(config.task, config.size)
     if config.gui and not has_display():
         raise ConfigError("--gui: no display to open a window on (DISPLAY is not set); run without --gui")
-    domain = resolve_domain(config)
-    planner = Planner(domain, engine=config.planner)
-    reader = None
-    if config.goal == "perception":
-        from agent.perception.predictor import GoalReader
-
-        reader = GoalReader(config.goal_checkpoint, config.device)
-    skills = load_skills(config.controller)
+    if config.gui and (ray_address is not None or (workers or 1) > 1):
+        raise ConfigError("--gui: one window needs one process; run without --workers and --ray")
+    if config.video:
+        config = replace(config, video_format=resolve_video_format(config.video_format))
+    seeds = config.seeds()
+    backend = EpisodeBackend.choose(seeds, workers, ray_address)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
-    env = TaskEnv(config.task, config.size, gui=config.gui)
+    in_order = SeedOrder(seeds)
     records: list[dict[str, Any]] = []
     try:
-        bar = tqdm(config.seeds(), desc=f"{config.task} {config.size}", unit="episode", disable=not progress,
-                   file=sys.stderr)
-        successes = 0
-        for seed in bar:
-            if config.video:
-                env.start_recording(every=VIDEO_FRAME_EVERY)
-            result = run_episode(env, domain, planner, config, seed, skills, reader)
-            if config.video:
-                _write_video(run_dir.video_path(seed), env.stop_recording())
-            record = result.to_dict()
-            records.append(record)
-            run_dir.append_episode(record)
-            successes += result.success
-            bar.set_postfix(success=f"{successes}/{len(records)}")
+        with tqdm(total=len(seeds), desc=f"{config.task} {config.size}", unit="episode", disable=not progress,
+                  file=sys.stderr) as bar:
+            successes = 0
+            for outcome in backend.outcomes(EpisodeRunner, config):
+                for ready in in_order.add(outcome):
+                    if ready.video is not None:
+                        run_dir.write_video(ready.seed, config.video_format, ready.video)
+                    records.append(ready.record)
+                    run_dir.append_episode(ready.record)
+                successes += outcome.record["success"]
+                bar.set_postfix(success=f"{successes}/{bar.n + 1}", refresh=False)
+                bar.update()
     except NesyError:
         if not records:  # an instruction or goal the first scene rejects: leave no empty run behind
             run_dir.discard()
         raise
-    finally:
-        env.close()
     summary = summarize(config, records, run_dir.path)
+    summary["execution"] = backend.describe()
     run_dir.write_summary(summary)
     if config.json:
         write_atomic(Path(config.json), json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -123,11 +161,3 @@ def format_summary(summary: dict[str, Any]) -> str:
         rows.insert(3, ("first failure", f"seed {failed[0]['seed']}: {failed[0]['reason']}"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
-
-
-def _write_video(path: Path, frames: list) -> None:
-    import imageio.v2 as imageio
-
-    tmp = path.with_name(f".{path.stem}.tmp.mp4")
-    imageio.mimsave(tmp, frames, fps=VIDEO_FPS, macro_block_size=8)
-    tmp.replace(path)
