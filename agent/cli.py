@@ -35,7 +35,7 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 DEVICES = ("auto", "cpu", "cuda")
 SKILLS = ("pick", "place")
 ALGORITHMS = ("sac", "tqc", "ppo")
-DEFAULT_CONTROLLER_STEPS = 30_000
+DEFAULT_CONTROLLER_STEPS = 4_000
 _positive = _whole_number(1)
 _seed = _whole_number(0)
 

@@ -3,26 +3,22 @@
 
 Each skill environment is stepped with random actions through the gymnasium API, resets included (what
 training pays for); then the scene of its last episode is stepped raw, ``SUBSTEPS`` physics steps per
-control step, so the ratio says what the skill layer (IK, detectors, observation, reward) costs on top
-of physics. Several rounds alternate the two so that load on the machine hits both alike; the medians
-are reported with their spread (min to max).
-Run: ``python benchmarks/skills.py [--steps 600] [--rounds 3]``.
+control step, so the ratio says what the skill layer (IK, detectors, observation, reward, resets) costs
+on top of physics. Rounds alternate the two so that load on the machine hits both alike.
+Run: ``python -m benchmarks.skills [--steps 600] [--rounds 3]``; ``nesy bench`` calls ``run``.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
-import gymnasium as gym
 import numpy as np
 
-import envs
-from envs.task_env import SUBSTEPS
+from benchmarks import Row, format_rows, median_row
 
 
-def _skill_steps_per_s(env: gym.Env, steps: int, rng: np.random.Generator) -> float:
+def _skill_steps_per_s(env, steps: int, rng: np.random.Generator) -> float:
     start = time.perf_counter()
     for _ in range(steps):
         _, _, terminated, truncated, _ = env.step(rng.uniform(-1.0, 1.0, size=4).astype(np.float32))
@@ -31,7 +27,9 @@ def _skill_steps_per_s(env: gym.Env, steps: int, rng: np.random.Generator) -> fl
     return steps / (time.perf_counter() - start)
 
 
-def _raw_control_steps_per_s(env: gym.Env, steps: int) -> float:
+def _raw_control_steps_per_s(env, steps: int) -> float:
+    from envs.task_env import SUBSTEPS
+
     sim = env.unwrapped.env.sim
     start = time.perf_counter()
     for _ in range(steps):
@@ -39,7 +37,12 @@ def _raw_control_steps_per_s(env: gym.Env, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def measure(skill: str, steps: int, rounds: int) -> dict[str, float]:
+def measure(skill: str, steps: int, rounds: int) -> dict[str, list[float]]:
+    """Per round: skill-env control steps per second and raw control steps (of physics) per second."""
+    import gymnasium as gym
+
+    import envs
+
     env = gym.make(envs.SKILL_ENV_IDS[skill])
     env.reset(seed=0)
     rng = np.random.default_rng(0)
@@ -48,10 +51,24 @@ def measure(skill: str, steps: int, rounds: int) -> dict[str, float]:
         skill_rates.append(_skill_steps_per_s(env, steps, rng))
         raw_rates.append(_raw_control_steps_per_s(env, steps))
     env.close()
-    ratios = [s / r for s, r in zip(skill_rates, raw_rates)]
-    return {"skill_steps_per_s": statistics.median(skill_rates), "skill_spread": (min(skill_rates), max(skill_rates)),
-            "raw_steps_per_s": statistics.median(raw_rates), "raw_spread": (min(raw_rates), max(raw_rates)),
-            "ratio": statistics.median(ratios)}
+    return {"skill": skill_rates, "raw": raw_rates}
+
+
+def run(quick: bool, steps: int | None = None, rounds: int | None = None) -> list[Row]:
+    """Three rounds of 600 control steps per skill (one of 100 when quick)."""
+    from envs.task_env import SUBSTEPS
+
+    steps = steps or (100 if quick else 600)
+    rounds = rounds or (1 if quick else 3)
+    rows = []
+    for skill in ("pick", "place"):
+        rates = measure(skill, steps, rounds)
+        ratios = [s / r for s, r in zip(rates["skill"], rates["raw"])]
+        note = f"random actions, resets included; raw = {SUBSTEPS} stepSimulation per control step, same scene"
+        rows += [median_row(f"{skill} skill env vs raw stepSimulation", ratios, "ratio", note, digits=2),
+                 median_row(f"{skill} skill env steps", rates["skill"], "1/s", digits=0),
+                 median_row(f"{skill} raw control steps", rates["raw"], "1/s", digits=0)]
+    return rows
 
 
 def main() -> None:
@@ -59,14 +76,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=600, help="control steps per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'':24}{'median steps/s':>16}{'spread':>18}")
-    for skill in sorted(envs.SKILL_ENV_IDS):
-        r = measure(skill, args.steps, args.rounds)
-        print(f"{skill + ' skill env':24}{r['skill_steps_per_s']:16.0f}"
-              f"{r['skill_spread'][0]:10.0f} to {r['skill_spread'][1]:.0f}")
-        print(f"{'  raw physics (x' + str(SUBSTEPS) + ')':24}{r['raw_steps_per_s']:16.0f}"
-              f"{r['raw_spread'][0]:10.0f} to {r['raw_spread'][1]:.0f}")
-        print(f"{'  ratio skill / raw':24}{r['ratio']:16.2f}")
+    print(format_rows(run(False, args.steps, args.rounds)))
 
 
 if __name__ == "__main__":

@@ -35,12 +35,11 @@ def _action_and_log_std(model: Any, observations: Any) -> tuple[Any, Any]:
 
 def clone(model: Any, demos: Demonstrations, steps: int, seed: int, batch_size: int = 256,
           learning_rate: float = 1e-3) -> float:
-    """Behaviour-clone ``model``'s actor on the scripted choices of ``demos``; returns the last mean
-    squared action error."""
+    """Behaviour-clone ``model``'s actor on ``demos``; returns the last mean squared action error."""
     import torch
 
     observations = torch.as_tensor(np.stack(demos.observations), dtype=torch.float32)
-    actions = torch.as_tensor(np.stack(demos.labels), dtype=torch.float32)
+    actions = torch.as_tensor(np.stack(demos.actions), dtype=torch.float32)
     parameters = model.actor.parameters() if hasattr(model, "actor") else model.policy.parameters()
     optimizer = torch.optim.Adam(parameters, lr=learning_rate)
     generator = torch.Generator().manual_seed(seed)
@@ -69,13 +68,14 @@ def fill_replay_buffer(model: Any, demos: Demonstrations) -> int:
     return added
 
 
-def fit_critic(model: Any, gradient_steps: int) -> None:
-    """Run ``gradient_steps`` of the algorithm's own updates with the actor held fixed."""
+def fit_critic(model: Any, gradient_steps: int, log_folder: str | None = None) -> None:
+    """Run ``gradient_steps`` of the algorithm's own updates with the actor held fixed. The model keeps
+    a logger writing tensorboard events into ``log_folder`` (updates need a logger before ``learn``)."""
     from stable_baselines3.common.logger import configure
 
-    if model.get_env() is None or not hasattr(model, "critic"):
+    if not hasattr(model, "critic"):
         return
-    model.set_logger(configure(None, []))
+    model.set_logger(configure(log_folder, ["tensorboard"] if log_folder else []))
     frozen = list(model.actor.parameters())
     for parameter in frozen:
         parameter.requires_grad_(False)

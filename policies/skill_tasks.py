@@ -2,7 +2,9 @@
 
 A ``PickTask`` or ``PlaceTask`` watches one operator's execution in a ``TaskEnv``. Its ``observe()`` is
 the policy's whole input: a few numbers relative to the skill's target (never absolute poses, never the
-image), so one policy serves every task, size and position. ``status()`` says from the detectors' view of
+image), so one policy serves every task, size and position. They include where the arm is commanded to
+be relative to where it is: the arm lags its commanded target, and without that lag a policy cannot tell
+"still moving there" from "stopped short". ``status()`` says from the detectors' view of
 the scene whether the skill has succeeded, failed or is still running; training rewards and the agent's
 execution use this same judgement.
 
@@ -37,6 +39,8 @@ GRASP_HEIGHT = 0.012
 #: counts when it is turned, hence the factor)
 APPROACH_MARGIN = 0.01
 TURNED_FACTOR = 1.15
+#: control steps of squeezing the observation counts up to (the scripted grasp squeezes for 25)
+SQUEEZE_STEPS = 30
 #: how far (m) above its grasp point the hand counts as coming down onto the object
 APPROACH_ZONE = 0.01
 #: after letting go the hand rises this far (m) above the object's top before the place is done
@@ -140,29 +144,40 @@ class SkillTask:
 
 
 class PickTask(SkillTask):
-    """Grasp ``name`` and lift it ``LIFT`` above where it rested, touching nothing else."""
+    """Grasp ``name`` and lift it ``LIFT`` above where it rested, touching nothing else.
 
-    size = 9
+    Closing fingers need a moment to squeeze before the object can be lifted, and nothing in a single
+    frame says how long they have been closing: the observation counts it (``observe`` is called once
+    per control step).
+    """
+
+    size = 13
 
     def __init__(self, env: TaskEnv, name: str) -> None:
         super().__init__(env, name)
         obj = env.world().objects[name]
         self.rest = np.asarray(obj.position)
         self.rest_bottom = obj.bottom
+        self.squeezing = 0
 
     def observe(self, world: World | None = None) -> np.ndarray:
         world = world or self.env.world()
         obj = world.objects[self.name]
         hand = self.env.robot.ee_position()
         floor = obstacle_height(world, "") + CLEARANCE
+        touching = self.fingers_touching() == 2
+        self.squeezing = self.squeezing + 1 if touching else 0
+        commanded = self.env.robot.target
         return SCALE * np.array([
-            *(grasp_point(obj) - hand),
+            *(grasp_point(obj) - commanded),
+            *(commanded - hand),
             floor - hand[2],
             obj.half_extents[0],
             obj.half_height,
             self.env.robot.finger_width(),
             obj.bottom - self.rest_bottom,
-            float(self.fingers_touching() == 2) / SCALE,
+            float(touching) / SCALE,
+            min(self.squeezing / SQUEEZE_STEPS, 1.0) / SCALE,
         ], dtype=np.float32)
 
     def potential(self, world: World) -> float:
@@ -196,7 +211,7 @@ class PickTask(SkillTask):
 class PlaceTask(SkillTask):
     """Put the held ``name`` onto ``target`` (an object, a peg, a bin or the table), let go and rise clear."""
 
-    size = 9
+    size = 12
 
     def __init__(self, env: TaskEnv, name: str, target: str, where: Placement | None = None) -> None:
         super().__init__(env, name)
@@ -213,8 +228,10 @@ class PlaceTask(SkillTask):
         hand = self.env.robot.ee_position()
         floor = obstacle_height(world, self.name) + CLEARANCE
         speed = float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
+        commanded = self.env.robot.target
         return SCALE * np.array([
             *(self.spot - self._bottom_centre(obj)),
+            *(commanded - hand),
             floor - obj.bottom,
             hand[2] - obj.top,
             obj.half_height,

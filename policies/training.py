@@ -35,24 +35,23 @@ ALGORITHMS = ("sac", "tqc", "ppo")
 VALIDATION_SEED = VALIDATION_SEED_OFFSET
 VALIDATION_EPISODES = 30
 #: evaluations on the validation episodes during refinement
-EVALUATIONS = 5
+EVALUATIONS = 1
 #: scripted episodes that start each policy, and the updates spent cloning them and fitting the critic
-DEMONSTRATIONS = 300
-#: noise (action units) added to the demonstrations' motion: see ``policies/demonstrations.py``
-DEMONSTRATION_NOISE = 0.2
-CLONING_STEPS = 4_000
+DEMONSTRATIONS = 1_000
+CLONING_STEPS = 15_000
 CRITIC_FITTING_STEPS = 2_000
-DEFAULT_STEPS = 30_000
+DEFAULT_STEPS = 4_000
 #: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
-#: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate keeps what
-#: cloning learned. On a small CPU one gradient step costs several simulation steps (it is bound by
+#: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate and a small
+#: initial entropy weight keep what cloning learned (SAC's default weight of 1 makes entropy outweigh
+#: these rewards, and the actor drifts to small, random actions within a few thousand steps). On a small CPU one gradient step costs several simulation steps (it is bound by
 #: per-operation overhead, not by the network's size), so off-policy updates come every other step.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
-    "sac": {"learning_rate": 3e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
-            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1,
+    "sac": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256]}},
-    "tqc": {"learning_rate": 3e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
-            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1,
+    "tqc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+            "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256], "n_critics": 2}},
     "ppo": {"learning_rate": 1e-4, "n_steps": 2048, "batch_size": 256, "gamma": 0.95, "n_epochs": 10,
             "policy_kwargs": {"net_arch": [256, 256]}},
@@ -153,16 +152,19 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     torch.set_num_threads(1)  # per-operation overhead, not arithmetic, bounds these small networks
     rng = np.random.default_rng(seed)
     demo_seeds = sorted(int(s) for s in rng.choice(VALIDATION_SEED_OFFSET, size=demonstrations, replace=False))
-    demos = record(skill, demo_seeds, DEMONSTRATION_NOISE, progress)
+    demos = record(skill, demo_seeds, progress)
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
                 device="cpu", **HYPERPARAMETERS[algo])
     cloning_error = clone(model, demos, cloning_steps, seed)
     if hasattr(model, "replay_buffer"):
         fill_replay_buffer(model, demos)
-        fit_critic(model, critic_steps)
+        fit_critic(model, critic_steps, str(run_dir / "tensorboard" / skill))
     best = _KeepBest(run_dir / f"{skill}.zip", skill, validation_episodes)
     best.consider(model, 0)
+    if progress:
+        print(f"cloned from {demos.episodes} demonstrations ({demos.successes} successful): validation success "
+              f"{best.success:.0%} over {validation_episodes} episodes; refining with {algo}", flush=True)
     eval_env = Monitor(_SeededEvalEnv(gym.make(SKILL_ENV_IDS[skill]), VALIDATION_SEED, validation_episodes),
                        info_keywords=("is_success",))
     every = max(steps // EVALUATIONS // envs, 1)
@@ -176,7 +178,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     trained_cpu, trained_wall = cpu_seconds() - cpu, time.perf_counter() - wall
     metadata = {
         "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
-        "demonstrations": {"noise": DEMONSTRATION_NOISE, "episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
+        "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
                            "cloning_error": round(cloning_error, 5)},
         "validation": {"episodes": validation_episodes, "curve": best.curve, "kept_step": best.step},

@@ -19,7 +19,7 @@ from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
 from policies.skill_envs import EVAL_SEED_OFFSET
-from policies.skill_tasks import RAMP, corridor_distance
+from policies.skill_tasks import RAMP, PickTask, corridor_distance
 from policies.training import algorithm_class, train_controller
 
 SKILLS = sorted(SKILL_ENV_IDS)
@@ -73,14 +73,13 @@ def test_corridor_keeps_above_obstacles_until_close() -> None:
 
 @pytest.mark.parametrize("skill", SKILLS)
 def test_scripted_demonstrations_are_transitions_of_the_skill_env(skill: str) -> None:
-    clean = record(skill, [11, 12])
-    assert clean.episodes == 2 and clean.successes == 2
-    assert len(clean.observations) == len(clean.actions) == len(clean.labels) == len(clean.next_observations)
-    assert clean.dones[-1] and np.array_equal(clean.actions[0], clean.labels[0])
-    assert np.array_equal(clean.next_observations[0], clean.observations[1])
-    noisy = record(skill, [11], noise=0.3)
-    moved = [not np.array_equal(a[:3], b[:3]) for a, b in zip(noisy.actions, noisy.labels)]
-    assert any(moved) and all(np.abs(np.stack(noisy.actions)).max(axis=0) <= 1.0)
+    demos = record(skill, [11, 12])
+    assert demos.episodes == 2 and demos.successes == 2
+    assert len(demos.observations) == len(demos.actions) == len(demos.rewards) == len(demos.next_observations)
+    assert demos.dones[-1] and sum(demos.dones) == 2
+    assert np.array_equal(demos.next_observations[0], demos.observations[1])
+    assert np.abs(np.stack(demos.actions)).max() <= 1.0
+    assert sum(demos.rewards) > 0, "a successful episode earns more than it pays in step costs"
 
 
 def _random_policy(skill: str, tmp_path: Path):
@@ -123,7 +122,7 @@ def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> N
     assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
     assert (tmp_path / "run" / "tensorboard").is_dir()
     policy = load_policy(meta["path"])
-    action, _ = policy.predict(np.zeros(9, dtype=np.float32), deterministic=True)
+    action, _ = policy.predict(np.zeros(PickTask.size, dtype=np.float32), deterministic=True)
     assert action.shape == (4,)
 
 
@@ -156,3 +155,10 @@ def test_run_with_learned_controllers(tmp_path: Path) -> None:
     (episode,) = summary["episodes"]
     assert episode["success"], episode["reason"]
     assert set(episode["goal"]) <= set(episode["final_state"])
+
+
+def test_cli_default_steps_are_the_training_default() -> None:
+    from agent.cli import DEFAULT_CONTROLLER_STEPS
+    from policies.training import DEFAULT_STEPS
+
+    assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS

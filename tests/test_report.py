@@ -36,7 +36,7 @@ def make_run(path: Path, records: list[dict[str, Any]], complete: bool = True, *
 
 def test_report_of_a_real_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
-    run(RunConfig(task="hanoi", size=1, episodes=2, goal="oracle", out=str(out)), progress=False)
+    run(RunConfig(task="hanoi", size=1, episodes=2, goal="oracle", controller="scripted", out=str(out)), progress=False)
     assert main(["report", str(out)]) == 0
     assert str(out / "report.md") in capsys.readouterr().out
     for name in PLOTS.values():
