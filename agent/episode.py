@@ -20,6 +20,7 @@ from agent.planner import Operator, Planner
 from agent.perception.predictor import GoalReader
 from envs.task_env import TaskEnv
 from policies import SKILLS
+from policies.skill import SkillResult
 
 
 @dataclass
@@ -76,7 +77,8 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     binding = domain.binding
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     objects = binding.pddl_objects(scene_objects)
-    instruction = config.instruction or default_instruction(config.task, scene_objects, seed)
+    instruction = (config.instruction or env.scene.demo_instruction(seed)
+                   or default_instruction(config.task, scene_objects, seed))
     result = EpisodeResult(seed=seed, instruction=instruction, goal=[])
     predicates = dict(binding.predicates)
     state = env.symbolic_state(predicates)
@@ -111,8 +113,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
             break
         if queue:
             operator, predicted = queue.pop(0)
-            skill, args = domain.skill_call(operator.name, operator.args)
-            outcome = SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
+            outcome = execute(env, domain, config, operator, budget)
             state = env.symbolic_state(predicates)
             mismatch = compare(predicted, state)
             result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
@@ -131,6 +132,13 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     if result.intended_goal and goal != set(result.intended_goal):
         result.reason = f"perceived goal differs from the instruction's ({' '.join(result.intended_goal)})"
     return _finish(result, env, frozenset(result.intended_goal or goal), predicates, start)
+
+
+def execute(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator, budget: int) -> SkillResult:
+    """Run the skill bound to ``operator`` for at most the operator's share of the episode's ``budget``:
+    the one place that looks a skill up, so every loop that acts runs the same controllers."""
+    skill, args = domain.skill_call(operator.name, operator.args)
+    return SKILLS[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
 
 
 def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicates: dict[str, str],

@@ -31,6 +31,16 @@ def resolve_domain(config: RunConfig) -> Domain:
     return domain
 
 
+def make_env(config: RunConfig) -> TaskEnv:
+    """The task's environment, in the ``variant`` world when the config names one."""
+    options = {"variant": config.variant} if config.variant else {}
+    try:
+        return TaskEnv(config.task, config.size, gui=config.gui, **options)
+    except (TypeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else f"task {config.task} has no variants"
+        raise ConfigError(f"--variant: {message}") from exc
+
+
 def check_size(task: str, size: int) -> None:
     low, high = SCENES[task].sizes
     if not low <= size <= high:
@@ -53,7 +63,7 @@ def run(config: RunConfig, progress: bool = True) -> dict[str, Any]:
         reader = GoalReader(config.goal_checkpoint, config.device)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
-    env = TaskEnv(config.task, config.size, gui=config.gui)
+    env = make_env(config)
     records: list[dict[str, Any]] = []
     try:
         bar = tqdm(config.seeds(), desc=f"{config.task} {config.size}", unit="episode", disable=not progress,
@@ -94,6 +104,7 @@ def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path) -> d
         "planner": config.planner,
         "goal": config.goal,
         "controller": "scripted",
+        "variant": config.variant,
         "grasp": "friction",
     }
 
