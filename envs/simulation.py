@@ -44,6 +44,9 @@ with quiet_output():
 
 TIMESTEP = 1.0 / 240.0
 TABLE_TOP_Z = 0.0
+#: how far (m) a dome's cap sits off its axis, and how much narrower than the dome it is: a cube (centre of
+#: mass 2 cm up) balanced on a perfect hemisphere of its own half width would be in neutral equilibrium
+DOME_CAP_OFFSET = 0.002
 
 
 def has_display() -> bool:
@@ -122,13 +125,15 @@ class Simulation:
     def add_dome(self, name: str, radius: float, height: float, position: tuple[float, float, float],
                  rgba: tuple[float, float, float, float], mass: float, friction: float = 1.0,
                  yaw: float = 0.0) -> int:
-        """An upright cylinder of total ``height`` whose top is a hemisphere of its ``radius``: it stands on
-        its flat bottom, and nothing put on it stays. ``position`` is the centre of its bounding box."""
+        """An upright cylinder of ``radius`` and total ``height`` capped by a hemisphere a little narrower and
+        a little off its axis, as no real dome is perfect: it stands on its flat bottom, and nothing put on
+        it stays. ``position`` is the centre of its bounding box."""
         c = self.client
-        stem = height - radius
+        cap = radius - DOME_CAP_OFFSET
+        stem = height - cap
         types = [pybullet.GEOM_CYLINDER, pybullet.GEOM_SPHERE]
-        radii, lengths = [radius, radius], [stem, 0.0]
-        offsets = [(0.0, 0.0, -height / 2 + stem / 2), (0.0, 0.0, -height / 2 + stem)]
+        radii, lengths = [radius, cap], [stem, 0.0]
+        offsets = [(0.0, 0.0, -height / 2 + stem / 2), (DOME_CAP_OFFSET, 0.0, -height / 2 + stem)]
         collision = c.createCollisionShapeArray(shapeTypes=types, radii=radii, lengths=lengths,
                                                 collisionFramePositions=offsets)
         visual = c.createVisualShapeArray(shapeTypes=types, radii=radii, lengths=lengths,

@@ -68,6 +68,7 @@ def align(config: RunConfig, iterations: int, eval_episodes: int, min_support: i
                 for i in range(config.episodes):
                     seed = config.seed + (iteration - 1) * config.episodes + i
                     result = run_aligning_episode(env, aligner, config, seed, f"iteration {iteration}", explore=True)
+                    aligner.relearn()  # successes narrow the candidates too, not only the failures that trigger it
                     _append(run_dir, "align", result, iteration)
                     results.append(result)
                     bar.update()
