@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="what to do, e.g. 'move the tower to the right peg' (default: the task's demo)")
     run.add_argument("--domain", default=None, help="a domain folder or PDDL file to plan with")
     run.add_argument("--variant", choices=VARIANTS, default=None,
-                     help="blocks only: a world whose physics breaks the domain (see nesy align)")
+                     help="a world whose physics breaks the domain: blocks sizes|round|heavy, hanoi weighted "
+                          "(see nesy align)")
     run.add_argument("--planner", choices=PLANNERS, default="auto",
                      help="planning engine; auto: optimal Fast Downward on small problems, else lama-first")
     run.add_argument("--goal", choices=GOAL_SOURCES, default="perception",

@@ -10,7 +10,7 @@ import pytest
 
 from agent.alignment.command import VARIANTS
 from agent.cli import EXIT_USER_ERROR, main
-from envs.scenes import blocks
+from envs.scenes import blocks, hanoi
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_variant_names_match_the_scene() -> None:
-    assert VARIANTS == blocks.VARIANTS
+    assert VARIANTS == blocks.VARIANTS + hanoi.VARIANTS
 
 
 def test_align_learns_writes_and_runs_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,11 +51,13 @@ def user_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     return err
 
 
-def test_variant_of_a_task_without_variants_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_variant_the_task_lacks_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    err = user_error(capsys, "run", "--task", "sort", "--variant", "round", "--goal", "oracle", "--quiet")
+    assert "--variant: task sort has no variants" in err
+    err = user_error(capsys, "align", "--task", "sort", "--variant", "round", "--quiet")
+    assert "no shipped variant domain for task 'sort'" in err
     err = user_error(capsys, "run", "--task", "hanoi", "--variant", "round", "--goal", "oracle", "--quiet")
-    assert "--variant: task hanoi has no variants" in err
-    err = user_error(capsys, "align", "--task", "hanoi", "--variant", "round", "--quiet")
-    assert "no shipped variant domain for task 'hanoi'" in err
+    assert "--variant: hanoi: variant must be one of weighted, got 'round'" in err
 
 
 def test_variant_too_small_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

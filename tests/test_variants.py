@@ -115,3 +115,22 @@ def test_nothing_stays_on_a_dome_and_the_metal_block_slips() -> None:
         assert f"(ontable {metal})" in env.symbolic_state()
     finally:
         env.close()
+
+
+def test_weighted_hanoi_discs_topple_off_smaller_ones() -> None:
+    domain = load_domain(variant_domain_folder("hanoi"), task="hanoi")
+    assert "smaller" not in domain.pddl_path.read_text().split("(:action")[2]  # place does not use it
+    env = TaskEnv("hanoi", 4, image_size=16, variant="weighted")
+    try:
+        env.reset(seed=0)
+        state = set(env.symbolic_state())
+        assert "(smaller d1 d3)" in state and "(smaller d1 d2)" not in state and "(smaller d3 d4)" not in state
+        for disc, target in (("d1", "middle"), ("d2", "d1")):  # equal small discs stack
+            assert SKILLS["pick"](env, [disc], 4000).success
+            assert SKILLS["place"](env, [disc, target], 4000).success
+        assert SKILLS["pick"](env, ["d3"], 4000).success
+        assert not SKILLS["place"](env, ["d3", "d2"], 4000).success  # a large disc tips off a small one
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="hanoi: variant must be one of weighted"):
+        TaskEnv("hanoi", 3, variant="sizes")

@@ -9,10 +9,10 @@ are the same), and make the property behind it observable:
   report ``smaller``.
 - ``round``: one object is a dome (a cylinder with a hemispherical top): it stands on its flat bottom, but
   whatever is put on it rolls off. Detectors report ``round``.
-- ``heavy``: one block is metal, ten times denser and slippery: the friction grasp cannot lift it. Detectors
-  report ``heavy``.
+- ``heavy``: one block is metal (5 kg, a hundred times a wooden one) and slippery: the friction grasp cannot
+  lift it. Detectors report ``heavy``.
 
-Start scenes are physically possible (no block on a narrower one, nothing on a dome), and
+Start scenes are physically possible (no large cube on a small one, nothing on a dome), and
 ``demo_instruction`` gives a goal the real world allows.
 """
 
