@@ -5,10 +5,10 @@ what matters is that stacking is physical. Pegs are named as they appear from le
 camera image.
 
 Graded cuboids would in fact stay on smaller ones: here the Hanoi rule is the domain's. In the ``weighted``
-variant the physics enforces it: the smaller half of the discs are small (2.4 cm) and the others large
-(4.8 cm) and hollow with a weight along one bottom edge (centre of mass 5 mm inside its faces there), so a
-large disc stands on a peg or a large disc and tips off a small one (whose edge its centre of mass
-overhangs by 5 mm), as the large ``sizes`` cubes of the blocks scene do. ``domains/variants/hanoi`` is the
+variant the physics enforces it: the smaller half of the discs are small (2 cm) and the others large
+(4.8 cm) and hollow with a weight near one side, low down, so a large disc stands on a peg or a large disc
+and tips off a small one, whose edge its centre of mass overhangs, as the large ``sizes`` cubes of the
+blocks scene do. ``domains/variants/hanoi`` is the
 Hanoi domain without the rule, for ``nesy align`` to learn it.
 """
 
@@ -30,11 +30,12 @@ YAW_JITTER = 0.15
 
 VARIANTS = ("weighted",)
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
-#: (5 mm inside the side and 6 mm below the middle of the disc), and its mass (light, so that the weight
-#: barely tilts it in the grasp)
-SMALL_HALF = 0.012
+#: (16.5 mm off centre: 7.5 mm inside its own side, at least 4.5 mm beyond a small disc's edge at the yaws
+#: and centring errors the skills leave; 6 mm below the disc's middle), and its mass (light, so that the
+#: weight barely tilts it in the grasp)
+SMALL_HALF = 0.010
 LARGE_HALF = 0.024
-WEIGHT_OFFSET = (LARGE_HALF - 0.005, -0.006)
+WEIGHT_OFFSET = (0.0165, -0.006)
 LARGE_MASS = 0.02
 
 
