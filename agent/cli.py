@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from agent.alignment.command import VARIANTS, add_align_parser, align_command
 from agent.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, VIDEO_FORMATS, RunConfig
 from agent.errors import NesyError
 
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--instruction", default=None,
                      help="what to do, e.g. 'move the tower to the right peg' (default: the task's demo)")
     run.add_argument("--domain", default=None, help="a domain folder or PDDL file to plan with")
+    run.add_argument("--variant", choices=VARIANTS, default=None,
+                     help="a world whose physics breaks the domain: blocks sizes|round|heavy, hanoi weighted "
+                          "(see nesy align)")
     run.add_argument("--planner", choices=PLANNERS, default="auto",
                      help="planning engine; auto: optimal Fast Downward on small problems, else lama-first")
     run.add_argument("--goal", choices=GOAL_SOURCES, default="perception",
@@ -138,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--json", action="store_true", help="print JSON")
     _add_checkpoint(goal)
 
+    add_align_parser(commands, _positive, _seed)
+
     evaluate = commands.add_parser("eval-goals", help="score goal predictions on a JSONL file of instructions",
                                    description='Read lines {"task", "size", "seed", "instruction"[, "goal"]} and '
                                                "predict each goal; accuracy over the lines that give one.")
@@ -211,7 +217,8 @@ def _run(args: argparse.Namespace) -> int:
                        instruction=args.instruction, domain=args.domain, planner=args.planner,
                        video=args.video is not None, video_format=args.video or "mp4",
                        gui=args.gui, out=args.out, json=args.json, max_replans=args.max_replans, goal=args.goal,
-                       goal_checkpoint=args.goal_checkpoint, device=args.device, controller=args.controller)
+                       goal_checkpoint=args.goal_checkpoint, device=args.device, controller=args.controller,
+                       variant=args.variant)
     summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray)
     print(format_summary(summary))
     return 0
@@ -362,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
-                    "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report}
+                    "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report,
+                    "align": align_command}
         return commands[args.command](args)
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)

@@ -45,6 +45,8 @@ class RunConfig:
     skill_step_budget: int = 4000
     #: simulation steps per episode; None means ``skill_step_budget * (2 * len(first plan) + 10)``
     episode_step_budget: int | None = None
+    #: a variant world of the task whose physics breaks its domain (blocks: sizes, round, heavy; hanoi: weighted)
+    variant: str | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

@@ -67,6 +67,15 @@ def domain_folder(task: str) -> Path:
     return folder
 
 
+def variant_domain_folder(task: str) -> Path:
+    """The shipped domain of ``task``'s variant worlds: the task's domain plus the observable properties
+    that the variants make matter, declared but unused (``domains/variants/<task>``)."""
+    folder = _SHIPPED_ROOT / "variants" / task
+    if not (folder / PDDL_FILE).is_file():
+        raise DomainError(f"no shipped variant domain for task {task!r}")
+    return folder
+
+
 @dataclass(frozen=True)
 class OperatorBinding:
     """The skill that executes a PDDL action; ``?name`` args are the action's parameters, others literals."""

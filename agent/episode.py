@@ -8,7 +8,6 @@ from the detectors' view of the final scene.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,8 @@ from agent.instruction import default_instruction, parse_instruction
 from agent.monitor import compare
 from agent.planner import Operator, Planner
 from envs.task_env import TaskEnv
-from policies.skill import Skill
+from policies import load_skills
+from policies.skill import SkillResult
 
 if TYPE_CHECKING:  # importing it loads torch, which an oracle-goal run (and each of its workers) never needs
     from agent.perception.predictor import GoalReader
@@ -75,7 +75,7 @@ class EpisodeResult:
 
 
 def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int,
-                skills: Mapping[str, Skill], reader: GoalReader | None = None) -> EpisodeResult:
+                reader: GoalReader | None = None) -> EpisodeResult:
     """Run one episode on ``env`` reset with ``seed``, reading the goal with ``reader`` (the oracle parser
     when None). An oracle goal the first plan cannot reach is the user's error and propagates; a perceived
     one that cannot be read or reached ends the episode as a failure. Later planning errors end it too."""
@@ -84,7 +84,8 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     binding = domain.binding
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     objects = binding.pddl_objects(scene_objects)
-    instruction = config.instruction or default_instruction(config.task, scene_objects, seed)
+    instruction = (config.instruction or env.scene.demo_instruction(seed)
+                   or default_instruction(config.task, scene_objects, seed))
     result = EpisodeResult(seed=seed, instruction=instruction, goal=[])
     predicates = dict(binding.predicates)
     clock = time.perf_counter()
@@ -123,11 +124,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
             break
         if queue:
             operator, predicted = queue.pop(0)
-            skill, args = domain.skill_call(operator.name, operator.args)
             clock = time.perf_counter()
-            outcome = skills[skill](env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
-            acted = time.perf_counter()
-            result.act_time_s += acted - clock
+            outcome = execute(env, domain, config, operator, budget)
+            result.act_time_s += time.perf_counter() - clock
             state = env.symbolic_state(predicates)
             result.perceive_time_s += time.perf_counter() - acted
             mismatch = compare(predicted, state)
@@ -147,6 +146,14 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     if result.intended_goal and goal != set(result.intended_goal):
         result.reason = f"perceived goal differs from the instruction's ({' '.join(result.intended_goal)})"
     return _finish(result, env, frozenset(result.intended_goal or goal), predicates, start)
+
+
+def execute(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator, budget: int) -> SkillResult:
+    """Run the skill bound to ``operator`` for at most the operator's share of the episode's ``budget``:
+    the one place that looks a skill up, so every loop that acts runs the same controllers."""
+    skill, args = domain.skill_call(operator.name, operator.args)
+    run_skill = load_skills(config.controller)[skill]
+    return run_skill(env, args, min(config.skill_step_budget, max(budget - env.sim.steps, 1)))
 
 
 def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicates: dict[str, str],

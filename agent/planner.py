@@ -246,6 +246,7 @@ class Planner:
 
     def predict(self, objects: Mapping[str, str], state: Iterable[str], operator: Operator) -> frozenset[str] | None:
         """The state the domain predicts after ``operator`` in ``state``; None if it is inapplicable there."""
+        from unified_planning.exceptions import UPInvalidActionError
         from unified_planning.shortcuts import SequentialSimulator
 
         self._check_objects(objects)
@@ -260,7 +261,10 @@ class Planner:
         action = problem.action(operator.name)
         args = [problem.object(a) for a in operator.args]
         with SequentialSimulator(problem, name="sequential_simulator") as simulator:
-            after = simulator.apply(simulator.get_initial_state(), action, args)
+            try:
+                after = simulator.apply(simulator.get_initial_state(), action, args)
+            except UPInvalidActionError:  # grounding found a precondition false for good (a static one)
+                return None
         return None if after is None else _true_atoms(after, ground)
 
     def _check_objects(self, objects: Mapping[str, str]) -> None:

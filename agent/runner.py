@@ -35,6 +35,16 @@ def resolve_domain(config: RunConfig) -> Domain:
     return domain
 
 
+def make_env(config: RunConfig) -> TaskEnv:
+    """The task's environment, in the ``variant`` world when the config names one."""
+    options = {"variant": config.variant} if config.variant else {}
+    try:
+        return TaskEnv(config.task, config.size, gui=config.gui, **options)
+    except (TypeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else f"task {config.task} has no variants"
+        raise ConfigError(f"--variant: {message}") from exc
+
+
 def check_size(task: str, size: int) -> None:
     low, high = SCENES[task].sizes
     if not low <= size <= high:
@@ -57,14 +67,14 @@ class EpisodeRunner:
             from agent.perception.predictor import GoalReader
 
             self.reader = GoalReader(config.goal_checkpoint, config.device)
-        self.skills = load_skills(config.controller)
-        self.env = TaskEnv(config.task, config.size, gui=config.gui)
+        load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
+        self.env = make_env(config)
 
     def run(self, seed: int) -> EpisodeOutcome:
         if self.config.video:
             self.env.start_recording(every=VIDEO_FRAME_EVERY)
         try:
-            result = run_episode(self.env, self.domain, self.planner, self.config, seed, self.skills, self.reader)
+            result = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader)
         finally:
             frames = self.env.stop_recording() if self.config.video else []
         video = encode_video(frames, self.config.video_format) if self.config.video else None
@@ -133,6 +143,7 @@ def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path) -> d
         "planner": config.planner,
         "goal": config.goal,
         "controller": "scripted",
+        "variant": config.variant,
         "grasp": "friction",
     }
 

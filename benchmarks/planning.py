@@ -92,14 +92,14 @@ def record_episode_calls(task: str, size: int, seeds: Iterable[int], disturb: bo
     problem's label says whether it is an episode's first plan or a replan. With ``disturb`` the first
     block stacked in each episode is knocked to the table behind the agent's back, as in
     ``tests/test_agent.py``, so the agent replans from a state it never predicted."""
-    import policies
     from agent.config import RunConfig
     from agent.episode import run_episode
     from agent.planner import Planner
     from agent.runner import resolve_domain
     from envs.task_env import TaskEnv
+    from policies import scripted
 
-    config = RunConfig(task=task, size=size, goal="oracle")
+    config = RunConfig(task=task, size=size, goal="oracle", controller="scripted")
     domain = resolve_domain(config)
     calls: list[Problem] = []
     first = [True]
@@ -113,15 +113,15 @@ def record_episode_calls(task: str, size: int, seeds: Iterable[int], disturb: bo
 
     planner = RecordingPlanner(domain, config.planner)
     env = TaskEnv(task, size)
-    place = policies.SKILLS["place"]
+    place = scripted.SKILLS["place"]
     try:
         for seed in seeds:
             first[0] = True
             if disturb:
-                policies.SKILLS["place"] = _knocking(place)
+                scripted.SKILLS["place"] = _knocking(place)
             run_episode(env, domain, planner, config, seed)
     finally:
-        policies.SKILLS["place"] = place
+        scripted.SKILLS["place"] = place
         env.close()
     return calls
 

@@ -17,6 +17,8 @@ from envs.simulation import TABLE_TOP_Z
 
 #: how far (m) a resting object's bottom may be from its support's top
 SUPPORT_TOLERANCE = 0.008
+#: widths (half, m) closer than this are the same size
+SIZE_TOLERANCE = 0.001
 #: an object counts as lying flat when one of its axes is this close to vertical (cosine)
 FLAT_COSINE = 0.97
 
@@ -35,6 +37,9 @@ class ObjectState:
     flat: bool = True
     #: both fingers touch it and nothing else does
     gripped: bool = False
+    #: what the camera sees of it: "box" or "dome", "wood" or "metal" (see ``envs.scenes.base.SceneObject``)
+    shape: str = "box"
+    material: str = "wood"
 
     @property
     def bottom(self) -> float:
@@ -130,11 +135,24 @@ def detect_clear(world: World) -> set[tuple[str, ...]]:
 
 
 def detect_smaller(world: World) -> set[tuple[str, ...]]:
-    """Disc ``x`` is narrower than disc ``y``; every disc is smaller than every peg. Static, from sizes."""
-    discs = world.of_kind("disc")
-    atoms = {(a.name, b.name) for a, b in permutations(discs, 2) if a.half_extents[0] < b.half_extents[0]}
-    atoms |= {(d.name, p.name) for d in discs for p in world.of_kind("peg")}
+    """Disc (block) ``x`` is narrower than disc (block) ``y``; every disc is smaller than every peg. Static,
+    from sizes; widths closer than ``SIZE_TOLERANCE`` count as equal."""
+    atoms = set()
+    for kind in ("disc", "block"):
+        atoms |= {(a.name, b.name) for a, b in permutations(world.of_kind(kind), 2)
+                  if a.half_extents[0] < b.half_extents[0] - SIZE_TOLERANCE}
+    atoms |= {(d.name, p.name) for d in world.of_kind("disc") for p in world.of_kind("peg")}
     return atoms
+
+
+def detect_round(world: World) -> set[tuple[str, ...]]:
+    """``x`` has a round top (a dome). Static, from its shape."""
+    return {(x.name,) for x in world.movable() if x.shape == "dome"}
+
+
+def detect_heavy(world: World) -> set[tuple[str, ...]]:
+    """``x`` is made of metal. Static, from its material."""
+    return {(x.name,) for x in world.movable() if x.material == "metal"}
 
 
 DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
@@ -145,6 +163,8 @@ DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
     "handempty": detect_handempty,
     "clear": detect_clear,
     "smaller": detect_smaller,
+    "round": detect_round,
+    "heavy": detect_heavy,
 }
 
 

@@ -44,6 +44,9 @@ with quiet_output():
 
 TIMESTEP = 1.0 / 240.0
 TABLE_TOP_Z = 0.0
+#: how far (m) a dome's cap sits off its axis, and how much narrower than the dome it is: a cube (centre of
+#: mass 2 cm up) balanced on a perfect hemisphere of its own half width would be in neutral equilibrium
+DOME_CAP_OFFSET = 0.002
 
 
 def has_display() -> bool:
@@ -71,6 +74,8 @@ class Simulation:
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.gui = gui
         self.bodies: dict[str, int] = {}
+        #: centre-of-mass offsets of the bodies that have one, in the body's frame
+        self._com_offsets: dict[str, tuple[float, float, float]] = {}
         self.steps = 0
 
     def reset(self) -> None:
@@ -83,6 +88,7 @@ class Simulation:
         if self.gui:
             c.configureDebugVisualizer(pybullet.COV_ENABLE_RENDERING, 0)
         self.bodies = {}
+        self._com_offsets = {}
         self.steps = 0
         self.add_box("table", half_extents=(0.5, 0.7, 0.02), position=(0.45, 0.0, TABLE_TOP_Z - 0.02),
                      rgba=(0.82, 0.74, 0.62, 1.0), mass=0.0, friction=0.8)
@@ -115,16 +121,43 @@ class Simulation:
 
     def add_box(self, name: str, half_extents: tuple[float, float, float], position: tuple[float, float, float],
                 rgba: tuple[float, float, float, float], mass: float, friction: float = 1.0,
-                yaw: float = 0.0) -> int:
+                yaw: float = 0.0, com_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> int:
+        """A box; ``com_offset`` moves its centre of mass off the geometric centre (in the box's frame)."""
         c = self.client
         collision = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half_extents)
         visual = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=half_extents, rgbaColor=rgba)
+        return self._add_body(name, mass, collision, visual, position, yaw, friction, com_offset)
+
+    def add_dome(self, name: str, radius: float, height: float, position: tuple[float, float, float],
+                 rgba: tuple[float, float, float, float], mass: float, friction: float = 1.0,
+                 yaw: float = 0.0) -> int:
+        """An upright cylinder of ``radius`` and total ``height`` capped by a hemisphere a little narrower and
+        a little off its axis, as no real dome is perfect: it stands on its flat bottom, and nothing put on
+        it stays. ``position`` is the centre of its bounding box."""
+        c = self.client
+        cap = radius - DOME_CAP_OFFSET
+        stem = height - cap
+        types = [pybullet.GEOM_CYLINDER, pybullet.GEOM_SPHERE]
+        radii, lengths = [radius, cap], [stem, 0.0]
+        offsets = [(0.0, 0.0, -height / 2 + stem / 2), (DOME_CAP_OFFSET, 0.0, -height / 2 + stem)]
+        collision = c.createCollisionShapeArray(shapeTypes=types, radii=radii, lengths=lengths,
+                                                collisionFramePositions=offsets)
+        visual = c.createVisualShapeArray(shapeTypes=types, radii=radii, lengths=lengths,
+                                          visualFramePositions=offsets, rgbaColors=[rgba, rgba])
+        return self._add_body(name, mass, collision, visual, position, yaw, friction, (0.0, 0.0, 0.0))
+
+    def _add_body(self, name: str, mass: float, collision: int, visual: int, position: tuple[float, float, float],
+                  yaw: float, friction: float, com_offset: tuple[float, float, float]) -> int:
+        c = self.client
         body = c.createMultiBody(mass, collision, visual, basePosition=position,
-                                 baseOrientation=c.getQuaternionFromEuler((0.0, 0.0, yaw)))
+                                 baseOrientation=c.getQuaternionFromEuler((0.0, 0.0, yaw)),
+                                 baseInertialFramePosition=com_offset)
         c.changeDynamics(body, -1, lateralFriction=friction, spinningFriction=0.001, rollingFriction=0.0001)
         if mass > 0.0:  # resting objects sleep until touched: stacks at rest cost no solver time
             c.changeDynamics(body, -1, activationState=pybullet.ACTIVATION_STATE_ENABLE_SLEEPING)
         self.bodies[name] = body
+        if any(com_offset):
+            self._com_offsets[name] = com_offset
         return body
 
     def add_marker(self, name: str, radius: float, position: tuple[float, float, float],
@@ -159,13 +192,23 @@ class Simulation:
         return body
 
     def pose(self, name: str) -> Pose:
+        """The pose of the body's own frame (its geometric centre), whatever its centre of mass."""
         position, orientation = self.client.getBasePositionAndOrientation(self.bodies[name])
+        offset = self._com_offsets.get(name)
+        if offset is not None:  # PyBullet reports the centre of mass
+            rotation = np.asarray(self.client.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+            position = tuple(float(v) for v in np.asarray(position) - rotation @ np.asarray(offset))
         return Pose(tuple(position), tuple(orientation))
 
     def set_pose(self, name: str, position: tuple[float, float, float], yaw: float = 0.0) -> None:
         """Teleport a body (scene building and hand-built test scenes only; skills never do this)."""
         c = self.client
-        c.resetBasePositionAndOrientation(self.bodies[name], position, c.getQuaternionFromEuler((0.0, 0.0, yaw)))
+        orientation = c.getQuaternionFromEuler((0.0, 0.0, yaw))
+        offset = self._com_offsets.get(name)
+        if offset is not None:
+            rotation = np.asarray(c.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+            position = tuple(float(v) for v in np.asarray(position) + rotation @ np.asarray(offset))
+        c.resetBasePositionAndOrientation(self.bodies[name], position, orientation)
         c.resetBaseVelocity(self.bodies[name], (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
 
     def velocity(self, name: str) -> np.ndarray:

@@ -124,7 +124,7 @@ class TaskEnv(gym.Env):
                 others = [contact for contact in contacts if contact[2] != robot.body]
                 gripped = set(FINGER_JOINTS) <= fingers and not others
             states[obj.name] = ObjectState(obj.name, obj.kind, obj.half_extents, pose.position, obj.movable,
-                                           half_height, flat, gripped)
+                                           half_height, flat, gripped, obj.shape, obj.material)
         return World(states)
 
     def symbolic_state(self, predicates: dict[str, str] | None = None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from policies.skill import Skill
 
@@ -10,15 +11,17 @@ from policies.skill import Skill
 SKILL_NAMES = ("pick", "place")
 
 
-def load_skills(controller: str, device: str = "cpu") -> Mapping[str, Skill]:
-    """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``."""
+@cache
+def load_skills(controller: str) -> Mapping[str, Skill]:
+    """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``; loaded once per
+    process."""
     if controller == "scripted":
         from policies.scripted import SKILLS
 
         return SKILLS
     from policies.learned import LearnedSkills
 
-    return LearnedSkills(device=device).skills()
+    return LearnedSkills().skills()
 
 
 __all__ = ["SKILL_NAMES", "load_skills"]

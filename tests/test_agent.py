@@ -144,10 +144,10 @@ def test_replan_budget_ends_the_episode(tmp_path: Path, monkeypatch: pytest.Monk
 def test_run_episode_directly() -> None:
     domain = load_domain(domain_folder("sort"))
     planner = Planner(domain)
-    config = RunConfig(task="sort", size=2, instruction=None, goal="oracle")
+    config = RunConfig(task="sort", size=2, instruction=None, goal="oracle", controller="scripted")
     env = TaskEnv("sort", 2, image_size=32)
     try:
-        result = run_episode(env, domain, planner, config, seed=1, skills=scripted.SKILLS)
+        result = run_episode(env, domain, planner, config, seed=1)
     finally:
         env.close()
     assert result.success, result.reason

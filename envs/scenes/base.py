@@ -33,6 +33,10 @@ class SceneObject:
     color: str
     half_extents: tuple[float, float, float]
     movable: bool
+    #: "box", or "dome" (a cylinder with a round top, on which nothing stays): visible to the camera
+    shape: str = "box"
+    #: "wood", or "metal" (too heavy for the gripper): visible to the camera
+    material: str = "wood"
 
     @property
     def size(self) -> float:
@@ -60,15 +64,21 @@ class Scene(ABC):
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
         """Create this scene's bodies in ``sim`` (already reset, with a table) and fill ``self.objects``."""
 
+    def demo_instruction(self, seed: int) -> str | None:
+        """An instruction this scene's physics lets the robot carry out, where the task's default one might
+        not (variant worlds); None: use the task's default."""
+        return None
+
     def table_slots(self) -> list[tuple[float, float]]:
         """Places on the table where an object may be put down, in order of preference."""
         return []
 
     def add_movable_box(self, sim: Simulation, obj: SceneObject, xy: tuple[float, float], bottom_z: float,
-                        yaw: float = 0.0, mass: float = 0.05) -> None:
+                        yaw: float = 0.0, mass: float = 0.05, friction: float = 1.0,
+                        com_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         hz = obj.half_extents[2]
         sim.add_box(obj.name, obj.half_extents, (xy[0], xy[1], bottom_z + hz), COLORS[obj.color], mass=mass,
-                    friction=1.0, yaw=yaw)
+                    friction=friction, yaw=yaw, com_offset=com_offset)
         self.objects.append(obj)
 
 

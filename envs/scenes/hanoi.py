@@ -3,6 +3,13 @@
 As in the published Hanoi manipulation benchmarks, discs are graded cuboids and pegs are marked places:
 what matters is that stacking is physical. Pegs are named as they appear from left to right in the
 camera image.
+
+Graded cuboids would in fact stay on smaller ones: here the Hanoi rule is the domain's. In the ``weighted``
+variant the physics enforces it: the smaller half of the discs are small (2 cm) and the others large
+(4.8 cm) and hollow with a weight near one side, low down, so a large disc stands on a peg or a large disc
+and tips off a small one, whose edge its centre of mass overhangs, as the large ``sizes`` cubes of the
+blocks scene do. ``domains/variants/hanoi`` is the
+Hanoi domain without the rule, for ``nesy align`` to learn it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,16 @@ DISC_COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
 PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
+VARIANTS = ("weighted",)
+#: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
+#: (16.5 mm off centre: 7.5 mm inside its own side, at least 4.5 mm beyond a small disc's edge at the yaws
+#: and centring errors the skills leave; 6 mm below the disc's middle), and its mass (light, so that the
+#: weight barely tilts it in the grasp)
+SMALL_HALF = 0.010
+LARGE_HALF = 0.024
+WEIGHT_OFFSET = (0.0165, -0.006)
+LARGE_MASS = 0.02
+
 
 def disc_width(index: int) -> float:
     """Width of disc ``d<index>``: 2.8 cm for d1, 6 mm wider per step (5.8 cm for d6)."""
@@ -33,8 +50,14 @@ class HanoiScene(Scene):
                   "handempty": "handempty"}
     sizes = (1, 6)
 
-    def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left") -> None:
+    def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left",
+                 variant: str | None = None) -> None:
         super().__init__(size)
+        if variant is not None and variant not in VARIANTS:
+            raise ValueError(f"hanoi: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+        if variant is not None and size < 2:
+            raise ValueError(f"hanoi: the {variant} variant needs at least 2 discs, got {size}")
+        self.variant = variant
         if start not in ("tower", "random"):
             raise ValueError(f"hanoi: start must be 'tower' or 'random', got {start!r}")
         if tower_peg not in PEGS:
@@ -52,13 +75,25 @@ class HanoiScene(Scene):
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3
         for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
-            width = disc_width(index)
+            width = self._width(index)
             obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
                               movable=True)
             peg = pegs_of[index - 1]
             # Every seed sets the discs down a little differently, so no two episodes are the same.
             xy = (PEG_X + float(rng.uniform(-PLACEMENT_JITTER, PLACEMENT_JITTER)),
                   PEG_Y[peg] + float(rng.uniform(-PLACEMENT_JITTER, PLACEMENT_JITTER)))
-            self.add_movable_box(sim, obj, xy, heights[peg], yaw=float(rng.uniform(-YAW_JITTER, YAW_JITTER)))
+            yaw = float(rng.uniform(-YAW_JITTER, YAW_JITTER))
+            if width / 2 == LARGE_HALF and self.variant == "weighted":
+                side = 1.0 if rng.random() < 0.5 else -1.0
+                offset = (0.0, side * WEIGHT_OFFSET[0], WEIGHT_OFFSET[1])  # along y: the fingers squeeze it
+                self.add_movable_box(sim, obj, xy, heights[peg], yaw=yaw, mass=LARGE_MASS, com_offset=offset)
+            else:
+                self.add_movable_box(sim, obj, xy, heights[peg], yaw=yaw)
             heights[peg] += DISC_HEIGHT
         self.objects.sort(key=lambda o: o.name)
+
+    def _width(self, index: int) -> float:
+        """Width of disc ``d<index>``: graded, or in the ``weighted`` variant small for the smaller half."""
+        if self.variant == "weighted":
+            return 2 * (SMALL_HALF if index <= self.size // 2 else LARGE_HALF)
+        return disc_width(index)
