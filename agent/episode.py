@@ -126,7 +126,8 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
             operator, predicted = queue.pop(0)
             clock = time.perf_counter()
             outcome = execute(env, domain, config, operator, budget)
-            result.act_time_s += time.perf_counter() - clock
+            acted = time.perf_counter()
+            result.act_time_s += acted - clock
             state = env.symbolic_state(predicates)
             result.perceive_time_s += time.perf_counter() - acted
             mismatch = compare(predicted, state)

@@ -67,8 +67,8 @@ class EpisodeRunner:
             from agent.perception.predictor import GoalReader
 
             self.reader = GoalReader(config.goal_checkpoint, config.device)
-        load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
         self.env = make_env(config)
+        load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
 
     def run(self, seed: int) -> EpisodeOutcome:
         if self.config.video:
@@ -142,7 +142,7 @@ def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path) -> d
         "run_dir": str(path),
         "planner": config.planner,
         "goal": config.goal,
-        "controller": "scripted",
+        "controller": config.controller,
         "variant": config.variant,
         "grasp": "friction",
     }
@@ -158,6 +158,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     rows = [
         ("task", f"{summary['task']} (size {summary['size']})"),
         ("goal from", summary["goal"]),
+        ("controller", summary["controller"]),
         ("episodes", str(len(episodes))),
         ("success rate", f"{summary['success_rate']:.1%}"),
         ("replans (mean)", f"{statistics.fmean(e['replans'] for e in episodes):.2f}" if episodes else "-"),

@@ -144,7 +144,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
         raise ConfigError(f"--seed: training seeds must stay below {VALIDATION_SEED_OFFSET}, got {seed}")
     cls = algorithm_class(algo)
     run_dir = RunDir.create(out, f"controller-{skill}").path
-    wall, cpu = time.perf_counter(), cpu_seconds()
+    wall, cpu, source = time.perf_counter(), cpu_seconds(), commit()
     meter = EnergyMeter()
     import torch
 
@@ -184,7 +184,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
         "validation": {"episodes": validation_episodes, "curve": best.curve, "kept_step": best.step},
         "validation_success_rate": best.success,
         "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
-        "energy": meter.report(trained_cpu), "commit": commit(), "hyperparameters": _plain(HYPERPARAMETERS[algo]),
+        "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(HYPERPARAMETERS[algo]),
         "policy": best.path.name, "observation_size": int(np.prod(train_env.observation_space.shape)),
     }
     write_atomic(run_dir / f"{skill}.json", json.dumps(metadata, indent=2) + "\n")

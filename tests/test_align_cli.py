@@ -39,7 +39,7 @@ def test_align_learns_writes_and_runs_back(tmp_path: Path, capsys: pytest.Captur
                  "aligned/binding.yaml", "aligned/rules.txt", "aligned/rules.json"):
         assert (out / name).is_file(), name
     assert main(["run", "--domain", summary["aligned_domain"], "--variant", "heavy", "--size", "2", "--goal",
-                 "oracle", "--seed", "7", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+                 "oracle", "--controller", "scripted", "--seed", "7", "--out", str(tmp_path / "run"), "--quiet"]) == 0
     run = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert run["variant"] == "heavy" and run["task"] == "blocks"
 
