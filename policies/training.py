@@ -2,8 +2,9 @@
 
 Reinforcement learning from scratch needs hundreds of thousands of steps to discover a grasp; on a
 2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
-kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning refines it from there.
-The refining runs through SB3: vectorised environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
+kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning then tries to refine
+it; the policy kept is the one that does best on the validation episodes, the cloned one included (so far
+refinement has not beaten it: see the README). The refining runs through SB3: vectorised environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
 with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
 draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
 metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.
@@ -43,9 +44,10 @@ CRITIC_FITTING_STEPS = 2_000
 DEFAULT_STEPS = 4_000
 #: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
 #: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate and a small
-#: initial entropy weight keep what cloning learned (SAC's default weight of 1 makes entropy outweigh
-#: these rewards, and the actor drifts to small, random actions within a few thousand steps). On a small CPU one gradient step costs several simulation steps (it is bound by
-#: per-operation overhead, not by the network's size), so off-policy updates come every other step.
+#: initial entropy weight slow the drift away from what cloning learned (SAC's default weight of 1 makes
+#: entropy outweigh these rewards, and the actor turns to small, random actions within a few thousand
+#: steps). On a small CPU one gradient step costs several simulation steps (it is bound by per-operation
+#: overhead, not by the network's size), so off-policy updates come every other step.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "sac": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
             "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
