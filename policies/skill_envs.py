@@ -135,11 +135,13 @@ class SkillEnv(gym.Env):
 
     # -- start states ---------------------------------------------------------------------------------------------
 
-    def _clear_objects(self, world: World) -> list[str]:
-        """Movable objects with nothing on them and outside every bin: what a pick may take."""
+    def _random_clear_object(self, world: World) -> str | None:
+        """A random movable object with nothing on it and outside every bin (what a pick may take), or
+        None when there is none."""
         supports = {below for _, below in detect_on(world)}
         in_bins = {name for name, _ in detect_in(world)}
-        return [o.name for o in world.movable() if o.name not in supports and o.name not in in_bins]
+        candidates = [o.name for o in world.movable() if o.name not in supports and o.name not in in_bins]
+        return candidates[int(self._rng.integers(len(candidates)))] if candidates else None
 
     def _start_point(self, world: World, skip: str, load: float) -> np.ndarray:
         """A random point for the bottom of the hand's load (``load`` m below the hand) to start at: above
@@ -163,11 +165,10 @@ class PickSkillEnv(SkillEnv):
 
     def _setup(self, env: TaskEnv) -> SkillTask | None:
         world = env.world()
-        candidates = self._clear_objects(world)
-        if not candidates:
+        name = self._random_clear_object(world)
+        if name is None:
             return None
         rng = self._rng
-        name = candidates[int(rng.integers(len(candidates)))]
         opening = rng.uniform(0.4, 1.0) * MAX_OPENING
         if rng.random() >= HOME_PROBABILITY:
             env.robot.reset_pose(self._start_point(world, "", 0.0), opening)
@@ -182,11 +183,10 @@ class PlaceSkillEnv(SkillEnv):
 
     def _setup(self, env: TaskEnv) -> SkillTask | None:
         world = env.world()
-        candidates = self._clear_objects(world)
-        if not candidates:
+        name = self._random_clear_object(world)
+        if name is None:
             return None
         rng = self._rng
-        name = candidates[int(rng.integers(len(candidates)))]
         obj = world.objects[name]
         grasp = min(obj.half_height, GRASP_HEIGHT) + rng.uniform(-0.003, 0.003)
         hand = self._start_point(world, name, grasp)
