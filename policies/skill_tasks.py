@@ -17,6 +17,7 @@ sweeping stacks over.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,7 +96,7 @@ def _moved(world: World, start: dict[str, np.ndarray], limit: float) -> str | No
     return None
 
 
-class SkillTask:
+class SkillTask(ABC):
     """One operator's execution as a learned skill sees it."""
 
     #: length of ``observe()``
@@ -107,15 +108,17 @@ class SkillTask:
         world = env.world()
         self.start = {o.name: np.asarray(o.position) for o in world.movable() if o.name != name}
 
+    @abstractmethod
     def observe(self, world: World | None = None) -> np.ndarray:
-        raise NotImplementedError
+        """The policy's input now; called once per control step."""
 
+    @abstractmethod
     def potential(self, world: World) -> float:
         """Minus the remaining distance to done (m): what shaping rewards the decrease of."""
-        raise NotImplementedError
 
+    @abstractmethod
     def status(self, world: World) -> Status:
-        raise NotImplementedError
+        """Success, failure (with the reason) or still running, from the detectors' view."""
 
     def reward(self, before: float, world: World, status: Status) -> float:
         """The shaped reward for the step that took the potential from ``before`` to now."""
@@ -134,7 +137,7 @@ class SkillTask:
         return len({contact[3] for contact in contacts} & set(FINGER_JOINTS))
 
     def in_hand(self) -> bool:
-        """Whether a finger touches the handled object."""
+        """Whether any part of the hand touches the handled object."""
         sim = self.env.sim
         return bool(sim.client.getContactPoints(bodyA=self.env.robot.body, bodyB=sim.bodies[self.name]))
 
