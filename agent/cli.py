@@ -106,12 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
                                  description="Train a pick or place policy on its skill environment "
-                                             "(nesy/PickSkill-v0, nesy/PlaceSkill-v0); writes the policy and a "
-                                             "metadata file into the run directory.")
+                                             "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
+                                             "demonstrations, refine with the algorithm, keep the policy that "
+                                             "validates best; writes the policy and a metadata file into the "
+                                             "run directory.")
     controller.add_argument("--skill", choices=SKILLS, required=True)
     controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
-                            help=f"environment steps (default: {DEFAULT_CONTROLLER_STEPS})")
+                            help="environment steps of reinforcement learning after cloning the "
+                                 f"demonstrations (default: {DEFAULT_CONTROLLER_STEPS})")
     controller.add_argument("--envs", type=_positive, default=1,
                             help="environments stepped in parallel, each in its own process when more than one")
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
