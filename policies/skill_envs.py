@@ -13,6 +13,7 @@ state, never something a skill does.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import gymnasium as gym
@@ -44,7 +45,7 @@ EVAL_SEED_OFFSET = 1_000_000_000
 SETTLE_STEPS = 12
 
 
-class SkillEnv(gym.Env):
+class SkillEnv(gym.Env, ABC):
     """One operator's motion from a randomised start; subclasses choose the operator."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
@@ -87,9 +88,9 @@ class SkillEnv(gym.Env):
             settle(env.sim)
         return env
 
+    @abstractmethod
     def _setup(self, env: TaskEnv) -> SkillTask | None:
         """Put the scene into the episode's start state; None when this scene offers no such episode."""
-        raise NotImplementedError
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """``seed`` fixes the whole episode; without one, the next training seed (below
