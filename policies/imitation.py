@@ -1,4 +1,4 @@
-"""Start a stable-baselines3 policy from demonstrations before reinforcement learning refines it.
+"""Start a stable-baselines3 policy from demonstrations, before reinforcement learning tries to refine it.
 
 Three steps, each standard: behaviour cloning of the actor on the demonstrations (regression of its
 deterministic action onto the demonstrated one); for off-policy algorithms, the demonstrations go into
