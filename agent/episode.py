@@ -15,7 +15,7 @@ from agent.config import RunConfig
 from agent.domain import Domain
 from agent.errors import GoalError, InstructionError, PlanningError
 from agent.instruction import default_instruction, parse_instruction
-from agent.monitor import compare
+from agent.monitor import Mismatch, compare
 from agent.planner import Operator, Planner
 from envs.task_env import TaskEnv
 from policies import load_skills
@@ -124,15 +124,8 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
             break
         if queue:
             operator, predicted = queue.pop(0)
-            clock = time.perf_counter()
-            outcome = execute(env, domain, config, operator, budget)
-            acted = time.perf_counter()
-            result.act_time_s += acted - clock
-            state = env.symbolic_state(predicates)
-            result.perceive_time_s += time.perf_counter() - acted
-            mismatch = compare(predicted, state)
-            result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
-                                           mismatch.describe()))
+            _, state, mismatch = act_and_compare(env, domain, config, operator, predicted, budget, predicates,
+                                                 result)
             if not mismatch:
                 continue
             result.reason = f"after {operator}: {mismatch.describe()}"
@@ -147,6 +140,24 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     if result.intended_goal and goal != set(result.intended_goal):
         result.reason = f"perceived goal differs from the instruction's ({' '.join(result.intended_goal)})"
     return _finish(result, env, frozenset(result.intended_goal or goal), predicates, start)
+
+
+def act_and_compare(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator,
+                    predicted: frozenset[str], budget: int, predicates: dict[str, str],
+                    result: EpisodeResult) -> tuple[SkillResult, list[str], Mismatch]:
+    """Execute ``operator``, re-detect, compare with the ``predicted`` state and record the step (and its
+    acting and perceiving time) in ``result``; returns the skill's outcome, the detected state and the
+    mismatch."""
+    clock = time.perf_counter()
+    outcome = execute(env, domain, config, operator, budget)
+    acted = time.perf_counter()
+    result.act_time_s += acted - clock
+    state = env.symbolic_state(predicates)
+    result.perceive_time_s += time.perf_counter() - acted
+    mismatch = compare(predicted, state)
+    result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
+                                   mismatch.describe()))
+    return outcome, state, mismatch
 
 
 def execute(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator, budget: int) -> SkillResult:

@@ -19,10 +19,9 @@ from agent.alignment.transitions import Transition, append_log
 from agent.alignment.writer import write_aligned_domain
 from agent.config import RunConfig
 from agent.domain import Domain
-from agent.episode import EpisodeResult, StepRecord, execute
+from agent.episode import EpisodeResult, act_and_compare
 from agent.errors import PlanningError
 from agent.instruction import default_instruction, parse_instruction
-from agent.monitor import compare
 from agent.planner import Planner
 from envs.task_env import TaskEnv
 
@@ -94,13 +93,10 @@ def run_aligning_episode(env: TaskEnv, aligner: Aligner, config: RunConfig, seed
         if queue and not why:
             operator, predicted = queue.pop(0)
             before = state
-            outcome = execute(env, aligner.domain, config, operator, budget)
-            state = env.symbolic_state(predicates)
+            outcome, state, mismatch = act_and_compare(env, aligner.domain, config, operator, predicted, budget,
+                                                       predicates, result)
             aligner.observe(Transition(tuple(sorted(objects.items())), frozenset(before), str(operator),
                                        frozenset(state), outcome.success, f"{source} seed {seed}"))
-            mismatch = compare(predicted, state)
-            result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
-                                           mismatch.describe()))
             if not mismatch:
                 continue
             result.reason = f"after {operator}: {mismatch.describe()}"
