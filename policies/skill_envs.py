@@ -89,8 +89,9 @@ class SkillEnv(gym.Env, ABC):
         return env
 
     @abstractmethod
-    def _setup(self, env: TaskEnv) -> SkillTask | None:
-        """Put the scene into the episode's start state; None when this scene offers no such episode."""
+    def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
+        """Put the scene (seen as ``world``) into the start state of an episode about the clear object
+        ``name``; None when this scene offers no such episode."""
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """``seed`` fixes the whole episode; without one, the next training seed (below
@@ -100,7 +101,9 @@ class SkillEnv(gym.Env, ABC):
         self._rng = np.random.default_rng(episode_seed)
         while True:
             env = self._scene(fresh=seed is not None)
-            task = self._setup(env)
+            world = env.world()
+            name = self._random_clear_object(world)
+            task = self._setup(env, world, name) if name is not None else None
             if task is not None:
                 break
         self.env, self.task, self._steps = env, task, 0
@@ -164,11 +167,7 @@ class PickSkillEnv(SkillEnv):
 
     skill = "pick"
 
-    def _setup(self, env: TaskEnv) -> SkillTask | None:
-        world = env.world()
-        name = self._random_clear_object(world)
-        if name is None:
-            return None
+    def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
         rng = self._rng
         opening = rng.uniform(0.4, 1.0) * MAX_OPENING
         if rng.random() >= HOME_PROBABILITY:
@@ -182,11 +181,7 @@ class PlaceSkillEnv(SkillEnv):
 
     skill = "place"
 
-    def _setup(self, env: TaskEnv) -> SkillTask | None:
-        world = env.world()
-        name = self._random_clear_object(world)
-        if name is None:
-            return None
+    def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
         rng = self._rng
         obj = world.objects[name]
         grasp = min(obj.half_height, GRASP_HEIGHT) + rng.uniform(-0.003, 0.003)
