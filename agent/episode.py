@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agent.atoms import holds
 from agent.config import RunConfig
 from agent.domain import Domain
 from agent.errors import GoalError, InstructionError, PlanningError
@@ -118,7 +119,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
     queue = list(zip(plan.operators, plan.predicted))
 
-    while not goal <= set(state):
+    while not holds(goal, state):
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
             break
@@ -174,7 +175,7 @@ def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicate
     clock = time.perf_counter()
     result.final_state = env.symbolic_state(predicates)
     result.perceive_time_s += time.perf_counter() - clock
-    result.success = bool(goal) and goal <= set(result.final_state)
+    result.success = bool(goal) and holds(goal, result.final_state)
     if result.success:
         result.reason = ""
     result.sim_steps = env.sim.steps

@@ -81,12 +81,17 @@ class FastDownward:
             options.set_options(["domain.pddl", "problem.pddl"])
 
     def task(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom],
-             goal_action: bool) -> tuple[list, list]:
+             goal_action: bool, variables: Mapping[str, str] | None = None) -> tuple[list, list]:
         """The domain and problem as the translator's nested lists, everything sorted and lower case.
 
         With ``goal_action`` the goal becomes the precondition of one more action, ``reach_goalN``, that
         makes a new atom ``(goalN)`` true, and the objects it names become constants of the domain: the
-        task UP's optimal Fast Downward engine hands to the planner, so ties break as they do there."""
+        task UP's optimal Fast Downward engine hands to the planner, so ties break as they do there. The
+        goal's ``variables`` (name -> type) become that action's parameters, so the planner chooses them;
+        a goal with variables needs the goal action."""
+        variables = {name.lower(): kind.lower() for name, kind in (variables or {}).items()}
+        if variables and not goal_action:
+            raise ValueError("a goal with variables needs the goal action")
         objects = {name.lower(): kind.lower() for name, kind in objects.items()}
         goal_lists = [[predicate.lower(), *(a.lower() for a in args)] for predicate, args in sorted(goal)]
         domain = self.domain
@@ -94,7 +99,8 @@ class FastDownward:
             goal_atom = [_free_name(self.domain, objects, "goal")]
             goal_objects = {a for atom in goal_lists for a in atom[1:]}
             constants = {name: objects.pop(name) for name in sorted(goal_objects) if name in objects}
-            action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", [],
+            parameters = [token for name in sorted(variables) for token in (name, "-", variables[name])]
+            action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", parameters,
                       ":precondition", ["and", *goal_lists], ":effect", ["and", goal_atom]]
             domain = _with_goal_action(domain, constants, goal_atom, action)
             goal_lists = [goal_atom]
@@ -153,10 +159,12 @@ class FastDownward:
         return SearchResult("SOLVED", tuple(steps), log)
 
     def solve(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], engine: str,
-              timeout_s: float | None = None) -> SearchResult:
-        """Translate and search; names in the plan are lower case, as Fast Downward writes them."""
-        goal_action = engine == "fast-downward-opt"
-        result = self.search(self.translate(*self.task(objects, state, goal, goal_action)), engine, timeout_s)
+              timeout_s: float | None = None, variables: Mapping[str, str] | None = None) -> SearchResult:
+        """Translate and search; names in the plan are lower case, as Fast Downward writes them. The goal's
+        ``variables`` (name -> type) are left for the planner to choose."""
+        goal_action = engine == "fast-downward-opt" or bool(variables)
+        task = self.task(objects, state, goal, goal_action, variables)
+        result = self.search(self.translate(*task), engine, timeout_s)
         if goal_action and result.status == "SOLVED":
             return SearchResult(result.status, result.plan[:-1], result.log)  # without reach_goal
         return result

@@ -75,6 +75,19 @@ def _blocks_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
     return frozenset(atoms)
 
 
+def _one_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+    """Every block in one tower, in an order the planner chooses: a chain of ``on`` atoms over one
+    variable per block (``(on ?b1 ?b2) (on ?b2 ?b3) ...``), which holds only when all the blocks stand
+    in a single stack."""
+    blocks = _of_kind(objects, "block")
+    if not blocks:
+        raise InstructionError("there are no blocks in the scene to stack")
+    places = [f"?b{i}" for i in range(1, len(blocks) + 1)]
+    if len(places) == 1:
+        return frozenset({format_atom("ontable", places)})
+    return frozenset(format_atom("on", pair) for pair in zip(places, places[1:]))
+
+
 def _bin(colour: str, objects: Mapping[str, str]) -> str:
     bins = _of_kind(objects, "bin")
     name = f"{colour}_bin"
@@ -126,6 +139,13 @@ _FORMS: dict[str, list[_Form]] = {
         ),
     ],
     "blocks": [
+        (
+            re.compile(rf"(?:(?:{_PUT}|build|make) (?:all|every|everything) in (?:single |same )?tower"
+                       r"|(?:build|make) (?:single )?tower (?:of|with|from) (?:all|every|everything))"
+                       r"(?: in any order)?"),
+            _one_tower,
+            "stack all the blocks into one tower (in any order)",
+        ),
         (
             re.compile(rf"(?:{_PUT}|build tower(?: of| with)?) (\w+(?: on \w+)+)"),
             _blocks_tower,

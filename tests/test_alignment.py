@@ -178,6 +178,24 @@ def test_aligned_domain_is_valid_pddl_and_plans_around_the_rule(domain: Domain, 
     assert "ends without (on a b)" in check_plan(Planner(aligned), objects, state, plan.operators[:1], ["(on a b)"])
 
 
+def test_one_tower_in_any_order_is_where_the_rule_matters(domain: Domain, planner: Planner, tmp_path: Path) -> None:
+    """The evaluation goal: both domains reach it, but only the aligned one with moves the world allows."""
+    log = [stack("s", "a", True), stack("a", "b", True), stack("a", "s", False), stack("b", "t", False)]
+    aligned = Planner(write_aligned_domain(domain, learn(domain, classified(planner, log)).rules, tmp_path / "al"))
+    objects = dict(OBJECTS)
+    # two stacks as a start scene has them, large below small: s on a, t on b
+    state = {"(on s a)", "(on t b)", "(ontable a)", "(ontable b)", "(clear s)", "(clear t)", "(handempty)"} | SMALLER
+    tower = ["(on ?b1 ?b2)", "(on ?b2 ?b3)", "(on ?b3 ?b4)"]
+    shipped = planner.plan(objects, state, tower)
+    # the fewest moves put a large cube on a small one
+    assert any(op.name == "stack" and op.args[0] in "ab" and op.args[1] in "st" for op in shipped.operators)
+    plan = aligned.plan(objects, state, tower)
+    assert check_plan(aligned, objects, state, plan.operators, tower) == ""
+    assert "inapplicable" in check_plan(aligned, objects, state, shipped.operators, tower)
+    on = [op.args for op in plan.operators if op.name == "stack"]
+    assert all(f"(smaller {y} {x})" not in SMALLER for x, y in on)
+
+
 def test_aligner_repairs_the_model_online(domain: Domain, tmp_path: Path) -> None:
     aligner = Aligner(domain, "auto", tmp_path / "aligned", tmp_path / "log.jsonl")
     assert not aligner.observe(stack("s", "a", True))

@@ -103,3 +103,10 @@ def test_default_blocks_order_depends_on_seed() -> None:
 @pytest.mark.parametrize(("task", "scene"), [("hanoi", HANOI), ("sort", SORT)])
 def test_default_instruction_parses(task: str, scene: dict[str, str]) -> None:
     assert parse_instruction(default_instruction(task, scene, seed=0), task, scene)
+
+
+@pytest.mark.parametrize("text", ["stack all the blocks into one tower", "Build one tower of all the blocks.",
+                                  "put every block in a single tower, in any order"])
+def test_one_tower_leaves_the_order_to_the_planner(text: str) -> None:
+    assert parse_instruction(text, "blocks", BLOCKS) == {"(on ?b1 ?b2)", "(on ?b2 ?b3)", "(on ?b3 ?b4)"}
+    assert parse_instruction(text, "blocks", {"red": "block"}) == {"(ontable ?b1)"}

@@ -2,6 +2,7 @@
 
 import pytest
 
+from agent.atoms import holds
 from agent.domain import Domain, domain_folder, load_domain
 from agent.errors import ConfigError, GoalError, PlanningError
 from agent.planner import Operator, Plan, Planner, format_atom, parse_atom
@@ -173,3 +174,49 @@ def test_operator_text_round_trip() -> None:
     assert parse_atom("(handempty)") == ("handempty", ())
     with pytest.raises(GoalError, match="operator 'pick d1' is not of the form"):
         Operator.parse("pick d1")
+
+
+ONE_TOWER = {"(on ?b1 ?b2)", "(on ?b2 ?b3)", "(on ?b3 ?b4)"}
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+@pytest.mark.parametrize("engine", ["fast-downward-opt", "fast-downward"])
+def test_goal_variables_leave_the_choice_to_the_planner(blocks: Domain, engine: str, in_process: bool) -> None:
+    objects, state = blocks_scene(["blue", "green", "red", "yellow"])
+    state = (state - {"(ontable red)", "(clear green)"}) | {"(on red green)"}  # one stack of two already
+    plan = Planner(blocks, engine, in_process=in_process).plan(objects, state, ONE_TOWER)
+    assert holds(ONE_TOWER, plan.predicted[-1])
+    assert not holds(ONE_TOWER, state)
+    if engine == "fast-downward-opt":
+        assert len(plan.operators) == 4  # two blocks onto the standing stack, nothing moved twice
+
+
+def test_a_goal_variable_binds_the_same_object_in_every_atom(blocks: Domain) -> None:
+    objects, state = blocks_scene(["blue", "green", "red"])
+    state = (state - {"(ontable red)", "(clear green)"}) | {"(on red green)"}
+    plan = Planner(blocks).plan(objects, state, {"(on blue ?x)", "(on ?x green)"})
+    assert [str(op) for op in plan.operators] == ["(pickup blue)", "(stack blue red)"]
+
+
+def test_bad_goal_variables(hanoi: Domain, sort: Domain) -> None:
+    objects, state = hanoi_scene(3)
+    with pytest.raises(GoalError, match=r"goal atom \(on \?1 d2\): '\?1' is not a variable name"):
+        Planner(hanoi).plan(objects, state, {"(on ?1 d2)"})
+    objects, state = sort_scene(["red1"], ["red"])
+    with pytest.raises(GoalError, match=r"goal variable \?x stands for objects of unrelated types bin, cube"):
+        Planner(sort).plan(objects, state, {"(in ?x red_bin)", "(in red1 ?x)"})
+
+
+def test_a_goal_variable_takes_the_most_specific_type(hanoi: Domain) -> None:
+    # ?x is a location in (on d1 ?x) and a disc in (on ?x d3): a disc fits both
+    objects, state = hanoi_scene(3)
+    plan = Planner(hanoi).plan(objects, state, {"(on d1 ?x)", "(on ?x d3)", "(on d3 right)"})
+    assert holds({"(on d1 d2)", "(on d2 d3)", "(on d3 right)"}, plan.predicted[-1])
+
+
+def test_goal_variables_with_too_many_choices_are_refused(blocks: Domain) -> None:
+    names = [f"b{i}" for i in range(7)]
+    objects, state = blocks_scene(names)
+    chain = {f"(on ?v{i} ?v{i + 1})" for i in range(6)}
+    with pytest.raises(GoalError, match=r"7 variables .* leave 823,543 choices of objects"):
+        Planner(blocks).plan(objects, state, chain)

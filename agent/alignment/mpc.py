@@ -17,6 +17,7 @@ from agent.alignment.mismatch import MATCH, Classified, classify
 from agent.alignment.plan_check import check_plan
 from agent.alignment.transitions import Transition, append_log
 from agent.alignment.writer import write_aligned_domain
+from agent.atoms import holds
 from agent.config import RunConfig
 from agent.domain import Domain
 from agent.episode import EpisodeResult, act_and_compare
@@ -85,7 +86,7 @@ def run_aligning_episode(env: TaskEnv, aligner: Aligner, config: RunConfig, seed
     if queue is not None:
         result.plan = [str(op) for op, _ in queue]
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(result.plan) + 10)
-    while queue is not None and not goal <= set(state):
+    while queue is not None and not holds(goal, state):
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
             break
@@ -108,7 +109,7 @@ def run_aligning_episode(env: TaskEnv, aligner: Aligner, config: RunConfig, seed
         result.replans += 1
         queue = _plan(aligner, objects, state, goal, result)
     result.final_state = env.symbolic_state(predicates)
-    result.success = goal <= set(result.final_state)
+    result.success = holds(goal, result.final_state)
     if result.success:
         result.reason = ""
     result.sim_steps = env.sim.steps

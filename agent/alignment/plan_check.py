@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from agent.atoms import holds
 from agent.planner import Operator, Planner
 
 
@@ -18,5 +19,6 @@ def check_plan(planner: Planner, objects: Mapping[str, str], state: Iterable[str
         if after is None:
             return f"the model predicts {operator} inapplicable"
         current = after
-    missing = sorted(set(goal) - current)
-    return f"the model predicts the plan ends without {' '.join(missing)}" if missing else ""
+    if holds(goal, current):
+        return ""
+    return f"the model predicts the plan ends without {' '.join(sorted(set(goal) - current))}"

@@ -3,8 +3,10 @@
 Alignment episodes explore: their goals are the task's default instructions (for blocks, towers in an
 order drawn from the seed), which a variant's physics may forbid, so the agent attempts what its domain
 wrongly allows and learns from the failures. Evaluation episodes run the plain episode loop of
-``nesy run`` on seeds alignment never saw, with the goals the scene's physics allows (the variant's demo
-instruction), once with the domain as shipped and once with the aligned one.
+``nesy run`` on seeds alignment never saw, with the variant's demo instruction (one tower of every block
+in an order left to the agent; hanoi's tower to the right peg): a goal the physics allows, reached only by
+the moves it allows, which is where a domain that is wrong about the world plans what fails. They run once
+with the domain as shipped and once with the aligned one.
 """
 
 from __future__ import annotations

@@ -13,12 +13,10 @@ are the same), and make the property behind it observable:
   lift it. Detectors report ``heavy``.
 
 Start scenes are physically possible (no large cube on a small one, nothing on a dome), and
-``demo_instruction`` gives a goal the real world allows.
+``demo_instruction`` asks for a goal the real world allows, in an order it leaves to the agent.
 """
 
 from __future__ import annotations
-
-import random
 
 import numpy as np
 
@@ -135,20 +133,11 @@ class BlocksScene(Scene):
             self.add_movable_box(sim, obj, xy, bottom, yaw=yaw)
 
     def demo_instruction(self, seed: int) -> str | None:
-        """A tower of every object that the variant's physics lets stand: small blocks above large ones
-        (``sizes``), the dome on top (``round``), the metal block at the bottom (``heavy``), the rest in an
-        order drawn from ``seed``. None for the plain scene (the task's default instruction applies)."""
-        if self.variant is None:
-            return None
-        objects = sorted(self.objects, key=lambda o: o.name)
-        random.Random(seed).shuffle(objects)
-        if self.variant == "sizes":
-            objects.sort(key=lambda o: o.half_extents[0])  # stable: the drawn order within a size
-        elif self.variant == "round":
-            objects.sort(key=lambda o: o.shape != "dome")
-        else:
-            objects.sort(key=lambda o: o.material == "metal")
-        return "stack " + " on ".join(o.name for o in objects)
+        """One tower of every block, its order left to the agent (None for the plain scene, whose default
+        instruction applies). The variant's physics allows only some orders (small blocks above large ones,
+        the dome on top, the tower on the metal block where it stands), and the domain does not say which:
+        the choice a misaligned domain gets wrong."""
+        return None if self.variant is None else "stack all the blocks into one tower"
 
     def table_slots(self) -> list[tuple[float, float]]:
         return [(x, y) for x in SLOT_X for y in SLOT_Y]
