@@ -165,7 +165,18 @@ def test_decoder_respects_the_domain_and_refuses_to_guess() -> None:
     reading = decode(_probs(3, {(1, 0): 0.9, (0, 1): 0.6, (1, 2): 0.8}), names, kinds, veto)
     assert reading.goal == ("(on d1 d2)", "(on d2 right)")
     with pytest.raises(GoalError, match="could not read a goal"):
-        decode(_probs(3, {(1, 0): 0.3}), names, kinds)
+        decode(_probs(3, {(1, 0): 0.09}), names, kinds)
+    with pytest.raises(GoalError, match="none the domain allows"):
+        decode(_probs(3, {(1, 0): 0.3}), names, kinds, veto)
+
+
+def test_decoder_reads_the_most_probable_single_atom_when_none_is_likely() -> None:
+    names, kinds = ("d1", "d2", "right"), ("disc", "disc", "peg")
+    veto = domain_veto(["(smaller d1 d2)", "(smaller d1 right)", "(smaller d2 right)"])
+    reading = decode(_probs(3, {(1, 0): 0.4, (0, 1): 0.3, (1, 2): 0.2}), names, kinds, veto)
+    assert reading.goal == ("(on d1 d2)",)
+    assert reading.confidence == {"(on d1 d2)": 0.3}
+    assert decode(_probs(3, {(1, 0): 0.4, (0, 1): 0.3}), names, kinds).goal == ("(on d2 d1)",)
 
 
 # -- network -----------------------------------------------------------------------------------------------------------

@@ -4,7 +4,12 @@ The network scores every "x ends up on y" independently, so its raw reading can 
 a block on two blocks, two blocks on one, a cycle, a larger disc on a smaller one. The decoder keeps
 the most probable atoms that fit together: it takes the pairs the network believes (probability at
 least ``THRESHOLD``) from the most to the least probable and drops each one that contradicts those
-already kept, saying why. A reading with nothing left is an error, never a guess.
+already kept, saying why.
+
+An instruction always asks for something, so an empty reading is no goal either: when no pair reaches
+``THRESHOLD``, the most probable goal that is not empty is the single most probable allowed pair, and the
+decoder keeps it, its low probability on record. Below ``FLOOR`` it is no reading at all but a guess, and the
+decoder raises an error instead.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from agent.errors import GoalError
 from agent.perception.inputs import TABLE, pair_atom
 
 THRESHOLD = 0.5
+#: the least probability a lone atom needs to be read when no atom reaches ``THRESHOLD``
+FLOOR = 0.1
 #: supports that hold any number of objects; every other support holds one directly
 SHARED_SUPPORTS = ("table", "bin")
 
@@ -38,13 +45,13 @@ def decode(probabilities: np.ndarray, names: Sequence[str], kinds: Sequence[str]
     n = len(names)
     support_names = [*names, TABLE]
     support_kinds = [*kinds, TABLE]
-    candidates = sorted(((float(probabilities[a, b]), a, b) for a in range(n) for b in range(n + 1)
-                         if probabilities[a, b] >= threshold), key=lambda c: (-c[0], names[c[1]], support_names[c[2]]))
+    ranked = sorted(((float(probabilities[a, b]), a, b) for a in range(n) for b in range(n + 1)
+                     if probabilities[a, b] >= FLOOR), key=lambda c: (-c[0], names[c[1]], support_names[c[2]]))
     on: dict[int, int] = {}
     held: set[int] = set()
     confidence: dict[str, float] = {}
     dropped: dict[str, str] = {}
-    for p, a, b in candidates:
+    for p, a, b in (c for c in ranked if c[0] >= threshold):
         atom = pair_atom(names[a], support_names[b], support_kinds[b])
         reason = _conflict(a, b, on, held, names, support_kinds, allowed)
         if reason:
@@ -54,11 +61,16 @@ def decode(probabilities: np.ndarray, names: Sequence[str], kinds: Sequence[str]
         if support_kinds[b] not in SHARED_SUPPORTS:
             held.add(b)
         confidence[atom] = round(p, 4)
+    if not confidence:  # the most probable goal that asks for something: the likeliest atom the domain allows
+        for p, a, b in ranked:
+            if not _conflict(a, b, {}, set(), names, support_kinds, allowed):
+                confidence[pair_atom(names[a], support_names[b], support_kinds[b])] = round(p, 4)
+                break
     if not confidence:
         best = np.unravel_index(int(np.argmax(probabilities)), probabilities.shape)
         guess = pair_atom(names[best[0]], support_names[best[1]], support_kinds[best[1]])
-        raise GoalError(f"could not read a goal from the instruction: no atom reached probability {threshold} "
-                        f"(best: {guess} at {probabilities[best]:.2f})")
+        raise GoalError(f"could not read a goal from the instruction: no atom reached probability {threshold}, "
+                        f"and none the domain allows reached {FLOOR} (best: {guess} at {probabilities[best]:.2f})")
     return Reading(tuple(sorted(confidence)), confidence, dropped)
 
 
