@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -39,6 +42,16 @@ def test_generator_is_deterministic() -> None:
     assert np.array_equal(first[0].rgb, second[0].rgb) and np.array_equal(first[0].masks, second[0].masks)
     other = _scene_record(("test", 6))
     assert other[2] != first[2]
+
+
+def test_generator_does_not_depend_on_string_hashing() -> None:
+    """Python salts string hashes per process, so anything that walks a set of atoms in its own order would
+    give another dataset in every process (and every training run another network)."""
+    script = ("import json; from agent.perception.dataset import _scene_record; "
+              "print(json.dumps([_scene_record(('train', i))[2] for i in range(4)]))")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1
 
 
 def test_split_seed_ranges_never_meet() -> None:
@@ -214,3 +227,16 @@ def test_a_short_training_run_beats_chance(tmp_path) -> None:
     test = metrics["splits"]["test"]
     assert test["support_accuracy"] >= 2 * test["support_chance"], test
     assert (tmp_path / "run" / "goalnet.pt").is_file()
+
+
+def test_training_twice_with_one_seed_gives_the_same_network(tmp_path) -> None:
+    """The shipped checkpoint must be what ``nesy train perception`` reproduces, weight for weight."""
+    from agent.perception.train import train
+
+    weights = []
+    for run in ("first", "second"):
+        metrics = train(samples=100, epochs=1, device="cpu", out=str(tmp_path / run), workers=1, progress=False,
+                        eval_scenes={"test": 3}, cache=tmp_path / "data")
+        weights.append(torch.load(metrics["checkpoint"], weights_only=True)["state_dict"])
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

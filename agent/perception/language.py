@@ -67,7 +67,7 @@ class Facts:
     def support(self) -> dict[str, str]:
         """What each object stands on: another object's name, or ``"table"``."""
         result = {}
-        for atom in self.state:
+        for atom in sorted(self.state):  # a frozenset's order follows the process's string hashing
             name, args = parse_atom(atom)
             if name == "on":
                 result[args[0]] = args[1]
