@@ -42,13 +42,18 @@ def valid_variable(arg: str) -> bool:
     return _VARIABLE.fullmatch(arg) is not None
 
 
+def has_variables(goal: Iterable[str]) -> bool:
+    """Whether any atom of ``goal`` leaves an argument open."""
+    return any(is_variable(arg) for text in goal for arg in parse_atom(text)[1])
+
+
 def holds(goal: Iterable[str], state: Iterable[str]) -> bool:
     """Whether some assignment of objects to the goal's variables makes every goal atom true in ``state``.
 
     A ground goal is a subset test. Otherwise a backtracking search binds variables atom by atom, the
     atoms with the fewest unbound variables first, over the state's atoms of the same predicate."""
     goal, state = set(goal), set(state)
-    if not any(is_variable(arg) for text in goal for arg in parse_atom(text)[1]):
+    if not has_variables(goal):
         return goal <= state
     facts: dict[str, list[tuple[str, ...]]] = {}
     for predicate, args in map(parse_atom, sorted(state)):

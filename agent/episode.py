@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agent.atoms import holds
+from agent.atoms import has_variables, holds
 from agent.config import RunConfig
 from agent.domain import Domain
 from agent.errors import GoalError, InstructionError, PlanningError
@@ -105,6 +105,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         except InstructionError:
             intended = None
         try:
+            if intended and has_variables(intended):
+                raise GoalError("the network reads goals over the scene's objects, and this instruction leaves "
+                                f"them open ({' '.join(sorted(intended))}): run it with --goal oracle")
             clock = time.perf_counter()
             reading = reader.read(env, instruction, state)
             result.perceive_time_s += time.perf_counter() - clock

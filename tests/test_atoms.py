@@ -2,9 +2,14 @@
 
 import pytest
 
-from agent.atoms import holds, is_variable, valid_variable
+from agent.atoms import has_variables, holds, is_variable, valid_variable
 
 TOWER = {"(on ?b1 ?b2)", "(on ?b2 ?b3)"}
+
+
+def test_has_variables() -> None:
+    assert has_variables(["(on a b)", "(on ?x a)"])
+    assert not has_variables(["(on a b)", "(ontable b)"])
 
 
 def test_ground_goal_is_a_subset_test() -> None:
