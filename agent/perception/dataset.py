@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+import envs
 from agent.perception import language, observation
 from agent.perception.language import Facts, draw_examples
 from agent.perception.observation import View, observe
@@ -104,10 +105,12 @@ class Dataset:
 
 
 def _source_hash() -> str:
-    """Changes whenever the code that renders scenes or writes instructions does."""
+    """Changes whenever the code that builds scenes, renders them or writes instructions does."""
     digest = hashlib.sha256()
-    for module in (language, observation, sys.modules[__name__]):
-        digest.update(Path(module.__file__).read_bytes())
+    sources = [Path(m.__file__) for m in (language, observation, sys.modules[__name__])]
+    sources += sorted(Path(envs.__file__).parent.rglob("*.py"))
+    for source in sources:
+        digest.update(source.read_bytes())
     return digest.hexdigest()[:10]
 
 

@@ -30,9 +30,11 @@ SUPPORT_PREDICATE = {"table": "ontable", "bin": "in"}
 #: world-point normalisation: the workspace centre and half-extents (m)
 POINT_CENTRE = (0.5, 0.0, 0.0)
 POINT_SCALE = (0.3, 0.4, 0.1)
-GEOMETRY = 16
+GEOMETRY = 19
 #: metres over which a soft rank goes from "level" to "clearly before"
 RANK_SOFTNESS = 0.01
+#: peers per unit of a rank feature (a rank counts objects, so it keeps its meaning in larger scenes)
+RANK_SCALE = 4.0
 RELATION = 6
 
 
@@ -156,7 +158,7 @@ class GoalNet(nn.Module):
 
 def geometry(scenes: Scenes) -> Tensor:
     """B x N x GEOMETRY, read off each object's mask: seen or not, area, mean colour, mean world point,
-    top height, image bounding box and ranks among its peers."""
+    top height, image bounding box and ranks among its peers (6)."""
     masks = scenes.masks
     b, n, h, w = masks.shape
     area = masks.sum(dim=(2, 3))
@@ -180,9 +182,11 @@ def geometry(scenes: Scenes) -> Tensor:
 
 
 def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
-    """B x N x 3 soft ranks among the seen objects of the same kind: the share of them further left, nearer
-    the robot's base and lower than this one (0 for the leftmost, the nearest, the lowest). Superlatives
-    ("the leftmost cube") are comparisons with every other object, which attention finds slowly."""
+    """B x N x 6 soft counts of the seen objects of the same kind that are further left, nearer the robot's
+    base and lower than this one, then of those further right, further away and higher (0 and 0 for the
+    leftmost and the rightmost). Superlatives ("the leftmost cube") are comparisons with every other object,
+    which attention finds slowly. Counts, not shares: "the next disc down" is one fewer below in a tower of
+    six as in one of four, where a share of the peers below would shift with the tower's height."""
     x = point[..., 0] * POINT_SCALE[0] + POINT_CENTRE[0]
     y = point[..., 1] * POINT_SCALE[1] + POINT_CENTRE[1]
     keys = torch.stack([y, torch.hypot(x, y), top * POINT_SCALE[2]], dim=-1)  # metres
@@ -190,7 +194,8 @@ def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
     peers = (kinds[:, :, None] == kinds[:, None, :]) & (seen[:, None, :] > 0)
     peers &= ~torch.eye(kinds.shape[1], dtype=torch.bool, device=kinds.device)
     weights = peers.float()[..., None]
-    return (ahead * weights).sum(dim=2) / weights.sum(dim=2).clamp_min(1.0) * seen[..., None]
+    before, after = (ahead * weights).sum(dim=2), ((1.0 - ahead) * weights).sum(dim=2)
+    return torch.cat([before, after], dim=-1) / RANK_SCALE * seen[..., None]
 
 
 def relations(shape: Tensor) -> Tensor:

@@ -28,20 +28,24 @@ class SortScene(Scene):
         drawn = sorted(int(rng.integers(0, len(SORT_COLORS))) for _ in range(self.size))
         colors = [SORT_COLORS[i] for i in drawn]
         present = [c for c in SORT_COLORS if c in colors]
-        for i, color in enumerate(present):
+        slots = self.table_slots()
+        chosen = rng.choice(len(slots), size=self.size, replace=False)
+        poses = [(float(rng.uniform(-0.005, 0.005)), float(rng.uniform(-0.005, 0.005)), float(rng.uniform(-0.1, 0.1)))
+                 for _ in colors]
+        # Bins stand in a drawn order, so that which bin is on the left is only known from looking (drawn
+        # after the cubes, so the cubes stand where they did before bins were shuffled).
+        for i, k in enumerate(rng.permutation(len(present))):
+            color = present[int(k)]
             y = (i - (len(present) - 1) / 2) * BIN_SPACING
             sim.add_bin(f"{color}_bin", BIN_INNER_HALF, BIN_HEIGHT, BIN_WALL, (BIN_X, y, TABLE_TOP_Z), COLORS[color])
             self.objects.append(SceneObject(f"{color}_bin", "bin", color, (BIN_INNER_HALF, BIN_INNER_HALF, BIN_HEIGHT),
                                             movable=False))
-        slots = self.table_slots()
-        chosen = rng.choice(len(slots), size=self.size, replace=False)
         counts: dict[str, int] = {}
-        for color, slot in zip(colors, chosen):
+        for color, slot, (dx, dy, yaw) in zip(colors, chosen, poses):
             counts[color] = counts.get(color, 0) + 1
             x, y = slots[int(slot)]
             obj = SceneObject(f"{color}{counts[color]}", "cube", color, (CUBE_HALF,) * 3, movable=True)
-            self.add_movable_box(sim, obj, (x + float(rng.uniform(-0.005, 0.005)), y + float(rng.uniform(-0.005, 0.005))),
-                                 TABLE_TOP_Z, yaw=float(rng.uniform(-0.1, 0.1)))
+            self.add_movable_box(sim, obj, (x + dx, y + dy), TABLE_TOP_Z, yaw=yaw)
         self.objects.sort(key=lambda o: o.name)
 
     def table_slots(self) -> list[tuple[float, float]]:
