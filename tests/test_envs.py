@@ -11,7 +11,8 @@ from gymnasium.utils.env_checker import check_env
 
 from envs import ENV_IDS
 from envs.scene_report import describe_scene
-from envs.scenes.hanoi import PEGS
+from envs.scenes.hanoi import PEGS, disc_width
+from envs.scenes.sort import SORT_COLORS
 from envs.task_env import TaskEnv
 
 
@@ -154,6 +155,48 @@ def test_hanoi_random_start_is_legal() -> None:
         env.close()
 
 
+def _disc_widths(env: TaskEnv) -> list[float]:
+    return [round(2 * o.half_extents[0], 4) for o in env.scene.objects if o.kind == "disc"]
+
+
+def test_hanoi_drawn_widths_are_any_of_the_six_named_narrowest_first() -> None:
+    ladder = [round(disc_width(step), 4) for step in range(1, 7)]
+    graded, drawn = TaskEnv("hanoi", 3, image_size=32), TaskEnv("hanoi", 3, image_size=32, widths="drawn")
+    try:
+        graded.reset(seed=0)
+        assert _disc_widths(graded) == ladder[:3]
+        seen = set()
+        for seed in range(8):
+            drawn.reset(seed=seed)
+            widths = _disc_widths(drawn)
+            assert widths == sorted(widths) and set(widths) <= set(ladder) and len(set(widths)) == 3, widths
+            assert set(drawn.symbolic_state()) == hanoi_tower_state(3), "names and the Hanoi order follow width"
+            drawn.reset(seed=seed)
+            assert _disc_widths(drawn) == widths, "the same seed draws the same widths"
+            seen.add(tuple(widths))
+        assert len(seen) > 1
+    finally:
+        graded.close()
+        drawn.close()
+
+
+def test_sort_bins_stand_in_a_drawn_order() -> None:
+    """Which bin is leftmost is only known from looking: it is not given away by the colours present."""
+    env = TaskEnv("sort", 6, image_size=32)
+    try:
+        orders = set()
+        for seed in range(12):
+            env.reset(seed=seed)
+            bins = [o.name for o in env.scene.objects if o.kind == "bin"]
+            ys = {name: env.sim.pose(name).position[1] for name in bins}
+            orders.add(tuple(sorted(bins, key=ys.get)))
+            assert len({round(y, 3) for y in ys.values()}) == len(bins)
+        palette = [f"{c}_bin" for c in SORT_COLORS]
+        assert any(list(order) != sorted(order, key=palette.index) for order in orders), orders
+    finally:
+        env.close()
+
+
 @pytest.mark.parametrize("task, size", [("hanoi", 0), ("hanoi", 7), ("blocks", 0), ("blocks", 9), ("sort", 0),
                                         ("sort", 9)])
 def test_unsupported_sizes_raise(task: str, size: int) -> None:
@@ -166,6 +209,10 @@ def test_bad_options_raise() -> None:
         TaskEnv("nope", 2)
     with pytest.raises(ValueError, match="start"):
         TaskEnv("hanoi", 2, start="sideways")
+    with pytest.raises(ValueError, match="widths"):
+        TaskEnv("hanoi", 2, widths="random")
+    with pytest.raises(ValueError, match="widths"):
+        TaskEnv("hanoi", 2, variant="weighted", widths="drawn")
     with pytest.raises(ValueError, match="render_mode"):
         TaskEnv("hanoi", 2, render_mode="human")
 

@@ -217,6 +217,23 @@ def test_goalnet_scores_every_pair_of_any_scene(objects: int) -> None:
     assert valid[:, :, -1].all(), "every block may go on the table"
 
 
+def test_ranks_count_peers_so_they_mean_the_same_in_larger_scenes() -> None:
+    """The disc under the top one has one disc above it in a tower of four as in one of six (a share of
+    the tower would be 1/3 in one and 1/5 in the other), and no peers of another kind count."""
+    from agent.perception.model import RANK_SCALE, _ranks
+
+    def above_and_below(discs: int) -> tuple[list[int], list[int]]:
+        kinds = torch.tensor([[KINDS.index("disc")] * discs + [KINDS.index("peg")]])
+        top = torch.tensor([[*range(discs, 0, -1), 0]], dtype=torch.float) * 0.24  # 2.4 cm apart, d1 highest
+        ranks = _ranks(kinds, torch.ones(1, discs + 1), torch.zeros(1, discs + 1, 3), top)[0] * RANK_SCALE
+        return ranks[:, 5].round().int().tolist(), ranks[:, 2].round().int().tolist()
+
+    above4, below4 = above_and_below(4)
+    above6, below6 = above_and_below(6)
+    assert above4 == [0, 1, 2, 3, 0] and above6 == [0, 1, 2, 3, 4, 5, 0]
+    assert below4 == [3, 2, 1, 0, 0] and below6 == [5, 4, 3, 2, 1, 0, 0]
+
+
 def test_a_short_training_run_beats_chance(tmp_path) -> None:
     """A minute of training must already find the right support of a goal atom's subject on unseen test
     scenes far more often than guessing among the scene's supports does."""

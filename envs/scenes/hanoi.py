@@ -29,6 +29,11 @@ PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
 VARIANTS = ("weighted",)
+#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six widths, drawn per
+#: episode and named narrowest first (what perception trains on, so that a width never stands for a role:
+#: the widest disc of a tower is the one on the peg whatever its width)
+WIDTHS = ("graded", "drawn")
+MAX_DISCS = 6
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
 #: (16.5 mm off centre: 7.5 mm inside its own side, at least 4.5 mm beyond a small disc's edge at the yaws
 #: and centring errors the skills leave; 6 mm below the disc's middle), and its mass (light, so that the
@@ -39,9 +44,10 @@ WEIGHT_OFFSET = (0.0165, -0.006)
 LARGE_MASS = 0.02
 
 
-def disc_width(index: int) -> float:
-    """Width of disc ``d<index>``: 2.8 cm for d1, 6 mm wider per step (5.8 cm for d6)."""
-    return 0.028 + 0.006 * (index - 1)
+def disc_width(step: int) -> float:
+    """Width of the ``step``-th narrowest of the six discs: 2.8 cm for the first, 6 mm wider per step (5.8 cm
+    for the sixth)."""
+    return 0.028 + 0.006 * (step - 1)
 
 
 class HanoiScene(Scene):
@@ -51,7 +57,7 @@ class HanoiScene(Scene):
     sizes = (1, 6)
 
     def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left",
-                 variant: str | None = None) -> None:
+                 variant: str | None = None, widths: str = "graded") -> None:
         super().__init__(size)
         if variant is not None and variant not in VARIANTS:
             raise ValueError(f"hanoi: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
@@ -64,8 +70,16 @@ class HanoiScene(Scene):
             raise ValueError(f"hanoi: tower_peg must be one of {', '.join(PEGS)}, got {tower_peg!r}")
         self.start = start
         self.tower_peg = tower_peg
+        if widths not in WIDTHS:
+            raise ValueError(f"hanoi: widths must be one of {', '.join(WIDTHS)}, got {widths!r}")
+        if widths == "drawn" and variant is not None:
+            raise ValueError(f"hanoi: the {variant} variant sets its own disc widths (widths='drawn' given)")
+        self.widths = widths
+        self._steps = tuple(range(1, size + 1))
 
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
+        if self.widths == "drawn":
+            self._steps = tuple(sorted(int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False)))
         for peg, y in zip(PEGS, PEG_Y):
             sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
             self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
@@ -93,7 +107,8 @@ class HanoiScene(Scene):
         self.objects.sort(key=lambda o: o.name)
 
     def _width(self, index: int) -> float:
-        """Width of disc ``d<index>``: graded, or in the ``weighted`` variant small for the smaller half."""
+        """Width of disc ``d<index>``: graded (d1 the narrowest of the six, d2 the next, ...), the ``drawn``
+        widths' index-th narrowest, or in the ``weighted`` variant small for the smaller half."""
         if self.variant == "weighted":
             return 2 * (SMALL_HALF if index <= self.size // 2 else LARGE_HALF)
-        return disc_width(index)
+        return disc_width(self._steps[index - 1])
