@@ -9,7 +9,7 @@ Object tokens come from the image: a small CNN, trained here, runs over the RGB 
 map, and each object's features are pooled under its instance mask, beside the mask's geometry (where it
 is, how big, how high). Each token also carries the object's kind and its name read by the sentence
 model, which is how "red" in an instruction finds the block the planner calls ``red``. Instruction tokens
-are the frozen sentence model's features, word by word and pooled over the whole sentence. A transformer lets every word and object attend to every other,
+are the frozen sentence model's features. A transformer lets every word and object attend to every other,
 and a pair head scores the supports.
 """
 
@@ -89,7 +89,6 @@ class GoalNet(nn.Module):
         self.kind = nn.Embedding(len(KINDS), d)
         self.name = nn.Linear(TEXT_WIDTH, d)
         self.text = nn.Linear(TEXT_WIDTH, d)
-        self.sentence = nn.Linear(TEXT_WIDTH, d)
         self.position = nn.Embedding(config.max_tokens, d)
         self.text_segment = nn.Parameter(torch.zeros(d))
         layer = nn.TransformerEncoderLayer(d, config.heads, dim_feedforward=2 * d, dropout=config.dropout,
@@ -125,22 +124,14 @@ class GoalNet(nn.Module):
         objects, relation = self.object_tokens(scenes)
         objects, relation = objects[instructions.scene], relation[instructions.scene]
         kinds = scenes.kinds[instructions.scene]
-        count, words, n = kinds.shape[0], instructions.tokens.shape[1], kinds.shape[1]
-        text = self.text(instructions.tokens) + self.position.weight[:words] + self.text_segment
+        count, t, n = kinds.shape[0], instructions.tokens.shape[1], kinds.shape[1]
+        heads, size = self.config.heads, t + n + 1
+        text = self.text(instructions.tokens) + self.position.weight[:t] + self.text_segment
         text_padding = instructions.padding
         if self.training and self.config.word_dropout > 0:
             hidden_words = torch.rand(text_padding.shape, device=text_padding.device) < self.config.word_dropout
             hidden_words[:, 0] = False  # the sentence model's [CLS] token always stays
             text_padding = text_padding | hidden_words
-        # The sentence model's own reading of the whole instruction (the mean of its token features), as one
-        # more token: a phrasing never trained on ("empty the table into the red bin") lands near the
-        # phrasings that mean the same, where single words may not.
-        kept = (~text_padding).float()[..., None]
-        sentence = (instructions.tokens * kept).sum(dim=1) / kept.sum(dim=1).clamp_min(1.0)
-        text = torch.cat([self.sentence(sentence)[:, None], text], dim=1)
-        text_padding = torch.cat([torch.zeros_like(text_padding[:, :1]), text_padding], dim=1)
-        t = words + 1
-        heads, size = self.config.heads, t + n + 1
         object_padding = torch.cat([kinds == 0, torch.zeros_like(kinds[:, :1], dtype=torch.bool)], dim=1)
         padding = torch.cat([text_padding, object_padding], dim=1)
         blocked = torch.zeros(count, 1, 1, size, device=kinds.device).masked_fill(padding[:, None, None], -1e9)
