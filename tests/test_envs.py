@@ -156,7 +156,7 @@ def test_hanoi_random_start_is_legal() -> None:
 
 
 def _disc_widths(env: TaskEnv) -> list[float]:
-    return [round(2 * o.half_extents[0], 4) for o in env.scene.objects if o.kind == "disc"]
+    return [round(o.size, 4) for o in env.scene.objects if o.kind == "disc"]
 
 
 def test_hanoi_drawn_widths_are_any_of_the_six_named_narrowest_first() -> None:

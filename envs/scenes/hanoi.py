@@ -75,11 +75,11 @@ class HanoiScene(Scene):
         if widths == "drawn" and variant is not None:
             raise ValueError(f"hanoi: the {variant} variant sets its own disc widths (widths='drawn' given)")
         self.widths = widths
-        self._steps = tuple(range(1, size + 1))
 
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
+        steps = list(range(1, self.size + 1))  # which of the six widths each disc has, narrowest first
         if self.widths == "drawn":
-            self._steps = tuple(sorted(int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False)))
+            steps = sorted(int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False))
         for peg, y in zip(PEGS, PEG_Y):
             sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
             self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
@@ -89,7 +89,7 @@ class HanoiScene(Scene):
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3
         for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
-            width = self._width(index)
+            width = self._width(index, steps[index - 1])
             obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
                               movable=True)
             peg = pegs_of[index - 1]
@@ -106,9 +106,9 @@ class HanoiScene(Scene):
             heights[peg] += DISC_HEIGHT
         self.objects.sort(key=lambda o: o.name)
 
-    def _width(self, index: int) -> float:
-        """Width of disc ``d<index>``: graded (d1 the narrowest of the six, d2 the next, ...), the ``drawn``
-        widths' index-th narrowest, or in the ``weighted`` variant small for the smaller half."""
+    def _width(self, index: int, step: int) -> float:
+        """Width of disc ``d<index>``: the ``step``-th narrowest of the six, or in the ``weighted`` variant
+        small for the smaller half."""
         if self.variant == "weighted":
             return 2 * (SMALL_HALF if index <= self.size // 2 else LARGE_HALF)
-        return disc_width(self._steps[index - 1])
+        return disc_width(step)
