@@ -172,6 +172,17 @@ def test_decoder_breaks_cycles_and_lets_tables_and_bins_hold_many() -> None:
     assert table.goal == ("(ontable a)", "(ontable b)")
 
 
+def test_decoder_reads_the_most_probable_goal_not_the_most_probable_atom_first() -> None:
+    names, kinds = ("d1", "d2", "d3", "right"), ("disc", "disc", "disc", "peg")
+    veto = domain_veto([f"(smaller {a} {b})" for a, b in
+                        (("d1", "d2"), ("d1", "d3"), ("d2", "d3"), ("d1", "right"), ("d2", "right"), ("d3", "right"))])
+    # d1 read onto d2 and, a hair likelier, onto d3: keeping the skip would cost d2 its place on d3
+    probs = _probs(4, {(0, 1): 0.99, (0, 2): 0.995, (1, 2): 0.99, (2, 3): 0.999})
+    reading = decode(probs, names, kinds, veto)
+    assert reading.goal == ("(on d1 d2)", "(on d2 d3)", "(on d3 right)")
+    assert reading.dropped == {"(on d1 d3)": "d1 is already to go elsewhere (p=0.99)"}
+
+
 def test_decoder_respects_the_domain_and_refuses_to_guess() -> None:
     names, kinds = ("d1", "d2", "right"), ("disc", "disc", "peg")
     veto = domain_veto(["(smaller d1 d2)", "(smaller d1 right)", "(smaller d2 right)"])
