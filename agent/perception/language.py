@@ -27,7 +27,7 @@ from envs.task_env import TaskEnv
 MARGIN = 0.03
 #: templates of each intent from this index on never appear in training
 HELD_OUT_FROM = {"blocks.on": 9, "blocks.table": 7, "blocks.tower": 7, "hanoi.tower": 7, "sort.all": 6,
-                 "sort.colour": 6, "sort.one": 6, "sort.everything": 3}
+                 "sort.colour": 10, "sort.one": 6, "sort.everything": 7}
 #: colour pairs never related by a goal atom in training, in either order
 HELD_OUT_PAIRS = frozenset({frozenset(p) for p in (("red", "blue"), ("green", "yellow"), ("purple", "cyan"),
                                                    ("orange", "pink"))})
@@ -38,7 +38,7 @@ CATEGORIES = ("name", "position", "relation", "scene")
 #: first words of the templates that are commands, the only ones a polite prefix fits
 _IMPERATIVES = frozenset({"{verb}", "stack", "pick", "take", "build", "make", "move", "transfer", "put", "shift",
                           "relocate", "sort", "place", "drop", "match", "tidy", "gather", "empty", "get",
-                          "carry", "group"})
+                          "carry", "group", "fill", "use", "load"})
 _PREFIXES = ("", "", "", "", "please ", "could you ", "can you ", "now ", "robot, ", "i want you to ",
              "go ahead and ")
 _SUFFIXES = ("", "", "", "", " please", ", thanks", " now", ".", "!")
@@ -344,11 +344,15 @@ _SORT_ALL = ("sort the {cubes} by {colour}", "put each {cube} in the {bin} of it
              "match every {cube} to the same-coloured {bin}", "tidy the {cubes} into their own {colour} {bins}")
 _SORT_COLOUR = ("put all the {x} {cubes} in {bin}", "move every {x} {cube} into {bin}", "place the {x} {cubes} in {bin}",
                 "all {x} {cubes} go in {bin}", "get all the {x} {cubes} into {bin}", "every {x} {cube} goes in {bin}",
+                "fill {bin} with the {x} {cubes}", "{bin} is where the {x} {cubes} go",
+                "use {bin} for every {x} {cube}", "the {x} {cubes} all belong in {bin}",
                 "gather up the {x} {cubes} in {bin}", "{bin} gets all of the {x} {cubes}")
 _SORT_ONE = ("put {a} in {bin}", "place {a} into {bin}", "drop {a} in {bin}", "{a} goes into {bin}",
              "get {a} into {bin}", "move {a} to {bin}",
              "i'd like {a} inside {bin}", "take {a} and put it in {bin}")
 _SORT_EVERYTHING = ("put all the {cubes} in {bin}", "put every {cube} into {bin}", "move all the {cubes} into {bin}",
+                    "put everything in {bin}", "everything goes into {bin}", "load all of the {cubes} into {bin}",
+                    "{bin} should hold every {cube}",
                     "empty the table into {bin}")
 _BIN = ("bin", "box", "tray")
 

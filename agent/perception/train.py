@@ -35,6 +35,11 @@ EVAL_EVERY = 2
 DATA_CACHE = Path("runs") / "perception" / "data"
 #: instruction categories whose reading depends on where things are in the image
 IMAGE_CATEGORIES = ("position", "relation", "scene")
+#: the loss aims every pair at 0.01 or 0.99, not 0 or 1. With hard targets, a feature that is always false
+#: in training, such as a colour pair held out of every goal, earns an ever more negative weight for as long
+#: as training runs, and the network learns "red never goes on blue" instead of reading the instruction.
+#: With smoothed targets a pair is pushed no further than odds of 1 in 99, which the words already give.
+LABEL_SMOOTHING = 0.01
 
 
 def resolve_device(device: str) -> str:
@@ -155,7 +160,8 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
                                  scenes.kinds.shape[1]).to(device)
         logits = model(scenes, instructions)
         valid = valid_pairs(scenes.kinds[instructions.scene])
-        loss = F.binary_cross_entropy_with_logits(logits[valid], target[valid], reduction="sum") / len(members)
+        smoothed = target[valid] * (1.0 - 2.0 * LABEL_SMOOTHING) + LABEL_SMOOTHING
+        loss = F.binary_cross_entropy_with_logits(logits[valid], smoothed, reduction="sum") / len(members)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
