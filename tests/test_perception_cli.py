@@ -119,19 +119,21 @@ def test_image_references_need_the_image(reader: GoalReader) -> None:
 
 
 def test_shipped_checkpoint_records_what_it_scored() -> None:
-    """The shipped network is the one training produced, and no retraining may ship a worse one. These are
-    floors just under what it scored; issue 3's targets for held-out templates and colour pairs (95 %) are
-    not met yet."""
+    """The shipped network is the one training produced, and no retraining may ship a worse one: floors just
+    under what it scored, at or above issue 3's targets. Blanked, relation instructions stay near a coin
+    flip rather than under it: in a two-block scene "the block under red" is the only other block, which
+    needs no image (17 of the 86 are such; see the README), so relation alone gets a looser bound."""
     import torch
 
     metrics = torch.load(SHIPPED_CHECKPOINT, map_location="cpu", weights_only=True)["metrics"]
     splits = metrics["splits"]
     assert splits["test"]["accuracy"] >= 0.99
-    assert splits["held-out-templates"]["accuracy"] >= 0.94
-    assert splits["held-out-colours"]["accuracy"] >= 0.92
-    assert splits["larger"]["accuracy"] >= 0.90
-    blanked = metrics["blanked"]["by_category"]
-    assert blanked["position"] < 0.5 and blanked["relation"] < 0.5, "without the image these must be guesses"
+    assert splits["held-out-templates"]["accuracy"] >= 0.98
+    assert splits["held-out-colours"]["accuracy"] >= 0.97
+    assert splits["larger"]["accuracy"] >= 0.96
+    blanked = metrics["blanked"]
+    assert blanked["accuracy"] < 0.5 and blanked["by_category"]["position"] < 0.5, "without the image these must be guesses"
+    assert blanked["by_category"]["relation"] < 0.6
 
 
 def test_train_refuses_too_few_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
