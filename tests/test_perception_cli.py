@@ -132,7 +132,8 @@ def test_shipped_checkpoint_records_what_it_scored() -> None:
     assert splits["held-out-colours"]["accuracy"] >= 0.97
     assert splits["larger"]["accuracy"] >= 0.96
     blanked = metrics["blanked"]
-    assert blanked["accuracy"] < 0.5 and blanked["by_category"]["position"] < 0.5, "without the image these must be guesses"
+    assert blanked["accuracy"] < 0.5, "without the image, position, relation and scene must be guesses"
+    assert blanked["by_category"]["position"] < 0.5
     assert blanked["by_category"]["relation"] < 0.6
 
 
