@@ -82,7 +82,7 @@ class Dataset:
     masks: np.ndarray  # S x H x W int8
     objects: list[list[tuple[str, str]]]  # per scene: (name, kind)
     scenes: list[dict[str, Any]]  # per scene: task, size, seed, options and detected state
-    examples: list[dict[str, Any]]  # scene, instruction, goal, category, template
+    examples: list[dict[str, Any]]  # scene, instruction, goal, category, template, needs_image
 
     def view(self, index: int) -> View:
         names, kinds = zip(*self.objects[index])
@@ -136,8 +136,8 @@ def _scene_record(job: tuple[str, int]) -> tuple[View, dict[str, Any], list[dict
     env.reset(seed=seed)
     facts = Facts.of(env)
     examples = draw_examples(facts, random.Random(seed), spec.per_scene, spec.templates, spec.colours)
-    records = [{"instruction": e.instruction, "goal": list(e.goal), "category": e.category, "template": e.template}
-               for e in examples]
+    records = [{"instruction": e.instruction, "goal": list(e.goal), "category": e.category, "template": e.template,
+                "needs_image": e.needs_image} for e in examples]
     info = {"task": task, "size": size, "seed": seed, **options, "state": sorted(facts.state)}
     return observe(env), info, records
 

@@ -86,6 +86,9 @@ class Example:
     template: str
     held_out_template: bool
     colour_pairs: frozenset[frozenset[str]] = field(default_factory=frozenset)
+    #: whether a reader needs the image: some object is named by position, relation or the scene, and the
+    #: words leave more than one object it could be ("the block under red" among two blocks is the other one)
+    needs_image: bool = False
 
     @property
     def held_out_colours(self) -> bool:
@@ -99,6 +102,8 @@ class _Ref:
     text: str
     name: str
     category: str = "name"
+    #: objects the phrase names to say which one it means (``red`` in "the block under red")
+    mentions: tuple[str, ...] = ()
 
 
 class _Draft:
@@ -116,7 +121,14 @@ class _Draft:
         text += rng.choice(_SUFFIXES)
         category = max((r.category for r in refs), key=CATEGORIES.index, default="name")
         return Example(" ".join(text.split()), tuple(sorted(goal)), category, f"{self.intent}.{self.index}",
-                       self.index >= HELD_OUT_FROM[self.intent], _colour_pairs(facts, goal))
+                       self.index >= HELD_OUT_FROM[self.intent], _colour_pairs(facts, goal), _needs_image(facts, refs))
+
+
+def _needs_image(facts: Facts, refs: Sequence[_Ref]) -> bool:
+    """Whether some reference by position, relation or scene could mean more than one object for a reader
+    who sees only the words: every object of its kind, less those the instruction names."""
+    named = {r.name for r in refs if r.category == "name"} | {m for r in refs for m in r.mentions}
+    return any(len(set(facts.named(facts.kinds[r.name])) - named) > 1 for r in refs if r.category != "name")
 
 
 def _colour_pairs(facts: Facts, goal: set[str]) -> frozenset[frozenset[str]]:
@@ -218,13 +230,14 @@ def _block_relation(rng: random.Random, facts: Facts) -> _Ref | None:
         b, t = facts.colours[below], facts.colours[top]
         options.append((rng.choice((f"the block on top of the {b} one", f"the block sitting on {b}",
                                     f"the cube right above the {b} block", f"the block resting on the {b} cube")),
-                        top))
+                        top, below))
         options.append((rng.choice((f"the block under {t}", f"the block below the {t} one",
-                                    f"the cube beneath the {t} block", f"the block that {t} is sitting on")), below))
+                                    f"the cube beneath the {t} block", f"the block that {t} is sitting on")),
+                        below, top))
     if not options:
         return None
-    text, name = rng.choice(options)
-    return _Ref(text, name, "relation")
+    text, name, anchor = rng.choice(options)
+    return _Ref(text, name, "relation", (anchor,))
 
 
 def _block_ref(rng: random.Random, facts: Facts, plain: bool, as_support: bool = False) -> _Ref | None:
