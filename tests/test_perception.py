@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -122,6 +123,29 @@ def test_positions_are_only_named_when_unambiguous(scenes: dict[str, Facts]) -> 
             assert all(y - facts.positions[cube][1] >= 0.03 for y in others)
 
 
+def _stacked_blocks(colours: tuple[str, ...]) -> Facts:
+    """Blocks named by colour: the first on the second, the rest on the table in a row."""
+    positions = {c: (0.5, 0.1 * i, 0.02) for i, c in enumerate(colours)}
+    positions[colours[0]] = (0.5, 0.1, 0.06)
+    state = {f"(on {colours[0]} {colours[1]})"} | {f"(ontable {c})" for c in colours[1:]}
+    return Facts("blocks", {c: "block" for c in colours}, {c: c for c in colours}, positions, frozenset(state))
+
+
+def test_an_instruction_the_words_alone_answer_does_not_need_the_image() -> None:
+    """Among two blocks "the block under red" is the other one; among three it is one of two, unless the
+    instruction names the third ("put the block under red on green")."""
+    two = draw_examples(_stacked_blocks(("red", "blue")), random.Random(0), 60, attempts=4000)
+    related = [e for e in two if e.category == "relation"]
+    assert related and not any(e.needs_image for e in related)
+    colours = ("red", "blue", "green")
+    three = draw_examples(_stacked_blocks(colours), random.Random(0), 200, attempts=8000)
+    related = [e for e in three if e.category == "relation"]
+    named = [len(set(colours) & set(re.findall(r"[a-z]+", e.instruction))) for e in related]
+    assert 1 in named and 2 in named
+    assert all(e.needs_image == (n == 1) for e, n in zip(related, named))
+    assert all(not e.needs_image for e in three if e.category == "name")
+
+
 # -- observation -------------------------------------------------------------------------------------------------------
 
 def test_view_masks_and_points_locate_objects() -> None:
@@ -229,8 +253,9 @@ def test_goalnet_scores_every_pair_of_any_scene(objects: int) -> None:
 
 
 def test_ranks_count_peers_so_they_mean_the_same_in_larger_scenes() -> None:
-    """The disc under the top one has one disc above it in a tower of four as in one of six (a share of
-    the tower would be 1/3 in one and 1/5 in the other), and no peers of another kind count."""
+    """Left and right ranks count peers, so "none further left" means the same among eight cubes as among
+    four (a share would not); height ranks only say lowest or highest: a tower of six then looks like one of
+    four from every disc, and no peers of another kind count."""
     from agent.perception.model import RANK_SCALE, _ranks
 
     def above_and_below(discs: int) -> tuple[list[int], list[int]]:
@@ -241,8 +266,13 @@ def test_ranks_count_peers_so_they_mean_the_same_in_larger_scenes() -> None:
 
     above4, below4 = above_and_below(4)
     above6, below6 = above_and_below(6)
-    assert above4 == [0, 1, 2, 3, 0] and above6 == [0, 1, 2, 3, 4, 5, 0]
-    assert below4 == [3, 2, 1, 0, 0] and below6 == [5, 4, 3, 2, 1, 0, 0]
+    assert above4 == [0, 1, 1, 1, 0] and above6 == [0, 1, 1, 1, 1, 1, 0]
+    assert below4 == [1, 1, 1, 0, 0] and below6 == [1, 1, 1, 1, 1, 0, 0]
+    kinds = torch.tensor([[KINDS.index("cube")] * 6])
+    y = torch.tensor([[*range(6)]], dtype=torch.float) * 0.1  # 4 cm apart (y is scaled by 0.4 m)
+    points = torch.stack([torch.zeros(1, 6), y, torch.zeros(1, 6)], dim=-1)
+    ranks = _ranks(kinds, torch.ones(1, 6), points, torch.zeros(1, 6))[0] * RANK_SCALE
+    assert ranks[:, 0].round().int().tolist() == [0, 1, 2, 3, 4, 5], "cubes further left, counted in full"
 
 
 def test_a_short_training_run_beats_chance(tmp_path) -> None:
