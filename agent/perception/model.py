@@ -7,7 +7,7 @@ any size over any number of objects, instead of one triple over a fixed vocabula
 
 Object tokens come from the image: a small CNN, trained here, runs over the RGB frame and its world-point
 map, and each object's features are pooled under its instance mask, beside the mask's geometry (where it
-is and how big; how high is left to the pairs' relations). Each token also carries the object's kind and its name read by the sentence
+is, how big, how high). Each token also carries the object's kind and its name read by the sentence
 model, which is how "red" in an instruction finds the block the planner calls ``red``. Instruction tokens
 are the frozen sentence model's features. A transformer lets every word and object attend to every other,
 and a pair head scores the supports.
@@ -31,13 +31,6 @@ SUPPORT_PREDICATE = {"table": "ontable", "bin": "in"}
 POINT_CENTRE = (0.5, 0.0, 0.0)
 POINT_SCALE = (0.3, 0.4, 0.1)
 GEOMETRY = 19
-#: the columns of ``geometry`` an object's token gets: all but how high it is (mean and top height) and where
-#: it is in the image's rows, which rise with height; the CNN likewise sees colour and the points' x and y,
-#: not their height (``CNN_CHANNELS``). A network that saw how high each disc is read "the disc under this
-#: one" off heights, and the top discs of a tower taller than training's stand higher than any disc it saw
-#: (the top two of six went two down); what stands on what is the pair's relation, the same at any height.
-TOKEN_GEOMETRY = (0, 1, 2, 3, 4, 5, 6, 9, 10, *range(13, GEOMETRY))
-CNN_CHANNELS = 5
 #: metres over which a soft rank goes from "level" to "clearly before"
 RANK_SOFTNESS = 0.01
 #: peers per unit of a rank feature (a rank counts objects, so it keeps its meaning in larger scenes)
@@ -92,11 +85,11 @@ class GoalNet(nn.Module):
         self.config = config
         d, c = config.width, config.channels
         self.cnn = nn.Sequential(
-            nn.Conv2d(CNN_CHANNELS, c, 5, stride=2, padding=2), nn.GELU(),
+            nn.Conv2d(6, c, 5, stride=2, padding=2), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
         )
-        self.object_features = nn.Sequential(nn.Linear(c + len(TOKEN_GEOMETRY), d), nn.GELU(), nn.Linear(d, d))
+        self.object_features = nn.Sequential(nn.Linear(c + GEOMETRY, d), nn.GELU(), nn.Linear(d, d))
         self.kind = nn.Embedding(len(KINDS), d)
         self.name = nn.Linear(TEXT_WIDTH, d)
         self.text = nn.Linear(TEXT_WIDTH, d)
@@ -120,11 +113,11 @@ class GoalNet(nn.Module):
     def object_tokens(self, scenes: Scenes) -> tuple[Tensor, Tensor]:
         """B x (N + 1) x d: the scene's objects, then the table; and B x N x N x RELATION: where each object
         is relative to each other one."""
-        features = self.cnn(scenes.image[:, :CNN_CHANNELS])
+        features = self.cnn(scenes.image)
         small = F.avg_pool2d(scenes.masks, kernel_size=scenes.image.shape[-1] // features.shape[-1])
         pooled = torch.einsum("bnhw,bchw->bnc", small, features) / small.sum(dim=(2, 3)).clamp_min(1e-6)[..., None]
         shape = geometry(scenes)
-        visual = self.object_features(torch.cat([pooled, shape[..., TOKEN_GEOMETRY]], dim=-1))
+        visual = self.object_features(torch.cat([pooled, shape], dim=-1))
         tokens = self.kind(scenes.kinds) + self.name(scenes.names) + visual
         batch = scenes.kinds.shape[0]
         table = self.kind(torch.full((batch, 1), KINDS.index("table"), device=tokens.device))
