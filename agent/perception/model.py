@@ -35,10 +35,6 @@ GEOMETRY = 19
 RANK_SOFTNESS = 0.01
 #: peers per unit of a rank feature (a rank counts objects, so it keeps its meaning in larger scenes)
 RANK_SCALE = 4.0
-#: peers a height rank counts up to: it says whether an object is the lowest or the highest of its kind, not
-#: its place in a stack, so that what stands on what is read from the pair's relation, which is the same
-#: between the top two discs of a tower of six as of four
-HEIGHT_RANK_CAP = 1.0
 RELATION = 6
 
 
@@ -189,10 +185,8 @@ def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
     """B x N x 6 soft counts of the seen objects of the same kind that are further left, nearer the robot's
     base and lower than this one, then of those further right, further away and higher (0 and 0 for the
     leftmost and the rightmost). Superlatives ("the leftmost cube") are comparisons with every other object,
-    which attention finds slowly. Counts, not shares, keep "none further left" the same in a scene of any
-    size. Height counts stop at ``HEIGHT_RANK_CAP``: counted in full, a network trained on towers of up to
-    four read "the disc under this one" as "one fewer below", which does not carry over to a tower of six
-    (the top disc, five above the peg, went on the third)."""
+    which attention finds slowly. Counts, not shares: "the next disc down" is one fewer below in a tower of
+    six as in one of four, where a share of the peers below would shift with the tower's height."""
     x = point[..., 0] * POINT_SCALE[0] + POINT_CENTRE[0]
     y = point[..., 1] * POINT_SCALE[1] + POINT_CENTRE[1]
     keys = torch.stack([y, torch.hypot(x, y), top * POINT_SCALE[2]], dim=-1)  # metres
@@ -201,8 +195,7 @@ def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
     peers &= ~torch.eye(kinds.shape[1], dtype=torch.bool, device=kinds.device)
     weights = peers.float()[..., None]
     before, after = (ahead * weights).sum(dim=2), ((1.0 - ahead) * weights).sum(dim=2)
-    cap = torch.tensor([torch.inf, torch.inf, HEIGHT_RANK_CAP] * 2, device=kinds.device)
-    return torch.minimum(torch.cat([before, after], dim=-1), cap) / RANK_SCALE * seen[..., None]
+    return torch.cat([before, after], dim=-1) / RANK_SCALE * seen[..., None]
 
 
 def relations(shape: Tensor) -> Tensor:
