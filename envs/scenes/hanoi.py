@@ -29,10 +29,9 @@ PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
 VARIANTS = ("weighted",)
-#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six discs, drawn per
-#: episode, each with the width, colour and name it has in the full set (d2, d4 and d5 say), which is what
-#: perception trains on: no width, colour or name then stands for a place in the tower (the widest disc of
-#: a tower is the one on the peg whichever it is), and a tower of four shows every disc there is
+#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six widths, drawn per
+#: episode and named narrowest first (what perception trains on, so that a width never stands for a role:
+#: the widest disc of a tower is the one on the peg whatever its width)
 WIDTHS = ("graded", "drawn")
 MAX_DISCS = 6
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
@@ -90,10 +89,8 @@ class HanoiScene(Scene):
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3
         for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
-            step = steps[index - 1]
-            width = self._width(index, step)
-            number = step if self.widths == "drawn" else index
-            obj = SceneObject(f"d{number}", "disc", DISC_COLORS[number - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
+            width = self._width(index, steps[index - 1])
+            obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
                               movable=True)
             peg = pegs_of[index - 1]
             # Every seed sets the discs down a little differently, so no two episodes are the same.
