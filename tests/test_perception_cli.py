@@ -120,9 +120,8 @@ def test_image_references_need_the_image(reader: GoalReader) -> None:
 
 def test_shipped_checkpoint_records_what_it_scored() -> None:
     """The shipped network is the one training produced, and no retraining may ship a worse one: floors just
-    under what it scored, at or above issue 3's targets. Blanked, relation instructions stay near a coin
-    flip rather than under it: in a two-block scene "the block under red" is the only other block, which
-    needs no image (17 of the 86 are such; see the README), so relation alone gets a looser bound."""
+    under what it scored, at or above issue 3's targets; with the image blanked, every kind of instruction
+    that needs the image is read at worse than a coin flip."""
     import torch
 
     metrics = torch.load(SHIPPED_CHECKPOINT, map_location="cpu", weights_only=True)["metrics"]
@@ -133,8 +132,7 @@ def test_shipped_checkpoint_records_what_it_scored() -> None:
     assert splits["larger"]["accuracy"] >= 0.96
     blanked = metrics["blanked"]
     assert blanked["accuracy"] < 0.5, "without the image, position, relation and scene must be guesses"
-    assert blanked["by_category"]["position"] < 0.5
-    assert blanked["by_category"]["relation"] < 0.6
+    assert all(blanked["by_category"][c] < 0.5 for c in ("position", "relation", "scene")), blanked["by_category"]
 
 
 def test_train_refuses_too_few_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
