@@ -300,16 +300,10 @@ _PEG_PLACES = {"left": ("the leftmost {peg}", "the {peg} on the far left", "the 
                "right": ("the rightmost {peg}", "the {peg} on the far right", "the {peg} on the right")}
 
 
-def _discs_top_down(facts: Facts) -> list[str]:
-    """The discs from the highest to the lowest: a tower's order, which training scenes do not give their
-    names (see ``envs.scenes.hanoi.WIDTHS``)."""
-    return sorted(facts.named("disc"), key=lambda n: -facts.positions[n][2])
-
-
 def _tower_peg(facts: Facts) -> str | None:
     """The peg the largest disc stands on (``None`` when the discs are not all in one tower)."""
     support = facts.support()
-    discs = _discs_top_down(facts)
+    discs = sorted(facts.named("disc"), key=lambda n: int(n[1:]))
     chain = [support.get(d) for d in discs]
     if any(below != above for below, above in zip(chain[:-1], discs[1:])):
         return None
@@ -349,7 +343,7 @@ def _hanoi_example(rng: random.Random, facts: Facts) -> Example | None:
         return None
     draft = _Draft(rng, "hanoi.tower", _HANOI_TOWER)
     p = _peg_ref(rng, tower)
-    discs = _discs_top_down(facts)
+    discs = sorted(facts.named("disc"), key=lambda n: int(n[1:]))
     goal = {format_atom("on", pair) for pair in zip(discs, [*discs[1:], p.name])}
     return draft.finish(rng, facts, goal, [p], p=p.text, stack=rng.choice(("tower", "stack", "pile")),
                         discs=rng.choice(("discs", "disks", "rings")))

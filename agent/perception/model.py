@@ -5,13 +5,9 @@ is ``x`` on the table. So the network scores every (object, support) pair of the
 support is another object or the table; the support's kind then names the predicate. This makes goals of
 any size over any number of objects, instead of one triple over a fixed vocabulary.
 
-Object tokens come from the image: a small CNN, trained here, runs over the RGB frame and where each pixel
-lies on the table (world x and y), and each object's features are pooled under its instance mask, beside
-the mask's geometry (where it is, how big, how high). Heights stay out of the CNN: at an object's edge it
-would see how far the object stands above the table around it, which on top of a tower of six is more
-than anywhere in training, and a network that had learned "the top disc" from that misread taller towers.
-Heights enter as the mask's geometry, which training shifts (``train.HEIGHT_SHIFT``), and as differences
-between objects. Each token also carries the object's kind and its name read by the sentence
+Object tokens come from the image: a small CNN, trained here, runs over the RGB frame and its world-point
+map, and each object's features are pooled under its instance mask, beside the mask's geometry (where it
+is, how big, how high). Each token also carries the object's kind and its name read by the sentence
 model, which is how "red" in an instruction finds the block the planner calls ``red``. Instruction tokens
 are the frozen sentence model's features. A transformer lets every word and object attend to every other,
 and a pair head scores the supports.
@@ -40,8 +36,6 @@ RANK_SOFTNESS = 0.01
 #: peers per unit of a rank feature (a rank counts objects, so it keeps its meaning in larger scenes)
 RANK_SCALE = 4.0
 RELATION = 6
-#: image channels the CNN reads: RGB and the world point's x and y, not its height (see above)
-CNN_CHANNELS = 5
 
 
 @dataclass
@@ -87,7 +81,7 @@ class GoalNet(nn.Module):
         self.config = config
         d, c = config.width, config.channels
         self.cnn = nn.Sequential(
-            nn.Conv2d(CNN_CHANNELS, c, 5, stride=2, padding=2), nn.GELU(),
+            nn.Conv2d(6, c, 5, stride=2, padding=2), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
         )
@@ -115,7 +109,7 @@ class GoalNet(nn.Module):
     def object_tokens(self, scenes: Scenes) -> tuple[Tensor, Tensor]:
         """B x (N + 1) x d: the scene's objects, then the table; and B x N x N x RELATION: where each object
         is relative to each other one."""
-        features = self.cnn(scenes.image[:, :CNN_CHANNELS])
+        features = self.cnn(scenes.image)
         small = F.avg_pool2d(scenes.masks, kernel_size=scenes.image.shape[-1] // features.shape[-1])
         pooled = torch.einsum("bnhw,bchw->bnc", small, features) / small.sum(dim=(2, 3)).clamp_min(1e-6)[..., None]
         shape = geometry(scenes)

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from agent.errors import ConfigError
 from agent.perception.dataset import EVAL_SPLITS, SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
-from agent.perception.model import POINT_SCALE, GoalNet, GoalNetConfig, valid_pairs
+from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
 from agent.perception.text import TextEncoder
 from agent.rundir import RunDir, write_atomic
@@ -39,10 +39,6 @@ DATA_CACHE = Path("runs") / "perception" / "data"
 #: With smoothed targets a pair is pushed no further than odds of 1 in 999, which the words already give.
 #: Not 0.01: that also cut the margins that carry a tower's reading over to six discs (see the README).
 LABEL_SMOOTHING = 0.001
-#: every training scene is raised by a height drawn from this range (m), as if the table stood that much
-#: higher: what stands on what is the same, only absolute heights change. Without it the network ties a
-#: link of the tower to how high it is, and the top of a six-disc tower is higher than any in training.
-HEIGHT_SHIFT = (-0.02, 0.06)
 
 
 def resolve_device(device: str) -> str:
@@ -156,10 +152,7 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
     for start in bar:
         chunk = [int(s) for s in order[start:start + BATCH_SCENES]]
         members = [(k, e) for k, s in enumerate(chunk) for e in examples_of[s]]
-        scenes = scene_inputs([views[s] for s in chunk], encoder)
-        shift = rng.uniform(*HEIGHT_SHIFT, size=len(chunk)) / POINT_SCALE[2]
-        scenes.image[:, 5] += torch.from_numpy(shift).float()[:, None, None]
-        scenes = scenes.to(device)
+        scenes = scene_inputs([views[s] for s in chunk], encoder).to(device)
         instructions = instruction_inputs([e["instruction"] for _, e in members], [k for k, _ in members],
                                           encoder).to(device)
         target = support_targets([e["goal"] for _, e in members], [views[chunk[k]] for k, _ in members],

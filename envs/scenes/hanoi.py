@@ -29,11 +29,9 @@ PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
 VARIANTS = ("weighted",)
-#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six widths and, apart
-#: from them, any N of the six names (each name keeps its colour), drawn per episode. Perception trains on
-#: these, so that neither a width nor a name stands for a place in the tower: the widest disc is the one on
-#: the peg whatever its width, and what goes on what is read from the stack, not from counting up the names
-#: (a network that counts up names it saw in towers of four has no next name for ``d4`` in a tower of six)
+#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six widths, drawn per
+#: episode and named narrowest first (what perception trains on, so that a width never stands for a role:
+#: the widest disc of a tower is the one on the peg whatever its width)
 WIDTHS = ("graded", "drawn")
 MAX_DISCS = 6
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
@@ -80,10 +78,8 @@ class HanoiScene(Scene):
 
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
         steps = list(range(1, self.size + 1))  # which of the six widths each disc has, narrowest first
-        numbers = list(range(1, self.size + 1))  # which of the six names (and colours), in the same order
         if self.widths == "drawn":
             steps = sorted(int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False))
-            numbers = [int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False)]
         for peg, y in zip(PEGS, PEG_Y):
             sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
             self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
@@ -93,8 +89,8 @@ class HanoiScene(Scene):
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3
         for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
-            width, number = self._width(index, steps[index - 1]), numbers[index - 1]
-            obj = SceneObject(f"d{number}", "disc", DISC_COLORS[number - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
+            width = self._width(index, steps[index - 1])
+            obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
                               movable=True)
             peg = pegs_of[index - 1]
             # Every seed sets the discs down a little differently, so no two episodes are the same.
