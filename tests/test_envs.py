@@ -11,8 +11,9 @@ from gymnasium.utils.env_checker import check_env
 
 from envs import ENV_IDS
 from envs.scene_report import describe_scene
-from envs.scenes.hanoi import PEGS, disc_width
+from envs.scenes.hanoi import DISC_COLORS, DISC_HEIGHT, DRAWN_THICKNESS, PEGS, disc_width
 from envs.scenes.sort import SORT_COLORS
+from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
 
 
@@ -159,7 +160,9 @@ def _disc_widths(env: TaskEnv) -> list[float]:
     return [round(o.size, 4) for o in env.scene.objects if o.kind == "disc"]
 
 
-def test_hanoi_drawn_widths_are_any_of_the_six_named_narrowest_first() -> None:
+def test_hanoi_drawn_discs_are_any_of_the_six_as_they_are_in_the_full_set() -> None:
+    """A drawn disc keeps the width, colour and name it has among all six, so the names skip where discs are
+    missing; the tower is still stacked widest first and the detectors read it by width."""
     ladder = [round(disc_width(step), 4) for step in range(1, 7)]
     graded, drawn = TaskEnv("hanoi", 3, image_size=32), TaskEnv("hanoi", 3, image_size=32, widths="drawn")
     try:
@@ -168,16 +171,42 @@ def test_hanoi_drawn_widths_are_any_of_the_six_named_narrowest_first() -> None:
         seen = set()
         for seed in range(8):
             drawn.reset(seed=seed)
-            widths = _disc_widths(drawn)
-            assert widths == sorted(widths) and set(widths) <= set(ladder) and len(set(widths)) == 3, widths
-            assert set(drawn.symbolic_state()) == hanoi_tower_state(3), "names and the Hanoi order follow width"
+            discs = [o for o in drawn.scene.objects if o.kind == "disc"]
+            assert len(discs) == 3 and all(round(o.size, 4) == ladder[int(o.name[1:]) - 1] for o in discs)
+            assert [o.color for o in discs] == [DISC_COLORS[int(o.name[1:]) - 1] for o in discs]
+            names = sorted((o.name for o in discs), key=lambda n: int(n[1:]))
+            tower = {f"(on {a} {b})" for a, b in zip(names, [*names[1:], "left"])}
+            state = set(drawn.symbolic_state())
+            assert tower <= state and f"(clear {names[0]})" in state, "the narrowest disc is on top"
+            assert {f"(smaller {a} {b})" for i, a in enumerate(names) for b in names[i + 1:]} <= state
             drawn.reset(seed=seed)
-            assert _disc_widths(drawn) == widths, "the same seed draws the same widths"
-            seen.add(tuple(widths))
-        assert len(seen) > 1
+            assert [o.name for o in drawn.scene.objects if o.kind == "disc"] == [o.name for o in discs], \
+                "the same seed draws the same discs"
+            seen.add(tuple(names))
+        assert len(seen) > 1 and any(n != ("d1", "d2", "d3") for n in seen)
     finally:
         graded.close()
         drawn.close()
+
+
+def test_hanoi_drawn_thickness_varies_per_disc_and_keeps_the_tower() -> None:
+    """Perception trains on discs of drawn thickness, so a tower of four can stand as high as one of six."""
+    low, high = (DISC_HEIGHT * f for f in DRAWN_THICKNESS)
+    env = TaskEnv("hanoi", 4, image_size=32, thickness="drawn")
+    try:
+        tallest = 0.0
+        for seed in range(8):
+            env.reset(seed=seed)
+            discs = [o for o in env.scene.objects if o.kind == "disc"]
+            thickness = [2 * o.half_extents[2] for o in discs]
+            assert all(low <= t <= high for t in thickness) and len(set(thickness)) == 4, thickness
+            assert set(env.symbolic_state()) == hanoi_tower_state(4), "the discs still stand in one tower"
+            tallest = max(tallest, env.sim.pose("d1").position[2] + discs[0].half_extents[2])
+            env.reset(seed=seed)
+            assert [2 * o.half_extents[2] for o in env.scene.objects if o.kind == "disc"] == thickness
+        assert tallest > TABLE_TOP_Z + 5 * DISC_HEIGHT, "some tower of four reaches above five standard discs"
+    finally:
+        env.close()
 
 
 def test_sort_bins_stand_in_a_drawn_order() -> None:
@@ -213,6 +242,10 @@ def test_bad_options_raise() -> None:
         TaskEnv("hanoi", 2, widths="random")
     with pytest.raises(ValueError, match="widths"):
         TaskEnv("hanoi", 2, variant="weighted", widths="drawn")
+    with pytest.raises(ValueError, match="thickness"):
+        TaskEnv("hanoi", 2, thickness="thick")
+    with pytest.raises(ValueError, match="thickness"):
+        TaskEnv("hanoi", 2, variant="weighted", thickness="drawn")
     with pytest.raises(ValueError, match="render_mode"):
         TaskEnv("hanoi", 2, render_mode="human")
 

@@ -47,6 +47,8 @@ class SplitSpec:
     #: Hanoi disc widths (see ``envs.scenes.hanoi.WIDTHS``): splits drawn from training's distribution draw
     #: them, so that no width stands for a place in the tower; ``larger`` shows the graded discs of ``nesy run``
     disc_widths: str = "drawn"
+    #: Hanoi disc thickness (see ``envs.scenes.hanoi.THICKNESSES``), drawn or ``nesy run``'s, as the widths
+    disc_thickness: str = "drawn"
 
     def scene(self, index: int) -> tuple[str, int, int, dict[str, str]]:
         """Task, size, seed and scene options of this split's scene ``index``."""
@@ -56,7 +58,8 @@ class SplitSpec:
         task = tasks[int(rng.choice(len(tasks), p=weights / weights.sum()))]
         low, high = self.sizes[task]
         size = int(rng.integers(low, high + 1))
-        options = {"tower_peg": PEGS[int(rng.integers(0, 3))], "widths": self.disc_widths} if task == "hanoi" else {}
+        options = {"tower_peg": PEGS[int(rng.integers(0, 3))], "widths": self.disc_widths,
+                   "thickness": self.disc_thickness} if task == "hanoi" else {}
         return task, size, self.seed_base + index, options
 
 
@@ -67,7 +70,7 @@ SPLITS = {
     "held-out-colours": SplitSpec("held-out-colours", 4_000_000, {"blocks": (2, 6), "sort": (2, 6)}, per_scene=3,
                                   colours="held-out"),
     "larger": SplitSpec("larger", 5_000_000, {"blocks": (7, 8), "hanoi": (5, 6), "sort": (7, 8)}, per_scene=4,
-                        disc_widths="graded"),
+                        disc_widths="graded", disc_thickness="standard"),
 }
 EVAL_SPLITS = ("test", "held-out-templates", "held-out-colours", "larger")
 

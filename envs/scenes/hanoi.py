@@ -29,10 +29,16 @@ PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
 VARIANTS = ("weighted",)
-#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six widths, drawn per
-#: episode and named narrowest first (what perception trains on, so that a width never stands for a role:
-#: the widest disc of a tower is the one on the peg whatever its width)
+#: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six discs, drawn per
+#: episode, each with the width, colour and name it has in the full set (d2, d4 and d5 say), which is what
+#: perception trains on: no width, colour or name then stands for a place in the tower (the widest disc of
+#: a tower is the one on the peg whichever it is), and a tower of four shows every disc there is
 WIDTHS = ("graded", "drawn")
+#: ``standard``: every disc is ``DISC_HEIGHT`` thick; ``drawn``: each disc's thickness is drawn between
+#: ``DRAWN_THICKNESS`` times it (what perception trains on, so that a tower of four reaches the height of one
+#: of six and how high a disc stands never tells how many discs are below it)
+THICKNESSES = ("standard", "drawn")
+DRAWN_THICKNESS = (0.75, 1.75)
 MAX_DISCS = 6
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
 #: (16.5 mm off centre: 7.5 mm inside its own side, at least 4.5 mm beyond a small disc's edge at the yaws
@@ -57,7 +63,7 @@ class HanoiScene(Scene):
     sizes = (1, 6)
 
     def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left",
-                 variant: str | None = None, widths: str = "graded") -> None:
+                 variant: str | None = None, widths: str = "graded", thickness: str = "standard") -> None:
         super().__init__(size)
         if variant is not None and variant not in VARIANTS:
             raise ValueError(f"hanoi: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
@@ -75,11 +81,19 @@ class HanoiScene(Scene):
         if widths == "drawn" and variant is not None:
             raise ValueError(f"hanoi: the {variant} variant sets its own disc widths (widths='drawn' given)")
         self.widths = widths
+        if thickness not in THICKNESSES:
+            raise ValueError(f"hanoi: thickness must be one of {', '.join(THICKNESSES)}, got {thickness!r}")
+        if thickness == "drawn" and variant is not None:
+            raise ValueError(f"hanoi: the {variant} variant sets its own disc thickness (thickness='drawn' given)")
+        self.thickness = thickness
 
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
         steps = list(range(1, self.size + 1))  # which of the six widths each disc has, narrowest first
         if self.widths == "drawn":
             steps = sorted(int(k) + 1 for k in rng.choice(MAX_DISCS, size=self.size, replace=False))
+        thickness = [DISC_HEIGHT] * self.size
+        if self.thickness == "drawn":
+            thickness = [DISC_HEIGHT * float(rng.uniform(*DRAWN_THICKNESS)) for _ in range(self.size)]
         for peg, y in zip(PEGS, PEG_Y):
             sim.add_marker(peg, PEG_RADIUS, (PEG_X, y, TABLE_TOP_Z + 0.0005), COLORS["gray"])
             self.objects.append(SceneObject(peg, "peg", "gray", (PEG_RADIUS, PEG_RADIUS, 0.0), movable=False))
@@ -89,8 +103,11 @@ class HanoiScene(Scene):
             pegs_of = [int(rng.integers(0, 3)) for _ in range(self.size)]
         heights = [TABLE_TOP_Z] * 3
         for index in range(self.size, 0, -1):  # largest first, so every peg holds a legal stack
-            width = self._width(index, steps[index - 1])
-            obj = SceneObject(f"d{index}", "disc", DISC_COLORS[index - 1], (width / 2, width / 2, DISC_HEIGHT / 2),
+            step = steps[index - 1]
+            width = self._width(index, step)
+            height = thickness[index - 1]
+            number = step if self.widths == "drawn" else index
+            obj = SceneObject(f"d{number}", "disc", DISC_COLORS[number - 1], (width / 2, width / 2, height / 2),
                               movable=True)
             peg = pegs_of[index - 1]
             # Every seed sets the discs down a little differently, so no two episodes are the same.
@@ -103,7 +120,7 @@ class HanoiScene(Scene):
                 self.add_movable_box(sim, obj, xy, heights[peg], yaw=yaw, mass=LARGE_MASS, com_offset=offset)
             else:
                 self.add_movable_box(sim, obj, xy, heights[peg], yaw=yaw)
-            heights[peg] += DISC_HEIGHT
+            heights[peg] += height
         self.objects.sort(key=lambda o: o.name)
 
     def _width(self, index: int, step: int) -> float:
