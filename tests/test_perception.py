@@ -252,21 +252,42 @@ def test_goalnet_scores_every_pair_of_any_scene(objects: int) -> None:
     assert valid[:, :, -1].all(), "every block may go on the table"
 
 
-def test_ranks_count_peers_so_they_mean_the_same_in_larger_scenes() -> None:
-    """The disc under the top one has one disc above it in a tower of four as in one of six (a share of
-    the tower would be 1/3 in one and 1/5 in the other), and no peers of another kind count."""
-    from agent.perception.model import RANK_SCALE, _ranks
+def test_ranks_say_the_same_of_a_tower_of_six_as_of_one_of_four() -> None:
+    """The top disc has no disc above it and some below it, the bottom one the reverse, and every disc between
+    has both, however tall the tower: no count passes what a tower of four shows (a plain count would say
+    five below the top of six, a value training never has). Peers of another kind do not count."""
+    from agent.perception.model import _ranks
 
     def above_and_below(discs: int) -> tuple[list[int], list[int]]:
         kinds = torch.tensor([[KINDS.index("disc")] * discs + [KINDS.index("peg")]])
         top = torch.tensor([[*range(discs, 0, -1), 0]], dtype=torch.float) * 0.24  # 2.4 cm apart, d1 highest
-        ranks = _ranks(kinds, torch.ones(1, discs + 1), torch.zeros(1, discs + 1, 3), top)[0] * RANK_SCALE
+        ranks = _ranks(kinds, torch.ones(1, discs + 1), torch.zeros(1, discs + 1, 3), top)[0]
         return ranks[:, 5].round().int().tolist(), ranks[:, 2].round().int().tolist()
 
-    above4, below4 = above_and_below(4)
-    above6, below6 = above_and_below(6)
-    assert above4 == [0, 1, 2, 3, 0] and above6 == [0, 1, 2, 3, 4, 5, 0]
-    assert below4 == [3, 2, 1, 0, 0] and below6 == [5, 4, 3, 2, 1, 0, 0]
+    assert above_and_below(4) == ([0, 1, 1, 1, 0], [1, 1, 1, 0, 0])
+    assert above_and_below(6) == ([0, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 0, 0])
+
+
+def test_gaps_say_which_object_stands_directly_on_which() -> None:
+    """In a rendered tower, a disc's bottom is within a third of a disc of the top of the disc under it and
+    at least two thirds of a disc above the top of the one under that, so "stands on" reads the same in a
+    tower of any height and thickness."""
+    from agent.perception.inputs import scene_inputs
+    from agent.perception.model import POINT_SCALE, geometry, relations
+    from agent.perception.text import TextEncoder
+    from envs.scenes.hanoi import DISC_HEIGHT
+
+    env = TaskEnv("hanoi", 6, image_size=16)
+    env.reset(seed=3)
+    view = observe(env)
+    env.close()
+    gap = relations(geometry(scene_inputs([view], TextEncoder("cpu"))))[0, ..., 5] * POINT_SCALE[2]
+    index = {name: k for k, name in enumerate(view.names)}
+    for k in range(1, 6):
+        on, below = index[f"d{k}"], index[f"d{k + 1}"]
+        assert abs(gap[on, below]) < DISC_HEIGHT / 3, f"d{k} stands on d{k + 1}"
+        if k < 5:
+            assert gap[on, index[f"d{k + 2}"]] > DISC_HEIGHT * 2 / 3, f"d{k + 2} is under d{k + 1}, not d{k}"
 
 
 def test_a_short_training_run_beats_chance(tmp_path) -> None:

@@ -30,12 +30,14 @@ SUPPORT_PREDICATE = {"table": "ontable", "bin": "in"}
 #: world-point normalisation: the workspace centre and half-extents (m)
 POINT_CENTRE = (0.5, 0.0, 0.0)
 POINT_SCALE = (0.3, 0.4, 0.1)
-GEOMETRY = 19
+GEOMETRY = 20
 #: metres over which a soft rank goes from "level" to "clearly before"
 RANK_SOFTNESS = 0.01
-#: peers per unit of a rank feature (a rank counts objects, so it keeps its meaning in larger scenes)
-RANK_SCALE = 4.0
-RELATION = 6
+#: the most peers a rank counts: one, so that it says whether any peer is further left (and so on), which is
+#: all a superlative ("the leftmost cube", "the top disc") asks, and a tower taller than any in training
+#: shows the network no count it never saw (the top disc of six has five below it, of four three)
+RANK_CAP = 1.0
+RELATION = 8
 
 
 @dataclass
@@ -70,7 +72,9 @@ class GoalNetConfig:
     heads: int = 4
     channels: int = 32
     max_tokens: int = 64
-    dropout: float = 0.1
+    #: none inside the transformer: on a CPU its random masks took a sixth of every training step, and word
+    #: dropout and the smoothed targets already keep the network from leaning on any one cue
+    dropout: float = 0.0
     #: share of instruction tokens hidden from the network in training, so it cannot lean on any one word
     word_dropout: float = 0.1
 
@@ -158,7 +162,7 @@ class GoalNet(nn.Module):
 
 def geometry(scenes: Scenes) -> Tensor:
     """B x N x GEOMETRY, read off each object's mask: seen or not, area, mean colour, mean world point,
-    top height, image bounding box and ranks among its peers (6)."""
+    top height, image bounding box, ranks among its peers (6) and bottom height."""
     masks = scenes.masks
     b, n, h, w = masks.shape
     area = masks.sum(dim=(2, 3))
@@ -168,6 +172,7 @@ def geometry(scenes: Scenes) -> Tensor:
     inside = masks > 0
     z = scenes.image[:, 5][:, None].expand(b, n, h, w)
     top = torch.where(inside, z, torch.full_like(z, -1e4)).amax(dim=(2, 3)) * seen
+    bottom = torch.where(inside, z, torch.full_like(z, 1e4)).amin(dim=(2, 3)) * seen
     rows = torch.linspace(-1.0, 1.0, h, device=masks.device)[None, None, :].expand(b, n, h)
     cols = torch.linspace(-1.0, 1.0, w, device=masks.device)[None, None, :].expand(b, n, w)
     in_row, in_col = inside.any(dim=3), inside.any(dim=2)
@@ -178,15 +183,17 @@ def geometry(scenes: Scenes) -> Tensor:
         torch.where(in_row, rows, torch.full_like(rows, -2.0)).amax(dim=2),
     ], dim=-1) * seen[..., None]
     ranks = _ranks(scenes.kinds, seen, means[..., 3:6], top)
-    return torch.cat([seen[..., None], (area / (h * w) * 100.0)[..., None], means, top[..., None], box, ranks], dim=-1)
+    return torch.cat([seen[..., None], (area / (h * w) * 100.0)[..., None], means, top[..., None], box, ranks,
+                      bottom[..., None]], dim=-1)
 
 
 def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
-    """B x N x 6 soft counts of the seen objects of the same kind that are further left, nearer the robot's
-    base and lower than this one, then of those further right, further away and higher (0 and 0 for the
-    leftmost and the rightmost). Superlatives ("the leftmost cube") are comparisons with every other object,
-    which attention finds slowly. Counts, not shares: "the next disc down" is one fewer below in a tower of
-    six as in one of four, where a share of the peers below would shift with the tower's height."""
+    """B x N x 6 soft counts, up to ``RANK_CAP``, of the seen objects of the same kind that are further left,
+    nearer the robot's base and lower than this one, then of those further right, further away and higher
+    (0 and 0 for the leftmost and the rightmost). Superlatives ("the leftmost cube") are comparisons with
+    every other object, which attention finds slowly. Capped counts, not shares or plain counts: both of
+    those take values in a taller tower that no training tower has (a share of the peers below shifts with
+    the tower's height, a count passes training's largest), and six-disc towers were misread for it."""
     x = point[..., 0] * POINT_SCALE[0] + POINT_CENTRE[0]
     y = point[..., 1] * POINT_SCALE[1] + POINT_CENTRE[1]
     keys = torch.stack([y, torch.hypot(x, y), top * POINT_SCALE[2]], dim=-1)  # metres
@@ -195,17 +202,24 @@ def _ranks(kinds: Tensor, seen: Tensor, point: Tensor, top: Tensor) -> Tensor:
     peers &= ~torch.eye(kinds.shape[1], dtype=torch.bool, device=kinds.device)
     weights = peers.float()[..., None]
     before, after = (ahead * weights).sum(dim=2), ((1.0 - ahead) * weights).sum(dim=2)
-    return torch.cat([before, after], dim=-1) / RANK_SCALE * seen[..., None]
+    return torch.cat([before, after], dim=-1).clamp(max=RANK_CAP) * seen[..., None]
 
 
 def relations(shape: Tensor) -> Tensor:
     """B x N x N x RELATION from per-object geometry: for a pair (i, j), where j's mean point and top are
-    relative to i's, their horizontal distance, and whether both are seen (all zero unless both are)."""
+    relative to i's, their horizontal distance, how far i's bottom is above j's top and j's above i's, and
+    whether both are seen (all zero unless both are). The gaps are what "i stands on j" is, whatever the
+    objects' thickness and however high the stack: about zero for the object directly below, a whole
+    object's thickness for the one below that. A difference of tops says the same only where every object
+    is equally thick."""
     place = torch.cat([shape[..., 5:8], shape[..., 8:9]], dim=-1)  # mean world point and top height
     delta = place[:, None, :, :] - place[:, :, None, :]
+    top, bottom = shape[..., 8], shape[..., 19]
+    gap = bottom[:, :, None] - top[:, None, :]  # i's bottom above j's top
     seen = shape[..., 0]
     both = (seen[:, :, None] * seen[:, None, :])[..., None]
-    return torch.cat([delta, delta[..., :2].norm(dim=-1, keepdim=True), both], dim=-1) * both
+    return torch.cat([delta, delta[..., :2].norm(dim=-1, keepdim=True), gap[..., None],
+                      gap.transpose(1, 2)[..., None], both], dim=-1) * both
 
 
 def valid_pairs(kinds: Tensor) -> Tensor:
