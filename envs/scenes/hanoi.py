@@ -38,7 +38,7 @@ WIDTHS = ("graded", "drawn")
 #: ``DRAWN_THICKNESS`` times it (what perception trains on, so that a tower of four reaches the height of one
 #: of six and how high a disc stands never tells how many discs are below it)
 THICKNESSES = ("standard", "drawn")
-DRAWN_THICKNESS = (0.75, 1.75)
+DRAWN_THICKNESS = (0.75, 2.25)
 MAX_DISCS = 6
 #: ``weighted`` discs: half widths of the small and large ones, and where a large one's centre of mass lies
 #: (16.5 mm off centre: 7.5 mm inside its own side, at least 4.5 mm beyond a small disc's edge at the yaws
