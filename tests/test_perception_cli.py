@@ -128,9 +128,11 @@ def test_shipped_checkpoint_records_what_it_scored() -> None:
     splits = metrics["splits"]
     assert splits["test"]["accuracy"] >= 0.99
     assert splits["held-out-templates"]["accuracy"] >= 0.98
-    assert splits["held-out-colours"]["accuracy"] >= 0.97
+    # half this split's tower instructions stack every block since 769707d, and long towers are its hard part
+    # (try 7's network, which scored 97.65% on the split before, reads it at 93.9%)
+    assert splits["held-out-colours"]["accuracy"] >= 0.96
     assert splits["larger"]["accuracy"] >= 0.98
-    assert splits["larger"]["by_task"]["hanoi"] >= 0.97, "towers of five and six discs, taller than any in training"
+    assert splits["larger"]["by_task"]["hanoi"] >= 0.99, "towers of five and six discs, taller than any in training"
     blanked = metrics["blanked"]
     assert blanked["accuracy"] < 0.5, "without the image, position, relation and scene must be guesses"
     assert all(blanked["by_category"][c] < 0.5 for c in ("position", "relation", "scene")), blanked["by_category"]
