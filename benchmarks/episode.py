@@ -18,11 +18,11 @@ from benchmarks import Row, format_rows, median_row
 
 
 def run(quick: bool) -> list[Row]:
-    from agent.config import RunConfig
-    from agent.episode import run_episode
+    from agent.runs.config import RunConfig
+    from agent.execution.episode import run_episode
     from agent.perception.predictor import GoalReader
-    from agent.planner import Planner
-    from agent.runner import resolve_domain
+    from agent.planning.planner import Planner
+    from agent.runs.runner import resolve_domain
     from envs.task_env import TaskEnv
 
     config = RunConfig(task="hanoi", size=3, goal="perception")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from benchmarks import Row, format_rows, median_row
 
 if TYPE_CHECKING:
-    from agent.planner import Plan, Planner
+    from agent.planning.planner import Plan, Planner
 
 PEGS = ("left", "middle", "right")
 
@@ -92,10 +92,10 @@ def record_episode_calls(task: str, size: int, seeds: Iterable[int], disturb: bo
     problem's label says whether it is an episode's first plan or a replan. With ``disturb`` the first
     block stacked in each episode is knocked to the table behind the agent's back, as in
     ``tests/test_agent.py``, so the agent replans from a state it never predicted."""
-    from agent.config import RunConfig
-    from agent.episode import run_episode
-    from agent.planner import Planner
-    from agent.runner import resolve_domain
+    from agent.runs.config import RunConfig
+    from agent.execution.episode import run_episode
+    from agent.planning.planner import Planner
+    from agent.runs.runner import resolve_domain
     from envs.task_env import TaskEnv
     from policies import scripted
 
@@ -151,7 +151,7 @@ class Comparison:
     """Times the agent's planner and UP's planner on problems and checks the agent's plans with UP."""
 
     def __init__(self) -> None:
-        from agent.domain import domain_folder, load_domain
+        from agent.planning.domain import domain_folder, load_domain
 
         self.domains = {task: load_domain(domain_folder(task)) for task in ("hanoi", "blocks", "sort")}
         self.valid = 0
@@ -169,7 +169,7 @@ class Comparison:
         """Plain UP: ``OneshotPlanner(name=engine).solve`` on the same inputs."""
         from unified_planning.shortcuts import MinimizeSequentialPlanLength, OneshotPlanner
 
-        from agent.planner import Planner, format_atom
+        from agent.planning.planner import Planner, format_atom
 
         reference = Planner(self.domains[problem.task])
         up_problem = reference.up_problem(problem.objects, problem.state, problem.goal)
@@ -189,7 +189,7 @@ class Comparison:
         from unified_planning.plans import ActionInstance, SequentialPlan
         from unified_planning.shortcuts import PlanValidator
 
-        from agent.planner import Planner
+        from agent.planning.planner import Planner
 
         up_problem = Planner(self.domains[problem.task]).up_problem(problem.objects, problem.state, problem.goal)
         actions = [ActionInstance(up_problem.action(op.name), tuple(up_problem.object(a) for a in op.args))
@@ -204,7 +204,7 @@ class Comparison:
 
 
 def run(quick: bool) -> list[Row]:
-    from agent.planner import Planner
+    from agent.planning.planner import Planner
 
     comparison = Comparison()
     rows: list[Row] = []

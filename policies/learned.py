@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 from envs.detectors import detect_holding
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot

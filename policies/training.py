@@ -24,8 +24,8 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agent.errors import ConfigError
-from agent.rundir import write_atomic
+from envs.errors import ConfigError
+from agent.runs.rundir import write_atomic
 from envs import SKILL_ENV_IDS
 from policies.energy import EnergyMeter
 from policies.skill_envs import VALIDATION_SEED_OFFSET
@@ -136,7 +136,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback, EvalCallback
     from stable_baselines3.common.monitor import Monitor
 
-    from agent.rundir import RunDir
+    from agent.runs.rundir import RunDir
     from policies.demonstrations import record
     from policies.imitation import clone, fill_replay_buffer, fit_critic
 

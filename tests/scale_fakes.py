@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import time
 
-from agent.backends import EpisodeOutcome
-from agent.config import RunConfig
-from agent.errors import ConfigError
+from agent.runs.backends import EpisodeOutcome
+from agent.runs.config import RunConfig
+from envs.errors import ConfigError
 
 
 class SleepyRunner:

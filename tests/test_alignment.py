@@ -27,9 +27,9 @@ from agent.alignment.mpc import Aligner
 from agent.alignment.plan_check import check_plan
 from agent.alignment.transitions import Transition, append_log, read_log
 from agent.alignment.writer import write_aligned_domain
-from agent.domain import Domain, load_domain, variant_domain_folder
-from agent.errors import ConfigError, PlanningError
-from agent.planner import Operator, Planner
+from agent.planning.domain import Domain, load_domain, variant_domain_folder
+from envs.errors import ConfigError, PlanningError
+from agent.planning.planner import Operator, Planner
 
 BLOCKS = ("a", "b", "s", "t")  # a, b large; s, t small
 OBJECTS = tuple((name, "block") for name in BLOCKS)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.atoms import has_variables, holds, is_variable, valid_variable
+from agent.planning.atoms import has_variables, holds, is_variable, valid_variable
 
 TOWER = {"(on ?b1 ?b2)", "(on ?b2 ?b3)"}
 

@@ -10,8 +10,8 @@ import pytest
 from agent.authoring.check import check_domain
 from agent.authoring.sexpr import SexprError, read_sexprs
 from agent.cli import main
-from agent.domain import domain_folder, shipped_tasks
-from agent.errors import DomainError
+from agent.planning.domain import domain_folder, shipped_tasks
+from envs.errors import DomainError
 from envs.detectors import DETECTORS
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,8 +9,8 @@ import pytest
 
 from agent.authoring.ipc_plan import plan_problem
 from agent.cli import main
-from agent.domain import domain_folder
-from agent.errors import DomainError, PlanningError
+from agent.planning.domain import domain_folder
+from envs.errors import DomainError, PlanningError
 
 IPC = Path(__file__).resolve().parent / "data" / "ipc"
 SHIPPED = Path(__file__).resolve().parent / "data" / "shipped"

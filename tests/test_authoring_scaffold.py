@@ -11,8 +11,8 @@ import pytest
 from agent.authoring import scaffold
 from agent.authoring.check import check_domain
 from agent.cli import main
-from agent.domain import domain_folder, load_domain
-from agent.errors import ConfigError
+from agent.planning.domain import domain_folder, load_domain
+from envs.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

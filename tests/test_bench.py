@@ -54,8 +54,8 @@ def test_simulation_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_planning_benchmark_problems_are_solvable_and_seeded() -> None:
-    from agent.domain import domain_folder, load_domain
-    from agent.planner import Planner
+    from agent.planning.domain import domain_folder, load_domain
+    from agent.planning.planner import Planner
 
     assert blocks_problem(6, seed=1) == blocks_problem(6, seed=1) != blocks_problem(6, seed=2)
     for problem, steps in ((hanoi_problem(2), 6), (blocks_problem(5), None)):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import EXIT_USER_ERROR, main
-from agent.domain import domain_folder
+from agent.planning.domain import domain_folder
 from envs.task_env import TaskEnv
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from agent.cli import main
-from agent.config import RunConfig
-from agent.errors import ConfigError
-from agent.runner import run
+from agent.runs.config import RunConfig
+from envs.errors import ConfigError
+from agent.runs.runner import run
 from envs import SKILL_ENV_IDS
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
@@ -158,7 +158,7 @@ def test_run_with_learned_controllers(tmp_path: Path) -> None:
 
 
 def test_cli_default_steps_are_the_training_default() -> None:
-    from agent.cli import DEFAULT_CONTROLLER_STEPS
+    from agent.cli.main import DEFAULT_CONTROLLER_STEPS
     from policies.training import DEFAULT_STEPS
 
     assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS

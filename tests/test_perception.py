@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from agent.errors import GoalError, InstructionError
-from agent.instruction import parse_instruction
+from envs.errors import GoalError, InstructionError
+from agent.goals.oracle import parse_instruction
 from agent.perception.dataset import SPLITS, _scene_record
 from agent.perception.decoder import decode
 from agent.perception.language import HELD_OUT_PAIRS, Facts, draw_examples

@@ -2,10 +2,10 @@
 
 import pytest
 
-from agent.atoms import holds
-from agent.domain import Domain, domain_folder, load_domain
-from agent.errors import ConfigError, GoalError, PlanningError
-from agent.planner import Operator, Plan, Planner, format_atom, parse_atom
+from agent.planning.atoms import holds
+from agent.planning.domain import Domain, domain_folder, load_domain
+from envs.errors import ConfigError, GoalError, PlanningError
+from agent.planning.planner import Operator, Plan, Planner, format_atom, parse_atom
 
 PEGS = ("left", "middle", "right")
 

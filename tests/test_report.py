@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from agent.cli import EXIT_USER_ERROR, main
-from agent.config import RunConfig
-from agent.report import PLOTS, group_runs, load_run
-from agent.rundir import RunDir
-from agent.runner import run
+from agent.runs.config import RunConfig
+from agent.runs.report import PLOTS, group_runs, load_run
+from agent.runs.rundir import RunDir
+from agent.runs.runner import run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from agent.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder
+from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder
 from agent.cli import EXIT_USER_ERROR, main
-from agent.config import RunConfig
-from agent.errors import ConfigError, InstructionError, WorkerError
-from agent.runner import run
+from agent.runs.config import RunConfig
+from envs.errors import ConfigError, InstructionError, WorkerError
+from agent.runs.runner import run
 from scale_fakes import BuggyRunner, CrashingRunner, FailingStartRunner, SleepyRunner
 
 #: fields that measure the machine, not the episode
@@ -112,7 +112,7 @@ def test_ray_actors_give_the_serial_records_and_clear_errors(tmp_path: Path) -> 
     """Against a local Ray instance (about 30 s on 2 cores, most of it Ray starting). The actors import
     this repository's code and the fakes beside this file, as every node of a cluster must."""
     ray = pytest.importorskip("ray")
-    from agent.ray_backend import RayBackend
+    from agent.runs.ray_backend import RayBackend
 
     here = Path(__file__).resolve().parent
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,

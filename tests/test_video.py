@@ -9,9 +9,9 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-import agent.video
+import agent.runs.video
 from agent.cli import main
-from agent.video import encode, resolve_format
+from agent.runs.video import encode, resolve_format
 
 
 def test_one_video_per_episode_from_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,7 +38,7 @@ def test_gif_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_gif_when_there_is_no_ffmpeg(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(agent.video, "ffmpeg_available", lambda: False)
+    monkeypatch.setattr(agent.runs.video, "ffmpeg_available", lambda: False)
     assert resolve_format("mp4") == "gif"
     assert "writing GIF" in capsys.readouterr().err
     assert resolve_format("gif") == "gif"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from agent.config import CONTROLLERS, PLANNERS, TASKS, RunConfig
+from agent.runs.config import CONTROLLERS, PLANNERS, TASKS, RunConfig
 
 #: the variant worlds: blocks ``sizes``, ``round``, ``heavy`` and hanoi ``weighted`` (``VARIANTS`` of
 #: ``envs.scenes.blocks`` and ``envs.scenes.hanoi``, named here so that ``--help`` stays light)

@@ -22,8 +22,8 @@ from itertools import product
 from typing import Any
 
 from agent.alignment.mismatch import MISSING_PRECONDITION, Classified
-from agent.domain import Domain
-from agent.planner import format_atom, parse_atom
+from agent.planning.domain import Domain
+from agent.planning.planner import format_atom, parse_atom
 
 MIN_SUPPORT = 2
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.alignment.transitions import Transition
-from agent.planner import Operator, Planner
+from agent.planning.planner import Operator, Planner
 
 #: the prediction was right (applicable and that next state, or inapplicable and the skill failed)
 MATCH = "match"

@@ -1,7 +1,7 @@
 """Acting while aligning: an episode that logs every transition, learns from it at once, and checks the
 rest of its plan against the updated model before each operator.
 
-The loop is the episode loop of ``agent.episode`` (detect, plan, act one operator, re-detect, replan on a
+The loop is the episode loop of ``agent.execution.episode`` (detect, plan, act one operator, re-detect, replan on a
 mismatch) with two additions: every executed operator becomes a ``Transition`` handed to the ``Aligner``,
 which may repair the model on the spot; and before each operator the rest of the plan is simulated in the
 current model and replaced when the model predicts it to fail.
@@ -17,13 +17,13 @@ from agent.alignment.mismatch import MATCH, Classified, classify
 from agent.alignment.plan_check import check_plan
 from agent.alignment.transitions import Transition, append_log
 from agent.alignment.writer import write_aligned_domain
-from agent.atoms import holds
-from agent.config import RunConfig
-from agent.domain import Domain
-from agent.episode import EpisodeResult, act_and_compare
-from agent.errors import PlanningError
-from agent.instruction import default_instruction, parse_instruction
-from agent.planner import Planner
+from agent.planning.atoms import holds
+from agent.runs.config import RunConfig
+from agent.planning.domain import Domain
+from agent.execution.episode import EpisodeResult, act_and_compare
+from envs.errors import PlanningError
+from agent.goals.oracle import default_instruction, parse_instruction
+from agent.planning.planner import Planner
 from envs.task_env import TaskEnv
 
 

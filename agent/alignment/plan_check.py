@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from agent.atoms import holds
-from agent.planner import Operator, Planner
+from agent.planning.atoms import holds
+from agent.planning.planner import Operator, Planner
 
 
 def check_plan(planner: Planner, objects: Mapping[str, str], state: Iterable[str], operators: Sequence[Operator],

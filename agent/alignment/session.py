@@ -18,13 +18,13 @@ from typing import Any
 
 from agent.alignment.mpc import Aligner, run_aligning_episode
 from agent.alignment.writer import write_aligned_domain
-from agent.config import RunConfig
-from agent.domain import Domain, domain_folder, load_domain, variant_domain_folder
-from agent.episode import EpisodeResult, run_episode
-from agent.errors import PlanningError
-from agent.planner import Planner
-from agent.rundir import RunDir, write_atomic
-from agent.runner import check_size, make_env
+from agent.runs.config import RunConfig
+from agent.planning.domain import Domain, domain_folder, load_domain, variant_domain_folder
+from agent.execution.episode import EpisodeResult, run_episode
+from envs.errors import PlanningError
+from agent.planning.planner import Planner
+from agent.runs.rundir import RunDir, write_atomic
+from agent.runs.runner import check_size, make_env
 from envs.detectors import DETECTORS
 from envs.task_env import TaskEnv
 from policies import SKILL_NAMES

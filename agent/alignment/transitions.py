@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 
 _KEYS = ("objects", "before", "operator", "after", "skill_success")
 

@@ -19,8 +19,8 @@ from agent.alignment.learner import (
     Rule,
     action_models,
 )
-from agent.domain import BINDING_FILE, PDDL_FILE, Domain, load_domain
-from agent.rundir import write_atomic
+from agent.planning.domain import BINDING_FILE, PDDL_FILE, Domain, load_domain
+from agent.runs.rundir import write_atomic
 
 RULES_JSON = "rules.json"
 RULES_TEXT = "rules.txt"

@@ -1,6 +1,6 @@
 """Checks of a ``binding.yaml`` against its PDDL and the registries, each problem at its YAML line.
 
-The checks themselves are ``agent.domain``'s (``read_binding``, ``binding_problems``,
+The checks themselves are ``agent.planning.domain``'s (``read_binding``, ``binding_problems``,
 ``Binding.name_problems``), which the agent runs when it loads a domain; this module only collects all
 of them instead of the first and finds the line of the YAML key each one names.
 """
@@ -14,8 +14,8 @@ import yaml
 
 from agent.authoring.findings import Finding
 from agent.authoring.pddl_check import Signature
-from agent.domain import binding_problems, read_binding, shown
-from agent.errors import DomainError
+from agent.planning.domain import binding_problems, read_binding, shown
+from envs.errors import DomainError
 
 _LINE_COLUMN = re.compile(r"(\d+):(\d+): ")
 _QUOTED = re.compile(r"'([^']+)'")
@@ -43,7 +43,7 @@ def key_lines(path: Path) -> dict[str, int]:
 
 
 class BindingLocator:
-    """Turns ``agent.domain``'s binding messages (``key: message``) into findings at the key's line."""
+    """Turns ``agent.planning.domain``'s binding messages (``key: message``) into findings at the key's line."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -18,8 +18,8 @@ from agent.authoring.pddl_check import Signature, check_domain_sexprs
 from agent.authoring.scene_check import check_scene
 from agent.authoring.sexpr import SexprError, read_sexprs
 from agent.authoring.up_reading import PddlReadError, read_pddl, read_text
-from agent.domain import BINDING_FILE, PDDL_FILE, load_domain, shown
-from agent.errors import DomainError
+from agent.planning.domain import BINDING_FILE, PDDL_FILE, load_domain, shown
+from envs.errors import DomainError
 
 
 @dataclass

@@ -23,7 +23,7 @@ def domain_check(args: argparse.Namespace) -> int:
 
 def domain_new(args: argparse.Namespace) -> int:
     from agent.authoring.scaffold import scaffold_domain
-    from agent.domain import shown
+    from agent.planning.domain import shown
 
     folder = scaffold_domain(args.name, Path(args.out) if args.out else None, task=args.task)
     print(f"wrote {shown(folder)}/ (domain.pddl, binding.yaml, a test); "
@@ -33,8 +33,8 @@ def domain_new(args: argparse.Namespace) -> int:
 
 def plan(args: argparse.Namespace) -> int:
     from agent.authoring.ipc_plan import plan_problem
-    from agent.domain import shown
-    from agent.rundir import write_atomic
+    from agent.planning.domain import shown
+    from agent.runs.rundir import write_atomic
 
     result = plan_problem(Path(args.domain_file), Path(args.problem_file), planner=args.planner,
                           validate=args.validate, timeout_s=args.timeout)

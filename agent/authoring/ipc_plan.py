@@ -15,9 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from agent.authoring.up_reading import read_pddl
-from agent.domain import shown
-from agent.errors import PlanningError
-from agent.planner import private_cwd
+from agent.planning.domain import shown
+from envs.errors import PlanningError
+from agent.planning.planner import private_cwd
 
 ENGINES = {"fd": "fast-downward", "pyperplan": "pyperplan"}
 

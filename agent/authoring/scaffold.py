@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agent.domain import BINDING_FILE, PDDL_FILE, domain_folder, shown
-from agent.errors import ConfigError
-from agent.rundir import write_atomic
+from agent.planning.domain import BINDING_FILE, PDDL_FILE, domain_folder, shown
+from envs.errors import ConfigError
+from agent.runs.rundir import write_atomic
 
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _DOMAIN_HEADER = re.compile(r"\(\s*domain\s+[^\s()]+\s*\)", re.IGNORECASE)

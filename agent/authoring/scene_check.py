@@ -15,9 +15,9 @@ from itertools import product
 
 from agent.authoring.binding_check import BindingLocator
 from agent.authoring.findings import Finding
-from agent.domain import Domain, shown
-from agent.errors import GoalError, InstructionError, PlanningError
-from agent.planner import Operator, Planner, parse_atom
+from agent.planning.domain import Domain, shown
+from envs.errors import GoalError, InstructionError, PlanningError
+from agent.planning.planner import Operator, Planner, parse_atom
 
 WALK_STEPS = 3
 _SHOWN_OBJECTS = 4
@@ -42,8 +42,8 @@ def default_size(task: str) -> int:
 def check_scene(domain: Domain, line: int, size: int | None = None, seed: int = 0) -> SceneCheck:
     """Detect the seeded scene of ``domain``'s task through its binding and plan a goal in it; planning
     failures are reported at ``line`` of the PDDL file (its ``define``)."""
-    from agent.instruction import default_instruction, parse_instruction
-    from agent.runner import check_size
+    from agent.goals.oracle import default_instruction, parse_instruction
+    from agent.runs.runner import check_size
     from envs.task_env import TaskEnv
 
     binding = domain.binding

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.authoring.findings import Finding
-from agent.domain import shown
-from agent.errors import DomainError
+from agent.planning.domain import shown
+from envs.errors import DomainError
 
 if TYPE_CHECKING:
     from unified_planning.model import Problem

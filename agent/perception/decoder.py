@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.errors import GoalError
+from envs.errors import GoalError
 from agent.perception.inputs import TABLE, pair_atom
 
 THRESHOLD = 0.5

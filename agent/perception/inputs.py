@@ -11,7 +11,7 @@ from agent.perception.model import KINDS, POINT_CENTRE, POINT_SCALE, SUPPORT_PRE
 from agent.perception.observation import View
 from agent.perception.text import WIDTH as TEXT_WIDTH
 from agent.perception.text import TextEncoder, object_phrase
-from agent.planner import format_atom, parse_atom
+from agent.planning.planner import format_atom, parse_atom
 
 TABLE = "table"
 

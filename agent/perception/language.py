@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.planner import format_atom, parse_atom
+from agent.planning.planner import format_atom, parse_atom
 from envs.scenes.hanoi import PEGS
 from envs.task_env import TaskEnv
 

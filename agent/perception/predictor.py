@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 from agent.perception.decoder import Reading
 from agent.perception.model import GoalNet, GoalNetConfig
 from agent.perception.observation import View, observe

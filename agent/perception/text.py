@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 
 MAX_TOKENS = 48
 WIDTH = 384

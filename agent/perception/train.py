@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 from agent.perception.dataset import EVAL_SPLITS, SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
 from agent.perception.text import TextEncoder
-from agent.rundir import RunDir, write_atomic
+from agent.runs.rundir import RunDir, write_atomic
 
 EVAL_SCENES = {"test": 250, "held-out-templates": 200, "held-out-colours": 200, "larger": 200}
 BATCH_SCENES = 16

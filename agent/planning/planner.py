@@ -2,11 +2,11 @@
 
 The planner turns a detected state (a set of atom strings) and a goal into a plan, checks the plan
 step by step, and records the state the domain predicts after every operator so the agent knows what
-to expect. On STRIPS domains Fast Downward runs in this process (``agent.fast_downward``) and the
-domain's STRIPS model (``agent.strips``) checks and predicts; otherwise UP's planner, validator and
+to expect. On STRIPS domains Fast Downward runs in this process (``agent.planning.fast_downward``) and the
+domain's STRIPS model (``agent.planning.strips``) checks and predicts; otherwise UP's planner, validator and
 simulator do. Goals are checked against the domain and the scene first: an unknown object in a goal
 makes Fast Downward fail without saying why, so we say why. A goal may name variables (``?b1``, see
-``agent.atoms``) and leave the planner to choose their objects.
+``agent.planning.atoms``) and leave the planner to choose their objects.
 
 Everything is sorted before it reaches a planner, so the same inputs give the same plan.
 """
@@ -22,15 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from agent.atoms import Atom as _Atom, format_atom, holds, is_variable, parse_atom, valid_variable
-from agent.domain import Domain
-from agent.errors import ConfigError, GoalError, PlanningError
-from agent.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
+from agent.planning.atoms import Atom as _Atom, format_atom, holds, is_variable, parse_atom, valid_variable
+from agent.planning.domain import Domain
+from envs.errors import ConfigError, GoalError, PlanningError
+from agent.planning.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
 
 if TYPE_CHECKING:
     from unified_planning.model import FNode, Problem, State
 
-    from agent.strips import StripsModel
+    from agent.planning.strips import StripsModel
 
 ENGINES = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 
@@ -95,7 +95,7 @@ def private_cwd() -> Iterator[None]:
 class Planner:
     """Plans with one engine over one domain; the parsed domain is reused across calls.
 
-    Fast Downward runs in process (see ``agent.fast_downward``) and plans are checked and replayed with the
+    Fast Downward runs in process (see ``agent.planning.fast_downward``) and plans are checked and replayed with the
     domain's STRIPS model, on domains that are plain STRIPS; other domains and pyperplan go through UP's
     planner, validator and simulator. Plans are cached by (engine, objects, state, goal): the search is
     deterministic, so a hit returns exactly the plan a new search would, only sooner. Agents meet the
@@ -155,7 +155,7 @@ class Planner:
         if engine not in SEARCH_CONFIGS or not _unique_lower(objects):
             return None
         if self._in_process is False:
-            from agent.strips import StripsModel
+            from agent.planning.strips import StripsModel
 
             model = StripsModel.of(self.domain.new_problem(self.domain.name))
             names = [*self.domain.types, *self.domain.predicates, *self.domain.actions]

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import PlanningError
+from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ConfigError
-from agent.rundir import write_atomic
+from envs.errors import ConfigError
+from agent.runs.rundir import write_atomic
 
 
 def run_benchmarks(quick: bool, only: Sequence[str] = (), progress: bool = True) -> dict[str, Any]:

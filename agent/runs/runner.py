@@ -10,15 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agent.backends import EpisodeBackend, EpisodeOutcome, SeedOrder
-from agent.config import RunConfig
-from agent.domain import Domain, domain_folder, load_domain
-from agent.episode import run_episode
-from agent.errors import ConfigError, NesyError
-from agent.planner import Planner
-from agent.rundir import RunDir, write_atomic
-from agent.video import encode as encode_video
-from agent.video import resolve_format as resolve_video_format
+from agent.runs.backends import EpisodeBackend, EpisodeOutcome, SeedOrder
+from agent.runs.config import RunConfig
+from agent.planning.domain import Domain, domain_folder, load_domain
+from agent.execution.episode import run_episode
+from envs.errors import ConfigError, NesyError
+from agent.planning.planner import Planner
+from agent.runs.rundir import RunDir, write_atomic
+from agent.runs.video import encode as encode_video
+from agent.runs.video import resolve_format as resolve_video_format
 from envs.detectors import DETECTORS
 from envs.scenes import SCENES
 from envs.simulation import has_display

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 
 RUNS_ROOT = Path("runs")
 

@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agent.atoms import has_variables, holds
-from agent.config import RunConfig
-from agent.domain import Domain
-from agent.errors import GoalError, InstructionError, PlanningError
-from agent.instruction import default_instruction, parse_instruction
-from agent.monitor import Mismatch, compare
-from agent.planner import Operator, Planner
+from agent.planning.atoms import has_variables, holds
+from agent.runs.config import RunConfig
+from agent.planning.domain import Domain
+from envs.errors import GoalError, InstructionError, PlanningError
+from agent.goals.oracle import default_instruction, parse_instruction
+from agent.execution.monitor import Mismatch, compare
+from agent.planning.planner import Operator, Planner
 from envs.task_env import TaskEnv
 from policies import load_skills
 from policies.skill import SkillResult

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from agent.alignment.command import VARIANTS, add_align_parser, align_command
-from agent.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, VIDEO_FORMATS, RunConfig
-from agent.errors import NesyError
+from agent.runs.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, VIDEO_FORMATS, RunConfig
+from envs.errors import NesyError
 
 EXIT_USER_ERROR = 2
 
@@ -211,7 +211,7 @@ def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from agent.runner import format_summary, run
+    from agent.runs.runner import format_summary, run
 
     task = args.task
     if task is None:
@@ -228,13 +228,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _task_of_domain(path: str) -> str:
-    from agent.domain import load_domain
+    from agent.planning.domain import load_domain
 
     return load_domain(path).binding.task
 
 
 def _scene(args: argparse.Namespace) -> int:
-    from agent.runner import check_size
+    from agent.runs.runner import check_size
     from envs.scene_report import describe_scene
 
     check_size(args.task, args.size)
@@ -286,7 +286,7 @@ def _train_controller(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from agent.rundir import write_atomic
+    from agent.runs.rundir import write_atomic
     from policies.evaluation import evaluate_controller
     from policies.learned import CHECKPOINTS, load_policy
 
@@ -304,7 +304,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _goal(args: argparse.Namespace) -> int:
     from agent.perception.commands import goal_for_scene
     from agent.perception.predictor import GoalReader
-    from agent.runner import check_size
+    from agent.runs.runner import check_size
 
     check_size(args.task, args.size)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
@@ -324,7 +324,7 @@ def _eval_goals(args: argparse.Namespace) -> int:
 
     from agent.perception.commands import evaluate_requests, read_requests
     from agent.perception.predictor import GoalReader
-    from agent.rundir import write_atomic
+    from agent.runs.rundir import write_atomic
 
     requests = read_requests(Path(args.file))
     result = evaluate_requests(GoalReader(args.checkpoint, args.device), requests, progress=not args.quiet)
@@ -351,13 +351,13 @@ def _plan(args: argparse.Namespace) -> int:
     return plan(args)
 
 def _bench(args: argparse.Namespace) -> int:
-    from agent.bench import bench_command
+    from agent.cli.bench import bench_command
 
     return bench_command(args)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from agent.report import write_report
+    from agent.runs.report import write_report
 
     path = write_report(args.runs, args.out)
     print(f"report: {path}")
@@ -383,5 +383,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from agent.backends import EpisodeBackend, EpisodeOutcome, Runner, RunnerFactory
-from agent.config import RunConfig
-from agent.errors import ConfigError, NesyError, WorkerError
+from agent.runs.backends import EpisodeBackend, EpisodeOutcome, Runner, RunnerFactory
+from agent.runs.config import RunConfig
+from envs.errors import ConfigError, NesyError, WorkerError
 
 #: ``--ray local`` starts a Ray instance on this machine for the run (and stops it after)
 LOCAL = "local"

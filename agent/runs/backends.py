@@ -1,9 +1,9 @@
 """Where a run's episodes execute: in this process, or spread over local worker processes.
 
-Each place holds one runner (see ``agent.runner.EpisodeRunner``) built once from the whole ``RunConfig`` and
+Each place holds one runner (see ``agent.runs.runner.EpisodeRunner``) built once from the whole ``RunConfig`` and
 feeds it seeds; episodes come back in the order they finish and ``SeedOrder`` puts them back in seed order.
 Worker processes are started with "spawn", never "fork": PyBullet clients and torch threads do not survive
-a fork. Ray actors are the third place (``agent.ray_backend``).
+a fork. Ray actors are the third place (``agent.runs.ray_backend``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agent.config import RunConfig
-from agent.errors import ConfigError, NesyError, WorkerError
+from agent.runs.config import RunConfig
+from envs.errors import ConfigError, NesyError, WorkerError
 
 
 @dataclass
@@ -73,7 +73,7 @@ class EpisodeBackend(ABC):
         if workers is not None and workers < 1:
             raise ConfigError(f"--workers: must be at least 1, got {workers}")
         if ray_address is not None:
-            from agent.ray_backend import RayBackend
+            from agent.runs.ray_backend import RayBackend
 
             return RayBackend(seeds, ray_address, workers)
         count = min(workers or 1, len(seeds))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 
 TASKS = ("hanoi", "blocks", "sort")
 PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from agent.errors import DomainError
+from envs.errors import DomainError
 
 if TYPE_CHECKING:
     from unified_planning.model import Problem
@@ -29,7 +29,7 @@ PDDL_FILE = "domain.pddl"
 BINDING_FILE = "binding.yaml"
 
 # The one place that knows where the shipped domains live.
-_SHIPPED_ROOT = Path(__file__).resolve().parent.parent / "domains"
+_SHIPPED_ROOT = Path(__file__).resolve().parents[2] / "domains"
 
 _BINDING_SECTIONS = ("task", "types", "predicates", "operators")
 _OPERATOR_KEYS = ("skill", "args")
