@@ -18,10 +18,10 @@ from benchmarks import Row, format_rows, median_row
 
 
 def run(quick: bool) -> list[Row]:
-    from agent.runs.config import RunConfig
     from agent.execution.episode import run_episode
     from agent.perception.predictor import GoalReader
     from agent.planning.planner import Planner
+    from agent.runs.config import RunConfig
     from agent.runs.runner import resolve_domain
     from envs.task_env import TaskEnv
 

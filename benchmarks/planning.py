@@ -92,9 +92,9 @@ def record_episode_calls(task: str, size: int, seeds: Iterable[int], disturb: bo
     problem's label says whether it is an episode's first plan or a replan. With ``disturb`` the first
     block stacked in each episode is knocked to the table behind the agent's back, as in
     ``tests/test_agent.py``, so the agent replans from a state it never predicted."""
-    from agent.runs.config import RunConfig
     from agent.execution.episode import run_episode
     from agent.planning.planner import Planner
+    from agent.runs.config import RunConfig
     from agent.runs.runner import resolve_domain
     from envs.task_env import TaskEnv
     from policies import scripted
@@ -152,8 +152,9 @@ class Comparison:
 
     def __init__(self) -> None:
         from agent.planning.domain import domain_folder, load_domain
+        from envs.scenes import TASKS
 
-        self.domains = {task: load_domain(domain_folder(task)) for task in ("hanoi", "blocks", "sort")}
+        self.domains = {task: load_domain(domain_folder(task)) for task in TASKS}
         self.valid = 0
         self.checked = 0
         self.same_length = 0

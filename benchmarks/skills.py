@@ -41,9 +41,9 @@ def measure(skill: str, steps: int, rounds: int) -> dict[str, list[float]]:
     """Per round: skill-env control steps per second and raw control steps (of physics) per second."""
     import gymnasium as gym
 
-    import envs
+    from policies.skill_envs import SKILL_ENV_IDS
 
-    env = gym.make(envs.SKILL_ENV_IDS[skill])
+    env = gym.make(SKILL_ENV_IDS[skill])
     env.reset(seed=0)
     rng = np.random.default_rng(0)
     skill_rates, raw_rates = [], []
@@ -57,11 +57,12 @@ def measure(skill: str, steps: int, rounds: int) -> dict[str, list[float]]:
 def run(quick: bool, steps: int | None = None, rounds: int | None = None) -> list[Row]:
     """Three rounds of 600 control steps per skill (one of 100 when quick)."""
     from envs.task_env import SUBSTEPS
+    from policies import SKILL_NAMES
 
     steps = steps or (100 if quick else 600)
     rounds = rounds or (1 if quick else 3)
     rows = []
-    for skill in ("pick", "place"):
+    for skill in SKILL_NAMES:
         rates = measure(skill, steps, rounds)
         ratios = [s / r for s, r in zip(rates["skill"], rates["raw"])]
         note = f"random actions, resets included; raw = {SUBSTEPS} stepSimulation per control step, same scene"

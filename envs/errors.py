@@ -1,8 +1,12 @@
-"""User-facing errors.
+"""User-facing errors, shared by every layer (``envs``, ``policies`` and ``agent`` all raise them).
 
 Every error a user can cause (a bad flag, a malformed PDDL file, a goal naming an unknown object, an
 unsolvable goal) is a ``NesyError``: the CLI prints its message, which names the file, line, object or
 flag at fault, and exits with status 2. Anything else is a bug and keeps its traceback.
+
+Like unified-planning's exceptions, each error also subclasses the builtin it refines (a bad value is a
+``ValueError``, a planner that fails is a ``RuntimeError``), so code that knows nothing of nesy can still catch
+it by its kind.
 """
 
 
@@ -10,25 +14,25 @@ class NesyError(Exception):
     """Base class of the errors the CLI reports without a traceback."""
 
 
-class DomainError(NesyError):
+class DomainError(NesyError, ValueError):
     """A PDDL domain or its YAML binding is malformed or inconsistent."""
 
 
-class GoalError(NesyError):
+class GoalError(NesyError, ValueError):
     """A goal names an unknown predicate or object, or has the wrong arity or types."""
 
 
-class PlanningError(NesyError):
+class PlanningError(NesyError, RuntimeError):
     """The planner found no plan (the goal is unsolvable) or failed."""
 
 
-class InstructionError(NesyError):
+class InstructionError(NesyError, ValueError):
     """An instruction could not be turned into a goal."""
 
 
-class ConfigError(NesyError):
+class ConfigError(NesyError, ValueError):
     """A command-line flag or configuration value is invalid."""
 
 
-class WorkerError(NesyError):
+class WorkerError(NesyError, RuntimeError):
     """A worker process or Ray actor running episodes died, or the cluster to run them on cannot be used."""

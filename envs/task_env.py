@@ -17,8 +17,8 @@ from gymnasium import spaces
 from envs.camera import Camera
 from envs.detectors import ObjectState, World, box_half_height, detect
 from envs.robot import FINGER_JOINTS, MAX_OPENING, Panda
-from envs.scenes import SCENES, Scene
-from envs.scenes.base import settle
+from envs.scenes.base import Scene, settle
+from envs.scenes.registry import SCENES
 from envs.simulation import Simulation
 
 MAX_STEP = 0.012
@@ -161,3 +161,12 @@ class TaskEnv(gym.Env):
 
     def close(self) -> None:
         self.sim.close()
+
+
+#: the registered id of each task's environment
+ENV_IDS = {task: f"nesy/{task.capitalize()}-v0" for task in SCENES}
+
+for _task, _env_id in ENV_IDS.items():
+    if _env_id not in gym.registry:
+        gym.register(id=_env_id, entry_point="envs.task_env:TaskEnv", kwargs={"task": _task},
+                     max_episode_steps=1000)

@@ -1,14 +1,23 @@
-"""Controllers that execute the planner's operators: learned policies, or the scripted reference skills."""
+"""Controllers that execute the planner's operators: learned policies, or the scripted reference skills.
+
+The learned skills' training environments (one operator per episode) are registered with gymnasium as
+``nesy/PickSkill-v0`` and ``nesy/PlaceSkill-v0`` where they live, in ``policies/skill_envs.py``. This package's
+own import loads neither gymnasium nor the simulator.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
-from policies.skill import Skill
+from policies.skill import SKILL_NAMES
 
-#: the skills a domain's binding may name
-SKILL_NAMES = ("pick", "place")
+if TYPE_CHECKING:
+    from policies.skill import Skill
+
+#: what executes operators: the trained policies (``policies/checkpoints``) or the scripted reference skills
+CONTROLLERS = ("learned", "scripted")
 
 
 @cache
@@ -24,4 +33,4 @@ def load_skills(controller: str) -> Mapping[str, Skill]:
     return LearnedSkills().skills()
 
 
-__all__ = ["SKILL_NAMES", "load_skills"]
+__all__ = ["CONTROLLERS", "SKILL_NAMES", "load_skills"]

@@ -7,8 +7,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from envs import SKILL_ENV_IDS
-from policies.skill_envs import EVAL_SEED_OFFSET
+from policies.skill_envs import EVAL_SEED_OFFSET, SKILL_ENV_IDS
 
 
 def run_episodes(policy: Any, skill: str, seeds: list[int], progress: bool = False) -> list[dict[str, Any]]:

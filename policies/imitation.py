@@ -15,7 +15,6 @@ import numpy as np
 
 from policies.demonstrations import Demonstrations
 
-
 #: the cloned policy explores this narrowly around its actions at first (standard deviation before
 #: squashing): wide enough to find better actions, narrow enough to keep what was cloned
 CLONED_LOG_STD = -1.5

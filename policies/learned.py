@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from envs.errors import ConfigError
 from envs.detectors import detect_holding
+from envs.errors import ConfigError
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot
-from policies.skill import SkillResult
+from policies.skill import SKILL_NAMES, SkillResult
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
 
@@ -30,15 +30,16 @@ PATIENCE = 3
 
 def load_policy(path: str | Path, device: str = "cpu") -> Any:
     """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it."""
-    from policies.training import algorithm_class
+    from policies.algorithms import algorithm_class
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"controller checkpoint {path} does not exist")
     meta_path = path.with_suffix(".json")
     algorithm = json.loads(meta_path.read_text())["algorithm"] if meta_path.is_file() else "sac"
+    algorithm_cls = algorithm_class(algorithm)  # an unknown name is its own error, not an unreadable file
     try:
-        return algorithm_class(algorithm).load(path, device=device)
+        return algorithm_cls.load(path, device=device)
     except (ValueError, KeyError, OSError) as exc:
         raise ConfigError(f"{path}: not a stable-baselines3 policy ({exc})") from exc
 
@@ -47,7 +48,7 @@ class LearnedSkills:
     """The ``pick`` and ``place`` skills backed by trained policies (default: the shipped ones)."""
 
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
-        paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in ("pick", "place")}
+        paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
         self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
 

@@ -1,12 +1,16 @@
-"""The contract between the agent and a skill (scripted now, learned later)."""
+"""The contract between the agent and a skill (scripted or learned), and the skills there are."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from envs.task_env import TaskEnv
+if TYPE_CHECKING:
+    from envs.task_env import TaskEnv
+
+#: the skills a domain's binding may name; each has a scripted and a learned controller
+SKILL_NAMES = ("pick", "place")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from envs.robot import MAX_OPENING
 from envs.scenes.base import settle
 from envs.task_env import TaskEnv
 from policies.placement import TABLE, NoFreeSpot, placement
+from policies.skill import SKILL_NAMES
 from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
 
 #: task -> (weight, smallest size, largest size) of the scenes skills train on (hanoi 5 and 6 never)
@@ -219,3 +220,10 @@ class PlaceSkillEnv(SkillEnv):
 
 
 SKILL_ENVS = {"pick": PickSkillEnv, "place": PlaceSkillEnv}
+assert tuple(SKILL_ENVS) == SKILL_NAMES, "a skill environment per skill"
+#: the registered id of each skill's training environment
+SKILL_ENV_IDS = {skill: f"nesy/{skill.capitalize()}Skill-v0" for skill in SKILL_NAMES}
+
+for _skill, _env_id in SKILL_ENV_IDS.items():
+    if _env_id not in gym.registry:
+        gym.register(id=_env_id, entry_point=f"policies.skill_envs:{SKILL_ENVS[_skill].__name__}")

@@ -13,9 +13,6 @@ metadata file saying how it was made; ``policies/checkpoints/`` ships the ones t
 from __future__ import annotations
 
 import json
-import os
-import resource
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -25,12 +22,11 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from envs.errors import ConfigError
-from agent.runs.rundir import write_atomic
-from envs import SKILL_ENV_IDS
+from policies.algorithms import algorithm_class
+from policies.artifacts import atomic_path, commit, cpu_seconds, new_run_folder, write_atomic
 from policies.energy import EnergyMeter
-from policies.skill_envs import VALIDATION_SEED_OFFSET
+from policies.skill_envs import SKILL_ENV_IDS, VALIDATION_SEED_OFFSET
 
-ALGORITHMS = ("sac", "tqc", "ppo")
 #: validation episodes (EvalCallback's, while training) have seeds of their own, apart from training's
 #: and from those ``nesy eval`` uses
 VALIDATION_SEED = VALIDATION_SEED_OFFSET
@@ -60,20 +56,6 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
-def algorithm_class(name: str) -> type:
-    """The SB3 class for ``name`` (TQC comes from sb3-contrib)."""
-    if name == "sac":
-        from stable_baselines3 import SAC
-        return SAC
-    if name == "ppo":
-        from stable_baselines3 import PPO
-        return PPO
-    if name == "tqc":
-        from sb3_contrib import TQC
-        return TQC
-    raise ConfigError(f"--algo: unknown algorithm {name!r} (choices: {', '.join(ALGORITHMS)})")
-
-
 def make_envs(skill: str, n_envs: int, seed: int):
     """``n_envs`` monitored copies of the skill's environment, in subprocesses when more than one."""
     from stable_baselines3.common.env_util import make_vec_env
@@ -100,26 +82,6 @@ class _SeededEvalEnv(gym.Wrapper):
         return self.env.reset(seed=seed, options=options)
 
 
-def commit() -> str:
-    """The repository's commit (with ``+dirty`` when files differ from it), or ``unknown``."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the subprocess environments)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
@@ -136,7 +98,6 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback, EvalCallback
     from stable_baselines3.common.monitor import Monitor
 
-    from agent.runs.rundir import RunDir
     from policies.demonstrations import record
     from policies.imitation import clone, fill_replay_buffer, fit_critic
 
@@ -145,7 +106,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     if seed >= VALIDATION_SEED_OFFSET:
         raise ConfigError(f"--seed: training seeds must stay below {VALIDATION_SEED_OFFSET}, got {seed}")
     cls = algorithm_class(algo)
-    run_dir = RunDir.create(out, f"controller-{skill}").path
+    run_dir, _ = new_run_folder(None if out is None else str(out), f"controller-{skill}")
     wall, cpu, source = time.perf_counter(), cpu_seconds(), commit()
     meter = EnergyMeter()
     import torch
@@ -212,9 +173,8 @@ class _KeepBest(BaseCallback):
         self.curve.append((step, success))
         if success >= self.success:
             self.success, self.step = success, step
-            temporary = self.path.with_suffix(".tmp.zip")
-            model.save(temporary)
-            os.replace(temporary, self.path)
+            with atomic_path(self.path) as temporary:
+                model.save(temporary)
 
     def _on_step(self) -> bool:
         self.consider(self.model, self.num_timesteps, float(np.mean(self.parent.evaluations_successes[-1])))

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.runs.config import RunConfig
-from agent.planning.domain import domain_folder, load_domain
 from agent.execution.episode import run_episode
-from envs.errors import ConfigError, InstructionError, NesyError
+from agent.planning.domain import domain_folder, load_domain
 from agent.planning.planner import Planner
+from agent.runs.config import RunConfig
 from agent.runs.runner import format_summary, run
+from envs.errors import ConfigError, InstructionError, NesyError
 from envs.scenes.base import CUBE_HALF
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.alignment.command import VARIANTS
 from agent.cli import EXIT_USER_ERROR, main
-from envs.scenes import blocks, hanoi
+from agent.cli.main import build_parser
+from envs.scenes import VARIANTS
+from envs.scenes.registry import SCENES
 
 
 @pytest.fixture(autouse=True)
@@ -18,8 +19,23 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def test_variant_names_match_the_scene() -> None:
-    assert VARIANTS == blocks.VARIANTS + hanoi.VARIANTS
+def test_every_variant_is_offered_and_built_by_its_scene() -> None:
+    for command in ("run", "align"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([command, "--variant", "no-such-variant"])
+        for variant in VARIANTS:
+            assert build_parser().parse_args([command, "--variant", variant]).variant == variant
+    built = [variant for variant in VARIANTS for cls in (SCENES["blocks"], SCENES["hanoi"])
+             if _builds(cls, variant)]
+    assert built == list(VARIANTS)
+
+
+def _builds(cls: type, variant: str) -> bool:
+    try:
+        cls(size=3, variant=variant)
+    except ValueError:
+        return False
+    return True
 
 
 def test_align_learns_writes_and_runs_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,8 +28,8 @@ from agent.alignment.plan_check import check_plan
 from agent.alignment.transitions import Transition, append_log, read_log
 from agent.alignment.writer import write_aligned_domain
 from agent.planning.domain import Domain, load_domain, variant_domain_folder
-from envs.errors import ConfigError, PlanningError
 from agent.planning.planner import Operator, Planner
+from envs.errors import ConfigError, PlanningError
 
 BLOCKS = ("a", "b", "s", "t")  # a, b large; s, t small
 OBJECTS = tuple((name, "block") for name in BLOCKS)

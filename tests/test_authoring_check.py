@@ -11,8 +11,8 @@ from agent.authoring.check import check_domain
 from agent.authoring.sexpr import SexprError, read_sexprs
 from agent.cli import main
 from agent.planning.domain import domain_folder, shipped_tasks
-from envs.errors import DomainError
 from envs.detectors import DETECTORS
+from envs.errors import DomainError
 
 DATA = Path(__file__).resolve().parent / "data"
 IPC_DOMAINS = ("blocksworld", "costs", "courier", "gripper", "logistics")

@@ -12,13 +12,12 @@ from gymnasium.utils.env_checker import check_env
 
 from agent.cli import main
 from agent.runs.config import RunConfig
-from envs.errors import ConfigError
 from agent.runs.runner import run
-from envs import SKILL_ENV_IDS
+from envs.errors import ConfigError
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
-from policies.skill_envs import EVAL_SEED_OFFSET
+from policies.skill_envs import EVAL_SEED_OFFSET, SKILL_ENV_IDS
 from policies.skill_tasks import RAMP, PickTask, corridor_distance
 from policies.training import algorithm_class, train_controller
 

@@ -9,9 +9,10 @@ import pytest
 
 from agent.planning.domain import Binding, OperatorBinding, domain_folder, load_domain, shipped_tasks
 from envs.errors import DomainError
+from policies import SKILL_NAMES
 
 DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in"}
-SKILLS = {"pick", "place"}
+SKILLS = set(SKILL_NAMES)
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from envs import ENV_IDS
 from envs.scene_report import describe_scene
 from envs.scenes.hanoi import DISC_COLORS, DISC_HEIGHT, DRAWN_THICKNESS, PEGS, disc_width
 from envs.scenes.sort import SORT_COLORS
 from envs.simulation import TABLE_TOP_Z
-from envs.task_env import TaskEnv
+from envs.task_env import ENV_IDS, TaskEnv
 
 
 def hanoi_tower_state(n: int, peg: str = "left") -> set[str]:

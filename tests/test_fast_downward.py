@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 import up_fast_downward
+from test_planner import blocks_scene, hanoi_goal, hanoi_scene, sort_scene
 
 from agent.planning.domain import Domain, domain_folder, load_domain
-from envs.errors import PlanningError
 from agent.planning.fast_downward import LAMA_FIRST, UNSOLVABLE, FastDownward
 from agent.planning.planner import Operator, Planner
 from agent.planning.strips import StripsModel
 from benchmarks.planning import blocks_problem
-from test_planner import blocks_scene, hanoi_goal, hanoi_scene, sort_scene
+from envs.errors import PlanningError
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from envs.errors import InstructionError
 from agent.goals.oracle import default_instruction, parse_instruction
+from envs.errors import InstructionError
 
 HANOI = {"d1": "disc", "d2": "disc", "d3": "disc", "left": "peg", "middle": "peg", "right": "peg"}
 BLOCKS = {c: "block" for c in ("red", "green", "blue", "yellow")}

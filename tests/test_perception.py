@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 
-from envs.errors import GoalError, InstructionError
 from agent.goals.oracle import parse_instruction
 from agent.perception.dataset import SPLITS, _scene_record
 from agent.perception.decoder import decode
@@ -21,6 +20,7 @@ from agent.perception.model import KINDS, GoalNet, GoalNetConfig, Instructions, 
 from agent.perception.observation import NO_OBJECT, observe
 from agent.perception.reading import domain_veto
 from agent.perception.text import object_phrase
+from envs.errors import GoalError, InstructionError
 from envs.task_env import TaskEnv
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from agent.cli import EXIT_USER_ERROR, main
-from agent.runs.config import RunConfig
-from envs.errors import GoalError
 from agent.perception.predictor import SHIPPED_CHECKPOINT, GoalReader
+from agent.runs.config import RunConfig
 from agent.runs.runner import run
+from envs.errors import GoalError
 from envs.scene_report import describe_scene
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from agent.planning.atoms import holds
 from agent.planning.domain import Domain, domain_folder, load_domain
-from envs.errors import ConfigError, GoalError, PlanningError
 from agent.planning.planner import Operator, Plan, Planner, format_atom, parse_atom
+from envs.errors import ConfigError, GoalError, PlanningError
 
 PEGS = ("left", "middle", "right")
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder
-from agent.cli import EXIT_USER_ERROR, main
-from agent.runs.config import RunConfig
-from envs.errors import ConfigError, InstructionError, WorkerError
-from agent.runs.runner import run
 from scale_fakes import BuggyRunner, CrashingRunner, FailingStartRunner, SleepyRunner
+
+from agent.cli import EXIT_USER_ERROR, main
+from agent.runs.backends import EpisodeOutcome, ProcessBackend, SeedOrder
+from agent.runs.config import RunConfig
+from agent.runs.runner import choose_backend, run
+from envs.errors import ConfigError, InstructionError, WorkerError
 
 #: fields that measure the machine, not the episode
 WALL_TIME_KEYS = ("plan_time_s", "perceive_time_s", "act_time_s", "wall_time_s")
@@ -102,9 +102,9 @@ def test_ray_missing_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_backend_choice() -> None:
-    assert type(EpisodeBackend.choose([0, 1, 2], None, None)).__name__ == "SerialBackend"
-    assert type(EpisodeBackend.choose([0, 1, 2], 8, None)).__name__ == "ProcessBackend"
-    assert type(EpisodeBackend.choose([0, 1, 2], None, "local")).__name__ == "RayBackend"
+    assert type(choose_backend([0, 1, 2], None, None)).__name__ == "SerialBackend"
+    assert type(choose_backend([0, 1, 2], 8, None)).__name__ == "ProcessBackend"
+    assert type(choose_backend([0, 1, 2], None, "local")).__name__ == "RayBackend"
 
 
 @pytest.mark.slow

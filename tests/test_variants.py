@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.goals.oracle import parse_instruction
 from agent.planning.atoms import holds
 from agent.planning.domain import load_domain, variant_domain_folder
-from agent.goals.oracle import parse_instruction
 from envs.detectors import DETECTORS, ObjectState, World, detect_heavy, detect_round, detect_smaller
 from envs.scenes.blocks import LARGE_HALF, SMALL_HALF, VARIANTS, BlocksScene
 from envs.task_env import TaskEnv

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from agent.runs.config import CONTROLLERS, PLANNERS, TASKS, RunConfig
-
-#: the variant worlds: blocks ``sizes``, ``round``, ``heavy`` and hanoi ``weighted`` (``VARIANTS`` of
-#: ``envs.scenes.blocks`` and ``envs.scenes.hanoi``, named here so that ``--help`` stays light)
-VARIANTS = ("sizes", "round", "heavy", "weighted")
+from agent.planning import PLANNERS
+from agent.runs.config import RunConfig
+from envs.scenes import TASKS, VARIANTS
+from policies import CONTROLLERS
 
 
 def add_align_parser(commands: argparse._SubParsersAction, positive: Callable[[str], int],

@@ -18,16 +18,18 @@ from typing import Any
 
 from agent.alignment.mpc import Aligner, run_aligning_episode
 from agent.alignment.writer import write_aligned_domain
-from agent.runs.config import RunConfig
-from agent.planning.domain import Domain, domain_folder, load_domain, variant_domain_folder
 from agent.execution.episode import EpisodeResult, run_episode
-from envs.errors import PlanningError
+from agent.planning.domain import Domain, domain_folder, load_domain, variant_domain_folder
 from agent.planning.planner import Planner
-from agent.runs.rundir import RunDir, write_atomic
-from agent.runs.runner import check_size, make_env
+from agent.runs.config import RunConfig
+from agent.runs.rundir import RunDir
+from agent.runs.runner import make_env
 from envs.detectors import DETECTORS
+from envs.errors import PlanningError
+from envs.scenes.registry import check_size
 from envs.task_env import TaskEnv
 from policies import SKILL_NAMES
+from policies.artifacts import write_atomic
 
 #: evaluation seeds start this far after the first alignment seed, so alignment never sees them
 EVAL_SEED_OFFSET = 100_000

@@ -20,7 +20,7 @@ from agent.alignment.learner import (
     action_models,
 )
 from agent.planning.domain import BINDING_FILE, PDDL_FILE, Domain, load_domain
-from agent.runs.rundir import write_atomic
+from policies.artifacts import write_atomic
 
 RULES_JSON = "rules.json"
 RULES_TEXT = "rules.txt"

@@ -78,7 +78,7 @@ def check_binding(path: Path, signature: Signature | None, pddl: str) -> list[Fi
     """Every problem of the binding at ``path``: its shape, its detector and skill names, and (when the
     PDDL could be read, ``signature``) every name it shares with the PDDL file ``pddl``."""
     from envs.detectors import DETECTORS
-    from envs.scenes import SCENES
+    from envs.scenes.registry import SCENES
     from policies import SKILL_NAMES
 
     locator = BindingLocator(path)

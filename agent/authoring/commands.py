@@ -34,7 +34,7 @@ def domain_new(args: argparse.Namespace) -> int:
 def plan(args: argparse.Namespace) -> int:
     from agent.authoring.ipc_plan import plan_problem
     from agent.planning.domain import shown
-    from agent.runs.rundir import write_atomic
+    from policies.artifacts import write_atomic
 
     result = plan_problem(Path(args.domain_file), Path(args.problem_file), planner=args.planner,
                           validate=args.validate, timeout_s=args.timeout)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from agent.authoring.up_reading import read_pddl
 from agent.planning.domain import shown
-from envs.errors import PlanningError
 from agent.planning.planner import private_cwd
+from envs.errors import PlanningError
 
 ENGINES = {"fd": "fast-downward", "pyperplan": "pyperplan"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent.planning.domain import BINDING_FILE, PDDL_FILE, domain_folder, shown
 from envs.errors import ConfigError
-from agent.runs.rundir import write_atomic
+from policies.artifacts import write_atomic
 
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _DOMAIN_HEADER = re.compile(r"\(\s*domain\s+[^\s()]+\s*\)", re.IGNORECASE)

@@ -16,8 +16,8 @@ from itertools import product
 from agent.authoring.binding_check import BindingLocator
 from agent.authoring.findings import Finding
 from agent.planning.domain import Domain, shown
-from envs.errors import GoalError, InstructionError, PlanningError
 from agent.planning.planner import Operator, Planner, parse_atom
+from envs.errors import GoalError, InstructionError, PlanningError
 
 WALK_STEPS = 3
 _SHOWN_OBJECTS = 4
@@ -33,7 +33,7 @@ class SceneCheck:
 
 def default_size(task: str) -> int:
     """Three objects where the scene allows it: small enough to plan optimally in milliseconds."""
-    from envs.scenes import SCENES
+    from envs.scenes.registry import SCENES
 
     low, high = SCENES[task].sizes
     return max(low, min(3, high))
@@ -43,7 +43,7 @@ def check_scene(domain: Domain, line: int, size: int | None = None, seed: int = 
     """Detect the seeded scene of ``domain``'s task through its binding and plan a goal in it; planning
     failures are reported at ``line`` of the PDDL file (its ``define``)."""
     from agent.goals.oracle import default_instruction, parse_instruction
-    from agent.runs.runner import check_size
+    from envs.scenes.registry import check_size
     from envs.task_env import TaskEnv
 
     binding = domain.binding

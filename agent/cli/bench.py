@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from envs.errors import ConfigError
-from agent.runs.rundir import write_atomic
+from policies.artifacts import write_atomic
 
 
 def run_benchmarks(quick: bool, only: Sequence[str] = (), progress: bool = True) -> dict[str, Any]:

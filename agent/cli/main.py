@@ -11,9 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from agent.alignment.command import VARIANTS, add_align_parser, align_command
-from agent.runs.config import CONTROLLERS, GOAL_SOURCES, PLANNERS, TASKS, VIDEO_FORMATS, RunConfig
+from agent.alignment.command import add_align_parser, align_command
+from agent.planning import PLANNERS
+from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig
 from envs.errors import NesyError
+from envs.scenes import TASKS, VARIANTS
+from policies import CONTROLLERS, SKILL_NAMES
+from policies.algorithms import ALGORITHMS
 
 EXIT_USER_ERROR = 2
 
@@ -34,8 +38,6 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 DEVICES = ("auto", "cpu", "cuda")
-SKILLS = ("pick", "place")
-ALGORITHMS = ("sac", "tqc", "ppo")
 DEFAULT_CONTROLLER_STEPS = 4_000
 _positive = _whole_number(1)
 _seed = _whole_number(0)
@@ -110,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "demonstrations, refine with the algorithm, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
-    controller.add_argument("--skill", choices=SKILLS, required=True)
+    controller.add_argument("--skill", choices=SKILL_NAMES, required=True)
     controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
                             help="environment steps of reinforcement learning after cloning the "
@@ -128,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="Run seeded episodes of the skill environment with the policy; "
                                               "evaluation seed s is episode seed 1e9 + s, which training never "
                                               "draws.")
-    skill_eval.add_argument("--skill", choices=SKILLS, required=True)
+    skill_eval.add_argument("--skill", choices=SKILL_NAMES, required=True)
     skill_eval.add_argument("--episodes", type=_positive, default=200, help="default: 200")
     skill_eval.add_argument("--seed", type=_seed, default=0, help="first evaluation seed (default: 0)")
     skill_eval.add_argument("--checkpoint", default=None, metavar="PATH",
@@ -234,8 +236,8 @@ def _task_of_domain(path: str) -> str:
 
 
 def _scene(args: argparse.Namespace) -> int:
-    from agent.runs.runner import check_size
     from envs.scene_report import describe_scene
+    from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
     report = describe_scene(args.task, args.size, args.seed)
@@ -286,7 +288,7 @@ def _train_controller(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from agent.runs.rundir import write_atomic
+    from policies.artifacts import write_atomic
     from policies.evaluation import evaluate_controller
     from policies.learned import CHECKPOINTS, load_policy
 
@@ -304,7 +306,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _goal(args: argparse.Namespace) -> int:
     from agent.perception.commands import goal_for_scene
     from agent.perception.predictor import GoalReader
-    from agent.runs.runner import check_size
+    from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
@@ -324,7 +326,7 @@ def _eval_goals(args: argparse.Namespace) -> int:
 
     from agent.perception.commands import evaluate_requests, read_requests
     from agent.perception.predictor import GoalReader
-    from agent.runs.rundir import write_atomic
+    from policies.artifacts import write_atomic
 
     requests = read_requests(Path(args.file))
     result = evaluate_requests(GoalReader(args.checkpoint, args.device), requests, progress=not args.quiet)

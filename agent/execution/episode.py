@@ -3,27 +3,76 @@
 Like model-predictive control, the agent acts on one operator at a time and re-plans from what the
 detectors see whenever the scene departs from the state the domain predicted. Success is judged only
 from the detectors' view of the final scene.
+
+This is the only episode loop: a loop that learns while it acts (``agent.alignment.mpc``) runs it with
+``EpisodeHooks`` that swap the model, veto the next operator and watch every transition.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.planning.atoms import has_variables, holds
-from agent.runs.config import RunConfig
-from agent.planning.domain import Domain
-from envs.errors import GoalError, InstructionError, PlanningError
-from agent.goals.oracle import default_instruction, parse_instruction
 from agent.execution.monitor import Mismatch, compare
+from agent.goals.oracle import default_instruction, parse_instruction
+from agent.planning.atoms import has_variables, holds
+from agent.planning.domain import Domain
 from agent.planning.planner import Operator, Planner
+from envs.errors import GoalError, InstructionError, PlanningError
 from envs.task_env import TaskEnv
 from policies import load_skills
 from policies.skill import SkillResult
 
 if TYPE_CHECKING:  # importing it loads torch, which an oracle-goal run (and each of its workers) never needs
     from agent.perception.predictor import GoalReader
+
+
+class EpisodeConfig(Protocol):
+    """What the loop reads from a run's configuration (``agent.runs.config.RunConfig`` has all of it)."""
+
+    @property
+    def task(self) -> str: ...
+    @property
+    def instruction(self) -> str | None: ...
+    @property
+    def controller(self) -> str: ...
+    @property
+    def max_replans(self) -> int: ...
+    @property
+    def skill_step_budget(self) -> int: ...
+    @property
+    def episode_step_budget(self) -> int | None: ...
+
+
+class EpisodeHooks:
+    """Extension points of the episode loop. Every default leaves the plain loop unchanged; a subclass
+    overrides what it needs (``agent.alignment.mpc.AligningHooks`` overrides all of them)."""
+
+    #: with no ``--instruction``, use the scene's demo instruction if it has one (else the task's default one)
+    demo_instruction: bool = True
+    #: an oracle goal the first plan cannot reach ends the episode as a failure instead of raising: right for a
+    #: model being learned, which may wrongly believe the goal out of reach
+    record_planning_failure: bool = False
+
+    def model(self, domain: Domain, planner: Planner) -> tuple[Domain, Planner]:
+        """The domain to act with and the planner to plan with now: asked before every plan and operator,
+        since a learning loop changes them during the episode."""
+        return domain, planner
+
+    def before_operator(self, objects: Mapping[str, str], state: Sequence[str], plan: Sequence[Operator],
+                        goal: frozenset[str]) -> str:
+        """Why the rest of ``plan`` should not be run from ``state`` (the episode replans), or ``""``."""
+        return ""
+
+    def after_operator(self, objects: Mapping[str, str], before: Sequence[str], operator: Operator,
+                       outcome: SkillResult, after: Sequence[str]) -> None:
+        """Told of every executed operator: the detected state before and after it, and how its skill ended."""
+
+
+#: the plain loop
+NO_HOOKS = EpisodeHooks()
 
 
 @dataclass
@@ -75,18 +124,20 @@ class EpisodeResult:
                 "goal_dropped": self.goal_dropped, "intended_goal": self.intended_goal}
 
 
-def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfig, seed: int,
-                reader: GoalReader | None = None) -> EpisodeResult:
+def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeConfig, seed: int,
+                reader: GoalReader | None = None, hooks: EpisodeHooks = NO_HOOKS) -> EpisodeResult:
     """Run one episode on ``env`` reset with ``seed``, reading the goal with ``reader`` (the oracle parser
-    when None). An oracle goal the first plan cannot reach is the user's error and propagates; a perceived
-    one that cannot be read or reached ends the episode as a failure. Later planning errors end it too."""
+    when None). An oracle goal the first plan cannot reach is the user's error and propagates (unless
+    ``hooks.record_planning_failure``); a perceived one that cannot be read or reached ends the episode as a
+    failure. Later planning errors end it too. ``domain``'s binding names the scene's objects and detectors
+    throughout; ``hooks.model`` may swap the domain acted with and the planner."""
     start = time.perf_counter()
     env.reset(seed=seed)
     binding = domain.binding
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     objects = binding.pddl_objects(scene_objects)
-    instruction = (config.instruction or env.scene.demo_instruction(seed)
-                   or default_instruction(config.task, scene_objects, seed))
+    demo = env.scene.demo_instruction(seed) if hooks.demo_instruction else None
+    instruction = config.instruction or demo or default_instruction(config.task, scene_objects, seed)
     result = EpisodeResult(seed=seed, instruction=instruction, goal=[])
     predicates = dict(binding.predicates)
     clock = time.perf_counter()
@@ -95,7 +146,13 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     if reader is None:
         goal = parse_instruction(instruction, config.task, scene_objects)
         result.goal = sorted(goal)
-        plan = planner.plan(objects, state, goal)
+        try:
+            plan = hooks.model(domain, planner)[1].plan(objects, state, goal)
+        except PlanningError as exc:
+            if not hooks.record_planning_failure:
+                raise
+            result.reason = f"planning failed: {exc}"
+            return _finish(result, env, goal, predicates, start)
     else:
         # Judge by what the instruction means where the parser can read it, so that a misread goal
         # that the robot then achieves still counts as a failure.
@@ -113,7 +170,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
             result.perceive_time_s += time.perf_counter() - clock
             goal = frozenset(reading.goal)
             result.goal, result.goal_dropped = sorted(goal), reading.dropped
-            plan = planner.plan(objects, state, goal)
+            plan = hooks.model(domain, planner)[1].plan(objects, state, goal)
         except (GoalError, PlanningError) as exc:
             result.reason = f"perceived goal: {exc}"
             return _finish(result, env, intended or frozenset(result.goal), predicates, start)
@@ -126,18 +183,21 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
             break
-        if queue:
+        why = hooks.before_operator(objects, state, [op for op, _ in queue], goal) if queue else ""
+        if queue and not why:
             operator, predicted = queue.pop(0)
-            _, state, mismatch = act_and_compare(env, domain, config, operator, predicted, budget, predicates,
-                                                 result)
+            before = state
+            outcome, state, mismatch = act_and_compare(env, hooks.model(domain, planner)[0], config, operator,
+                                                       predicted, budget, predicates, result)
+            hooks.after_operator(objects, before, operator, outcome, state)
             if not mismatch:
                 continue
             result.reason = f"after {operator}: {mismatch.describe()}"
         else:
-            result.reason = "plan finished but the goal does not hold"
+            result.reason = f"plan check: {why}" if why else "plan finished but the goal does not hold"
         if not _replan_allowed(result, config):
             break
-        queue = _replan(planner, objects, state, goal, result)
+        queue = _replan(hooks.model(domain, planner)[1], objects, state, goal, result)
         if queue is None:
             break
 
@@ -146,7 +206,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: RunConfi
     return _finish(result, env, frozenset(result.intended_goal or goal), predicates, start)
 
 
-def act_and_compare(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator,
+def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operator: Operator,
                     predicted: frozenset[str], budget: int, predicates: dict[str, str],
                     result: EpisodeResult) -> tuple[SkillResult, list[str], Mismatch]:
     """Execute ``operator``, re-detect, compare with the ``predicted`` state and record the step (and its
@@ -164,7 +224,7 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: RunConfig, operator: O
     return outcome, state, mismatch
 
 
-def execute(env: TaskEnv, domain: Domain, config: RunConfig, operator: Operator, budget: int) -> SkillResult:
+def execute(env: TaskEnv, domain: Domain, config: EpisodeConfig, operator: Operator, budget: int) -> SkillResult:
     """Run the skill bound to ``operator`` for at most the operator's share of the episode's ``budget``:
     the one place that looks a skill up, so every loop that acts runs the same controllers."""
     skill, args = domain.skill_call(operator.name, operator.args)
@@ -186,7 +246,7 @@ def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicate
     return result
 
 
-def _replan_allowed(result: EpisodeResult, config: RunConfig) -> bool:
+def _replan_allowed(result: EpisodeResult, config: EpisodeConfig) -> bool:
     if result.replans >= config.max_replans:
         result.reason += f" (replan budget of {config.max_replans} spent)"
         return False

@@ -12,8 +12,8 @@ import random
 import re
 from collections.abc import Callable, Mapping
 
-from envs.errors import InstructionError
 from agent.planning.planner import format_atom
+from envs.errors import InstructionError
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
 _FILLERS = frozenset(

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.runs.config import TASKS
-from envs.errors import ConfigError, GoalError
 from agent.perception.predictor import GoalReader
 from agent.planning.planner import parse_atom
+from envs.errors import ConfigError, GoalError
+from envs.scenes import TASKS
 
 
 def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruct
 
 def read_requests(path: Path) -> list[dict[str, Any]]:
     """The lines of an eval-goals file, checked: every mistake names the file and line."""
-    from agent.runs.runner import check_size
+    from envs.scenes.registry import check_size
 
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import shutil
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from agent.perception import language, observation
 from agent.perception.language import Facts, draw_examples
 from agent.perception.observation import View, observe
 from envs.scenes.hanoi import PEGS
+from policies.artifacts import atomic_path
 
 TRAIN_SIZES = {"blocks": (2, 6), "hanoi": (1, 4), "sort": (1, 6)}
 TASK_WEIGHTS = {"blocks": 0.45, "hanoi": 0.2, "sort": 0.35}
@@ -93,14 +93,10 @@ class Dataset:
 
     def save(self, path: Path) -> None:
         """Write atomically: a half-written dataset is never mistaken for a cached one."""
-        tmp = path.with_name(f".{path.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        np.savez(tmp / "arrays.npz", rgb=self.rgb, points=self.points, masks=self.masks)
-        meta = {"split": self.split, "objects": self.objects, "scenes": self.scenes, "examples": self.examples}
-        (tmp / "meta.json").write_text(json.dumps(meta))
-        shutil.rmtree(path, ignore_errors=True)
-        tmp.rename(path)
+        with atomic_path(path, directory=True) as tmp:
+            np.savez(tmp / "arrays.npz", rgb=self.rgb, points=self.points, masks=self.masks)
+            meta = {"split": self.split, "objects": self.objects, "scenes": self.scenes, "examples": self.examples}
+            (tmp / "meta.json").write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, path: Path) -> Dataset:

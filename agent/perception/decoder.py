@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from envs.errors import GoalError
 from agent.perception.inputs import TABLE, pair_atom
+from envs.errors import GoalError
 
 THRESHOLD = 0.5
 #: the least probability a lone atom needs to be read when no atom reaches ``THRESHOLD``

@@ -8,13 +8,13 @@ from typing import Any
 
 import torch
 
-from envs.errors import ConfigError
 from agent.perception.decoder import Reading
 from agent.perception.model import GoalNet, GoalNetConfig
 from agent.perception.observation import View, observe
 from agent.perception.reading import probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import resolve_device
+from envs.errors import ConfigError
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "goalnet.pt"

@@ -9,14 +9,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from envs.errors import GoalError
 from agent.perception.decoder import Reading, decode
-from agent.perception.inputs import TABLE, atom_pair
-from agent.perception.inputs import instruction_inputs, scene_inputs
+from agent.perception.inputs import TABLE, atom_pair, instruction_inputs, scene_inputs
 from agent.perception.model import GoalNet, valid_pairs
 from agent.perception.observation import View
 from agent.perception.text import TextEncoder
 from agent.planning.planner import parse_atom
+from envs.errors import GoalError
 
 BATCH_SCENES = 32
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import resource
-import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -20,13 +18,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from envs.errors import ConfigError
 from agent.perception.dataset import EVAL_SPLITS, SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
 from agent.perception.text import TextEncoder
-from agent.runs.rundir import RunDir, write_atomic
+from envs.errors import ConfigError
+from policies.artifacts import atomic_path, commit, cpu_seconds, new_run_folder, write_atomic
 
 EVAL_SCENES = {"test": 250, "held-out-templates": 200, "held-out-colours": 200, "larger": 200}
 BATCH_SCENES = 16
@@ -62,7 +60,7 @@ def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: st
     device = resolve_device(device)
     started = time.perf_counter()
     torch.manual_seed(seed)
-    run_dir = RunDir.create(out, "perception")
+    run_dir, _ = new_run_folder(out, "perception")
     data = {"train": load_or_generate("train", math.ceil(samples / SPLITS["train"].per_scene), cache, workers,
                                       progress)}
     for split, count in (eval_scenes or EVAL_SCENES).items():
@@ -75,7 +73,7 @@ def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: st
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate, pct_start=0.1,
                                                    total_steps=epochs * math.ceil(len(train_set.scenes) / BATCH_SCENES))
-    writer = SummaryWriter(str(run_dir.path / "tensorboard"))
+    writer = SummaryWriter(str(run_dir / "tensorboard"))
     scenes = _TrainingScenes(train_set)
     rng = np.random.default_rng(seed)
     history = []
@@ -102,17 +100,16 @@ def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: st
     if "test" in data:
         metrics["blanked"] = evaluate(model, encoder, data["test"], device, blank=True)
     writer.close()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     metrics.update({
         "samples": len(train_set.examples), "train_scenes": len(train_set.scenes), "epochs": epochs, "seed": seed,
         "device": device, "wall_seconds": round(time.perf_counter() - started, 1),
         "data_seconds": round(data_seconds, 1),
-        "cpu_seconds": round(time.process_time() + children.ru_utime + children.ru_stime, 1),
-        "parameters": sum(p.numel() for p in model.parameters()), "history": history, "commit": _commit(),
+        "cpu_seconds": round(cpu_seconds(), 1),
+        "parameters": sum(p.numel() for p in model.parameters()), "history": history, "commit": commit(),
     })
-    save_checkpoint(run_dir.path / "goalnet.pt", model, metrics)
-    write_atomic(run_dir.path / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    metrics["checkpoint"] = str(run_dir.path / "goalnet.pt")
+    save_checkpoint(run_dir / "goalnet.pt", model, metrics)
+    write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    metrics["checkpoint"] = str(run_dir / "goalnet.pt")
     return metrics
 
 
@@ -191,14 +188,5 @@ def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str
 
 
 def save_checkpoint(path: Path, model: GoalNet, metrics: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, tmp)
-    tmp.replace(path)
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    with atomic_path(path) as tmp:
+        torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, tmp)

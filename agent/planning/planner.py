@@ -22,17 +22,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from agent.planning.atoms import Atom as _Atom, format_atom, holds, is_variable, parse_atom, valid_variable
+from agent.planning import PLANNERS
+from agent.planning.atoms import Atom as _Atom
+from agent.planning.atoms import format_atom, holds, is_variable, parse_atom, valid_variable
 from agent.planning.domain import Domain
-from envs.errors import ConfigError, GoalError, PlanningError
 from agent.planning.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
+from envs.errors import ConfigError, GoalError, PlanningError
 
 if TYPE_CHECKING:
     from unified_planning.model import FNode, Problem, State
 
     from agent.planning.strips import StripsModel
 
-ENGINES = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 
 # Optimal search (A* + LM-cut) is cheap up to about this many objects and gives the robot the
 # fewest moves; beyond it we take lama-first's slightly longer plans to keep planning time bounded.
@@ -106,8 +107,8 @@ class Planner:
                  cache_size: int = CACHE_SIZE, in_process: bool = True) -> None:
         """``in_process=False`` plans every call through UP's engines: the reference that tests and
         ``benchmarks/planning.py`` compare the in-process path with."""
-        if engine not in ENGINES:
-            raise ConfigError(f"unknown planning engine {engine!r} (choices: {', '.join(ENGINES)})")
+        if engine not in PLANNERS:
+            raise ConfigError(f"unknown planning engine {engine!r} (choices: {', '.join(PLANNERS)})")
         self.domain = domain
         self.engine = engine
         self.timeout_s = timeout_s

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.planning.planner import format_atom
+from agent.planning.atoms import format_atom
 
 if TYPE_CHECKING:
     from unified_planning.model import FNode, InstantaneousAction, Problem

@@ -3,7 +3,8 @@
 Each place holds one runner (see ``agent.runs.runner.EpisodeRunner``) built once from the whole ``RunConfig`` and
 feeds it seeds; episodes come back in the order they finish and ``SeedOrder`` puts them back in seed order.
 Worker processes are started with "spawn", never "fork": PyBullet clients and torch threads do not survive
-a fork. Ray actors are the third place (``agent.runs.ray_backend``).
+a fork. Ray actors are the third place (``agent.runs.ray_backend``); ``agent.runs.runner.choose_backend`` picks
+one.
 """
 
 from __future__ import annotations
@@ -65,19 +66,6 @@ class EpisodeBackend(ABC):
 
     def __init__(self, seeds: list[int]) -> None:
         self.seeds = seeds
-
-    @staticmethod
-    def choose(seeds: list[int], workers: int | None, ray_address: str | None) -> EpisodeBackend:
-        """Ray actors with ``ray_address``, else ``workers`` local processes (no more than there are
-        episodes), else this process."""
-        if workers is not None and workers < 1:
-            raise ConfigError(f"--workers: must be at least 1, got {workers}")
-        if ray_address is not None:
-            from agent.runs.ray_backend import RayBackend
-
-            return RayBackend(seeds, ray_address, workers)
-        count = min(workers or 1, len(seeds))
-        return ProcessBackend(seeds, count) if count > 1 else SerialBackend(seeds)
 
     @abstractmethod
     def outcomes(self, make_runner: RunnerFactory, config: RunConfig) -> Iterator[EpisodeOutcome]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from agent.planning import PLANNERS
 from envs.errors import ConfigError
+from envs.scenes import TASKS
+from policies import CONTROLLERS
 
-TASKS = ("hanoi", "blocks", "sort")
-PLANNERS = ("auto", "fast-downward", "fast-downward-opt", "pyperplan")
 #: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
-#: what executes operators: the trained policies (policies/checkpoints) or the scripted reference skills
-CONTROLLERS = ("learned", "scripted")
 VIDEO_FORMATS = ("mp4", "gif")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from envs.errors import ConfigError
-from agent.runs.rundir import write_atomic
+from policies.artifacts import write_atomic
 
 #: config keys that are a group's axes or do not change what an episode does
 NOT_A_SETTING = frozenset({"task", "size", "seed", "episodes", "out", "json", "video", "video_format", "gui",

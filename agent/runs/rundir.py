@@ -7,37 +7,12 @@ summary or config behind; episodes are appended one complete line at a time.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from envs.errors import ConfigError
-
-RUNS_ROOT = Path("runs")
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``content`` (text as UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes private files; these are ordinary outputs
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+from policies.artifacts import new_run_folder, write_atomic
 
 
 class RunDir:
@@ -50,22 +25,7 @@ class RunDir:
     @classmethod
     def create(cls, out: str | None, label: str) -> RunDir:
         """``out`` if given (it must not hold an earlier run), else ``runs/<time>-<label>``."""
-        if out is not None:
-            path = Path(out)
-            if (path / "episodes.jsonl").exists():
-                raise ConfigError(f"--out: {path} already holds a run; choose another folder")
-        else:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            path = RUNS_ROOT / f"{stamp}-{label}"
-            suffix = 1
-            while path.exists():
-                suffix += 1
-                path = RUNS_ROOT / f"{stamp}-{label}-{suffix}"
-        created = not path.exists()
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"--out: cannot create {path}: {exc.strerror}") from exc
+        path, created = new_run_folder(out, label)
         return cls(path, created)
 
     def discard(self) -> None:

@@ -10,20 +10,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agent.runs.backends import EpisodeBackend, EpisodeOutcome, SeedOrder
-from agent.runs.config import RunConfig
-from agent.planning.domain import Domain, domain_folder, load_domain
 from agent.execution.episode import run_episode
-from envs.errors import ConfigError, NesyError
+from agent.planning.domain import Domain, domain_folder, load_domain
 from agent.planning.planner import Planner
-from agent.runs.rundir import RunDir, write_atomic
+from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder, SerialBackend
+from agent.runs.config import RunConfig
+from agent.runs.rundir import RunDir
 from agent.runs.video import encode as encode_video
 from agent.runs.video import resolve_format as resolve_video_format
 from envs.detectors import DETECTORS
-from envs.scenes import SCENES
+from envs.errors import ConfigError, NesyError
+from envs.scenes.registry import check_size
 from envs.simulation import has_display
 from envs.task_env import TaskEnv
 from policies import SKILL_NAMES, load_skills
+from policies.artifacts import write_atomic
 
 VIDEO_FRAME_EVERY = 4
 
@@ -43,12 +44,6 @@ def make_env(config: RunConfig) -> TaskEnv:
     except (TypeError, ValueError) as exc:
         message = str(exc) if isinstance(exc, ValueError) else f"task {config.task} has no variants"
         raise ConfigError(f"--variant: {message}") from exc
-
-
-def check_size(task: str, size: int) -> None:
-    low, high = SCENES[task].sizes
-    if not low <= size <= high:
-        raise ConfigError(f"--size: {task} supports sizes {low} to {high}, got {size}")
 
 
 class EpisodeRunner:
@@ -84,6 +79,19 @@ class EpisodeRunner:
         self.env.close()
 
 
+def choose_backend(seeds: list[int], workers: int | None, ray_address: str | None) -> EpisodeBackend:
+    """Ray actors with ``ray_address``, else ``workers`` local processes (no more than there are episodes),
+    else this process."""
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers: must be at least 1, got {workers}")
+    if ray_address is not None:
+        from agent.runs.ray_backend import RayBackend
+
+        return RayBackend(seeds, ray_address, workers)
+    count = min(workers or 1, len(seeds))
+    return ProcessBackend(seeds, count) if count > 1 else SerialBackend(seeds)
+
+
 def run(config: RunConfig, progress: bool = True, workers: int | None = None,
         ray_address: str | None = None) -> dict[str, Any]:
     """Run ``config.episodes`` episodes; returns the summary also written to the run directory.
@@ -102,7 +110,7 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
     if config.video:
         config = replace(config, video_format=resolve_video_format(config.video_format))
     seeds = config.seeds()
-    backend = EpisodeBackend.choose(seeds, workers, ray_address)
+    backend = choose_backend(seeds, workers, ray_address)
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     in_order = SeedOrder(seeds)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.scenes import TASK_VARIANTS
 from envs.scenes.base import COLORS, CUBE_HALF, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
@@ -32,7 +33,7 @@ SLOT_X = (0.45, 0.65)
 SLOT_Y = (-0.33, -0.11, 0.11, 0.33)
 NEW_STACK_PROBABILITY = 0.5
 
-VARIANTS = ("sizes", "round", "heavy")
+VARIANTS = TASK_VARIANTS["blocks"]
 #: half widths of the small and large ``sizes`` cubes
 SMALL_HALF = 0.008
 LARGE_HALF = CUBE_HALF

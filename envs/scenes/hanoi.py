@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.scenes import TASK_VARIANTS
 from envs.scenes.base import COLORS, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
@@ -28,7 +29,7 @@ DISC_COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
 PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
-VARIANTS = ("weighted",)
+VARIANTS = TASK_VARIANTS["hanoi"]
 #: ``graded``: discs d1..dN are the N narrowest of the six; ``drawn``: any N of the six discs, drawn per
 #: episode, each with the width, colour and name it has in the full set (d2, d4 and d5 say), which is what
 #: perception trains on: no width, colour or name then stands for a place in the tower (the widest disc of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.scenes.base import CUBE_HALF, COLORS, Scene, SceneObject
+from envs.scenes.base import COLORS, CUBE_HALF, Scene, SceneObject
 from envs.simulation import TABLE_TOP_Z, Simulation
 
 SORT_COLORS = ("red", "green", "blue", "yellow")
