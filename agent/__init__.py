@@ -33,7 +33,8 @@ _EXPORTS = {
     "run": "agent.runs.runner",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Domain", "EpisodeHooks", "EpisodeResult", "NesyError", "Plan", "Planner", "RunConfig", "load_domain",
+           "run", "run_episode"]
 
 if TYPE_CHECKING:
     from agent.execution.episode import EpisodeHooks, EpisodeResult, run_episode

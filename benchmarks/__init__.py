@@ -51,7 +51,8 @@ def format_rows(rows: Sequence[Row], sections: Sequence[str] | None = None) -> s
     widths = [max(len(line[c]) for line in table) for c in range(len(header))]
     value_column = header.index("value")
     return "\n".join(
-        "  ".join(cell.rjust(w) if c == value_column else cell.ljust(w) for c, (cell, w) in enumerate(zip(line, widths))).rstrip()
+        "  ".join(cell.rjust(w) if c == value_column else cell.ljust(w)
+                  for c, (cell, w) in enumerate(zip(line, widths))).rstrip()
         for line in table
     )
 

@@ -77,7 +77,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None)
     args = parser.parse_args()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(f"{args.task} size {args.size}, median of {args.repeats} predictions, torch threads {torch.get_num_threads()}")
+    print(f"{args.task} size {args.size}, median of {args.repeats} predictions, "
+          f"torch threads {torch.get_num_threads()}")
     print(f"{'device':<8}{'render ms':>12}{'encode ms':>12}{'network ms':>12}{'total ms':>12}")
     for device in devices:
         m = {k: statistics.median(v) for k, v in measure(device, args.task, args.size, args.repeats,

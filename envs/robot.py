@@ -44,7 +44,7 @@ class Panda:
         info = [c.getJointInfo(self.body, j) for j in MOVABLE_JOINTS]
         self._lower = [i[8] for i in info]
         self._upper = [i[9] for i in info]
-        self._ranges = [u - l for l, u in zip(self._lower, self._upper)]
+        self._ranges = [upper - lower for lower, upper in zip(self._lower, self._upper)]
         self.target = self.ee_position()
         self.opening = MAX_OPENING
         self.command()

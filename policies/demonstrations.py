@@ -8,6 +8,7 @@ Training starts the policy from these (behaviour cloning) and keeps them in SAC'
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,10 +77,8 @@ def record(skill: str, seeds: list[int], progress: bool = False) -> Demonstratio
             task = env.task
             args = (task.name, task.target) if isinstance(task, PlaceTask) else (task.name,)
             proxy = _RecordingEnv(env, observation, log)
-            try:
+            with contextlib.suppress(_EpisodeOver):
                 SKILLS[skill](proxy, args, 10**6)
-            except _EpisodeOver:
-                pass
             log.episodes += 1
             log.successes += bool(proxy.info.get("is_success"))
     finally:

@@ -4,7 +4,8 @@ Reinforcement learning from scratch needs hundreds of thousands of steps to disc
 2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
 kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning then tries to refine
 it; the policy kept is the one that does best on the validation episodes, the cloned one included (so far
-refinement has not beaten it: see the README). The refining runs through SB3: vectorised environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
+refinement has not beaten it: see the README). The refining runs through SB3: vectorised environments
+(``SubprocVecEnv`` when ``envs > 1``), ``learn``
 with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
 draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
 metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.

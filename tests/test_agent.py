@@ -80,7 +80,7 @@ def test_run_dir_and_json(tmp_path: Path) -> None:
     assert {"task", "size", "success_rate", "episodes"} <= written.keys()
     assert written["task"] == "hanoi" and written["size"] == 2 and written["success_rate"] == 1.0
     for episode in written["episodes"]:
-        assert EPISODE_KEYS <= episode.keys()
+        assert episode.keys() >= EPISODE_KEYS
     table = format_summary(summary)
     assert "100.0%" in table and str(out) in table
 

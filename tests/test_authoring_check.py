@@ -144,13 +144,13 @@ def test_unreadable_input_raises(tmp_path: Path) -> None:
     with pytest.raises(DomainError, match="nowhere: no such file or folder"):
         check_domain(tmp_path / "nowhere")
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(DomainError, match="notes.txt: expected a domain folder or a .pddl file"):
+    with pytest.raises(DomainError, match=r"notes\.txt: expected a domain folder or a \.pddl file"):
         check_domain(tmp_path / "notes.txt")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DomainError, match="domain.pddl: no such file"):
+    with pytest.raises(DomainError, match=r"domain\.pddl: no such file"):
         check_domain(tmp_path / "empty")
     (tmp_path / "binary.pddl").write_bytes(b"\xff\xfe(define")
-    with pytest.raises(DomainError, match="binary.pddl: not a text file"):
+    with pytest.raises(DomainError, match=r"binary\.pddl: not a text file"):
         check_domain(tmp_path / "binary.pddl")
 
 

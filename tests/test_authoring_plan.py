@@ -81,7 +81,7 @@ def test_errors_blame_the_right_file_and_line(tmp_path: Path) -> None:
     domain.write_text(text.replace("(holding ?x))\n\n", "(holding ?x)\n\n"))  # :predicates never closed
     with pytest.raises(DomainError, match=r"domain.pddl:\d+: syntax error"):
         plan_problem(domain, IPC / "blocksworld" / "p01.pddl")
-    with pytest.raises(DomainError, match="missing.pddl: no such file"):
+    with pytest.raises(DomainError, match=r"missing\.pddl: no such file"):
         plan_problem(IPC / "blocksworld" / "domain.pddl", tmp_path / "missing.pddl")
 
 

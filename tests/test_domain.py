@@ -58,7 +58,7 @@ def test_skill_call_fills_parameters_and_keeps_literals() -> None:
 def test_pddl_objects_maps_kinds_to_types() -> None:
     binding = load_domain(domain_folder("hanoi")).binding
     assert binding.pddl_objects({"left": "peg", "d1": "disc"}) == {"d1": "disc", "left": "peg"}
-    with pytest.raises(DomainError, match="binding.yaml: types: no PDDL type for scene kind 'bin'"):
+    with pytest.raises(DomainError, match=r"binding\.yaml: types: no PDDL type for scene kind 'bin'"):
         binding.pddl_objects({"red_bin": "bin"})
 
 
@@ -85,7 +85,7 @@ def test_pddl_file_uses_binding_of_named_task(tmp_path: Path) -> None:
     pddl = tmp_path / "my.pddl"
     shutil.copy(domain_folder("hanoi") / "domain.pddl", pddl)
     assert load_domain(pddl, task="hanoi").binding.path == domain_folder("hanoi") / "binding.yaml"
-    with pytest.raises(DomainError, match="binding.yaml: no such file"):
+    with pytest.raises(DomainError, match=r"binding\.yaml: no such file"):
         load_domain(pddl)
     with pytest.raises(DomainError, match="binding is for 'hanoi', not 'blocks'"):
         load_domain(domain_folder("hanoi"), task="blocks")

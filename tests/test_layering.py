@@ -201,6 +201,7 @@ def test_the_public_api_is_small_and_light():
 
     import agent
 
+    assert sorted(agent.__all__) == sorted(agent._EXPORTS)
     for name in agent.__all__:
         assert getattr(agent, name).__name__ == name
     heavy = ("numpy", "gymnasium", "pybullet", "torch", "unified_planning", "stable_baselines3")

@@ -153,7 +153,7 @@ def test_unsolvable_goal(hanoi: Domain) -> None:
 
 
 def test_bad_engine_name(hanoi: Domain) -> None:
-    with pytest.raises(ConfigError, match="unknown planning engine 'lama'.*fast-downward-opt"):
+    with pytest.raises(ConfigError, match=r"unknown planning engine 'lama'.*fast-downward-opt"):
         Planner(hanoi, "lama")
 
 

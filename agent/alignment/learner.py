@@ -204,8 +204,8 @@ def _preconditions(action: str, model: ActionModel, atoms: list[Literal], succes
     permissive = _permissiveness(model, candidates, classified)
     rules = []
     while uncovered:
-        def score(lit: Literal) -> tuple[int, int, str]:
-            return (sum(lit in clauses[i] for i in uncovered), permissive[lit], str(lit))
+        def score(lit: Literal) -> tuple[int, int, str]:  # used at once, within this iteration
+            return (sum(lit in clauses[i] for i in uncovered), permissive[lit], str(lit))  # noqa: B023
 
         best = max(candidates, key=score)
         covered = {i for i in uncovered if best in clauses[i]}

@@ -46,8 +46,8 @@ def write_aligned_domain(base: Domain, rules: Sequence[Rule], folder: Path) -> D
         deletes = (set(model.deletes) | {r.literal for r in mine if r.kind == DELETE_EFFECT}) - {
             r.literal for r in mine if r.kind == DROP_DELETE_EFFECT}
 
-        def expression(literal: Literal):  # noqa: ANN202 - a UP FNode
-            atom = problem.fluent(literal.predicate)(*(action.parameter(p[1:]) for p in literal.params))
+        def expression(literal: Literal):
+            atom = problem.fluent(literal.predicate)(*(action.parameter(p[1:]) for p in literal.params))  # noqa: B023
             return atom if literal.positive else Not(atom)
 
         action.clear_preconditions()

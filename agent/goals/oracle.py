@@ -16,9 +16,8 @@ from agent.planning.planner import format_atom
 from envs.errors import InstructionError
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
-_FILLERS = frozenset(
-    "please can could you now then a an the one ones block blocks cube cubes peg pegs rod rods pole poles".split()
-)
+_FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "a", "an", "the", "one", "ones", "block",
+                      "blocks", "cube", "cubes", "peg", "pegs", "rod", "rods", "pole", "poles"])
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
 
 _Goal = frozenset[str]

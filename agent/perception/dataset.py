@@ -117,7 +117,7 @@ def _source_hash() -> str:
     return digest.hexdigest()[:10]
 
 
-# -- generation (runs in worker processes) ------------------------------------------------------------------------------
+# -- generation (runs in worker processes) -----------------------------------------------------------------------------
 
 _ENVS: dict[tuple, Any] = {}
 

@@ -134,7 +134,7 @@ def _needs_image(facts: Facts, refs: Sequence[_Ref]) -> bool:
 def _colour_pairs(facts: Facts, goal: set[str]) -> frozenset[frozenset[str]]:
     pairs = set()
     for atom in goal:
-        name, args = parse_atom(atom)
+        _, args = parse_atom(atom)
         if len(args) == 2 and facts.kinds[args[0]] in ("block", "cube") and args[1] in facts.colours:
             pair = frozenset((facts.colours[args[0]], facts.colours[args[1]]))
             if len(pair) == 2:
@@ -212,7 +212,8 @@ def _block_position(rng: random.Random, facts: Facts) -> _Ref | None:
             tallest = max(stacks, key=len)
             options += [(rng.choice(("the top block of the tallest stack", "the block at the top of the highest tower",
                                      "the top cube of the tallest pile")), tallest[-1]),
-                        (rng.choice(("the bottom block of the tallest stack", "the block at the bottom of the highest tower")),
+                        (rng.choice(("the bottom block of the tallest stack",
+                                     "the block at the bottom of the highest tower")),
                          tallest[0])]
     if not options:
         return None
@@ -358,7 +359,8 @@ _SORT_ALL = ("sort the {cubes} by {colour}", "put each {cube} in the {bin} of it
              "put every {cube} into the {bin} that matches its {colour}", "sort by {colour}",
              "put each {cube} into its own {colour} {bin}", "group the {cubes} by {colour} into the {bins}",
              "match every {cube} to the same-coloured {bin}", "tidy the {cubes} into their own {colour} {bins}")
-_SORT_COLOUR = ("put all the {x} {cubes} in {bin}", "move every {x} {cube} into {bin}", "place the {x} {cubes} in {bin}",
+_SORT_COLOUR = ("put all the {x} {cubes} in {bin}", "move every {x} {cube} into {bin}",
+                "place the {x} {cubes} in {bin}",
                 "all {x} {cubes} go in {bin}", "get all the {x} {cubes} into {bin}", "every {x} {cube} goes in {bin}",
                 "fill {bin} with the {x} {cubes}", "{bin} is where the {x} {cubes} go",
                 "use {bin} for every {x} {cube}", "the {x} {cubes} all belong in {bin}",

@@ -101,7 +101,8 @@ class GoalNet(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
         # Attention between objects is biased by where they are relative to each other (one bias per layer
         # and head): "the block under red" and "the leftmost stack" are comparisons of positions.
-        self.relation_bias = nn.Sequential(nn.Linear(RELATION, 64), nn.GELU(), nn.Linear(64, config.layers * config.heads))
+        self.relation_bias = nn.Sequential(nn.Linear(RELATION, 64), nn.GELU(),
+                                           nn.Linear(64, config.layers * config.heads))
         self.relation_pair = nn.Sequential(nn.Linear(RELATION, d), nn.GELU(), nn.Linear(d, d))
         self.norm = nn.LayerNorm(d)
         self.subject = nn.Linear(d, d)

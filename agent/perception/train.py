@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from agent.perception.dataset import EVAL_SPLITS, SPLITS, Dataset, load_or_generate
+from agent.perception.dataset import SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
@@ -171,7 +171,8 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
     return float(np.mean(losses))
 
 
-def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str, blank: bool = False) -> dict[str, Any]:
+def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str,
+             blank: bool = False) -> dict[str, Any]:
     """Exact-match accuracy of ``model`` on ``dataset``. With ``blank``, every image is blanked and only the
     instructions that need it are read: the control for whether the network looks, which an instruction the
     words alone answer ("the block under red" among two blocks) cannot tell."""
@@ -183,7 +184,8 @@ def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str
     states = [s["state"] for s in dataset.scenes]
     probs, readings = read_all(model, encoder, views, states, examples, device)
     result = score(examples, readings)
-    result["support_accuracy"], result["support_chance"] = (round(x, 4) for x in support_accuracy(probs, examples, views))
+    result["support_accuracy"], result["support_chance"] = (round(x, 4)
+                                                             for x in support_accuracy(probs, examples, views))
     return result
 
 

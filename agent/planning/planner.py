@@ -115,7 +115,7 @@ class Planner:
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, Plan] = OrderedDict()
         # False: not decided yet; None: this domain goes through UP
-        self._in_process: tuple[FastDownward, StripsModel] | None | bool = False if in_process else None
+        self._in_process: tuple[FastDownward, StripsModel] | bool | None = False if in_process else None
 
     def engine_for(self, n_objects: int) -> str:
         """The engine that ``auto`` resolves to for a problem with ``n_objects`` objects."""
@@ -189,7 +189,8 @@ class Planner:
             predicted.append(after)
             current = after
         if not holds(map(_text, goal_atoms), current):
-            raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: the goal does not hold after it")
+            raise PlanningError(f"{engine} returned an invalid plan for goal {goal_text}: "
+                                "the goal does not hold after it")
         return Plan(tuple(operators), tuple(predicted), engine, 0.0)
 
     def _plan_with_up(self, objects: Mapping[str, str], state_atoms: list[_Atom], goal_atoms: list[_Atom],
@@ -362,7 +363,8 @@ def _variable_types(goal: list[_Atom], domain: Domain) -> dict[str, str]:
     for variable, kinds in sorted(wanted.items()):
         fitting = [k for k in sorted(kinds) if all(domain.is_subtype(k, other) for other in kinds)]
         if not fitting:
-            raise GoalError(f"goal variable {variable} stands for objects of unrelated types {', '.join(sorted(kinds))}")
+            raise GoalError(f"goal variable {variable} stands for objects of unrelated types "
+                            f"{', '.join(sorted(kinds))}")
         types[variable] = fitting[0]
     return types
 
