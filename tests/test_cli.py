@@ -59,6 +59,7 @@ def test_scene_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "(on d2 left)" in out and "right" in out
 
 
+@pytest.mark.slow
 def test_run_writes_files_and_refuses_to_reuse_its_folder(tmp_path: Path) -> None:
     out, json_path = tmp_path / "out", tmp_path / "summary.json"
     args = ["run", "--task", "hanoi", "--size", "2", "--episodes", "1", "--out", str(out), "--json", str(json_path),

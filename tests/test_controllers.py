@@ -93,6 +93,7 @@ def _random_policy(skill: str, tmp_path: Path):
     return load_policy(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("skill", SKILLS)
 def test_shipped_policy_succeeds_where_a_random_one_fails(skill: str, tmp_path: Path) -> None:
     shipped = evaluate_controller(load_policy(CHECKPOINTS / f"{skill}.zip"), skill, episodes=10, seed=0,

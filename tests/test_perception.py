@@ -303,6 +303,7 @@ def test_gaps_say_which_object_stands_directly_on_which() -> None:
             assert gap[on, index[f"d{k + 2}"]] > DISC_HEIGHT * 2 / 3, f"d{k + 2} is under d{k + 1}, not d{k}"
 
 
+@pytest.mark.slow
 def test_a_short_training_run_beats_chance(tmp_path) -> None:
     """A minute of training must already find the right support of a goal atom's subject on unseen test
     scenes far more often than guessing among the scene's supports does."""

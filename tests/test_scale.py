@@ -34,6 +34,7 @@ def oracle(tmp_path: Path, name: str, **overrides: Any) -> RunConfig:
                         "out": str(tmp_path / name), **overrides})
 
 
+@pytest.mark.slow
 def test_workers_give_the_serial_records_in_seed_order(tmp_path: Path) -> None:
     serial = run(oracle(tmp_path, "serial"), progress=False)
     parallel = run(oracle(tmp_path, "parallel"), progress=False, workers=2)
@@ -80,6 +81,7 @@ def test_a_worker_that_cannot_start_reports_why() -> None:
         list(ProcessBackend([0, 1], 2).outcomes(FailingStartRunner, RunConfig()))
 
 
+@pytest.mark.slow
 def test_user_error_in_workers_leaves_no_run_behind(tmp_path: Path) -> None:
     config = oracle(tmp_path, "bad", instruction="fly the discs to the moon")
     with pytest.raises(InstructionError):

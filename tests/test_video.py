@@ -14,6 +14,7 @@ from agent.cli import main
 from agent.runs.video import encode, resolve_format
 
 
+@pytest.mark.slow
 def test_one_video_per_episode_from_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert main(["run", "--task", "hanoi", "--size", "1", "--episodes", "2", "--seed", "3", "--goal", "oracle",
@@ -28,6 +29,7 @@ def test_one_video_per_episode_from_workers(tmp_path: Path, capsys: pytest.Captu
         assert reader.get_meta_data()["size"] == (320, 240)
 
 
+@pytest.mark.slow
 def test_gif_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert main(["run", "--task", "hanoi", "--size", "1", "--goal", "oracle", "--video", "gif", "--out", str(out),
