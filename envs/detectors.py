@@ -88,7 +88,7 @@ def _inside_bin(obj: ObjectState, bin_: ObjectState) -> bool:
 
 def detect_on(world: World) -> set[tuple[str, ...]]:
     """``x`` rests on ``y``: on its top face with its centre over it, or (pegs) on the table inside the peg."""
-    atoms = set()
+    atoms: set[tuple[str, ...]] = set()
     for x in world.movable():
         if not _resting(x):
             continue
@@ -137,7 +137,7 @@ def detect_clear(world: World) -> set[tuple[str, ...]]:
 def detect_smaller(world: World) -> set[tuple[str, ...]]:
     """Disc (block) ``x`` is narrower than disc (block) ``y``; every disc is smaller than every peg. Static,
     from sizes; widths closer than ``SIZE_TOLERANCE`` count as equal."""
-    atoms = set()
+    atoms: set[tuple[str, ...]] = set()
     for kind in ("disc", "block"):
         atoms |= {(a.name, b.name) for a, b in permutations(world.of_kind(kind), 2)
                   if a.half_extents[0] < b.half_extents[0] - SIZE_TOLERANCE}
@@ -174,7 +174,7 @@ def format_atom(predicate: str, args: Iterable[str]) -> str:
 
 def detect(world: World, predicates: Mapping[str, str]) -> list[str]:
     """Sorted atoms for each ``predicate -> detector`` pair of a domain's vocabulary."""
-    atoms = []
+    atoms: list[str] = []
     for predicate, detector in predicates.items():
         if detector not in DETECTORS:
             raise KeyError(f"unknown detector {detector!r} for predicate {predicate!r}; known: {sorted(DETECTORS)}")

@@ -34,7 +34,7 @@ class EnergyMeter:
 
     def report(self, cpu_seconds: float) -> dict[str, Any]:
         now = _read(self.counters) if self.start is not None else None
-        if now is not None and now >= self.start:
+        if now is not None and self.start is not None and now >= self.start:
             return {"joules": round(now - self.start, 1), "source": "RAPL (whole CPU package)"}
         return {"joules": round(cpu_seconds * WATTS_PER_BUSY_CORE, 1),
                 "source": f"estimate: {WATTS_PER_BUSY_CORE} W per busy core x CPU-seconds (no RAPL here)"}

@@ -177,7 +177,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     result.plan = [str(op) for op in plan.operators]
     result.plan_time_s += plan.plan_time_s
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
-    queue = list(zip(plan.operators, plan.predicted))
+    queue: list[tuple[Operator, frozenset[str]]] | None = list(zip(plan.operators, plan.predicted))
 
     while not holds(goal, state):
         if env.sim.steps >= budget:
