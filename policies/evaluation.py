@@ -7,7 +7,8 @@ from typing import Any
 
 import gymnasium as gym
 
-from policies.skill_envs import EVAL_SEED_OFFSET, SKILL_ENV_IDS
+from policies.seeds import SKILL_EVAL_OFFSET
+from policies.skill_envs import SKILL_ENV_IDS
 
 
 def run_episodes(policy: Any, skill: str, seeds: list[int], progress: bool = False) -> list[dict[str, Any]]:
@@ -41,8 +42,9 @@ def evaluate_policy_success(policy: Any, skill: str, episodes: int, first_seed: 
 
 def evaluate_controller(policy: Any, skill: str, episodes: int, seed: int,
                         progress: bool = True) -> dict[str, Any]:
-    """``nesy eval controller``: evaluation seed ``s`` is episode seed ``EVAL_SEED_OFFSET + s``."""
-    seeds = [EVAL_SEED_OFFSET + seed + i for i in range(episodes)]
+    """``nesy eval controller``: evaluation seed ``s`` is episode seed ``SKILL_EVAL_OFFSET + s`` (the locked
+    range ``SKILL_EVAL`` of ``policies/seeds.py``)."""
+    seeds = [SKILL_EVAL_OFFSET + seed + i for i in range(episodes)]
     records = run_episodes(policy, skill, seeds, progress)
     successes = sum(r["success"] for r in records)
     failures = Counter(r["reason"] for r in records if not r["success"])

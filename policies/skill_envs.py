@@ -25,6 +25,7 @@ from envs.robot import MAX_OPENING
 from envs.scenes.base import settle
 from envs.task_env import TaskEnv
 from policies.placement import TABLE, NoFreeSpot, placement
+from policies.seeds import SKILL_VALIDATION_OFFSET
 from policies.skill import SKILL_NAMES
 from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
 
@@ -38,10 +39,6 @@ START_AREA = ((0.3, 0.7), (-0.35, 0.35))
 #: around a start point, things within this planar distance (m) count as under the hand
 UNDER_HAND = 0.1
 HOME_PROBABILITY = 0.2
-#: training episodes draw their seeds below ``VALIDATION_SEED_OFFSET``; validation (during training) and
-#: evaluation seeds are offset above it, so no evaluation episode is ever one that training saw
-VALIDATION_SEED_OFFSET = 900_000_000
-EVAL_SEED_OFFSET = 1_000_000_000
 #: control steps for the arm to settle at its start pose (and the hand to close on a placed load)
 SETTLE_STEPS = 12
 
@@ -96,9 +93,9 @@ class SkillEnv(gym.Env, ABC):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """``seed`` fixes the whole episode; without one, the next training seed (below
-        ``VALIDATION_SEED_OFFSET``) is drawn from the generator the first seed set up."""
+        ``SKILL_VALIDATION_OFFSET``, ``policies/seeds.py``) is drawn from the generator the first seed set up."""
         super().reset(seed=seed)
-        episode_seed = seed if seed is not None else int(self.np_random.integers(VALIDATION_SEED_OFFSET))
+        episode_seed = seed if seed is not None else int(self.np_random.integers(SKILL_VALIDATION_OFFSET))
         self._rng = np.random.default_rng(episode_seed)
         while True:
             env = self._scene(fresh=seed is not None)

@@ -4,8 +4,8 @@ Reinforcement learning from scratch needs hundreds of thousands of steps to disc
 2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
 kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning then tries to refine
 it; the policy kept is the one that does best on the validation episodes, the cloned one included (so far
-refinement has not beaten it: see the README). The refining runs through SB3: vectorised environments
-(``SubprocVecEnv`` when ``envs > 1``), ``learn``
+refinement has not beaten it: docs/experiments/controllers.md). The refining runs through SB3: vectorised
+environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
 with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
 draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
 metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.
@@ -20,17 +20,19 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
 from envs.errors import ConfigError
 from policies.algorithms import algorithm_class
 from policies.artifacts import atomic_path, commit, cpu_seconds, new_run_folder, write_atomic
 from policies.energy import EnergyMeter
-from policies.skill_envs import SKILL_ENV_IDS, VALIDATION_SEED_OFFSET
+from policies.seeds import SKILL_VALIDATION_OFFSET, refusal
+from policies.skill_envs import SKILL_ENV_IDS
 
 #: validation episodes (EvalCallback's, while training) have seeds of their own, apart from training's
 #: and from those ``nesy eval`` uses
-VALIDATION_SEED = VALIDATION_SEED_OFFSET
+VALIDATION_SEED = SKILL_VALIDATION_OFFSET
 VALIDATION_EPISODES = 30
 #: evaluations on the validation episodes during refinement
 EVALUATIONS = 1
@@ -87,8 +89,10 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
                      critic_steps: int = CRITIC_FITTING_STEPS,
-                     validation_episodes: int = VALIDATION_EPISODES) -> dict[str, Any]:
-    """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``.
+                     validation_episodes: int = VALIDATION_EPISODES,
+                     config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``, and ``config``
+    (the command's resolved settings, if given) as ``config.yaml`` (``nesy train controller --config``).
 
     ``demonstrations`` scripted episodes start the policy (``cloning_steps`` updates of behaviour cloning,
     ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps``
@@ -104,10 +108,14 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
 
     if skill not in SKILL_ENV_IDS:
         raise ConfigError(f"--skill: unknown skill {skill!r} (choices: {', '.join(SKILL_ENV_IDS)})")
-    if seed >= VALIDATION_SEED_OFFSET:
-        raise ConfigError(f"--seed: training seeds must stay below {VALIDATION_SEED_OFFSET}, got {seed}")
+    if seed >= SKILL_VALIDATION_OFFSET:
+        raise ConfigError(f"--seed: training seeds must stay below {SKILL_VALIDATION_OFFSET:,}, got {seed}")
+    if (locked := refusal("--seed", seed)) is not None:
+        raise ConfigError(locked)
     cls = algorithm_class(algo)
     run_dir, _ = new_run_folder(None if out is None else str(out), f"controller-{skill}")
+    if config is not None:
+        write_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=True))
     wall, cpu, source = time.perf_counter(), cpu_seconds(), commit()
     meter = EnergyMeter()
     import torch
@@ -115,7 +123,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     torch.manual_seed(seed)
     torch.set_num_threads(1)  # per-operation overhead, not arithmetic, bounds these small networks
     rng = np.random.default_rng(seed)
-    demo_seeds = sorted(int(s) for s in rng.choice(VALIDATION_SEED_OFFSET, size=demonstrations, replace=False))
+    demo_seeds = sorted(int(s) for s in rng.choice(SKILL_VALIDATION_OFFSET, size=demonstrations, replace=False))
     demos = record(skill, demo_seeds, progress)
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+import yaml
 from gymnasium.utils.env_checker import check_env
 
 from agent.cli import main
@@ -17,7 +18,8 @@ from envs.errors import ConfigError
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
-from policies.skill_envs import EVAL_SEED_OFFSET, SKILL_ENV_IDS
+from policies.seeds import SKILL_EVAL_OFFSET
+from policies.skill_envs import SKILL_ENV_IDS
 from policies.skill_tasks import RAMP, PickTask, corridor_distance
 from policies.training import algorithm_class, train_controller
 
@@ -43,7 +45,7 @@ def test_a_seed_fixes_the_episode(skill: str) -> None:
     try:
         runs = []
         for _ in range(2):
-            obs, info = env.reset(seed=EVAL_SEED_OFFSET + 7)
+            obs, info = env.reset(seed=SKILL_EVAL_OFFSET + 7)
             trace = [obs]
             for action in actions:
                 obs, _, terminated, truncated, info = env.step(action)
@@ -112,9 +114,11 @@ def test_shipped_metadata_says_how_the_policy_was_made() -> None:
 
 
 def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> None:
+    config = {"algo": "sac", "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
     meta = train_controller("pick", "sac", steps=600, seed=5, out=tmp_path / "run", progress=False,
-                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1)
+                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config)
     assert Path(meta["path"]).is_file()
+    assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text()) == config
     written = json.loads((tmp_path / "run" / "pick.json").read_text())
     for key in ("algorithm", "steps", "seed", "validation_success_rate", "cpu_seconds", "wall_seconds", "commit",
                 "energy"):
@@ -138,7 +142,7 @@ def test_eval_controller_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["eval", "controller", "--skill", "place", "--episodes", "3", "--seed", "11", "--json", str(out),
                  "--quiet"]) == 0
     result = json.loads(out.read_text())
-    assert result["episodes"] == 3 and [r["seed"] for r in result["records"]] == [EVAL_SEED_OFFSET + 11 + i
+    assert result["episodes"] == 3 and [r["seed"] for r in result["records"]] == [SKILL_EVAL_OFFSET + 11 + i
                                                                                 for i in range(3)]
     assert "success rate" in capsys.readouterr().out
 

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from agent.goals.oracle import parse_instruction
 from agent.perception.dataset import SPLITS, _scene_record
@@ -323,7 +324,8 @@ def test_training_twice_with_one_seed_gives_the_same_network(tmp_path) -> None:
     weights = []
     for run in ("first", "second"):
         metrics = train(samples=100, epochs=1, device="cpu", out=str(tmp_path / run), workers=1, progress=False,
-                        eval_scenes={"test": 3}, cache=tmp_path / "data")
+                        eval_scenes={"test": 3}, cache=tmp_path / "data", config={"samples": 100, "epochs": 1})
+        assert yaml.safe_load((tmp_path / run / "config.yaml").read_text()) == {"samples": 100, "epochs": 1}
         weights.append(torch.load(metrics["checkpoint"], weights_only=True)["state_dict"])
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

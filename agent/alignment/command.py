@@ -9,6 +9,7 @@ from agent.planning import PLANNERS
 from agent.runs.config import RunConfig
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS
+from policies.seeds import ALIGNMENT_EVAL_OFFSET
 
 
 def add_align_parser(commands: argparse._SubParsersAction, positive: Callable[[str], int],
@@ -29,7 +30,8 @@ def add_align_parser(commands: argparse._SubParsersAction, positive: Callable[[s
     align.add_argument("--eval-episodes", type=nonnegative, default=20,
                        help="evaluation episodes, before and after, on unseen seeds (default: 20; 0: none)")
     align.add_argument("--seed", type=nonnegative, default=0,
-                       help="first alignment seed; evaluation seeds start 100000 later")
+                       help=f"first alignment seed; evaluation seeds start {ALIGNMENT_EVAL_OFFSET} later (alignment "
+                            "seeds never in a locked range of policies/seeds.py)")
     align.add_argument("--domain", default=None,
                        help="domain to align (default: domains/variants/<task> with --variant, else the shipped one)")
     align.add_argument("--planner", choices=PLANNERS, default="auto", help="planning engine (default: auto)")

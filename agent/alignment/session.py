@@ -25,14 +25,12 @@ from agent.runs.config import RunConfig
 from agent.runs.rundir import RunDir
 from agent.runs.runner import make_env
 from envs.detectors import DETECTORS
-from envs.errors import PlanningError
+from envs.errors import ConfigError, PlanningError
 from envs.scenes.registry import check_size
 from envs.task_env import TaskEnv
 from policies import SKILL_NAMES
 from policies.artifacts import write_atomic
-
-#: evaluation seeds start this far after the first alignment seed, so alignment never sees them
-EVAL_SEED_OFFSET = 100_000
+from policies.seeds import ALIGNMENT_EVAL_OFFSET, refusal
 
 
 def base_domain(config: RunConfig) -> Domain:
@@ -52,6 +50,9 @@ def align(config: RunConfig, iterations: int, eval_episodes: int, min_support: i
     from tqdm import tqdm
 
     check_size(config.task, config.size)
+    # alignment episodes choose the rules the aligned domain keeps: they are tuning, so never on locked seeds
+    if (locked := refusal("--seed", config.seed, iterations * config.episodes)) is not None:
+        raise ConfigError(locked)
     base = base_domain(config)
     env = make_env(config)
     label = f"align-{config.task}{config.size}" + (f"-{config.variant}" if config.variant else "")
@@ -60,7 +61,7 @@ def align(config: RunConfig, iterations: int, eval_episodes: int, min_support: i
                           "min_support": min_support})
     aligner = Aligner(base, config.planner, run_dir.path / "aligned", run_dir.path / "transitions.jsonl",
                       min_support)
-    eval_seeds = [config.seed + EVAL_SEED_OFFSET + i for i in range(eval_episodes)]
+    eval_seeds = [config.seed + ALIGNMENT_EVAL_OFFSET + i for i in range(eval_episodes)]
     try:
         with tqdm(total=2 * eval_episodes + iterations * config.episodes, desc=label, unit="episode",
                   disable=not progress, file=sys.stderr) as bar:

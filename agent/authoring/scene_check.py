@@ -4,7 +4,7 @@ The binding's detectors must report atoms whose objects have the types the PDDL 
 domain must reach a goal from what they report. The goal is the task's demo instruction read by the
 rule-based parser; a domain whose predicates cannot express it (renamed or new ones) gets a goal that
 is reachable by construction instead: the atoms made true by a few applicable operators in a row, so
-the planner and UP's validator still run on a real detected state.
+the planner and its plan check still run on a real detected state.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def check_scene(domain: Domain, line: int, size: int | None = None, seed: int = 
         result.findings.append(Finding(shown(domain.pddl_path), line, f"{label}: {exc}"))
         return result
     result.notes.append(f"solved {label}: goal {' '.join(sorted(goal))} from {source}; "
-                        f"{len(plan.operators)}-step plan by {plan.engine}, valid for UP's validator")
+                        f"{len(plan.operators)}-step plan by {plan.engine}, checked step by step against the domain")
     return result
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
 from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig
-from envs.errors import NesyError
+from envs.errors import ConfigError, NesyError
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
 from policies.algorithms import ALGORITHMS
@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     perception.add_argument("--seed", type=_seed, default=0, help="initialisation and data order")
     perception.add_argument("--workers", type=_positive, default=2, help="processes rendering scenes (default: 2)")
     perception.add_argument("--out", default=None, help="run directory (default: runs/<time>-perception)")
+    _add_config(perception)
     perception.add_argument("--quiet", action="store_true", help="no progress bars")
 
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "demonstrations, refine with the algorithm, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
-    controller.add_argument("--skill", choices=SKILL_NAMES, required=True)
+    controller.add_argument("--skill", choices=SKILL_NAMES, default=None, help="required, here or in --config")
     controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
                             help="environment steps of reinforcement learning after cloning the "
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="environments stepped in parallel, each in its own process when more than one")
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
+    _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
 
     evaluate_skill = commands.add_parser("eval", help="evaluate a learned component",
@@ -197,6 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON to PATH")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
 
+    experiment = commands.add_parser("experiment", help="run an experiment file of experiments/",
+                                     description="Run the nesy run configurations of an experiment file on its locked "
+                                                 "seeds and keep their records under results/<name>/.")
+    experiment_actions = experiment.add_subparsers(dest="action", metavar="ACTION", required=True)
+    experiment_run = experiment_actions.add_parser(
+        "run", help="run the configurations not yet recorded",
+        description="Run every configuration of FILE whose record under OUT/<name>/<task><size>/ is missing or "
+                    "was made with another configuration; the full run directories go under runs/ as usual.")
+    experiment_run.add_argument("file", metavar="FILE.yaml", help="an experiment file, e.g. experiments/headline.yaml")
+    experiment_run.add_argument("--out", default="results", metavar="DIR", help="where records go (default: results)")
+    experiment_run.add_argument("--only", action="append", default=[], metavar="RUN",
+                                help="run only this configuration (<task><size>, e.g. hanoi3, or a split; repeatable)")
+    experiment_run.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    results = commands.add_parser("results", help="regenerate the results tables from results/",
+                                  description="Regenerate the tables of docs/results.md and README.md from "
+                                              "experiments/ and results/. Without --write, exit 1 if a file is out "
+                                              "of date.")
+    results.add_argument("--write", action="store_true", help="rewrite the files whose tables changed")
+    results.add_argument("--root", default=".", metavar="DIR", help="repository root (default: .)")
+
     report = commands.add_parser("report", help="plot and summarise finished runs",
                                  description="Read run directories and write success_by_task_size.png, "
                                              "time_breakdown.png, replans.png and report.md.")
@@ -204,6 +227,45 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None, metavar="DIR",
                         help="where to write (default: the run directory; required with several)")
     return parser
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=None, metavar="FILE.yaml",
+                        help="settings as YAML (flag names as keys, e.g. a run directory's config.yaml); "
+                             "flags given here win over the file")
+
+
+def _subcommand(parser: argparse.ArgumentParser, names: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of the (sub)command ``names`` under ``parser``, e.g. ``("train", "perception")``."""
+    for name in names:
+        group = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = group.choices[name]
+    return parser
+
+
+def _with_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 argv: Sequence[str] | None) -> argparse.Namespace:
+    """``args`` parsed again with the ``--config`` file's settings as the command's defaults."""
+    if getattr(args, "config", None) is None:
+        return args
+    from pathlib import Path
+
+    from agent.runs import config_file
+
+    config_file.apply(_subcommand(parser, _names(args)), Path(args.config))
+    return parser.parse_args(argv)
+
+
+def _names(args: argparse.Namespace) -> list[str]:
+    """The command and subcommand ``args`` were parsed for, e.g. ``["train", "perception"]``."""
+    return [args.command] + ([args.component] if getattr(args, "component", None) else [])
+
+
+def _resolved(args: argparse.Namespace) -> dict[str, object]:
+    """The settings of this command, as written to its run directory's ``config.yaml``."""
+    from agent.runs import config_file
+
+    return config_file.resolved(args, _subcommand(build_parser(), _names(args)))
 
 
 def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
@@ -260,7 +322,7 @@ def _train(args: argparse.Namespace) -> int:
     from agent.perception.train import train
 
     metrics = train(samples=args.samples, epochs=args.epochs, device=args.device, out=args.out, seed=args.seed,
-                    workers=args.workers, progress=not args.quiet)
+                    workers=args.workers, progress=not args.quiet, config=_resolved(args))
     print(f"trained on {metrics['samples']} instructions in {metrics['wall_seconds']:.0f} s "
           f"({metrics['cpu_seconds']:.0f} CPU-s, {metrics['device']})")
     for split, result in metrics["splits"].items():
@@ -275,8 +337,10 @@ def _train(args: argparse.Namespace) -> int:
 def _train_controller(args: argparse.Namespace) -> int:
     from policies.training import train_controller
 
+    if args.skill is None:
+        raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
-                            progress=not args.quiet)
+                            progress=not args.quiet, config=_resolved(args))
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
@@ -358,6 +422,32 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_command(args)
 
 
+def _experiment(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agent.runs.experiments import run_experiment
+
+    for summary in run_experiment(Path(args.file), Path(args.out), progress=not args.quiet, only=args.only):
+        print(f"{summary['run']:<16} {summary['successes']}/{summary['episodes']}  {summary['command']}")
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agent.runs.results_tables import Sources, regenerate
+    from policies.artifacts import write_atomic
+
+    stale = [(path, new) for path, (old, new) in regenerate(Sources(Path(args.root))).items() if old != new]
+    for path, new in stale:
+        if args.write:
+            write_atomic(path, new)
+        print(f"{'rewrote' if args.write else 'out of date'}: {path}")
+    if not stale:
+        print("results tables up to date")
+    return 1 if stale and not args.write else 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from agent.runs.report import write_report
 
@@ -373,8 +463,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
+        args = _with_config(parser, args, argv)
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
                     "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report,
+                    "experiment": _experiment, "results": _results,
                     "align": align_command}
         return commands[args.command](args)
     except NesyError as exc:

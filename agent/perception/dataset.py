@@ -3,9 +3,11 @@
 Splits differ in what they hold back from training: ``test`` is the training distribution on new seeds;
 ``held-out-templates`` uses only sentence templates training never saw; ``held-out-colours`` relates only
 colour pairs training never related; ``larger`` has more objects than any training scene. Every split draws
-its scenes from its own seed range, far from the seeds ``nesy run`` evaluates on (0 and up), so train and
-evaluation scenes never overlap. The same split and count always give the same data; it is cached under
-``runs/perception/data`` keyed by the generator's own source, so editing the generator regenerates it.
+its scenes from its own seed range (``policies/seeds.py``), far from the seeds ``nesy run`` uses, so train
+and evaluation scenes never overlap. ``locked-test`` and ``locked-larger`` are drawn as ``test`` and
+``larger`` on scenes of a locked range: training never evaluates them (``EVAL_SPLITS``), only reporting
+does. The same split and count always give the same data; it is cached under ``runs/perception/data``
+keyed by the generator's own source, so editing the generator regenerates it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from agent.perception.language import Facts, draw_examples
 from agent.perception.observation import View, observe
 from envs.scenes.hanoi import PEGS
 from policies.artifacts import atomic_path
+from policies.seeds import PERCEPTION_LOCKED_SPLIT_BASES, PERCEPTION_SPLIT_BASES
 
 TRAIN_SIZES = {"blocks": (2, 6), "hanoi": (1, 4), "sort": (1, 6)}
 TASK_WEIGHTS = {"blocks": 0.45, "hanoi": 0.2, "sort": 0.35}
@@ -63,16 +66,25 @@ class SplitSpec:
         return task, size, self.seed_base + index, options
 
 
+LARGER_SIZES = {"blocks": (7, 8), "hanoi": (5, 6), "sort": (7, 8)}
+_BASES = {**PERCEPTION_SPLIT_BASES, **PERCEPTION_LOCKED_SPLIT_BASES}
 SPLITS = {
-    "train": SplitSpec("train", 1_000_000, TRAIN_SIZES, per_scene=10),
-    "test": SplitSpec("test", 2_000_000, TRAIN_SIZES, per_scene=4),
-    "held-out-templates": SplitSpec("held-out-templates", 3_000_000, TRAIN_SIZES, per_scene=4, templates="held-out"),
-    "held-out-colours": SplitSpec("held-out-colours", 4_000_000, {"blocks": (2, 6), "sort": (2, 6)}, per_scene=3,
-                                  colours="held-out"),
-    "larger": SplitSpec("larger", 5_000_000, {"blocks": (7, 8), "hanoi": (5, 6), "sort": (7, 8)}, per_scene=4,
-                        disc_widths="graded", disc_thickness="standard"),
+    "train": SplitSpec("train", _BASES["train"], TRAIN_SIZES, per_scene=10),
+    "test": SplitSpec("test", _BASES["test"], TRAIN_SIZES, per_scene=4),
+    "held-out-templates": SplitSpec("held-out-templates", _BASES["held-out-templates"], TRAIN_SIZES, per_scene=4,
+                                    templates="held-out"),
+    "held-out-colours": SplitSpec("held-out-colours", _BASES["held-out-colours"], {"blocks": (2, 6), "sort": (2, 6)},
+                                  per_scene=3, colours="held-out"),
+    "larger": SplitSpec("larger", _BASES["larger"], LARGER_SIZES, per_scene=4, disc_widths="graded",
+                        disc_thickness="standard"),
+    "locked-test": SplitSpec("locked-test", _BASES["locked-test"], TRAIN_SIZES, per_scene=4),
+    "locked-larger": SplitSpec("locked-larger", _BASES["locked-larger"], LARGER_SIZES, per_scene=4,
+                               disc_widths="graded", disc_thickness="standard"),
 }
+#: the splits training evaluates (and recipes have been chosen on); never a locked one
 EVAL_SPLITS = ("test", "held-out-templates", "held-out-colours", "larger")
+#: the splits only reporting reads (``policies/seeds.py``)
+LOCKED_SPLITS = ("locked-test", "locked-larger")
 
 
 @dataclass

@@ -16,15 +16,17 @@ from typing import Any
 
 import numpy as np
 import torch
+import yaml
 from torch.nn import functional as F
 
-from agent.perception.dataset import SPLITS, Dataset, load_or_generate
+from agent.perception.dataset import LOCKED_SPLITS, SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
 from agent.perception.text import TextEncoder
 from envs.errors import ConfigError
 from policies.artifacts import atomic_path, commit, cpu_seconds, new_run_folder, write_atomic
+from policies.seeds import refusal
 
 EVAL_SCENES = {"test": 250, "held-out-templates": 200, "held-out-colours": 200, "larger": 200}
 BATCH_SCENES = 16
@@ -35,7 +37,7 @@ DATA_CACHE = Path("runs") / "perception" / "data"
 #: in training, such as a colour pair held out of every goal, earns an ever more negative weight for as long
 #: as training runs, and the network learns "red never goes on blue" instead of reading the instruction.
 #: With smoothed targets a pair is pushed no further than odds of 1 in 999, which the words already give.
-#: Not 0.01: that also cut the margins that carry a tower's reading over to six discs (see the README).
+#: Not 0.01: that also cut the margins that carry a tower's reading over to six discs (docs/experiments/perception.md).
 LABEL_SMOOTHING = 0.001
 
 
@@ -51,16 +53,25 @@ def resolve_device(device: str) -> str:
 
 def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: str | None = None, seed: int = 0,
           workers: int = 2, eval_scenes: dict[str, int] | None = None, progress: bool = True,
-          learning_rate: float = 2e-3, cache: Path = DATA_CACHE) -> dict[str, Any]:
-    """Train from scratch; returns the metrics also written beside the checkpoint."""
+          learning_rate: float = 2e-3, cache: Path = DATA_CACHE,
+          config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train from scratch; returns the metrics also written beside the checkpoint. ``config``, the command's
+    resolved settings, is written into the run directory as ``config.yaml`` (``nesy train perception
+    --config`` reads it back)."""
     from torch.utils.tensorboard import SummaryWriter
 
+    if (locked := refusal("--seed", seed)) is not None:
+        raise ConfigError(locked)
+    if any(split in LOCKED_SPLITS for split in eval_scenes or ()):
+        raise ConfigError(f"eval_scenes: training never evaluates a locked split ({', '.join(LOCKED_SPLITS)})")
     if samples < SPLITS["train"].per_scene:
         raise ConfigError(f"--samples: need at least {SPLITS['train'].per_scene}, got {samples}")
     device = resolve_device(device)
     started = time.perf_counter()
     torch.manual_seed(seed)
     run_dir, _ = new_run_folder(out, "perception")
+    if config is not None:
+        write_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=True))
     data = {"train": load_or_generate("train", math.ceil(samples / SPLITS["train"].per_scene), cache, workers,
                                       progress)}
     for split, count in (eval_scenes or EVAL_SCENES).items():

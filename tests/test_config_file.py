@@ -1,0 +1,93 @@
+"""Config files for training commands: checked like flags, flags win, the resolved config runs again."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agent.cli import EXIT_USER_ERROR, main
+from agent.runs import config_file
+from envs.errors import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--algo", choices=("sac", "ppo"), default="sac")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--fast", action="store_true")
+    parser.add_argument("--out", default=None)
+    return parser
+
+
+def test_file_values_are_checked_like_flags(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("steps: 20\nalgo: ppo\nname: 7\nfast: true\n")
+    assert config_file.load(path, _parser()) == {"steps": 20, "algo": "ppo", "name": "7", "fast": True}
+    for text, words in [("algo: dqn\n", ["c.yaml:1", "algo", "dqn"]), ("steps: 1\nsteps2: 3\n", ["c.yaml:2", "steps2"]),
+                        ("steps: many\n", ["c.yaml:1", "steps"]), ("out: x\n", ["unknown key 'out'"]),
+                        ("- steps\n", ["c.yaml", "mapping"]), ("steps: [1\n", ["c.yaml", "not valid YAML"]),
+                        ("fast: 1\n", ["fast", "true or false"])]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as error:
+            config_file.load(path, _parser())
+        assert all(w in str(error.value) for w in words), (text, str(error.value))
+    with pytest.raises(ConfigError, match="no such file"):
+        config_file.load(tmp_path / "missing.yaml", _parser())
+
+
+def test_flags_win_over_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("steps: 20\nalgo: ppo\n")
+    parser = _parser()
+    config_file.apply(parser, path)
+    args = parser.parse_args(["--steps", "5"])
+    assert config_file.resolved(args, parser) == {"algo": "ppo", "fast": False, "name": None, "steps": 5}
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """``nesy train controller`` with the training itself replaced by a record of what it was asked."""
+    calls: list[dict[str, Any]] = []
+
+    def fake(skill: str, algo: str, steps: int, envs: int, seed: int, out: str | None, progress: bool,
+             config: dict[str, Any]) -> dict[str, Any]:
+        calls.append(config)
+        assert config == {"skill": skill, "algo": algo, "steps": steps, "envs": envs, "seed": seed}
+        return {"steps": steps, "wall_seconds": 0, "cpu_seconds": 0, "energy": {"joules": 0, "source": "none"},
+                "validation_success_rate": 1.0, "validation_episodes": 1, "path": "x.zip"}
+
+    monkeypatch.setattr("policies.training.train_controller", fake)
+    return calls
+
+
+def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
+        tmp_path: Path, recorded: list[dict[str, Any]]) -> None:
+    path = tmp_path / "pick.yaml"
+    path.write_text("skill: pick\nalgo: tqc\nsteps: 300\n")
+    assert main(["train", "controller", "--config", str(path), "--seed", "4", "--quiet"]) == 0
+    assert recorded[-1] == {"skill": "pick", "algo": "tqc", "steps": 300, "envs": 1, "seed": 4}
+    (tmp_path / "config.yaml").write_text(config_file.dump(recorded[-1]))
+    assert main(["train", "controller", "--config", str(tmp_path / "config.yaml"), "--quiet"]) == 0
+    assert recorded[-1] == recorded[-2]
+    assert yaml.safe_load(config_file.dump(recorded[-1])) == recorded[-1]
+
+
+@pytest.mark.parametrize("component, text, words", [
+    ("controller", "skill: pick\nlearning_rate: 0.1\n", ["learning_rate", "c.yaml:2", "unknown key"]),
+    ("perception", "epochs: 0\n", ["c.yaml:1", "epochs", "at least 1"]),
+    ("controller", "algo: sac\n", ["--skill", "required"]),
+])
+def test_bad_config_files_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               recorded: list[dict[str, Any]], component: str, text: str,
+                                               words: list[str]) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert main(["train", component, "--config", str(path)]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and all(w in err for w in words), err
+    assert not recorded
