@@ -11,10 +11,8 @@ import imageio.v3 as iio
 import numpy as np
 import pybullet
 
-from agent.config import RunConfig
-from agent.domain import domain_folder, load_domain
-from agent.episode import run_episode
-from agent.planner import Planner
+from agent import Planner, RunConfig, load_domain, run_episode
+from agent.planning.domain import domain_folder
 from envs.camera import Camera
 from envs.task_env import TaskEnv
 
