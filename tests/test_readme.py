@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -23,6 +25,7 @@ def test_links_in_readme_and_docs_resolve() -> None:
                 assert (page.parent / target).exists(), f"{page.relative_to(REPO)} links to missing {target}"
 
 
+@pytest.mark.slow
 def test_python_example_runs_and_prints_what_the_readme_says(tmp_path: Path) -> None:
     section = README.split("## Python API", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
