@@ -33,6 +33,8 @@ class PddlReadError(DomainError):
 
 def read_text(path: Path) -> str:
     """A PDDL file's text; unreadable input is a ``DomainError`` (the CLI's exit 2)."""
+    if path.is_dir():
+        raise DomainError(f"{shown(path)}: is a folder, not a PDDL file")
     if not path.is_file():
         raise DomainError(f"{shown(path)}: no such file")
     try:

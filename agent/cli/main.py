@@ -178,14 +178,17 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--task", choices=TASKS, default="blocks", help="task scene to start from (default: blocks)")
 
     plan = commands.add_parser("plan", help="plan a PDDL problem and print the plan in IPC format",
-                               description="Plan any typed STRIPS PDDL problem with Fast Downward (lama-first) or "
-                                           "pyperplan through unified-planning; print one (action args) per line "
-                                           "and a '; cost = N' line.")
+                               description="Plan a PDDL problem with Fast Downward (lama-first, or optimal with "
+                                           "--optimal) or pyperplan through unified-planning, or through Fast "
+                                           "Downward's translator where unified-planning cannot read the files; "
+                                           "print one (action args) per line and a '; cost = N' line.")
     plan.add_argument("domain_file", metavar="DOMAIN", help="PDDL domain file")
     plan.add_argument("problem_file", metavar="PROBLEM", help="PDDL problem file")
     plan.add_argument("--planner", choices=("fd", "pyperplan"), default="fd", help="default: fd (Fast Downward)")
     plan.add_argument("--validate", action="store_true", help="check the plan with UP's plan validator")
     plan.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="planner time limit")
+    plan.add_argument("--optimal", action="store_true",
+                      help="a plan of least cost (Fast Downward's A* with LM-cut; blind A* where LM-cut cannot)")
     plan.add_argument("--out", default=None, metavar="PATH", help="write the plan to PATH instead of stdout")
 
     bench = commands.add_parser("bench", help="measure simulation, planning, perception and episode speed",
