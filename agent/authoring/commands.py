@@ -1,7 +1,7 @@
 """What ``nesy domain check``, ``nesy domain new`` and ``nesy plan`` do with their parsed flags.
 
-Exit status of ``domain check``: 0 clean, 1 problems found (each printed as ``FILE:LINE: message``),
-2 input that cannot be read at all (the CLI's status for every ``NesyError``).
+Exit status of ``domain check``: 0 without errors, 1 with errors (or, ``--strict``, warnings), each printed as
+``FILE:LINE: SEVERITY: message``; 2 input that cannot be read at all (the CLI's status for every ``NesyError``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def domain_check(args: argparse.Namespace) -> int:
 
     report = check_domain(args.path, size=args.size, seed=args.seed, solve=not args.no_solve)
     print(report.format())
-    return 0 if report.clean else EXIT_PROBLEMS
+    return 0 if report.passed(strict=args.strict) else EXIT_PROBLEMS
 
 
 def domain_new(args: argparse.Namespace) -> int:

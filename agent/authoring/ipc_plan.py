@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from agent.authoring.pddl_features import FD_TRANSLATOR, find_constructs
+from agent.authoring.pddl_features import FD_TRANSLATOR, explain_refusal, find_constructs
 from agent.authoring.translator_plan import TranslatorError, plan_translated, read_with_translator
 from agent.authoring.up_reading import PddlReadError, read_pddl, read_text
 from agent.planning.domain import shown
@@ -73,6 +73,8 @@ def plan_problem(domain: Path, problem: Path, planner: str = "fd", validate: boo
         raise PlanningError(f"--optimal: only Fast Downward plans optimally here, not {planner} (use --planner fd)")
     for path in (domain, problem):
         read_text(path)
+        if planner == "fd":  # UP's engine may fail on them without a word (NotImplementedError for durative actions)
+            _refuse_what_fast_downward_cannot_read(path)
     notes: list[str] = []
     try:
         with _up_notes(notes):
@@ -173,27 +175,22 @@ def _translated(domain: Path, problem: Path, optimal: bool, timeout_s: float | N
                    notes=tuple(dict.fromkeys(notes)))
 
 
+def _refuse_what_fast_downward_cannot_read(path: Path) -> None:
+    construct = next((c for c in find_constructs(path.read_text(encoding="utf-8"))
+                      if c.unsupported_by == FD_TRANSLATOR), None)
+    if construct is not None:
+        raise DomainError(f"{shown(path)}:{construct.line}: {construct.sentence()} (nor by unified-planning's "
+                          "Fast Downward engine)")
+
+
 def _reason(error: PddlReadError, files: tuple[Path, ...]) -> str:
-    """The reader's complaint with its line; for derived predicates (which it reports as a syntax error at
-    another line) what it does not support, at the construct's line; for a name given twice (which it reports
-    without a line), where ``files`` declare it."""
-    from agent.authoring.pddl_features import UP_READER, declarations
-
-    texts = {path: path.read_text(encoding="utf-8") for path in files}
-    for path, text in texts.items():
-        construct = next((c for c in find_constructs(text) if c.unsupported_by == UP_READER), None)
-        if construct is not None:
-            return f"{shown(path)}:{construct.line}: {construct.sentence()}"
+    """The reader's complaint, where it is (see ``pddl_features.explain_refusal``)."""
+    texts = {shown(path): path.read_text(encoding="utf-8") for path in files}
     message = error.finding.message.removeprefix("unified-planning cannot read it: ")
-    clash = _NAME_TWICE.search(message)
-    places = [f"the {kind} at {shown(path)}:{line}" for path, text in texts.items()
-              for kind, line in declarations(text, clash.group(1))] if clash and not error.located else []
-    if len(places) > 1:
-        return f"{clash.group(1)!r} names both {' and '.join(places)} (Fast Downward allows it)"
-    return f"{error.finding.file}:{error.finding.line}: {message}"
+    file, line, message = explain_refusal(message, error.finding.file, error.finding.line, error.located, texts)
+    return f"{file}:{line}: {message}"
 
 
-_NAME_TWICE = re.compile(r"Name (\S+) already defined")
 _CANNOT_ESTABLISH = re.compile(r"We cannot establish whether (.+?) can (solve|validate) this problem")
 
 

@@ -1,13 +1,14 @@
 """PDDL constructs that one of our readers or planners does not support, found at their line.
 
 unified-planning's reader does not know derived predicates (it reports "Expected ')'" at a line that is not
-theirs); Fast Downward's translator refuses durative actions, numeric fluents other than ``total-cost``,
+theirs); Fast Downward's translator refuses durative actions, numbers other than action costs,
 processes, events, constraints and preferences. When a tool refuses a file, naming the construct at its line
 says what to change, where the tool's own message often does not.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.authoring.sexpr import Expr, SexprError, read_sexprs
@@ -20,6 +21,9 @@ _SECTIONS = {":derived": ("derived predicates", UP_READER), ":durative-action": 
              ":process": ("processes", FD_TRANSLATOR), ":event": ("events", FD_TRANSLATOR),
              ":constraints": ("constraints", FD_TRANSLATOR)}
 _COST = "total-cost"
+# Fast Downward reads numbers only as action costs: (increase (total-cost) ...), with static functions inside
+_CHANGES = frozenset({"increase", "decrease", "assign", "scale-up", "scale-down"})
+_COMPARISONS = frozenset({"<", ">", "<=", ">="})
 
 
 @dataclass(frozen=True, order=True)
@@ -50,13 +54,15 @@ def find_constructs(text: str) -> list[Construct]:
         for section in define.items[2:] if define.head == "define" else []:
             if section.head in _SECTIONS:
                 note(section.line, *_SECTIONS[section.head])
-            elif section.head == ":functions":
-                for item in section.items[1:]:
-                    if item.is_list and item.head not in (None, _COST):
-                        note(item.line, "numeric fluents", FD_TRANSLATOR)
             for expr in _walk(section):
                 if expr.head == "preference":
                     note(expr.line, "preferences", FD_TRANSLATOR)
+                elif expr.head in _CHANGES and len(expr.items) > 1 and expr.items[1].head != _COST:
+                    note(expr.line, "numeric fluents (other than total-cost)", FD_TRANSLATOR)
+                elif expr.head in _COMPARISONS:
+                    note(expr.line, "numeric conditions", FD_TRANSLATOR)
+                elif expr.head == "either":
+                    note(expr.line, "'either' types", UP_READER)
     return sorted(found.values())
 
 
@@ -89,3 +95,24 @@ def declarations(text: str, name: str) -> list[tuple[str, int]]:
                 found += [(kind, item.line) for index, item in enumerate(items)
                           if item.atom == name and (index == 0 or items[index - 1].atom != "-")]
     return found
+
+
+_NAME_TWICE = re.compile(r"Name (\S+) already defined")
+
+
+def explain_refusal(message: str, file: str, line: int, located: bool, texts: dict[str, str]) -> tuple[str, int, str]:
+    """Where and why unified-planning's reader refused a file, as ``(file, line, message)``: for derived
+    predicates (which it reports as "Expected ')'" at another line) the construct at its line; for a name given
+    twice (which it reports without a line) every declaration of it. ``texts``: the files read, by shown name."""
+    for name, text in texts.items():
+        construct = next((c for c in find_constructs(text) if c.unsupported_by == UP_READER), None)
+        if construct is not None:
+            return name, construct.line, construct.sentence()
+    clash = _NAME_TWICE.search(message)
+    if clash and not located:
+        places = [(name, kind, at) for name, text in texts.items() for kind, at in declarations(text, clash.group(1))]
+        if len(places) > 1:
+            where = " and ".join(f"the {kind} at {name}:{at}" for name, kind, at in places)
+            last_file, _, last_line = places[-1]
+            return last_file, last_line, f"{clash.group(1)!r} names both {where}, which {UP_READER} refuses"
+    return file, line, message

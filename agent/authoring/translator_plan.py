@@ -54,7 +54,11 @@ def read_with_translator(domain: Path, problem: Path | None = None) -> Any:
                 return list(parsing_functions.parse_domain_pddl(parsing_functions.Context(), domain_lists))
             problem_lists = lisp_parser.parse_nested_list(io.StringIO(problem.read_text(encoding="utf-8")))
             return parsing_functions.parse_task(domain_lists, problem_lists)
-    except (ParseError, SystemExit) as exc:
+    except ParseError as exc:  # where in the file it was, one "\t->" line per level, then what is wrong
+        lines = str(exc).splitlines()
+        what = [line for line in lines[1:] if not line.startswith("\t->")] or lines[-1:]
+        raise TranslatorError(_one_line(" ".join(what))) from exc
+    except SystemExit as exc:
         raise TranslatorError(_one_line(str(exc))) from exc
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, StopIteration) as exc:
         # the translator's parser assumes well-formed input in places and fails on what it did not expect

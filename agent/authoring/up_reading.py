@@ -25,7 +25,7 @@ class PddlReadError(DomainError):
     line 1 stands in), ``syntax`` whether it could not parse it at all."""
 
     def __init__(self, finding: Finding, syntax: bool, located: bool = True) -> None:
-        super().__init__(str(finding))
+        super().__init__(f"{finding.file}:{finding.line}: {finding.message}")
         self.finding = finding
         self.syntax = syntax
         self.located = located
