@@ -125,9 +125,12 @@ def test_an_error_only_the_reader_knows_is_kept(tmp_path: Path) -> None:
         "  (:predicates (p ?x - a))\n  (:durative-action go :parameters (?x - a) :duration (= ?duration 1)\n"
         "    :condition (at start (p ?x)) :effect (at end (not (q ?x)))))\n")
     report = check_domain(tmp_path / "domain.pddl")
-    (finding,) = report.findings
-    assert finding.line == 6
+    unsupported, finding = report.findings
+    assert finding.line == 6 and finding.severity == "error"
     assert finding.message.startswith("unified-planning cannot read it: Not able to handle: (q ?x)")
+    assert (unsupported.line, unsupported.severity) == (5, "warning")
+    assert unsupported.message == ("durative actions are not supported by Fast Downward's translator: nesy plan "
+                                   "cannot plan with this domain")
 
 
 def test_a_cycle_of_types_is_reported_not_a_crash(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from agent.authoring.binding_check import check_binding
 from agent.authoring.findings import ERROR, WARNING, Finding
 from agent.authoring.pddl_check import Signature, check_domain_sexprs
-from agent.authoring.pddl_features import explain_refusal
+from agent.authoring.pddl_features import FD_TRANSLATOR, explain_refusal, find_constructs
 from agent.authoring.scene_check import check_scene
 from agent.authoring.sexpr import SexprError, read_sexprs
 from agent.authoring.translator_plan import TranslatorError, read_with_translator
@@ -106,6 +106,8 @@ def check_domain(path: str | Path, size: int | None = None, seed: int = 0, solve
             if not (refusal.severity == ERROR and any(
                     f.line == refusal.line and f.severity == ERROR for f in findings)):
                 report.findings.append(refusal)
+    report.findings.extend(Finding(pddl_file, c.line, f"{c.sentence()}: nesy plan cannot plan with this domain",
+                                   WARNING) for c in find_constructs(text) if c.unsupported_by == FD_TRANSLATOR)
     if binding_path is not None:
         report.findings.extend(check_binding(binding_path, signature, pddl_file))
     if binding_path is not None and solve and report.passed():
