@@ -55,7 +55,8 @@ BROKEN_FINDINGS = [
     "16: error: action 'move' effect: 'clear' takes 1 argument(s), got 2 in (clear ?from ?to)",
     "16: error: action 'move' effect: 'on' takes 2 argument(s), got 1 in (on ?b)",
     "16: error: action 'move' effect: undeclared predicate 'glued' in (glued ?b)",
-    "20: error: action 'fix' precondition: argument 1 of (on ?g kitchen) must be of type 'block', but ?g is of type 'gadget'",
+    "20: error: action 'fix' precondition: argument 1 of (on ?g kitchen) must be of type 'block', "
+    "but ?g is of type 'gadget'",
     "20: error: action 'fix' precondition: undeclared constant 'kitchen' (a domain may name only its :constants)",
     "20: error: action 'fix' precondition: undeclared variable ?missing",
     "20: warning: action 'fix': precondition (= ?g ?b) can never hold: no object is both a gadget and a block",
@@ -177,7 +178,8 @@ def test_binding_problems_are_all_reported_at_their_yaml_lines(tmp_path: Path) -
         "(types: disc, location, peg)",
         f"hanoi/binding.yaml:{line['clear:']}: error: predicates.clear: unknown detector 'clearance' "
         f"(detectors: {', '.join(sorted(DETECTORS))})",
-        f"hanoi/binding.yaml:{line['predicates:']}: error: predicates: hanoi/domain.pddl predicate 'holding' has no detector",
+        f"hanoi/binding.yaml:{line['predicates:']}: error: predicates: hanoi/domain.pddl predicate 'holding' has "
+        "no detector",
         f"hanoi/binding.yaml:{line['gripping:']}: error: predicates.gripping: no such predicate in hanoi/domain.pddl "
         "(predicates: clear, handempty, holding, on, smaller)",
         f"hanoi/binding.yaml:{line['pick:']}: error: operators.pick.skill: unknown skill 'grab' (skills: pick, place)",
@@ -246,7 +248,8 @@ def test_cli_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (tmp_path / "broken.pddl").write_text(BROKEN)
     assert main(["domain", "check", "broken.pddl"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "broken.pddl: 10 errors, 4 warnings" and out[0] == "broken.pddl:5: error: undeclared type 'surface'"
+    assert out[-1] == "broken.pddl: 10 errors, 4 warnings"
+    assert out[0] == "broken.pddl:5: error: undeclared type 'surface'"
     assert main(["domain", "check", "--no-solve", str(domain_folder("sort"))]) == 0
     assert capsys.readouterr().out.strip().endswith("binding.yaml: clean")
     assert main(["domain", "check", "missing"]) == 2
@@ -277,7 +280,8 @@ def test_a_reader_refusal_is_kept_beside_other_findings(capsys: pytest.CaptureFi
     up_action = next(i for i, text in enumerate(lines, 1) if "(:action up" in text)
     refusal, = [f for f in report.findings if "unified-planning cannot read it" in f.message]
     assert refusal.line == up_action and refusal.severity == "warning"
-    assert "'up' names both the predicate at" in refusal.message and f"and the action at {refusal.file}:" in refusal.message
+    assert "'up' names both the predicate at" in refusal.message
+    assert f"and the action at {refusal.file}:" in refusal.message
     assert any(f.severity == "warning" and "used by no operator" in f.message for f in report.findings)
     assert report.passed() and not report.passed(strict=True)
     assert main(["domain", "check", str(domain)]) == 0

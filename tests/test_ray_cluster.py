@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from agent.config import RunConfig
-from agent.runner import run
+from agent.runs.config import RunConfig
+from agent.runs.runner import run
 
 pytest.importorskip("ray", reason="the optional extra `ray` is not installed (pip install -e '.[ray]')")
 
@@ -105,10 +105,11 @@ def test_a_separately_started_head_gives_the_serial_records(head: dict[str, Any]
     refused = {"none": _nesy("run", *RUN, "--ray", address, "--out", str(tmp_path / "none"),
                              env=_clean_env(HOME=str(empty_home), RAY_gcs_server_port_wait_time_s="3")),
                "wrong": _nesy("run", *RUN, "--ray", address, "--out", str(tmp_path / "wrong"),
-                              env=_clean_env(RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_gcs_server_port_wait_time_s="3"))}
+                              env=_clean_env(RAY_AUTH_TOKEN=secrets.token_hex(32),
+                                             RAY_gcs_server_port_wait_time_s="3"))}
     serial = run(RunConfig(task="hanoi", size=2, episodes=3, seed=4, goal="oracle", controller="scripted",
                            out=str(tmp_path / "serial")), progress=False)
-    out, err = joined.communicate(timeout=300)
+    _, err = joined.communicate(timeout=300)
     assert joined.returncode == 0, err[-3000:]
     assert _records(tmp_path / "ray") == _records(tmp_path / "serial")
     assert [record["seed"] for record in _records(tmp_path / "ray")] == [4, 5, 6]
@@ -116,7 +117,8 @@ def test_a_separately_started_head_gives_the_serial_records(head: dict[str, Any]
     assert summary["execution"]["backend"] == "ray" and summary["execution"]["address"] == address
     assert summary["success_rate"] == serial["success_rate"] == 1.0
 
-    expected = {"none": "the cluster requires a token (Ray token authentication) and none was found: set RAY_AUTH_TOKEN",
+    expected = {"none": "the cluster requires a token (Ray token authentication) and none was found: "
+                        "set RAY_AUTH_TOKEN",
                 "wrong": "the cluster refused the token read from RAY_AUTH_TOKEN: it is not this cluster's token"}
     for name, process in refused.items():
         _, err = process.communicate(timeout=300)

@@ -208,9 +208,9 @@ def _up_notes(notes: list[str]) -> Iterator[None]:
                     message = " ".join(str(warning.message).split())
                     known = _CANNOT_ESTABLISH.search(message)
                     if known:  # e.g. action costs of a kind its engines do not declare
+                        did = "planned" if known.group(2) == "solve" else "checked"
                         message = (f"unified-planning cannot tell whether its {known.group(1)} engine supports "
-                                   f"this problem's features; it {'planned' if known.group(2) == 'solve' else 'checked'}"
-                                   " anyway")
+                                   f"this problem's features; it {did} anyway")
                     else:
                         message = f"unified-planning: {message}"
                     notes.append(message)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.authoring.sas_plan_check import check_sas_plan
-from agent.domain import shown
-from agent.errors import PlanningError
+from agent.planning.domain import shown
+from envs.errors import PlanningError
 
 #: search configurations: Fast Downward's lama-first, and A* with LM-cut (UP's ``fast-downward-opt``), which
 #: supports neither conditional effects nor axioms; A* with the blind heuristic is optimal on any task
@@ -96,7 +96,7 @@ def plan_translated(domain: Path, problem: Path, optimal: bool = False, timeout_
                     ) -> tuple[tuple[str, ...], int, bool, str, float]:
     """Plan with the translator and the search binary and check the plan on the SAS task: the steps, the
     cost, whether it is a general (``:metric``) cost, the search configuration, and the time taken."""
-    from agent.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
+    from agent.planning.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
 
     start = time.perf_counter()
     task = translate(domain, problem)

@@ -13,6 +13,7 @@ driver as well (checked with the pinned Ray).
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def _refresh_ray_config() -> None:
     """Ray caches its configuration, the authentication mode with it; reread it as Ray does when it turns
     token mode on itself (``authentication_token_setup._enable_token_auth`` of the pinned Ray)."""
     try:
-        from ray._raylet import Config
-    except ImportError:  # another Ray: it reads the variable when it connects
+        raylet = importlib.import_module("ray._raylet")
+    except ImportError:  # no Ray: nothing to refresh
         return
-    Config.initialize("")
+    if hasattr(raylet, "Config"):  # another Ray may read the variable only when it connects
+        raylet.Config.initialize("")
