@@ -117,7 +117,8 @@ def plan_problem(domain: Path, problem: Path, planner: str = "fd", validate: boo
     unit_cost = not any(_is_cost_metric(metric) for metric in task.quality_metrics)
     cost: int | Fraction = len(steps)
     if validate or not unit_cost:
-        cost = _up_validate(task, result.plan, problem, engine, unit_cost, notes) or cost
+        metric_value = _up_validate(task, result.plan, problem, engine, unit_cost, notes)
+        cost = cost if metric_value is None else metric_value
     return IpcPlan(steps, cost, unit_cost, engine, plan_time, validated=validate,
                    checked_by=UP_VALIDATOR if validate else "", notes=tuple(dict.fromkeys(notes)))
 
