@@ -47,20 +47,21 @@ BROKEN = """\
 """
 
 BROKEN_FINDINGS = [
-    "5: undeclared type 'surface'",
-    "10: predicate 'lonely' is used by no operator",
-    "11: predicate 'clear' is declared twice (first at line 9)",
-    "14: action 'move': parameter ?b is declared twice",
-    "15: action 'move': precondition needs both (clear ?to) and (not (clear ?to)): it can never hold",
-    "16: action 'move' effect: 'clear' takes 1 argument(s), got 2 in (clear ?from ?to)",
-    "16: action 'move' effect: 'on' takes 2 argument(s), got 1 in (on ?b)",
-    "16: action 'move' effect: undeclared predicate 'glued' in (glued ?b)",
-    "20: action 'fix' precondition: argument 1 of (on ?g kitchen) must be of type 'block', but ?g is of type 'gadget'",
-    "20: action 'fix' precondition: undeclared constant 'kitchen' (a domain may name only its :constants)",
-    "20: action 'fix' precondition: undeclared variable ?missing",
-    "20: action 'fix': precondition (= ?g ?b) can never hold: no object is both a gadget and a block",
-    "20: action 'fix': precondition (not (= ?b ?b)) can never hold: a term always equals itself",
-    "23: action 'move' is declared twice (first at line 13)",
+    "5: error: undeclared type 'surface'",
+    "10: warning: predicate 'lonely' is used by no operator",
+    "11: error: predicate 'clear' is declared twice (first at line 9)",
+    "14: error: action 'move': parameter ?b is declared twice",
+    "15: warning: action 'move': precondition needs both (clear ?to) and (not (clear ?to)): it can never hold",
+    "16: error: action 'move' effect: 'clear' takes 1 argument(s), got 2 in (clear ?from ?to)",
+    "16: error: action 'move' effect: 'on' takes 2 argument(s), got 1 in (on ?b)",
+    "16: error: action 'move' effect: undeclared predicate 'glued' in (glued ?b)",
+    "20: error: action 'fix' precondition: argument 1 of (on ?g kitchen) must be of type 'block', "
+    "but ?g is of type 'gadget'",
+    "20: error: action 'fix' precondition: undeclared constant 'kitchen' (a domain may name only its :constants)",
+    "20: error: action 'fix' precondition: undeclared variable ?missing",
+    "20: warning: action 'fix': precondition (= ?g ?b) can never hold: no object is both a gadget and a block",
+    "20: warning: action 'fix': precondition (not (= ?b ?b)) can never hold: a term always equals itself",
+    "23: error: action 'move' is declared twice (first at line 13)",
 ]
 
 
@@ -125,9 +126,12 @@ def test_an_error_only_the_reader_knows_is_kept(tmp_path: Path) -> None:
         "  (:predicates (p ?x - a))\n  (:durative-action go :parameters (?x - a) :duration (= ?duration 1)\n"
         "    :condition (at start (p ?x)) :effect (at end (not (q ?x)))))\n")
     report = check_domain(tmp_path / "domain.pddl")
-    (finding,) = report.findings
-    assert finding.line == 6
+    unsupported, finding = report.findings
+    assert finding.line == 6 and finding.severity == "error"
     assert finding.message.startswith("unified-planning cannot read it: Not able to handle: (q ?x)")
+    assert (unsupported.line, unsupported.severity) == (5, "warning")
+    assert unsupported.message == ("durative actions are not supported by Fast Downward's translator: nesy plan "
+                                   "cannot plan with this domain")
 
 
 def test_a_cycle_of_types_is_reported_not_a_crash(tmp_path: Path) -> None:
@@ -136,8 +140,10 @@ def test_a_cycle_of_types_is_reported_not_a_crash(tmp_path: Path) -> None:
         "(define (domain d)\n  (:requirements :strips :typing)\n  (:types a - b\n    b - a)\n"
         "  (:predicates (p ?x - a))\n  (:action go :parameters (?x - a) :precondition (p ?x) :effect (not (p ?x))))\n")
     report = check_domain(tmp_path / "domain.pddl")
-    assert [str(f) for f in report.findings] == ["domain.pddl:3: type 'a' is its own ancestor (a - b - a)",
-                                                 "domain.pddl:4: type 'b' is its own ancestor (b - a - b)"]
+    assert [str(f) for f in report.findings] == ["domain.pddl:1: error: unified-planning cannot read it: it recursed "
+                                                 "without end (a cycle in :types?)",
+                                                 "domain.pddl:3: error: type 'a' is its own ancestor (a - b - a)",
+                                                 "domain.pddl:4: error: type 'b' is its own ancestor (b - a - b)"]
 
 
 def test_unreadable_input_raises(tmp_path: Path) -> None:
@@ -167,16 +173,17 @@ def test_binding_problems_are_all_reported_at_their_yaml_lines(tmp_path: Path) -
             ("task:", "peg:", "clear:", "predicates:", "gripping:", "pick:")}
     report = check_domain(folder)
     assert [str(f) for f in report.findings] == sorted([
-        f"hanoi/binding.yaml:{line['task:']}: task: no scene for task 'towers' (scenes: blocks, hanoi, sort)",
-        f"hanoi/binding.yaml:{line['peg:']}: types.peg: 'pole' is not a type of hanoi/domain.pddl "
+        f"hanoi/binding.yaml:{line['task:']}: error: task: no scene for task 'towers' (scenes: blocks, hanoi, sort)",
+        f"hanoi/binding.yaml:{line['peg:']}: error: types.peg: 'pole' is not a type of hanoi/domain.pddl "
         "(types: disc, location, peg)",
-        f"hanoi/binding.yaml:{line['clear:']}: predicates.clear: unknown detector 'clearance' "
+        f"hanoi/binding.yaml:{line['clear:']}: error: predicates.clear: unknown detector 'clearance' "
         f"(detectors: {', '.join(sorted(DETECTORS))})",
-        f"hanoi/binding.yaml:{line['predicates:']}: predicates: hanoi/domain.pddl predicate 'holding' has no detector",
-        f"hanoi/binding.yaml:{line['gripping:']}: predicates.gripping: no such predicate in hanoi/domain.pddl "
+        f"hanoi/binding.yaml:{line['predicates:']}: error: predicates: hanoi/domain.pddl predicate 'holding' has "
+        "no detector",
+        f"hanoi/binding.yaml:{line['gripping:']}: error: predicates.gripping: no such predicate in hanoi/domain.pddl "
         "(predicates: clear, handempty, holding, on, smaller)",
-        f"hanoi/binding.yaml:{line['pick:']}: operators.pick.skill: unknown skill 'grab' (skills: pick, place)",
-        f"hanoi/binding.yaml:{line['pick:']}: operators.pick.args: '?disc' is not a parameter of pick "
+        f"hanoi/binding.yaml:{line['pick:']}: error: operators.pick.skill: unknown skill 'grab' (skills: pick, place)",
+        f"hanoi/binding.yaml:{line['pick:']}: error: operators.pick.args: '?disc' is not a parameter of pick "
         "(parameters: ?d ?x)",
     ], key=lambda text: (text.split(":")[0], int(text.split(":")[1]), text))
     assert not report.notes  # no scene is planned on while the domain has problems
@@ -197,9 +204,9 @@ def test_detected_atoms_whose_types_disagree_with_the_pddl(tmp_path: Path) -> No
     lines = (folder / "binding.yaml").read_text().splitlines()
     on, smaller = (lines.index(f"  {p}: {p}") + 1 for p in ("on", "smaller"))
     assert [str(f) for f in report.findings] == [
-        f"hanoi/binding.yaml:{on}: predicates.on: detector 'on' reports (on d1 d2) in the hanoi scene (size 3, "
+        f"hanoi/binding.yaml:{on}: error: predicates.on: detector 'on' reports (on d1 d2) in the hanoi scene (size 3, "
         "seed 0), but argument 1 of on is a disc in hanoi/domain.pddl and d1 is a peg",
-        f"hanoi/binding.yaml:{smaller}: predicates.smaller: detector 'smaller' reports (smaller d1 d2) in the "
+        f"hanoi/binding.yaml:{smaller}: error: predicates.smaller: detector 'smaller' reports (smaller d1 d2) in the "
         "hanoi scene (size 3, seed 0), but argument 1 of smaller is a disc in hanoi/domain.pddl and d1 is a peg",
     ]
 
@@ -241,10 +248,52 @@ def test_cli_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (tmp_path / "broken.pddl").write_text(BROKEN)
     assert main(["domain", "check", "broken.pddl"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "broken.pddl: 14 problems" and out[0] == "broken.pddl:5: undeclared type 'surface'"
+    assert out[-1] == "broken.pddl: 10 errors, 4 warnings"
+    assert out[0] == "broken.pddl:5: error: undeclared type 'surface'"
     assert main(["domain", "check", "--no-solve", str(domain_folder("sort"))]) == 0
     assert capsys.readouterr().out.strip().endswith("binding.yaml: clean")
     assert main(["domain", "check", "missing"]) == 2
     assert "nesy domain: error: missing: no such file or folder" in capsys.readouterr().err
     assert main(["domain", "check", "--size", "9", str(domain_folder("hanoi"))]) == 2
     assert "--size: hanoi supports sizes 1 to 6, got 9" in capsys.readouterr().err
+
+
+def _domain_folders() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent / "domains"
+    return sorted(p.parent for p in [*root.glob("*/domain.pddl"), *root.glob("variants/*/domain.pddl")])
+
+
+@pytest.mark.parametrize("folder", _domain_folders(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_domain_and_variant_passes(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Variants keep predicates their physics needs and no operator uses: warnings, exit 0."""
+    assert main(["domain", "check", "--no-solve", str(folder)]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ": error:" not in out
+
+
+def test_a_reader_refusal_is_kept_beside_other_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    """floortile: a predicate and an action both named ``up`` (unified-planning refuses it, without a line;
+    Fast Downward reads it) and a predicate no operator uses: both reported, each at its line, as warnings."""
+    domain = DATA / "ipc" / "floortile-opt11-strips" / "domain.pddl"
+    report = check_domain(domain)
+    lines = domain.read_text().splitlines()
+    up_action = next(i for i, text in enumerate(lines, 1) if "(:action up" in text)
+    refusal, = [f for f in report.findings if "unified-planning cannot read it" in f.message]
+    assert refusal.line == up_action and refusal.severity == "warning"
+    assert "'up' names both the predicate at" in refusal.message
+    assert f"and the action at {refusal.file}:" in refusal.message
+    assert any(f.severity == "warning" and "used by no operator" in f.message for f in report.findings)
+    assert report.passed() and not report.passed(strict=True)
+    assert main(["domain", "check", str(domain)]) == 0
+    assert main(["domain", "check", "--strict", str(domain)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].endswith("domain.pddl: 2 warnings")
+
+
+def test_what_unified_planning_cannot_read_is_named_at_its_line() -> None:
+    """psr-middle's derived predicates: the reader says "Expected ')'" at line 2; the finding names them at the
+    line of ``(:derived``."""
+    domain = DATA / "ipc" / "psr-middle" / "domain.pddl"
+    derived = next(i for i, text in enumerate(domain.read_text().splitlines(), 1) if "(:derived" in text)
+    (finding,) = check_domain(domain).findings
+    assert (finding.line, finding.severity) == (derived, "warning")
+    assert "derived predicates are not supported by unified-planning's PDDL reader" in finding.message

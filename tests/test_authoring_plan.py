@@ -97,3 +97,67 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "" and out.read_text().endswith("; cost = 6 (unit cost)\n")
     assert main(["plan", domain, str(IPC / "blocksworld" / "p03-unsolvable.pddl")]) == 2
     assert "nesy plan: error: " in capsys.readouterr().err
+
+
+def test_optimal_finds_the_cheaper_plan() -> None:
+    """lama-first flies straight (cost 5); two legs via the hub cost 4."""
+    domain, problem = IPC / "costs" / "domain.pddl", IPC / "costs" / "p01.pddl"
+    result = plan_problem(domain, problem, validate=True, optimal=True)
+    assert result.engine == "fast-downward-opt" and result.cost == 4 and len(result.steps) == 2
+    assert _independently_valid(domain, problem, result.format())
+    with pytest.raises(PlanningError, match="--optimal: only Fast Downward"):
+        plan_problem(domain, problem, planner="pyperplan", optimal=True)
+
+
+def test_files_unified_planning_cannot_read_are_planned_through_the_translator() -> None:
+    """zenotravel writes ``(aircraft?a)``: Fast Downward's translator reads it, the plan is replayed on the
+    translated task, and a note says why unified-planning was not used, at the line."""
+    result = plan_problem(IPC / "zenotravel" / "domain.pddl", IPC / "zenotravel" / "p01.pddl", validate=True)
+    assert result.engine == "fast-downward (translator)" and result.validated
+    assert result.checked_by.startswith("a replay")
+    (note,) = result.notes
+    assert "zenotravel/domain.pddl:35: Found invalid expression: aircraft?a" in note
+    assert "planned with Fast Downward's translator" in note
+
+
+def test_the_replay_rejects_a_wrong_plan() -> None:
+    from agent.authoring.sas_plan_check import check_sas_plan
+    from agent.authoring.translator_plan import translate
+
+    domain, problem = IPC / "psr-middle" / "domain.pddl", IPC / "psr-middle" / "p01.pddl"
+    task = translate(domain, problem).sas
+    steps = plan_problem(domain, problem).steps  # derived predicates: the replay evaluates the axioms
+    assert check_sas_plan(task, steps).error is None and check_sas_plan(task, steps).cost == len(steps)
+    assert "does not hold after the last step" in (check_sas_plan(task, steps[:-1]).error or "")
+    assert "no such ground action" in (check_sas_plan(task, ["(fly nowhere)"]).error or "")
+    blocks = translate(IPC / "blocksworld" / "domain.pddl", IPC / "blocksworld" / "p01.pddl").sas
+    good = plan_problem(IPC / "blocksworld" / "domain.pddl", IPC / "blocksworld" / "p01.pddl").steps
+    assert check_sas_plan(blocks, good).error is None
+    assert "precondition" in (check_sas_plan(blocks, good[1:]).error or "")
+
+
+def test_what_neither_reader_supports_is_named_at_its_line(tmp_path: Path) -> None:
+    domain = tmp_path / "domain.pddl"
+    domain.write_text("(define (domain d)\n  (:requirements :strips :typing :durative-actions)\n  (:types a)\n"
+                      "  (:predicates (p ?x - a) (q ?x - a))\n"
+                      "  (:durative-action go :parameters (?x - a) :duration (= ?duration 1)\n"
+                      "    :condition (at start (p ?x)) :effect (at end (q ?x))))\n")
+    problem = tmp_path / "p.pddl"
+    problem.write_text("(define (problem p) (:domain d) (:objects x - a) (:init (p x)) (:goal (q x)))\n")
+    with pytest.raises(DomainError, match=r"domain.pddl:5: durative actions are not supported by Fast Downward's "
+                                          r"translator"):
+        plan_problem(domain, problem)
+
+
+def test_cli_notes_grammar_and_folders(capsys: pytest.CaptureFixture[str]) -> None:
+    """UP's UserWarnings (with site-packages paths) become one-line notes; "1 step"; a folder is a folder."""
+    folder = IPC / "elevators-opt08-strips"
+    assert main(["plan", str(folder / "domain.pddl"), str(folder / "p01.pddl")]) == 0
+    err = capsys.readouterr().err
+    assert "site-packages" not in err and "Warning" not in err
+    assert "nesy plan: note: unified-planning cannot tell whether its Fast Downward engine supports" in err
+    costs = IPC / "costs"
+    assert main(["plan", str(costs / "domain.pddl"), str(costs / "p01.pddl")]) == 0
+    assert "fast-downward: 1 step in " in capsys.readouterr().err
+    assert main(["plan", str(costs), str(costs / "p01.pddl")]) == 2
+    assert capsys.readouterr().err.strip().endswith("costs: is a folder, not a PDDL file")

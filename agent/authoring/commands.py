@@ -1,7 +1,7 @@
 """What ``nesy domain check``, ``nesy domain new`` and ``nesy plan`` do with their parsed flags.
 
-Exit status of ``domain check``: 0 clean, 1 problems found (each printed as ``FILE:LINE: message``),
-2 input that cannot be read at all (the CLI's status for every ``NesyError``).
+Exit status of ``domain check``: 0 without errors, 1 with errors (or, ``--strict``, warnings), each printed as
+``FILE:LINE: SEVERITY: message``; 2 input that cannot be read at all (the CLI's status for every ``NesyError``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def domain_check(args: argparse.Namespace) -> int:
 
     report = check_domain(args.path, size=args.size, seed=args.seed, solve=not args.no_solve)
     print(report.format())
-    return 0 if report.clean else EXIT_PROBLEMS
+    return 0 if report.passed(strict=args.strict) else EXIT_PROBLEMS
 
 
 def domain_new(args: argparse.Namespace) -> int:
@@ -37,14 +37,17 @@ def plan(args: argparse.Namespace) -> int:
     from policies.artifacts import write_atomic
 
     result = plan_problem(Path(args.domain_file), Path(args.problem_file), planner=args.planner,
-                          validate=args.validate, timeout_s=args.timeout)
+                          validate=args.validate, timeout_s=args.timeout, optimal=args.optimal)
+    for note in result.notes:
+        print(f"nesy plan: note: {note}", file=sys.stderr)
     text = result.format()
     if args.out:
         write_atomic(Path(args.out), text)
     else:
         sys.stdout.write(text)
-    verdict = "valid for UP's sequential plan validator" if result.validated else "not validated"
+    verdict = f"valid for {result.checked_by}" if result.validated else "not validated"
     where = f", written to {shown(Path(args.out))}" if args.out else ""
-    print(f"{result.engine}: {len(result.steps)} steps in {result.plan_time_s:.3f} s, {verdict}{where}",
+    count = len(result.steps)
+    print(f"{result.engine}: {count} step{'' if count == 1 else 's'} in {result.plan_time_s:.3f} s, {verdict}{where}",
           file=sys.stderr)
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from agent.authoring.findings import Finding
+from agent.authoring.findings import ERROR, WARNING, Finding
 from agent.authoring.sexpr import Expr
 
 ROOT_TYPE = "object"
@@ -62,14 +62,16 @@ class _Checker:
         self.type_uses: list[tuple[str, int]] = []
         self.used_predicates: set[str] = set()
 
-    def add(self, line: int, message: str) -> None:
-        self.findings.append(Finding(self.file, line, message))
+    def add(self, line: int, message: str, severity: str = ERROR) -> None:
+        self.findings.append(Finding(self.file, line, message, severity))
 
     def declare(self, kind: str, name: str, line: int) -> bool:
-        """Remember where ``name`` is declared; False (and a finding) when it already was."""
+        """Remember where ``name`` is declared; False (and a finding) when it already was. A type declared
+        twice is legal (storage gives ``area`` two parents) but readers differ on which parent holds."""
         key = f"{kind} {name}"
         if key in self.signature.lines:
-            self.add(line, f"{kind} {name!r} is declared twice (first at line {self.signature.lines[key]})")
+            self.add(line, f"{kind} {name!r} is declared twice (first at line {self.signature.lines[key]})",
+                     WARNING if kind == "type" else ERROR)
             return False
         self.signature.lines[key] = line
         return True
@@ -148,6 +150,10 @@ class _Checker:
                 continue
             if self.declare("predicate", item.head, item.line):
                 params = self.typed_list(item.items[1:])
+                names = [var.atom for var, _ in params]
+                for twice in sorted({n for n in names if names.count(n) > 1}):
+                    self.add(item.line, f"predicate {item.head!r}: parameter {twice} is declared twice (Fast "
+                                        "Downward reads two parameters, unified-planning one)", WARNING)
                 self.signature.predicates[item.head] = tuple(t for _, t in params)
 
     def section_functions(self, section: Expr) -> None:
@@ -260,10 +266,12 @@ class _Checker:
             if atom.head == "=" and len(atom.items) == 3:
                 reason = self._equality_never(atom, negated, scope)
                 if reason:
-                    self.add(literal.line, f"action {name!r}: precondition {literal} can never hold: {reason}")
+                    self.add(literal.line, f"action {name!r}: precondition {literal} can never hold: {reason}",
+                             WARNING)
         for text in sorted(set(positive) & set(negative)):
             self.add(negative[text].line,
-                     f"action {name!r}: precondition needs both {text} and (not {text}): it can never hold")
+                     f"action {name!r}: precondition needs both {text} and (not {text}): it can never hold",
+                     WARNING)
 
     def _equality_never(self, atom: Expr, negated: bool, scope: dict[str, str | None]) -> str:
         first, second = atom.items[1], atom.items[2]
@@ -345,5 +353,6 @@ def check_domain_sexprs(top: list[Expr], file: str) -> tuple[list[Finding], Sign
                 checker.add(line, f"action {name!r}: undeclared type {pddl_type!r}")
         checker.type_uses = []
     for predicate in sorted(set(signature.predicates) - checker.used_predicates):
-        checker.add(signature.lines[f"predicate {predicate}"], f"predicate {predicate!r} is used by no operator")
+        checker.add(signature.lines[f"predicate {predicate}"], f"predicate {predicate!r} is used by no operator",
+                    WARNING)
     return checker.findings, signature

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(r";[^\n]*|\n|[()]|[^\s()]+")
+# A '?' starts a variable even inside a name, as Fast Downward's reader splits it: "(aircraft?a)" is
+# "(aircraft ?a)" (zenotravel writes it so; unified-planning's reader refuses it).
+_TOKEN = re.compile(r";[^\n]*|\n|[()]|\??[^\s()?]+|\?")
 
 
 class SexprError(ValueError):

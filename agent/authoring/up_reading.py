@@ -25,7 +25,7 @@ class PddlReadError(DomainError):
     line 1 stands in), ``syntax`` whether it could not parse it at all."""
 
     def __init__(self, finding: Finding, syntax: bool, located: bool = True) -> None:
-        super().__init__(str(finding))
+        super().__init__(f"{finding.file}:{finding.line}: {finding.message}")
         self.finding = finding
         self.syntax = syntax
         self.located = located
@@ -33,6 +33,8 @@ class PddlReadError(DomainError):
 
 def read_text(path: Path) -> str:
     """A PDDL file's text; unreadable input is a ``DomainError`` (the CLI's exit 2)."""
+    if path.is_dir():
+        raise DomainError(f"{shown(path)}: is a folder, not a PDDL file")
     if not path.is_file():
         raise DomainError(f"{shown(path)}: no such file")
     try:

@@ -163,15 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Author PDDL domains: check one, or scaffold a new one.")
     domain_actions = domain.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = domain_actions.add_parser(
-        "check", help="report every problem of a domain as FILE:LINE: message",
+        "check", help="report every finding of a domain as FILE:LINE: SEVERITY: message",
         description="Check a domain folder (domain.pddl + binding.yaml) or a PDDL domain file: syntax, undeclared "
                     "names, arities, types, unused predicates, preconditions that can never hold, the binding, and "
-                    "(with a binding) a plan on a seeded scene. Exit 0 when clean, 1 with problems, 2 when the "
-                    "input cannot be read.")
+                    "(with a binding) a plan on a seeded scene. Exit 0 without errors (warnings allowed unless "
+                    "--strict), 1 with errors, 2 when the input cannot be read.")
     check.add_argument("path", metavar="PATH", help="a domain folder or a .pddl domain file")
     check.add_argument("--size", type=_positive, default=None, help="objects in the seeded scene (default: 3)")
     check.add_argument("--seed", type=_seed, default=0, help="seed of the scene the check plans on (default: 0)")
     check.add_argument("--no-solve", action="store_true", help="skip planning on the seeded scene")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too (unused predicates, ...)")
     new = domain_actions.add_parser("new", help="scaffold a domain folder that passes check",
                                     description="Write domain.pddl, binding.yaml and a pytest file into "
                                                 "domains/NAME/ (or --out), starting from a shipped task's domain.")
@@ -180,14 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--task", choices=TASKS, default="blocks", help="task scene to start from (default: blocks)")
 
     plan = commands.add_parser("plan", help="plan a PDDL problem and print the plan in IPC format",
-                               description="Plan any typed STRIPS PDDL problem with Fast Downward (lama-first) or "
-                                           "pyperplan through unified-planning; print one (action args) per line "
-                                           "and a '; cost = N' line.")
+                               description="Plan a PDDL problem with Fast Downward (lama-first, or optimal with "
+                                           "--optimal) or pyperplan through unified-planning, or through Fast "
+                                           "Downward's translator where unified-planning cannot read the files; "
+                                           "print one (action args) per line and a '; cost = N' line.")
     plan.add_argument("domain_file", metavar="DOMAIN", help="PDDL domain file")
     plan.add_argument("problem_file", metavar="PROBLEM", help="PDDL problem file")
     plan.add_argument("--planner", choices=("fd", "pyperplan"), default="fd", help="default: fd (Fast Downward)")
     plan.add_argument("--validate", action="store_true", help="check the plan with UP's plan validator")
     plan.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="planner time limit")
+    plan.add_argument("--optimal", action="store_true",
+                      help="a plan of least cost (Fast Downward's A* with LM-cut; blind A* where LM-cut cannot)")
     plan.add_argument("--out", default=None, metavar="PATH", help="write the plan to PATH instead of stdout")
 
     bench = commands.add_parser("bench", help="measure simulation, planning, perception and episode speed",

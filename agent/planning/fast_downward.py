@@ -36,7 +36,9 @@ LAMA_FIRST = (
     "lazy_greedy([hff,hlm],preferred=[hff,hlm],cost_type=one,reopen_closed=false)))"
 )
 #: the search configuration of each UP engine name (``fast-downward-opt`` is UP's ``astar(lmcut())``)
-SEARCH_CONFIGS = {"fast-downward": LAMA_FIRST, "fast-downward-opt": "astar(lmcut())"}
+SEARCH_CONFIGS = {"fast-downward": LAMA_FIRST, "fast-downward-opt": "astar(lmcut())",
+                  # optimal on tasks with conditional effects or axioms, which LM-cut does not support
+                  "fast-downward-opt-blind": "astar(blind())"}
 
 # The search binary's exit codes (https://www.fast-downward.org/ExitCodes), named as UP names them.
 _SOLVED = 0

@@ -2,7 +2,8 @@
 
 Each actor builds one runner from the whole ``RunConfig`` and takes seeds one at a time, so a fast actor takes
 more. Every node needs this package installed, and ``--out`` is written by the driver alone: actors return
-records and encoded videos, never touch the run directory.
+records and encoded videos, never touch the run directory. Joining a running cluster sends Ray's
+authentication token when one is available (``agent.ray_auth``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from agent.runs.backends import EpisodeBackend, EpisodeOutcome, Runner, RunnerFactory
 from agent.runs.config import RunConfig
 from envs.errors import ConfigError, NesyError, WorkerError
+from agent.runs.ray_auth import is_token_refusal, prepare_token_auth, refused_message
 
 #: ``--ray local`` starts a Ray instance on this machine for the run (and stops it after)
 LOCAL = "local"
@@ -80,13 +82,20 @@ class RayBackend(EpisodeBackend):
         """Join the cluster (or start a local instance); True when this run started Ray and must stop it."""
         if ray.is_initialized():
             return False
-        try:
-            if self.address == LOCAL:
+        if self.address == LOCAL:
+            try:
                 ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
-            else:
-                ray.init(address=self.address, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise WorkerError(f"--ray local: cannot start Ray on this machine: {_first_line(exc)}") from exc
+            return True
+        source = prepare_token_auth()
+        try:
+            ray.init(address=self.address, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise WorkerError(f"--ray {self.address}: cannot connect to a Ray cluster: {exc}") from exc
+            if is_token_refusal(exc):
+                raise WorkerError(refused_message(self.address, source)) from exc
+            raise WorkerError(f"--ray {self.address}: cannot connect to a Ray cluster there: {_first_line(exc)} "
+                              "(is one running? `ray status` on the head node says)") from exc
         return True
 
     def describe(self) -> dict[str, Any]:
@@ -100,6 +109,11 @@ def _import_ray() -> Any:
         raise ConfigError("--ray: Ray is not installed; install the extra with `pip install 'nesy[ray]'` "
                           "or run with --workers N for local processes") from None
     return ray
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _get(ray: Any, ref: Any, seed: int) -> EpisodeOutcome:
