@@ -18,12 +18,11 @@ import contextlib
 import gc
 import io
 import itertools
-import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.planning import fd_invariants, fd_search
 from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
@@ -118,12 +117,14 @@ class FastDownward:
         from fast_downward.translate.pddl_parser import parsing_functions
 
         chatter = io.StringIO()  # the translator reports its progress on stdout
+        # The goal is a conjunction of atoms (``task`` builds it so), which normalising leaves alone: the
+        # lifted task, and so its invariants, is the domain's.
         collecting = gc.isenabled()
         # The translator makes many small objects and frees them in bulk at the end: the collector's
         # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
         gc.disable()
         try:
-            with contextlib.redirect_stdout(chatter):
+            with contextlib.redirect_stdout(chatter), fd_invariants.memoized(repr(domain)):
                 task = parsing_functions.parse_task(domain, problem)
                 normalize.normalize(task)
                 sas_task = pddl_to_sas(task)
@@ -135,21 +136,20 @@ class FastDownward:
         return sas.getvalue()
 
     def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
-        """Run the search binary on a SAS task with ``engine``'s configuration."""
-        with tempfile.TemporaryDirectory(prefix="nesy-fd-") as folder:
-            plan_file = Path(folder) / "plan"
-            command = [str(self.binary), "--search", SEARCH_CONFIGS[engine], "--internal-plan-file", str(plan_file)]
-            try:
-                done = subprocess.run(command, input=sas, capture_output=True, text=True, cwd=folder,
-                                      timeout=timeout_s, check=False)
-            except subprocess.TimeoutExpired:
+        """Run the search binary on a SAS task with ``engine``'s configuration (a process started ahead of
+        the call, see ``agent.planning.fd_search``)."""
+        process = fd_search.take(self.binary, SEARCH_CONFIGS[engine])
+        try:
+            code, log = process.finish(sas, timeout_s)
+            if code is None:
                 return SearchResult("TIMEOUT")
-            log = done.stdout[-2000:] + done.stderr[-2000:]
-            if done.returncode != _SOLVED:
-                return SearchResult(_STATUS.get(done.returncode, "INTERNAL_ERROR"), log=log)
-            if not plan_file.is_file():
+            if code != _SOLVED:
+                return SearchResult(_STATUS.get(code, "INTERNAL_ERROR"), log=log)
+            if not process.plan_file.is_file():
                 return SearchResult("INTERNAL_ERROR", log=log)
-            lines = plan_file.read_text(encoding="utf-8").splitlines()
+            lines = process.plan_file.read_text(encoding="utf-8").splitlines()
+        finally:
+            process.discard()
         steps = []
         for line in lines:
             line = line.strip()

@@ -1,0 +1,81 @@
+"""Fast Downward's search binary, started before it is needed.
+
+``downward`` reads its task from stdin only after it has started: the exec, the dynamic linking and the
+registration of its plugins (several milliseconds, more on a loaded machine) happen before it blocks on
+the pipe. So the process for the next search of each configuration is started as soon as the previous
+one is handed its task, and waits; a search then costs only writing the task and the search itself. The
+process is the same binary with the same arguments that a fresh start would get, so plans do not
+change. At most one waiting process per configuration lives in a Python process; they are ended when it
+exits (and end themselves, on end of input, if it dies).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SearchProcess:
+    """A started ``downward`` waiting for its task, and the folder it writes its plan into."""
+
+    process: subprocess.Popen
+    folder: Path
+
+    @property
+    def plan_file(self) -> Path:
+        return self.folder / "plan"
+
+    def finish(self, sas: str, timeout_s: float | None) -> tuple[int | None, str]:
+        """Hand over the task and wait; returns the exit code (None on time-out) and the log's tail."""
+        try:
+            out, err = self.process.communicate(sas, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            return None, ""
+        return self.process.returncode, out[-2000:] + err[-2000:]
+
+    def discard(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_waiting: dict[tuple[str, str], SearchProcess] = {}
+
+
+def _start(binary: Path, config: str) -> SearchProcess:
+    folder = Path(tempfile.mkdtemp(prefix="nesy-fd-"))
+    command = [str(binary), "--search", config, "--internal-plan-file", str(folder / "plan")]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=folder)
+    return SearchProcess(process, folder)
+
+
+def take(binary: Path, config: str) -> SearchProcess:
+    """A started search process for ``config`` (the waiting one if it is still alive), and a new one
+    started to wait for the next call."""
+    key = (str(binary), config)
+    process = _waiting.pop(key, None)
+    if process is None or process.process.poll() is not None:
+        if process is not None:
+            process.discard()
+        process = _start(binary, config)
+    _waiting[key] = _start(binary, config)
+    return process
+
+
+@atexit.register
+def discard_waiting() -> None:
+    """End every waiting search process (at exit, or to leave none behind)."""
+    while _waiting:
+        _waiting.popitem()[1].discard()
