@@ -304,6 +304,8 @@ def run(quick: bool) -> list[Row]:
     where = ", ".join(f"{task} {size} x{len(seeds)}{' disturbed' if disturb else ''}"
                       for task, size, seeds, disturb in runs)
     every = ratios["first plan"] + ratios["replan"]
+    if not every:  # every call was a cache hit: nothing was planned to compare
+        every = [float("nan")]
     rows.append(median_row("episode calls: speed-up (median)", every, "x",
                            f"{len(every)} calls of oracle episodes ({where}) that missed the cache "
                            f"({hits} hits left out); "
