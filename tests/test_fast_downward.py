@@ -147,8 +147,9 @@ def test_domain_constants_and_goal_action(tmp_path: Path, engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ["fast-downward-opt", "fast-downward"])
 def test_memoized_invariants_give_the_translators_own_task(blocks: Domain, engine: str) -> None:
-    """Every SAS task translated with invariants from the memo equals the one a cleared memo gives: the
-    same goal from other states (an episode's replans) and, with lama-first, other goals too."""
+    """Every SAS task translated with a reused parsed domain and invariants from the memo equals the one a
+    fresh translator gives: the same goal from other states (an episode's replans) and, with lama-first,
+    other goals too."""
     from agent.planning import fd_invariants
     from agent.planning.atoms import parse_atom
 
@@ -157,13 +158,21 @@ def test_memoized_invariants_give_the_translators_own_task(blocks: Domain, engin
                 for goal in (0, 3)]
     tasks = [fast_downward.task(p.objects, sorted(map(parse_atom, p.state)), sorted(map(parse_atom, g.goal)),
                                 engine == "fast-downward-opt") for p, g in problems]
+    # and a second domain through the same memo: Hanoi towers of three sizes, to each peg
+    hanoi_fd = FastDownward(load_domain(domain_folder("hanoi")).pddl_path)
+    for discs in (2, 3, 4):
+        objects, state = hanoi_scene(discs)
+        for peg in ("middle", "right"):
+            tasks.append(hanoi_fd.task(objects, sorted(map(parse_atom, state)),
+                                       sorted(map(parse_atom, hanoi_goal(discs, peg))), engine == "fast-downward-opt"))
     fresh = []
     for task in tasks:
         fd_invariants._found.clear()
-        fresh.append(fast_downward.translate(*task))
+        fresh.append(FastDownward(blocks.pddl_path).translate(*task))  # the domain comes with the task
     fd_invariants._found.clear()
     assert [fast_downward.translate(*task) for task in tasks] == fresh
     assert len(fd_invariants._found) < len(tasks)  # the memo answered some of them
+    assert len(fast_downward._domains) < len(tasks)  # and parsed domains were reused
 
 
 def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> None:
