@@ -185,3 +185,18 @@ def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> Non
     assert planner.plan(*hanoi_scene(3), hanoi_goal(3)).operators == first.operators
     fd_search.discard_waiting()
     assert not fd_search._waiting and all(w.process.poll() is not None and not w.folder.exists() for w in waiting)
+
+
+def test_a_forked_child_leaves_its_parents_waiting_searches_alone(hanoi: Domain) -> None:
+    import os
+
+    from agent import fd_search
+
+    Planner(hanoi, cache_size=0).plan(*hanoi_scene(2), hanoi_goal(2))
+    waiting = list(fd_search._waiting.values())
+    pid = os.fork()
+    if pid == 0:  # the child ends its (empty) share and exits without touching the parent's
+        fd_search.discard_waiting()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert waiting and all(w.process.poll() is None and w.folder.exists() for w in waiting)

@@ -12,6 +12,7 @@ exits (and end themselves, on end of input, if it dies).
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import subprocess
 import tempfile
@@ -51,6 +52,15 @@ class SearchProcess:
 
 
 _waiting: dict[tuple[str, str], SearchProcess] = {}
+#: the process that started the waiting searches: a forked child must neither use nor end its parent's
+_owner = os.getpid()
+
+
+def _own_waiting() -> dict[tuple[str, str], SearchProcess]:
+    global _waiting, _owner
+    if os.getpid() != _owner:
+        _waiting, _owner = {}, os.getpid()
+    return _waiting
 
 
 def _start(binary: Path, config: str) -> SearchProcess:
@@ -65,17 +75,19 @@ def take(binary: Path, config: str) -> SearchProcess:
     """A started search process for ``config`` (the waiting one if it is still alive), and a new one
     started to wait for the next call."""
     key = (str(binary), config)
-    process = _waiting.pop(key, None)
+    waiting = _own_waiting()
+    process = waiting.pop(key, None)
     if process is None or process.process.poll() is not None:
         if process is not None:
             process.discard()
         process = _start(binary, config)
-    _waiting[key] = _start(binary, config)
+    waiting[key] = _start(binary, config)
     return process
 
 
 @atexit.register
 def discard_waiting() -> None:
     """End every waiting search process (at exit, or to leave none behind)."""
-    while _waiting:
-        _waiting.popitem()[1].discard()
+    waiting = _own_waiting()
+    while waiting:
+        waiting.popitem()[1].discard()
