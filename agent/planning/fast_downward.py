@@ -169,7 +169,8 @@ class FastDownward:
     def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
         """Run the search binary on a SAS task with ``engine``'s configuration (a process started ahead of
         the call, see ``agent.planning.fd_search``)."""
-        process = fd_search.take(self.binary, SEARCH_CONFIGS[engine])
+        config = SEARCH_CONFIGS[engine]
+        process = fd_search.take(self.binary, config)
         try:
             code, log = process.finish(sas, timeout_s)
             if code is None:
@@ -181,6 +182,7 @@ class FastDownward:
             lines = process.plan_file.read_text(encoding="utf-8").splitlines()
         finally:
             process.discard()
+            fd_search.prepare(self.binary, config)
         steps = []
         for line in lines:
             line = line.strip()

@@ -3,7 +3,7 @@
 ``downward`` reads its task from stdin only after it has started: the exec, the dynamic linking and the
 registration of its plugins (several milliseconds, more on a loaded machine) happen before it blocks on
 the pipe. So the process for the next search of each configuration is started as soon as the previous
-one is handed its task, and waits; a search then costs only writing the task and the search itself. The
+search has finished, and waits; a search then costs only writing the task and the search itself. The
 process is the same binary with the same arguments that a fresh start would get, so plans do not
 change. At most one waiting process per configuration lives in a Python process; they are ended when it
 exits (and end themselves, on end of input, if it dies).
@@ -72,17 +72,21 @@ def _start(binary: Path, config: str) -> SearchProcess:
 
 
 def take(binary: Path, config: str) -> SearchProcess:
-    """A started search process for ``config`` (the waiting one if it is still alive), and a new one
-    started to wait for the next call."""
-    key = (str(binary), config)
+    """A started search process for ``config``: the waiting one if it is still alive, else a new one."""
+    process = _own_waiting().pop((str(binary), config), None)
+    if process is not None and process.process.poll() is None:
+        return process
+    if process is not None:
+        process.discard()
+    return _start(binary, config)
+
+
+def prepare(binary: Path, config: str) -> None:
+    """Start a process for the next search with ``config`` unless one waits already. Called after a search
+    has finished, so that the new process's start-up does not compete with it for the CPU."""
     waiting = _own_waiting()
-    process = waiting.pop(key, None)
-    if process is None or process.process.poll() is not None:
-        if process is not None:
-            process.discard()
-        process = _start(binary, config)
-    waiting[key] = _start(binary, config)
-    return process
+    if (str(binary), config) not in waiting:
+        waiting[(str(binary), config)] = _start(binary, config)
 
 
 @atexit.register
