@@ -42,6 +42,7 @@ class DeterministicActor:
                 type(actor.features_extractor).__name__ != "FlattenExtractor":
             raise ValueError(f"{type(model).__name__} policy: unsupported features extractor")
         self._torch, self._linear = torch, F.linear
+        self._device = actor.mu.weight.device
         self.observation_size = int(np.prod(policy.observation_space.shape))
         self._low = policy.action_space.low
         self._span = policy.action_space.high - policy.action_space.low
@@ -50,10 +51,11 @@ class DeterministicActor:
         """The action for one observation, as ``predict`` returns it (float32, the action space's shape)."""
         torch = self._torch
         x = torch.from_numpy(np.asarray(observation, dtype=np.float32).reshape(1, self.observation_size))
+        x = x.to(self._device)  # a no-op on the CPU
         with torch.inference_mode():
             for first, bias in self._layers:
                 x = self._linear(x, first, bias) if isinstance(first, torch.Tensor) else first(x)
-            scaled = torch.tanh(x).numpy()
+            scaled = torch.tanh(x).cpu().numpy()
         # SB3's unscale_action, operation for operation: the same float32 rounding
         return (self._low + (0.5 * (scaled + 1.0) * self._span))[0]
 
