@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from unittest import mock
 
 from benchmarks import Row, format_rows, median_row
 
 
 def measure(controller: str, size: int, seed: int, rounds: int) -> dict[str, list[float]]:
     """Per round: the episode's simulation steps per second (whole wall time) and raw steps per second."""
-    from agent.config import RunConfig
-    from agent.runner import EpisodeRunner
+    from agent.runs.config import RunConfig
+    from agent.runs.runner import EpisodeRunner
 
     runner = EpisodeRunner(RunConfig(task="hanoi", size=size, controller=controller, goal="oracle"))
     sim = runner.env.sim
@@ -40,9 +41,9 @@ def measure(controller: str, size: int, seed: int, rounds: int) -> dict[str, lis
     try:
         runner.run(seed)  # the first episode loads the translator and searches; later ones are what runs repeat
         for _ in range(rounds):
-            sim.step, physics[0] = timed_step, 0.0
-            record = runner.run(seed).record
-            sim.step = step
+            physics[0] = 0.0
+            with mock.patch.object(sim, "step", timed_step):
+                record = runner.run(seed).record
             steps, success = record["sim_steps"], success and record["success"]
             episode.append(steps / record["wall_time_s"])
             raw.append(steps / physics[0])
@@ -51,7 +52,6 @@ def measure(controller: str, size: int, seed: int, rounds: int) -> dict[str, lis
             sim.step(steps)
             resting.append(steps / (time.perf_counter() - start))
     finally:
-        sim.step = step
         runner.close()
     return {"episode": episode, "raw": raw, "resting": resting, "ratio": [e / r for e, r in zip(episode, raw)],
             "resting ratio": [e / r for e, r in zip(episode, resting)], "steps": [steps], "success": [float(success)]}

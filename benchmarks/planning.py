@@ -194,8 +194,8 @@ class Comparison:
         import subprocess
         import tempfile
 
-        from agent.atoms import parse_atom
-        from agent.fast_downward import SEARCH_CONFIGS, FastDownward
+        from agent.planning.atoms import parse_atom
+        from agent.planning.fast_downward import SEARCH_CONFIGS, FastDownward
 
         engine = planner.engine_for(len(problem.objects))
         fast_downward = FastDownward(planner.domain.pddl_path)

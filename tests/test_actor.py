@@ -16,7 +16,7 @@ def test_actor_equals_predict_bit_for_bit(skill: str) -> None:
     rng = np.random.default_rng(0)
     size = model.observation_space.shape[0]
     # observations of the scale skills see (decimetres), wide ones that saturate the tanh, and zeros
-    observations = [*rng.normal(0.0, 1.0, (300, size)), *rng.normal(0.0, 30.0, (100, size)), np.zeros(size)]
+    observations = [*rng.normal(0.0, 1.0, (150, size)), *rng.normal(0.0, 30.0, (50, size)), np.zeros(size)]
     for observation in np.asarray(observations, dtype=np.float32):
         expected, _ = model.predict(observation, deterministic=True)
         action = actor(observation)

@@ -190,7 +190,7 @@ def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> Non
 def test_a_forked_child_leaves_its_parents_waiting_searches_alone(hanoi: Domain) -> None:
     import os
 
-    from agent import fd_search
+    from agent.planning import fd_search
 
     Planner(hanoi, cache_size=0).plan(*hanoi_scene(2), hanoi_goal(2))
     waiting = list(fd_search._waiting.values())

@@ -29,8 +29,8 @@ CASES = [
 
 def episode_records(task: str, size: int, controller: str, goal: str, seeds: tuple[int, ...]) -> list[dict[str, Any]]:
     """The records ``nesy run`` writes for these episodes, timings removed."""
-    from agent.config import RunConfig
-    from agent.runner import EpisodeRunner
+    from agent.runs.config import RunConfig
+    from agent.runs.runner import EpisodeRunner
 
     config = RunConfig(task=task, size=size, controller=controller, goal=goal, device="cpu")
     runner = EpisodeRunner(config)

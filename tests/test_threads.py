@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.cli import main
-from agent.errors import ConfigError
+from envs.errors import ConfigError
 from policies.threads import ENV_VAR, limit_torch_threads, torch_threads
 
 
