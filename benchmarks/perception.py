@@ -28,6 +28,9 @@ def run(quick: bool) -> list[Row]:
         timings = measure(device, "blocks", 6, 5 if quick else 30, None)
         note = f"blocks 6, torch threads {torch.get_num_threads()}"
         rows.append(median_row(f"goal prediction ({device})", timings["total"], "ms", note))
+        if device == "cpu":
+            rows.append(median_row("goal reading beyond rendering (ms)", timings["beyond"], "ms",
+                                   "encoding a new sentence, the network and decoding: all but the render"))
         rows += [median_row(f"  {stage} ({device})", timings[stage], "ms") for stage in ("render", "encode", "network")]
     return rows
 
@@ -43,7 +46,7 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
 
     reader = GoalReader(checkpoint, device)
     env = TaskEnv(task, size, image_size=16)
-    timings: dict[str, list[float]] = {"render": [], "encode": [], "network": [], "total": []}
+    timings: dict[str, list[float]] = {"render": [], "encode": [], "network": [], "total": [], "beyond": []}
     for i in range(repeats + 1):  # the first round warms up caches and kernels
         env.reset(seed=i)
         names = [o.name for o in env.scene.objects]
@@ -61,7 +64,7 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
             torch.cuda.synchronize()
         t3 = time.perf_counter()
         if i:
-            for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t3 - t0)):
+            for key, value in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t3 - t0, t3 - t1)):
                 timings[key].append(value * 1000)
     env.close()
     return timings

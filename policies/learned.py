@@ -17,6 +17,7 @@ import numpy as np
 from envs.detectors import detect_holding
 from envs.errors import ConfigError
 from envs.task_env import SUBSTEPS, TaskEnv
+from policies.actor import deterministic_policy
 from policies.placement import NoFreeSpot
 from policies.skill import SKILL_NAMES, SkillResult
 from policies.skill_envs import MAX_STEPS
@@ -31,7 +32,9 @@ PATIENCE = 3
 def load_policy(path: str | Path, device: str = "cpu") -> Any:
     """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it."""
     from policies.algorithms import algorithm_class
+    from policies.threads import limit_torch_threads
 
+    limit_torch_threads()
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"controller checkpoint {path} does not exist")
@@ -51,6 +54,8 @@ class LearnedSkills:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
         self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
+        #: each model's deterministic action, evaluated without ``predict``'s per-call overhead
+        self.actors = {skill: deterministic_policy(model) for skill, model in self.models.items()}
 
     def skills(self) -> dict[str, Any]:
         return {"pick": self.pick, "place": self.place}
@@ -73,14 +78,13 @@ class LearnedSkills:
         return self._drive(env, "place", task, step_budget)
 
     def _drive(self, env: TaskEnv, skill: str, task: SkillTask, step_budget: int) -> SkillResult:
-        model = self.models[skill]
+        actor = self.actors[skill]
         start = env.sim.steps
         deadline = start + min(step_budget, PATIENCE * MAX_STEPS[skill] * SUBSTEPS)
         world = env.world()
         status = task.status(world)
         while status.state == RUNNING and env.sim.steps + SUBSTEPS <= deadline:
-            action, _ = model.predict(task.observe(world), deterministic=True)
-            env.apply_action(np.asarray(action))
+            env.apply_action(np.asarray(actor(task.observe(world))))
             world = env.world()
             status = task.status(world)
         used = env.sim.steps - start

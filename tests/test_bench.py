@@ -12,7 +12,7 @@ from benchmarks.planning import blocks_problem, hanoi_problem
 
 
 def test_every_benchmark_module_has_the_common_entry_point() -> None:
-    assert {"episode", "perception", "planning", "simulation"} <= set(discover())
+    assert {"acting", "episode", "perception", "planning", "simulation", "startup"} <= set(discover())
 
 
 def test_median_row_and_table() -> None:
@@ -69,6 +69,11 @@ def test_bench_quick_runs_every_benchmark(tmp_path: Path, capsys: pytest.Capture
     out = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--json", str(out), "--quiet"]) == 0
     saved = json.loads(out.read_text())
-    assert {"episode", "perception", "planning", "simulation"} <= set(saved["benchmarks"])
+    assert {"acting", "episode", "perception", "planning", "simulation", "startup"} <= set(saved["benchmarks"])
     planning = {row["name"]: row for row in saved["benchmarks"]["planning"]["rows"]}
     assert planning["agent plans valid (UP validator)"]["value"] == 1.0
+    # the rows issue 26 compares across commits, by these exact names
+    names = {row["name"] for result in saved["benchmarks"].values() for row in result["rows"]}
+    assert {"episode vs raw physics (learned)", "episode vs raw physics (scripted)",
+            "fresh problems: speed-up (median)", "episode calls: speed-up (median)",
+            "goal reading beyond rendering (ms)", "startup to first episode (s)"} <= names

@@ -143,3 +143,60 @@ def test_domain_constants_and_goal_action(tmp_path: Path, engine: str) -> None:
     result = planner.solve(objects, [("at", ("Kitchen",))], [("at", ("hall",))], engine)
     assert result.status == "SOLVED"
     assert result.plan == (("unlock", ()), ("go", ("kitchen", "hall")))
+
+
+@pytest.mark.parametrize("engine", ["fast-downward-opt", "fast-downward"])
+def test_memoized_invariants_give_the_translators_own_task(blocks: Domain, engine: str) -> None:
+    """Every SAS task translated with a reused parsed domain and invariants from the memo equals the one a
+    fresh translator gives: the same goal from other states (an episode's replans) and, with lama-first,
+    other goals too."""
+    from agent.planning import fd_invariants
+    from agent.planning.atoms import parse_atom
+
+    fast_downward = FastDownward(blocks.pddl_path)
+    problems = [(blocks_problem(n, seed), blocks_problem(n, goal)) for n in (3, 4, 6) for seed in (0, 1, 2)
+                for goal in (0, 3)]
+    tasks = [fast_downward.task(p.objects, sorted(map(parse_atom, p.state)), sorted(map(parse_atom, g.goal)),
+                                engine == "fast-downward-opt") for p, g in problems]
+    # and a second domain through the same memo: Hanoi towers of three sizes, to each peg
+    hanoi_fd = FastDownward(load_domain(domain_folder("hanoi")).pddl_path)
+    for discs in (2, 3, 4):
+        objects, state = hanoi_scene(discs)
+        for peg in ("middle", "right"):
+            tasks.append(hanoi_fd.task(objects, sorted(map(parse_atom, state)),
+                                       sorted(map(parse_atom, hanoi_goal(discs, peg))), engine == "fast-downward-opt"))
+    fresh = []
+    for task in tasks:
+        fd_invariants._found.clear()
+        fresh.append(FastDownward(blocks.pddl_path).translate(*task))  # the domain comes with the task
+    fd_invariants._found.clear()
+    assert [fast_downward.translate(*task) for task in tasks] == fresh
+    assert len(fd_invariants._found) < len(tasks)  # the memo answered some of them
+    assert len(fast_downward._domains) < len(tasks)  # and parsed domains were reused
+
+
+def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> None:
+    from agent.planning import fd_search
+
+    planner = Planner(hanoi, "fast-downward-opt", cache_size=0)
+    first = planner.plan(*hanoi_scene(3), hanoi_goal(3))
+    waiting = list(fd_search._waiting.values())
+    assert waiting and all(w.process.poll() is None for w in waiting)
+    assert planner.plan(*hanoi_scene(3), hanoi_goal(3)).operators == first.operators
+    fd_search.discard_waiting()
+    assert not fd_search._waiting and all(w.process.poll() is not None and not w.folder.exists() for w in waiting)
+
+
+def test_a_forked_child_leaves_its_parents_waiting_searches_alone(hanoi: Domain) -> None:
+    import os
+
+    from agent.planning import fd_search
+
+    Planner(hanoi, cache_size=0).plan(*hanoi_scene(2), hanoi_goal(2))
+    waiting = list(fd_search._waiting.values())
+    pid = os.fork()
+    if pid == 0:  # the child ends its (empty) share and exits without touching the parent's
+        fd_search.discard_waiting()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert waiting and all(w.process.poll() is None and w.folder.exists() for w in waiting)

@@ -467,6 +467,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
+from policies.threads import torch_threads
+
+        torch_threads()  # a bad NESY_TORCH_THREADS is a one-line error now, not a traceback in a worker
         args = _with_config(parser, args, argv)
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
                     "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report,

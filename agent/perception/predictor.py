@@ -15,6 +15,7 @@ from agent.perception.reading import probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import resolve_device
 from envs.errors import ConfigError
+from policies.threads import limit_torch_threads
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "goalnet.pt"
@@ -41,6 +42,7 @@ class GoalReader:
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:
+    limit_torch_threads()
     if not path.is_file():
         raise ConfigError(f"perception checkpoint {path} does not exist (train one with: nesy train perception)")
     try:

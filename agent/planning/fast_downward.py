@@ -18,15 +18,18 @@ import contextlib
 import gc
 import io
 import itertools
-import subprocess
-import tempfile
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from agent.planning import fd_invariants, fd_search
 from envs.errors import PlanningError
 
-_Atom = tuple[str, tuple[str, ...]]  # ("on", ("d1", "d2"))
+_Atom = tuple[str, tuple[str, ...]]
+#: parsed domains kept per ``FastDownward`` (one per goal with the optimal engine's goal action)
+DOMAIN_MEMO_SIZE = 16  # ("on", ("d1", "d2"))
 
 #: Fast Downward's ``lama-first`` alias (``driver/aliases.py`` of up-fast-downward 1.0.0, the configuration
 #: UP's ``fast-downward`` engine runs); a test checks it against the installed driver.
@@ -78,6 +81,8 @@ class FastDownward:
         self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
         self.domain_name = self.domain[1][1]
         self.binary = search_binary()
+        #: parsed domains (the optimal engine's goal action makes one per goal), by their text
+        self._domains: OrderedDict[str, tuple] = OrderedDict()
         if options.options is None:
             # The translator reads its settings from a module global; its defaults are what the driver uses.
             options.set_options(["domain.pddl", "problem.pddl"])
@@ -117,16 +122,18 @@ class FastDownward:
         """The SAS task of a domain and problem, as the translator would write it to ``output.sas``."""
         from fast_downward.translate import normalize
         from fast_downward.translate.main import pddl_to_sas
-        from fast_downward.translate.pddl_parser import parsing_functions
 
+        lifted = repr(domain)
         chatter = io.StringIO()  # the translator reports its progress on stdout
+        # The goal is a conjunction of atoms (``task`` builds it so), which normalising leaves alone: the
+        # lifted task, and so its invariants, is the domain's.
         collecting = gc.isenabled()
         # The translator makes many small objects and frees them in bulk at the end: the collector's
         # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
         gc.disable()
         try:
-            with contextlib.redirect_stdout(chatter):
-                task = parsing_functions.parse_task(domain, problem)
+            with contextlib.redirect_stdout(chatter), fd_invariants.memoized(lifted):
+                task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
                 sas_task = pddl_to_sas(task)
                 sas = io.StringIO()
@@ -136,22 +143,48 @@ class FastDownward:
                 gc.enable()
         return sas.getvalue()
 
+    def _parse_task(self, lifted: str, domain: list, problem: list) -> Any:
+        """The translator's ``parse_task``, with the domain parsed once per lifted text and reused.
+
+        Each task gets its own lists; the parsed actions are shared, which is safe on the STRIPS domains
+        this class serves (``agent.planner`` sends nothing else): normalising rewrites their conditions
+        into the same conjunctions every time. ``tests/test_fast_downward.py`` checks that the SAS tasks
+        equal those of a fresh translator."""
+        from fast_downward.translate import pddl
+        from fast_downward.translate.pddl_parser import parsing_functions as parsing
+
+        if lifted not in self._domains:
+            self._domains[lifted] = tuple(parsing.parse_domain_pddl(parsing.Context(), domain))
+            while len(self._domains) > DOMAIN_MEMO_SIZE:
+                self._domains.popitem(last=False)
+        self._domains.move_to_end(lifted)
+        name, requirements, types, type_dict, constants, predicates, predicate_dict, functions, actions, axioms = \
+            self._domains[lifted]
+        problem_name, _, problem_requirements, objects, init, goal, use_metric = parsing.parse_problem_pddl(
+            parsing.Context(), problem, type_dict, predicate_dict, {c.name for c in constants})
+        requirements = pddl.Requirements(sorted(set(requirements.requirements + problem_requirements.requirements)))
+        objects = constants + objects
+        init += [pddl.Atom("=", (o.name, o.name)) for o in objects]
+        return pddl.Task(name, problem_name, requirements, list(types), objects, list(predicates), list(functions),
+                         init, goal, list(actions), list(axioms), use_metric)
+
     def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
-        """Run the search binary on a SAS task with ``engine``'s configuration."""
-        with tempfile.TemporaryDirectory(prefix="nesy-fd-") as folder:
-            plan_file = Path(folder) / "plan"
-            command = [str(self.binary), "--search", SEARCH_CONFIGS[engine], "--internal-plan-file", str(plan_file)]
-            try:
-                done = subprocess.run(command, input=sas, capture_output=True, text=True, cwd=folder,
-                                      timeout=timeout_s, check=False)
-            except subprocess.TimeoutExpired:
+        """Run the search binary on a SAS task with ``engine``'s configuration (a process started ahead of
+        the call, see ``agent.planning.fd_search``)."""
+        config = SEARCH_CONFIGS[engine]
+        process = fd_search.take(self.binary, config)
+        try:
+            code, log = process.finish(sas, timeout_s)
+            if code is None:
                 return SearchResult("TIMEOUT")
-            log = done.stdout[-2000:] + done.stderr[-2000:]
-            if done.returncode != _SOLVED:
-                return SearchResult(_STATUS.get(done.returncode, "INTERNAL_ERROR"), log=log)
-            if not plan_file.is_file():
+            if code != _SOLVED:
+                return SearchResult(_STATUS.get(code, "INTERNAL_ERROR"), log=log)
+            if not process.plan_file.is_file():
                 return SearchResult("INTERNAL_ERROR", log=log)
-            lines = plan_file.read_text(encoding="utf-8").splitlines()
+            lines = process.plan_file.read_text(encoding="utf-8").splitlines()
+        finally:
+            process.discard()
+            fd_search.prepare(self.binary, config)
         steps = []
         for line in lines:
             line = line.strip()

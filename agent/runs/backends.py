@@ -10,7 +10,6 @@ one.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import sys
 from abc import ABC, abstractmethod
@@ -99,9 +98,8 @@ class ProcessBackend(EpisodeBackend):
         self.workers = workers
 
     def outcomes(self, make_runner: RunnerFactory, config: RunConfig) -> Iterator[EpisodeOutcome]:
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(make_runner, config, threads))
+                                   initializer=_start_worker, initargs=(make_runner, config))
         futures: dict[Future[EpisodeOutcome], int] = {pool.submit(_run_in_worker, seed): seed
                                                        for seed in self.seeds}
         unfinished = set(self.seeds)
@@ -144,7 +142,7 @@ _runner: Runner | None = None
 _start_error: BaseException | None = None
 
 
-def _start_worker(make_runner: RunnerFactory, config: RunConfig, threads: int) -> None:
+def _start_worker(make_runner: RunnerFactory, config: RunConfig) -> None:
     """Build this process's runner once. A failure is kept and raised by every episode, so the run reports
     the real error (a bad checkpoint, say) rather than a pool broken by its initializer."""
     global _runner, _start_error
@@ -154,7 +152,9 @@ def _start_worker(make_runner: RunnerFactory, config: RunConfig, threads: int) -
     except Exception as exc:
         _start_error = exc
     if "torch" in sys.modules:  # N workers with all-core torch each would oversubscribe the CPU
-        sys.modules["torch"].set_num_threads(threads)
+        from policies.threads import limit_torch_threads
+
+        limit_torch_threads()
 
 
 def _run_in_worker(seed: int) -> EpisodeOutcome:

@@ -1,0 +1,97 @@
+"""Fast Downward's search binary, started before it is needed.
+
+``downward`` reads its task from stdin only after it has started: the exec, the dynamic linking and the
+registration of its plugins (several milliseconds, more on a loaded machine) happen before it blocks on
+the pipe. So the process for the next search of each configuration is started as soon as the previous
+search has finished, and waits; a search then costs only writing the task and the search itself. The
+process is the same binary with the same arguments that a fresh start would get, so plans do not
+change. At most one waiting process per configuration lives in a Python process; they are ended when it
+exits (and end themselves, on end of input, if it dies).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SearchProcess:
+    """A started ``downward`` waiting for its task, and the folder it writes its plan into."""
+
+    process: subprocess.Popen
+    folder: Path
+
+    @property
+    def plan_file(self) -> Path:
+        return self.folder / "plan"
+
+    def finish(self, sas: str, timeout_s: float | None) -> tuple[int | None, str]:
+        """Hand over the task and wait; returns the exit code (None on time-out) and the log's tail."""
+        try:
+            out, err = self.process.communicate(sas, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            return None, ""
+        return self.process.returncode, out[-2000:] + err[-2000:]
+
+    def discard(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_waiting: dict[tuple[str, str], SearchProcess] = {}
+#: the process that started the waiting searches: a forked child must neither use nor end its parent's
+_owner = os.getpid()
+
+
+def _own_waiting() -> dict[tuple[str, str], SearchProcess]:
+    global _waiting, _owner
+    if os.getpid() != _owner:
+        _waiting, _owner = {}, os.getpid()
+    return _waiting
+
+
+def _start(binary: Path, config: str) -> SearchProcess:
+    folder = Path(tempfile.mkdtemp(prefix="nesy-fd-"))
+    command = [str(binary), "--search", config, "--internal-plan-file", str(folder / "plan")]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=folder)
+    return SearchProcess(process, folder)
+
+
+def take(binary: Path, config: str) -> SearchProcess:
+    """A started search process for ``config``: the waiting one if it is still alive, else a new one."""
+    process = _own_waiting().pop((str(binary), config), None)
+    if process is not None and process.process.poll() is None:
+        return process
+    if process is not None:
+        process.discard()
+    return _start(binary, config)
+
+
+def prepare(binary: Path, config: str) -> None:
+    """Start a process for the next search with ``config`` unless one waits already. Called after a search
+    has finished, so that the new process's start-up does not compete with it for the CPU."""
+    waiting = _own_waiting()
+    if (str(binary), config) not in waiting:
+        waiting[(str(binary), config)] = _start(binary, config)
+
+
+@atexit.register
+def discard_waiting() -> None:
+    """End every waiting search process (at exit, or to leave none behind)."""
+    waiting = _own_waiting()
+    while waiting:
+        waiting.popitem()[1].discard()

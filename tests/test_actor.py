@@ -1,0 +1,36 @@
+"""The directly evaluated actor gives exactly SB3's deterministic ``predict``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from policies.actor import DeterministicActor, deterministic_policy
+from policies.learned import CHECKPOINTS, load_policy
+
+
+@pytest.mark.parametrize("skill", ["pick", "place"])
+def test_actor_equals_predict_bit_for_bit(skill: str) -> None:
+    model = load_policy(CHECKPOINTS / f"{skill}.zip")
+    actor = DeterministicActor(model)
+    rng = np.random.default_rng(0)
+    size = model.observation_space.shape[0]
+    # observations of the scale skills see (decimetres), wide ones that saturate the tanh, and zeros
+    observations = [*rng.normal(0.0, 1.0, (150, size)), *rng.normal(0.0, 30.0, (50, size)), np.zeros(size)]
+    for observation in np.asarray(observations, dtype=np.float32):
+        expected, _ = model.predict(observation, deterministic=True)
+        action = actor(observation)
+        assert action.dtype == expected.dtype and action.shape == expected.shape
+        assert np.array_equal(action, expected), (observation, action, expected)
+
+
+def test_unsupported_policy_falls_back_to_predict() -> None:
+    class Model:
+        policy = object()
+
+        def predict(self, observation, deterministic=False):  # type: ignore[no-untyped-def]
+            return observation * 2.0, None
+
+    with pytest.raises(ValueError):
+        DeterministicActor(Model())
+    assert np.array_equal(deterministic_policy(Model())(np.ones(3)), np.full(3, 2.0))

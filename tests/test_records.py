@@ -1,0 +1,66 @@
+"""Same seeds, same records: short episodes compared with records the code produced before the speed work.
+
+The expected records in ``tests/data/records/`` were written once by this module's ``main`` on the code as
+it stood before the acting and planning paths were made faster (commit c9060b8); every change since must
+leave them identical, field for field, except the wall-clock timings. Regenerate them only for a change
+that is meant to alter behaviour: ``python -m tests.test_records --write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RECORDS = Path(__file__).resolve().parent / "data" / "records"
+#: wall-clock fields: the only ones allowed to differ between runs
+TIMING_FIELDS = ("plan_time_s", "perceive_time_s", "act_time_s", "wall_time_s")
+#: (name, task, size, controller, goal source, seeds): small scenes, both controllers, both goal sources
+CASES = [
+    ("hanoi3-learned", "hanoi", 3, "learned", "oracle", (0, 1)),
+    ("hanoi3-scripted", "hanoi", 3, "scripted", "oracle", (0,)),
+    ("blocks3-learned-perceived", "blocks", 3, "learned", "perception", (2,)),
+    ("sort3-scripted", "sort", 3, "scripted", "oracle", (1,)),
+]
+
+
+def episode_records(task: str, size: int, controller: str, goal: str, seeds: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The records ``nesy run`` writes for these episodes, timings removed."""
+    from agent.runs.config import RunConfig
+    from agent.runs.runner import EpisodeRunner
+
+    config = RunConfig(task=task, size=size, controller=controller, goal=goal, device="cpu")
+    runner = EpisodeRunner(config)
+    try:
+        records = [runner.run(seed).record for seed in seeds]
+    finally:
+        runner.close()
+    return [{k: v for k, v in record.items() if k not in TIMING_FIELDS} for record in records]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,task,size,controller,goal,seeds", CASES, ids=[c[0] for c in CASES])
+def test_same_seeds_same_records(name: str, task: str, size: int, controller: str, goal: str,
+                                 seeds: tuple[int, ...]) -> None:
+    expected = json.loads((RECORDS / f"{name}.json").read_text())
+    assert episode_records(task, size, controller, goal, seeds) == expected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="write the expected records of tests/test_records.py")
+    parser.add_argument("--write", action="store_true", help="overwrite tests/data/records/*.json")
+    args = parser.parse_args()
+    for name, *case in CASES:
+        records = episode_records(*case)
+        text = json.dumps(records, indent=1, sort_keys=True) + "\n"
+        path = RECORDS / f"{name}.json"
+        if args.write:
+            path.write_text(text)
+        print(name, "written" if args.write else "", [(r["seed"], r["success"], r["sim_steps"]) for r in records])
+
+
+if __name__ == "__main__":
+    main()
