@@ -467,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
-from policies.threads import torch_threads
+        from policies.threads import torch_threads
 
         torch_threads()  # a bad NESY_TORCH_THREADS is a one-line error now, not a traceback in a worker
         args = _with_config(parser, args, argv)
