@@ -40,11 +40,11 @@ def test_a_rendered_tower_is_segmented_disc_by_disc(segmenter: Segmenter) -> Non
         _, _, bodies = Camera(128, 128).render_segmented(env.sim.client)
         truth = instance_map(env, bodies)
         names = [o.name for o in env.scene.objects]
-        instances = segmenter.segment(frame)
+        instances = segmenter.segment(frame, "hanoi")
         score = score_segmentation(instances, truth, len(names))
         assert score.found == score.objects == len(names), score
         described = describe(instances, frame, "hanoi", segmenter.palette)
-        matched = {d.name: names[match_instances(instances, truth, len(names))[d.index]] for d in described}
+        matched = {d.name: names[k] for d, k in zip(described, _matches(described, truth, len(names)))}
         assert {matched[p] for p in ("left", "middle", "right")} == {"left", "middle", "right"}
         assert all(matched[p] == p for p in ("left", "middle", "right"))
         state = perceive_state(described, frame.gripper, env.scene.predicates)
@@ -55,11 +55,16 @@ def test_a_rendered_tower_is_segmented_disc_by_disc(segmenter: Segmenter) -> Non
         env.close()
 
 
+def _matches(described, truth, n):
+    match = match_instances(described, truth, n)
+    return [match[k] for k in range(len(described))]
+
+
 def test_blocks_are_named_by_their_colour(segmenter: Segmenter) -> None:
     env = _scene("blocks", 5, 3)
     try:
         frame = capture(env)
-        described = describe(segmenter.segment(frame), frame, "blocks", segmenter.palette)
+        described = describe(segmenter.segment(frame, "blocks"), frame, "blocks", segmenter.palette)
         assert sorted(d.name for d in described) == sorted(o.name for o in env.scene.objects)
         assert perceive_state(described, frame.gripper, env.scene.predicates) == env.symbolic_state()
     finally:
@@ -71,15 +76,15 @@ def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> Non
     try:
         env.sim.remove_all_but(("table", "robot"))
         frame = capture(env)
-        instances = segmenter.segment(frame)
+        instances = segmenter.segment(frame, "blocks")
         with pytest.raises(PerceptionError, match="no object on the table"):
             describe(instances, frame, "blocks", segmenter.palette)
     finally:
         env.close()
 
 
-def _box(name: str, kind: str, centre, half, index: int = 0) -> Described:
-    return Described(name, kind, "gray", tuple(centre), tuple(half), (0.0, 0.0), index)
+def _box(name: str, kind: str, centre, half) -> Described:
+    return Described(name, kind, "gray", tuple(centre), tuple(half), (0.0, 0.0))
 
 
 HANOI = SCENES["hanoi"].predicates
@@ -115,20 +120,22 @@ def test_state_refuses_predicates_it_cannot_see() -> None:
 
 
 def test_scoring_tells_found_merged_split_and_missed() -> None:
-    truth = np.full((4, 8), -1, dtype=np.int8)
-    truth[:, 0:2], truth[:, 2:4], truth[:, 4:6], truth[:, 6:8] = 0, 1, 2, 3
+    truth = np.full((4, 11), -1, dtype=np.int8)  # five objects two columns wide, then a background column
+    for k in range(5):
+        truth[:, 2 * k:2 * k + 2] = k
 
-    def inst(cols: slice, rows: slice = slice(0, 4)) -> Instance:
+    def inst(cols: list[int], rows: slice = slice(0, 4)) -> Instance:
         mask = np.zeros(truth.shape, dtype=bool)
         mask[rows, cols] = True
         return Instance(1, mask, (0.0, 0.0, 0.0), (0.02, 0.02))
 
-    instances = [inst(slice(0, 2)), inst(slice(2, 6)), inst(slice(6, 8), slice(0, 2)), inst(slice(6, 8), slice(2, 4))]
-    score = score_segmentation(instances, truth, 4)
-    assert (score.found, score.merged, score.split, score.missed) == (1, 2, 1, 0)
-    assert match_instances(instances, truth, 4) == {0: 0}
-    score = score_segmentation([], truth, 4)
-    assert (score.missed, score.iou_sum) == (4, 0.0)
+    instances = [inst([0, 1]), inst([2, 3, 4, 5, 10]),  # object 0 found; 1 and 2 merged (with background)
+                 inst([6, 7], slice(0, 1)), inst([6, 7], slice(1, 2)), inst([6, 7], slice(2, 3))]  # 3 split
+    score = score_segmentation(instances, truth, 5)  # object 4: missed
+    assert (score.objects, score.found, score.merged, score.split, score.missed) == (5, 1, 2, 1, 1)
+    assert score.spurious == 4
+    assert match_instances(instances, truth, 5) == {0: 0}
+    assert score_segmentation([], truth, 5).missed == 5
 
 
 def test_a_missing_checkpoint_is_one_line_and_exit_2(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,5 +1,8 @@
 """Measure the camera pipeline on a labelled split: segmentation, descriptions and state, per task.
 
+Segmentation is scored on the described objects (what the agent acts on, after ``describe.reconcile``);
+``segmenter_alone`` scores the segmenter's raw instances.
+
 Ground truth enters only through ``agent.vision.scoring`` (instances matched to simulator objects by the
 pixels they cover). Expected names follow ``agent.vision.describe``'s rules applied to the true objects:
 Hanoi discs ``d1..dN`` by true width, sort cubes up to the interchangeable number of a colour.
@@ -16,7 +19,13 @@ import numpy as np
 from agent.errors import PerceptionError
 from agent.vision.data import SceneSet
 from agent.vision.describe import describe
-from agent.vision.scoring import SegmentationScore, StateScore, match_instances, score_segmentation, translate
+from agent.vision.scoring import (
+    SegmentationScore,
+    StateScore,
+    match_instances,
+    score_segmentation,
+    translate,
+)
 from agent.vision.segmenter import Segmenter
 from agent.vision.state import perceive_state
 
@@ -34,6 +43,7 @@ def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False)
     from envs.scenes import SCENES
 
     seg = {"all": SegmentationScore()}
+    raw = SegmentationScore()
     states = {"all": StateScore()}
     description = {"kind": [], "colour": [], "name": [], "name_up_to_ties": [], "width_error": [],
                    "height_error": [], "centre_error": []}
@@ -42,22 +52,23 @@ def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False)
                       file=sys.stderr):
         item = data.labelled(index)
         task = item.info["task"]
-        instances = segmenter.segment(item.frame)
-        score = score_segmentation(instances, item.instances, len(item.objects))
-        for key in ("all", task, "arm" if item.info["arm"] else "no arm"):
-            seg.setdefault(key, SegmentationScore()).add(score)
-        match = match_instances(instances, item.instances, len(item.objects))
+        instances = segmenter.segment(item.frame, task)
+        raw.add(score_segmentation(instances, item.instances, len(item.objects)))
         try:
             described = describe(instances, item.frame, task, segmenter.palette)
             atoms = perceive_state(described, item.frame.gripper, SCENES[task].predicates)
         except PerceptionError as exc:
             failures.append(f"{data.split} scene {index} (seed {item.info['seed']}): {exc}")
             described, atoms = [], ["(failed)"]
+        score = score_segmentation(described, item.instances, len(item.objects))
+        for key in ("all", task, "arm" if item.info["arm"] else "no arm"):
+            seg.setdefault(key, SegmentationScore()).add(score)
+        match = match_instances(described, item.instances, len(item.objects))
         names = {}
-        for d in described:
-            if d.index not in match:
+        for k, d in enumerate(described):
+            if k not in match:
                 continue
-            truth = item.objects[match[d.index]]
+            truth = item.objects[match[k]]
             names[d.name] = truth.name
             expected = expected_name(truth, item.objects)
             description["kind"].append(d.kind == truth.kind)
@@ -72,6 +83,7 @@ def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False)
         for key in ("all", task):
             states.setdefault(key, StateScore()).add(predicted, set(item.state))
     out: dict[str, Any] = {"scenes": len(data), "segmentation": {k: v.summary() for k, v in seg.items()},
+                           "segmenter_alone": raw.summary(),
                            "state": {k: v.summary() for k, v in states.items()}, "failures": failures}
     desc: dict[str, Any] = {k: float(np.mean(description[k])) if description[k] else None
                             for k in ("kind", "colour", "name", "name_up_to_ties")}

@@ -9,11 +9,17 @@ side, so the matching is unique). Everything else about an unmatched object is c
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from agent.vision.grouping import Instance
+
+class Masked(Protocol):
+    """Anything perceived that covers pixels: a segmenter ``Instance`` or a ``Described`` object."""
+
+    mask: np.ndarray
 
 MATCH_IOU = 0.5
 #: objects with fewer visible pixels than this are hidden (behind the arm, say): reported, not scored
@@ -42,7 +48,7 @@ class SegmentationScore:
                 "mean_iou": self.iou_sum / n}
 
 
-def iou_matrix(instances: list[Instance], truth: np.ndarray, n_objects: int) -> tuple[np.ndarray, np.ndarray,
+def iou_matrix(instances: Sequence[Masked], truth: np.ndarray, n_objects: int) -> tuple[np.ndarray, np.ndarray,
                                                                                           np.ndarray, np.ndarray]:
     """Intersections (P x O), perceived sizes (P), true sizes (O) and IoUs (P x O)."""
     flat = truth.ravel().astype(np.int64)
@@ -51,13 +57,13 @@ def iou_matrix(instances: list[Instance], truth: np.ndarray, n_objects: int) -> 
         labels = flat[inst.mask.ravel()]
         inter[p] = np.bincount(labels[labels >= 0], minlength=n_objects)[:n_objects]
     true_sizes = np.bincount(flat[flat >= 0], minlength=n_objects)[:n_objects].astype(float)
-    pred_sizes = np.array([inst.pixels for inst in instances], dtype=float)
+    pred_sizes = np.array([inst.mask.sum() for inst in instances], dtype=float)
     union = pred_sizes[:, None] + true_sizes[None, :] - inter
     return inter, pred_sizes, true_sizes, inter / np.maximum(union, 1.0)
 
 
-def match_instances(instances: list[Instance], truth: np.ndarray, n_objects: int) -> dict[int, int]:
-    """Perceived instance index -> simulator object index (into the scene's objects), by the pixels they
+def match_instances(instances: Sequence[Masked], truth: np.ndarray, n_objects: int) -> dict[int, int]:
+    """Perceived instance (or described object) index -> simulator object index (into the scene's objects), by the pixels they
     cover: pairs with IoU >= 0.5. For scoring only; the agent never calls this."""
     if not instances:
         return {}
@@ -65,7 +71,7 @@ def match_instances(instances: list[Instance], truth: np.ndarray, n_objects: int
     return {p: int(iou[p].argmax()) for p in range(len(instances)) if iou[p].max() >= MATCH_IOU}
 
 
-def score_segmentation(instances: list[Instance], truth: np.ndarray, n_objects: int) -> SegmentationScore:
+def score_segmentation(instances: Sequence[Masked], truth: np.ndarray, n_objects: int) -> SegmentationScore:
     """Per visible object: found (IoU >= 0.5), else merged (a perceived instance covers half of it and half of
     another object), else split (two or more instances lying mostly inside it cover half of it), else missed."""
     score = SegmentationScore()

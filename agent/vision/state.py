@@ -1,7 +1,8 @@
 """The symbolic state from perceived boxes, by geometry: the detectors' rules (``envs.detectors``) applied to
 what the camera saw instead of the simulator's poses, with tolerances sized for perception's errors.
 
-``holding`` and ``handempty`` come from the gripper's proprioception (the robot knows its own joints): the
+Boxes are first rested on their supports (``rest_stacks``): the scenes' objects stand on each other, on
+the table or in a bin, unless the hand holds them. ``holding`` and ``handempty`` come from the gripper's proprioception (the robot knows its own joints): the
 fingers stopped short of the commanded opening (something is between them) and a perceived movable object's
 centre lies within ``GRASP_RADIUS`` of the point between the finger pads.
 """
@@ -9,6 +10,7 @@ centre lies within ``GRASP_RADIUS`` of the point between the finger pads.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from itertools import permutations
 
 import numpy as np
@@ -26,6 +28,9 @@ SUPPORT_TOLERANCE = 0.011
 SIZE_TOLERANCE = 0.0015
 #: a bin's walls are this thick: inside means within the perceived outer half width less a wall
 BIN_WALL = 0.01
+BIN_FLOOR = 0.01
+#: how far (m) above a support's top an object's pixels may stop for the object to be rested on it
+RESTING_GAP = 0.02
 GRASP_RADIUS = 0.04
 #: fingers this much wider than commanded are held apart by an object
 GRIP_MARGIN = 0.003
@@ -46,10 +51,43 @@ def _xy(a: Described, b: Described) -> float:
     return float(np.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1]))
 
 
-def _inside(x: Described, bin_: Described) -> bool:
+def _inside_xy(x: Described, bin_: Described) -> bool:
     inner = bin_.half[0] - BIN_WALL
-    return (abs(x.centre[0] - bin_.centre[0]) < inner and abs(x.centre[1] - bin_.centre[1]) < inner
-            and x.bottom < bin_.top)
+    return abs(x.centre[0] - bin_.centre[0]) < inner and abs(x.centre[1] - bin_.centre[1]) < inner
+
+
+def _inside(x: Described, bin_: Described) -> bool:
+    return _inside_xy(x, bin_) and x.bottom < bin_.top
+
+
+def _low(obj: Described) -> float:
+    return obj.bottom if obj.low is None else obj.low
+
+
+def rest_stacks(objects: list[Described], holding: str | None) -> list[Described]:
+    """Boxes set down on what holds them up. Votes place an object's centre well across the image and less
+    well in height (a lower block shows only a side face, a pixel row of which spans 1.5 cm of height), so
+    heights come from support instead: lowest first (by how low the object's own pixels reach), each object
+    not in the hand is rested on the highest box already rested under its centre, or on the table or a
+    bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that support's top (and not
+    more than ``SUPPORT_TOLERANCE`` below it); an object further from any support keeps its voted height."""
+    bins = [o for o in objects if o.kind == "bin"]
+    rested: list[Described] = []
+    out = []
+    for obj in sorted(objects, key=lambda o: (_low(o), o.centre[2], o.name)):
+        if not obj.movable or obj.name == holding:
+            out.append(obj)
+            continue
+        under = [r for r in rested if _xy(obj, r) < max(r.half[0], obj.half[0])]
+        if under:
+            support = max(r.top for r in under)
+        else:
+            support = TABLE_TOP_Z + (BIN_FLOOR if any(_inside_xy(obj, b) for b in bins) else 0.0)
+        if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
+            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + obj.half[1]))
+        rested.append(obj)
+        out.append(obj)
+    return sorted(out, key=lambda o: o.name)
 
 
 def perceive_state(objects: list[Described], gripper: Gripper | None, predicates: Mapping[str, str]) -> list[str]:
@@ -58,6 +96,7 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
     if unknown:
         raise PerceptionError(f"camera: cannot read {', '.join(unknown)} from pixels yet")
     holding = held(objects, gripper)
+    objects = rest_stacks(objects, holding)
     movable = [o for o in objects if o.movable]
     resting = [o for o in movable if o.name != holding]
     bins = [o for o in objects if o.kind == "bin"]
