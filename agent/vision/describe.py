@@ -6,7 +6,8 @@
 - colour: the median colour of the instance's pixels, nearest in chromaticity among the palette learnt with
   the segmenter. A movable instance whose colour is the arm's grey is taken for a piece of the arm and
   dropped (no movable object of these tasks is grey).
-- box: the centre the instance's pixels voted for, and the half width and half height they predicted;
+- box: the centre the instance's pixels voted for, and the half width and half height they predicted
+  (a disc's width, which varies, is measured across the image from its pixels' world points instead);
   ``agent.vision.state`` then rests stacked boxes on their supports (see there).
 - names, with their tie rules:
   blocks: the colour (``red``); two blocks of one colour: ``red1``, ``red2`` in image order (left to right,
@@ -32,11 +33,15 @@ CLASS_KINDS = {2: "bin", 3: "peg"}
 PEG_NAMES = ("left", "middle", "right")
 #: colours only the robot (and the peg places) show: a movable instance of this colour is a piece of the arm
 ROBOT_COLOURS = ("gray",)
-MIN_BIN_HALF = 0.06
+MIN_BIN_HALF = 0.075
 SAME_OBJECT = 0.025
 PEG_REACH = 0.06
 #: a robust lowest point: a stray pixel of what lies below must not count
 LOW_QUANTILE = 0.15
+#: a disc's width: the spread of its pixels' world y between these quantiles, plus what one pixel covers
+#: there (7 mm: pixel centres stop half a pixel inside each edge)
+EDGE_QUANTILE = 0.02
+PIXEL_FOOTPRINT = 0.007
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,9 @@ class Described:
     half: tuple[float, float]  # half width, half height (m)
     pixel: tuple[float, float]  # mean (u, v) of its pixels
     mask: np.ndarray | None = field(default=None, compare=False, repr=False)
-    #: how low its own pixels reach: the ``LOW_QUANTILE`` of their world heights (None: use ``bottom``)
+    #: how low and how high its own pixels reach: quantiles of their world heights (None: use the box)
     low: float | None = None
+    high: float | None = None
 
     @property
     def movable(self) -> bool:
@@ -120,7 +126,8 @@ def describe(instances: list[Instance], frame: Frame, task: str,
     movable = [i for i in instances if i.cls == 1]
     if not movable:
         raise PerceptionError("camera: no object on the table (the segmenter found nothing to move)")
-    z = frame.points()[..., 2]
+    points = frame.points()
+    z = points[..., 2]
     us, vs = np.meshgrid(np.arange(frame.rgb.shape[1]), np.arange(frame.rgb.shape[0]))
     instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances])
     raw = []
@@ -128,9 +135,15 @@ def describe(instances: list[Instance], frame: Frame, task: str,
         kind = TASK_KINDS[task] if inst.cls == 1 else CLASS_KINDS[inst.cls]
         if inst.cls == 1 and colour in ROBOT_COLOURS:
             continue  # the arm's own grey: no movable object of these tasks has it
+        half = inst.half
+        if kind == "disc":  # widths vary: measured across the image, where every disc of a tower shows whole
+            across = points[..., 1][inst.mask]
+            width = np.quantile(across, 1 - EDGE_QUANTILE) - np.quantile(across, EDGE_QUANTILE) + PIXEL_FOOTPRINT
+            half = (float(width / 2), half[1])
         raw.append({"kind": kind, "colour": colour, "centre": inst.centre,
-                    "half": inst.half, "pixel": (float(us[inst.mask].mean()), float(vs[inst.mask].mean())),
-                    "index": index, "mask": inst.mask, "low": float(np.quantile(z[inst.mask], LOW_QUANTILE))})
+                    "half": half, "pixel": (float(us[inst.mask].mean()), float(vs[inst.mask].mean())),
+                    "index": index, "mask": inst.mask, "low": float(np.quantile(z[inst.mask], LOW_QUANTILE)),
+                    "high": float(np.quantile(z[inst.mask], 1 - LOW_QUANTILE))})
     names: dict[int, str] = {}
     pegs = _image_order([d for d in raw if d["kind"] == "peg"])
     if pegs and len(pegs) != len(PEG_NAMES):
@@ -149,6 +162,6 @@ def describe(instances: list[Instance], frame: Frame, task: str,
                 names[ordered[0]["index"]] = f"{colour}{suffix}"
             else:
                 names.update({d["index"]: f"{colour}{n}{suffix}" for n, d in enumerate(ordered, start=1)})
-    out = [Described(names[d["index"]], d["kind"], d["colour"], d["centre"], d["half"], d["pixel"], d["mask"], d["low"])
+    out = [Described(names[d["index"]], d["kind"], d["colour"], d["centre"], d["half"], d["pixel"], d["mask"], d["low"], d["high"])
            for d in raw]
     return sorted(out, key=lambda d: d.name)

@@ -27,7 +27,7 @@ from agent.vision.scoring import (
     translate,
 )
 from agent.vision.segmenter import Segmenter
-from agent.vision.state import perceive_state
+from agent.vision.state import held, perceive_state, rest_stacks
 
 
 def expected_name(obj, objects) -> str:
@@ -65,10 +65,12 @@ def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False)
             seg.setdefault(key, SegmentationScore()).add(score)
         match = match_instances(described, item.instances, len(item.objects))
         names = {}
+        boxes = {b.name: b for b in rest_stacks(described, held(described, item.frame.gripper))}
         for k, d in enumerate(described):
             if k not in match:
                 continue
             truth = item.objects[match[k]]
+            box = boxes[d.name]  # the box the state is read from
             names[d.name] = truth.name
             expected = expected_name(truth, item.objects)
             description["kind"].append(d.kind == truth.kind)
@@ -76,9 +78,9 @@ def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False)
             description["name"].append(d.name == expected)
             tie_free = re.sub(r"\d+$", "", d.name) if truth.kind == "cube" else d.name
             description["name_up_to_ties"].append(tie_free == (truth.color if truth.kind == "cube" else expected))
-            description["width_error"].append(abs(d.half[0] - truth.half[0]) * 2)
-            description["height_error"].append(abs(d.half[1] - truth.half[1]) * 2)
-            description["centre_error"].append(float(np.linalg.norm(np.subtract(d.centre, truth.centre))))
+            description["width_error"].append(abs(box.half[0] - truth.half[0]) * 2)
+            description["height_error"].append(abs(box.half[1] - truth.half[1]) * 2)
+            description["centre_error"].append(float(np.linalg.norm(np.subtract(box.centre, truth.centre))))
         predicted = translate(atoms, names)
         for key in ("all", task):
             states.setdefault(key, StateScore()).add(predicted, set(item.state))

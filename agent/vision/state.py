@@ -30,7 +30,9 @@ SIZE_TOLERANCE = 0.0015
 BIN_WALL = 0.01
 BIN_FLOOR = 0.01
 #: how far (m) above a support's top an object's pixels may stop for the object to be rested on it
-RESTING_GAP = 0.02
+RESTING_GAP = 0.03
+#: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
+MIN_THICKNESS = 0.012
 GRASP_RADIUS = 0.04
 #: fingers this much wider than commanded are held apart by an object
 GRIP_MARGIN = 0.003
@@ -70,7 +72,9 @@ def rest_stacks(objects: list[Described], holding: str | None) -> list[Described
     heights come from support instead: lowest first (by how low the object's own pixels reach), each object
     not in the hand is rested on the highest box already rested under its centre, or on the table or a
     bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that support's top (and not
-    more than ``SUPPORT_TOLERANCE`` below it); an object further from any support keeps its voted height."""
+    more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to (a top face is seen
+    edge-on to no error in height; discs' thickness varies); an object further from any support keeps its
+    voted height."""
     bins = [o for o in objects if o.kind == "bin"]
     rested: list[Described] = []
     out = []
@@ -84,7 +88,8 @@ def rest_stacks(objects: list[Described], holding: str | None) -> list[Described
         else:
             support = TABLE_TOP_Z + (BIN_FLOOR if any(_inside_xy(obj, b) for b in bins) else 0.0)
         if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
-            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + obj.half[1]))
+            half = obj.half[1] if obj.high is None else max(obj.high - support, MIN_THICKNESS) / 2
+            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + half), half=(obj.half[0], half))
         rested.append(obj)
         out.append(obj)
     return sorted(out, key=lambda o: o.name)
