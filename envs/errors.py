@@ -38,5 +38,5 @@ class WorkerError(NesyError, RuntimeError):
     """A worker process or Ray actor running episodes died, or the cluster to run them on cannot be used."""
 
 
-class PerceptionError(NesyError):
+class PerceptionError(NesyError, ValueError):
     """A camera frame could not be turned into objects (nothing on the table, an object that cannot be named)."""

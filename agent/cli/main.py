@@ -331,7 +331,7 @@ def _print_vision(result: dict, split: str) -> None:
 def _eval_segmenter(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from agent.rundir import write_atomic
+    from agent.runs.rundir import write_atomic
     from agent.vision.data import load_or_generate
     from agent.vision.evaluate import evaluate_split
     from agent.vision.segmenter import Segmenter

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from agent.errors import PerceptionError
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
+from envs.errors import PerceptionError
 
 TASK_KINDS = {"blocks": "block", "hanoi": "disc", "sort": "cube"}
 CLASS_KINDS = {2: "bin", 3: "peg"}
@@ -162,6 +162,7 @@ def describe(instances: list[Instance], frame: Frame, task: str,
                 names[ordered[0]["index"]] = f"{colour}{suffix}"
             else:
                 names.update({d["index"]: f"{colour}{n}{suffix}" for n, d in enumerate(ordered, start=1)})
-    out = [Described(names[d["index"]], d["kind"], d["colour"], d["centre"], d["half"], d["pixel"], d["mask"], d["low"], d["high"])
+    out = [Described(names[d["index"]], d["kind"], d["colour"], d["centre"], d["half"], d["pixel"], d["mask"],
+                     d["low"], d["high"])
            for d in raw]
     return sorted(out, key=lambda d: d.name)

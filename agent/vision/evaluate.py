@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import PerceptionError
 from agent.vision.data import SceneSet
 from agent.vision.describe import describe
 from agent.vision.scoring import (
@@ -28,6 +27,7 @@ from agent.vision.scoring import (
 )
 from agent.vision.segmenter import Segmenter
 from agent.vision.state import held, perceive_state, rest_stacks
+from envs.errors import PerceptionError
 
 
 def expected_name(obj, objects) -> str:
@@ -40,7 +40,7 @@ def expected_name(obj, objects) -> str:
 def evaluate_split(segmenter: Segmenter, data: SceneSet, progress: bool = False) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from envs.scenes import SCENES
+    from envs.scenes.registry import SCENES
 
     seg = {"all": SegmentationScore()}
     raw = SegmentationScore()

@@ -1,10 +1,10 @@
 """From the network's per-pixel outputs to instances: pixels of one class whose votes for their object's
 3-D centre agree form one instance.
 
-Per class, votes (with colour, see ``features``) are clustered greedily by density: the vote with the most neighbours within ``RADIUS``
-seeds a cluster unless it lies within ``SEPARATION`` of an earlier seed; every pixel then joins the nearest
-seed. Separations follow the geometry: stacked discs' centres are at least 1.8 cm apart, bins 20 cm, pegs
-20 cm.
+Per class, votes (with colour, see ``features``) are clustered greedily by density: the vote with the most
+neighbours within ``RADIUS`` seeds a cluster unless it lies within ``SEPARATION`` of an earlier seed; every
+pixel then joins the nearest seed. Separations follow the geometry: stacked discs' centres are at least
+1.8 cm apart, bins 20 cm, pegs 20 cm.
 """
 
 from __future__ import annotations

@@ -174,7 +174,7 @@ def labelled_scene(split: str, index: int, size: int = FRAME_SIZE) -> Labelled:
     serves every scene (the arm is kept and sent home, the rest rebuilt): loading the Panda would otherwise
     cost more than the rest of a scene."""
     from envs.camera import Camera
-    from envs.scenes import SCENES
+    from envs.scenes.registry import SCENES
     from envs.task_env import TaskEnv
 
     spec = SPLITS[split].scene(index)

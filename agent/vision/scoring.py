@@ -63,8 +63,8 @@ def iou_matrix(instances: Sequence[Masked], truth: np.ndarray, n_objects: int) -
 
 
 def match_instances(instances: Sequence[Masked], truth: np.ndarray, n_objects: int) -> dict[int, int]:
-    """Perceived instance (or described object) index -> simulator object index (into the scene's objects), by the pixels they
-    cover: pairs with IoU >= 0.5. For scoring only; the agent never calls this."""
+    """Perceived instance (or described object) index -> simulator object index (into the scene's objects),
+    by the pixels they cover: pairs with IoU >= 0.5. For scoring only; the agent never calls this."""
     if not instances:
         return {}
     _, _, _, iou = iou_matrix(instances, truth, n_objects)

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent.errors import ConfigError
 from agent.vision.frames import FRAME_SIZE, Frame
 from agent.vision.grouping import Instance, group
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
+from envs.errors import ConfigError
 
 CHECKPOINT = Path(__file__).with_name("segmenter.pt")
 #: the classes (see ``agent.vision.scenes.CLASSES``) each task's scenes can hold

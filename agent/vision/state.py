@@ -2,9 +2,10 @@
 what the camera saw instead of the simulator's poses, with tolerances sized for perception's errors.
 
 Boxes are first rested on their supports (``rest_stacks``): the scenes' objects stand on each other, on
-the table or in a bin, unless the hand holds them. ``holding`` and ``handempty`` come from the gripper's proprioception (the robot knows its own joints): the
-fingers stopped short of the commanded opening (something is between them) and a perceived movable object's
-centre lies within ``GRASP_RADIUS`` of the point between the finger pads.
+the table or in a bin, unless the hand holds them. ``holding`` and ``handempty`` come from the gripper's
+proprioception (the robot knows its own joints): the fingers stopped short of the commanded opening
+(something is between them) and a perceived movable object's centre lies within ``GRASP_RADIUS`` of the
+point between the finger pads.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from itertools import permutations
 
 import numpy as np
 
-from agent.errors import PerceptionError
 from agent.vision.describe import Described
 from agent.vision.frames import Gripper
 from envs.detectors import format_atom
+from envs.errors import PerceptionError
 from envs.simulation import TABLE_TOP_Z
 
 #: how far (m) a perceived bottom may be from its support's perceived top. Stacked objects' tops are at

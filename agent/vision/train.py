@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from agent.rundir import write_atomic
+from agent.runs.rundir import write_atomic
 from agent.vision.data import SceneSet, load_or_generate
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
 from agent.vision.segmenter import CHECKPOINT, Segmenter
