@@ -36,3 +36,7 @@ class ConfigError(NesyError, ValueError):
 
 class WorkerError(NesyError, RuntimeError):
     """A worker process or Ray actor running episodes died, or the cluster to run them on cannot be used."""
+
+
+class PerceptionError(NesyError, ValueError):
+    """A camera frame could not be turned into objects (nothing on the table, an object that cannot be named)."""

@@ -107,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(perception)
     perception.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    segmenter = what.add_parser("segmenter", help="the camera's instance segmenter (RGB-D -> objects)",
+                                description="Render (or reuse) labelled scenes under runs/vision/data, train the "
+                                            "segmenter from scratch on one CPU thread, learn the colour palette, "
+                                            "score the validation split and write the checkpoint atomically.")
+    segmenter.add_argument("--steps", type=_positive, default=2500, help="training steps (default: 2500)")
+    segmenter.add_argument("--seed", type=_seed, default=0, help="initialisation and crops (default: 0)")
+    segmenter.add_argument("--out", default=None, metavar="PATH",
+                           help="checkpoint to write (default: the shipped agent/vision/segmenter.pt)")
+    segmenter.add_argument("--quiet", action="store_true", help="no progress bars")
+
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
                                  description="Train a pick or place policy on its skill environment "
                                              "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
@@ -139,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
                             help="policy .zip (default: the shipped policies/checkpoints/<skill>.zip)")
     skill_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
     skill_eval.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    seg_eval = which.add_parser("segmenter", help="objects, descriptions and state from the camera, per split",
+                                description="Segment, describe and read the state of a split's labelled scenes "
+                                            "and score them against the simulator (matched by pixels).")
+    seg_eval.add_argument("--split", choices=("validation", "test", "larger"), default="test",
+                          help="default: test (seeds 9,000,000 and up)")
+    seg_eval.add_argument("--scenes", type=_positive, default=300, help="default: 300")
+    seg_eval.add_argument("--checkpoint", default=None, metavar="PATH",
+                          help="segmenter checkpoint (default: the shipped agent/vision/segmenter.pt)")
+    seg_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
+    seg_eval.add_argument("--quiet", action="store_true", help="no progress bars")
 
     goal = commands.add_parser("goal", help="print the goal the network reads for a scene and instruction",
                                description="Render a seeded scene and read the instruction's goal from it.")
@@ -323,6 +344,8 @@ def _scene(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     if args.component == "controller":
         return _train_controller(args)
+    if args.component == "segmenter":
+        return _train_segmenter(args)
     from agent.perception.train import train
 
     metrics = train(samples=args.samples, epochs=args.epochs, device=args.device, out=args.out, seed=args.seed,
@@ -335,6 +358,56 @@ def _train(args: argparse.Namespace) -> int:
         print(f"  {'blanked image':<20} accuracy {metrics['blanked']['accuracy']:.2%} "
               "on position, relation and scene instructions")
     print(f"checkpoint: {metrics['checkpoint']}")
+    return 0
+
+
+def _train_segmenter(args: argparse.Namespace) -> int:
+    from agent.vision.train import train
+
+    meta = train(steps=args.steps, seed=args.seed, out=args.out, progress=not args.quiet)
+    print(f"trained the segmenter for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
+          f"({meta['cpu_seconds']:.0f} CPU-s, of which {meta['data_seconds']:.0f} s rendering)")
+    _print_vision(meta["metrics"]["validation"], "validation")
+    print(f"checkpoint: {meta['checkpoint']}")
+    return 0
+
+
+def _print_vision(result: dict, split: str) -> None:
+    seg = result["segmentation"]
+    for key in ("all", "blocks", "hanoi", "sort", "no arm", "arm"):
+        if key in seg:
+            s = seg[key]
+            print(f"  {split} {key:<7} objects {s['objects']:>4}  found {s['found']:.2%}  missed {s['missed']:.2%}  "
+                  f"split {s['split']:.2%}  merged {s['merged']:.2%}  spurious {s['spurious']}  "
+                  f"mean IoU {s['mean_iou']:.3f}  (hidden {s['hidden']})")
+    d = result["description"]
+    if d["described"]:
+        print(f"  descriptions ({d['described']} matched objects): kind {d['kind']:.2%}  colour {d['colour']:.2%}  "
+              f"name {d['name']:.2%}  name up to ties {d['name_up_to_ties']:.2%}  width error median "
+              f"{d['width_error']['median_mm']:.1f} mm (p95 {d['width_error']['p95_mm']:.1f})  centre error median "
+              f"{d['centre_error']['median_mm']:.1f} mm (p95 {d['centre_error']['p95_mm']:.1f})")
+    for key, st in result["state"].items():
+        f1 = "  ".join(f"{p} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}"
+                       for p, v in st["predicates"].items())
+        print(f"  state {key:<6} exact {st['exact']:.2%} of {st['scenes']}  {f1}")
+    if result["failures"]:
+        print(f"  {len(result['failures'])} recorded perception failures, first: {result['failures'][0]}")
+
+
+def _eval_segmenter(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agent.runs.rundir import write_atomic
+    from agent.vision.data import load_or_generate
+    from agent.vision.evaluate import evaluate_split
+    from agent.vision.segmenter import Segmenter
+
+    segmenter = Segmenter.load(args.checkpoint)
+    data = load_or_generate(args.split, args.scenes, progress=not args.quiet)
+    result = evaluate_split(segmenter, data, progress=not args.quiet)
+    _print_vision(result, args.split)
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(result, indent=2) + "\n")
     return 0
 
 
@@ -354,6 +427,8 @@ def _train_controller(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.component == "segmenter":
+        return _eval_segmenter(args)
     from pathlib import Path
 
     from policies.artifacts import write_atomic

@@ -1,0 +1,129 @@
+"""The symbolic state from perceived boxes, by geometry: the detectors' rules (``envs.detectors``) applied to
+what the camera saw instead of the simulator's poses, with tolerances sized for perception's errors.
+
+Boxes are first rested on their supports (``rest_stacks``): the scenes' objects stand on each other, on
+the table or in a bin, unless the hand holds them. ``holding`` and ``handempty`` come from the gripper's
+proprioception (the robot knows its own joints): the fingers stopped short of the commanded opening
+(something is between them) and a perceived movable object's centre lies within ``GRASP_RADIUS`` of the
+point between the finger pads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from itertools import permutations
+
+import numpy as np
+
+from agent.vision.describe import Described
+from agent.vision.frames import Gripper
+from envs.detectors import format_atom
+from envs.errors import PerceptionError
+from envs.simulation import TABLE_TOP_Z
+
+#: how far (m) a perceived bottom may be from its support's perceived top. Stacked objects' tops are at
+#: least 1.8 cm apart (the thinnest disc), so a support two levels down is never within reach
+SUPPORT_TOLERANCE = 0.011
+#: perceived half widths closer than this are the same size (distinct disc widths differ by 3 mm)
+SIZE_TOLERANCE = 0.0015
+#: a bin's walls are this thick: inside means within the perceived outer half width less a wall
+BIN_WALL = 0.01
+BIN_FLOOR = 0.01
+#: how far (m) above a support's top an object's pixels may stop for the object to be rested on it
+RESTING_GAP = 0.03
+#: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
+MIN_THICKNESS = 0.012
+GRASP_RADIUS = 0.04
+#: fingers this much wider than commanded are held apart by an object
+GRIP_MARGIN = 0.003
+READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
+
+
+def held(objects: list[Described], gripper: Gripper | None) -> str | None:
+    """The name of the object in the hand, from proprioception and the perceived boxes."""
+    if gripper is None or gripper.width < gripper.opening + GRIP_MARGIN or gripper.width < 0.005:
+        return None
+    hand = np.asarray(gripper.position)
+    near = [(float(np.linalg.norm(np.asarray(o.centre) - hand)), o.name) for o in objects if o.movable]
+    near = [n for n in near if n[0] < GRASP_RADIUS]
+    return min(near)[1] if near else None
+
+
+def _xy(a: Described, b: Described) -> float:
+    return float(np.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1]))
+
+
+def _inside_xy(x: Described, bin_: Described) -> bool:
+    inner = bin_.half[0] - BIN_WALL
+    return abs(x.centre[0] - bin_.centre[0]) < inner and abs(x.centre[1] - bin_.centre[1]) < inner
+
+
+def _inside(x: Described, bin_: Described) -> bool:
+    return _inside_xy(x, bin_) and x.bottom < bin_.top
+
+
+def _low(obj: Described) -> float:
+    return obj.bottom if obj.low is None else obj.low
+
+
+def rest_stacks(objects: list[Described], holding: str | None) -> list[Described]:
+    """Boxes set down on what holds them up. Votes place an object's centre well across the image and less
+    well in height (a lower block shows only a side face, a pixel row of which spans 1.5 cm of height), so
+    heights come from support instead: lowest first (by how low the object's own pixels reach), each object
+    not in the hand is rested on the highest box already rested under its centre, or on the table or a
+    bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that support's top (and not
+    more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to (a top face is seen
+    edge-on to no error in height; discs' thickness varies); an object further from any support keeps its
+    voted height."""
+    bins = [o for o in objects if o.kind == "bin"]
+    rested: list[Described] = []
+    out = []
+    for obj in sorted(objects, key=lambda o: (_low(o), o.centre[2], o.name)):
+        if not obj.movable or obj.name == holding:
+            out.append(obj)
+            continue
+        under = [r for r in rested if _xy(obj, r) < max(r.half[0], obj.half[0])]
+        if under:
+            support = max(r.top for r in under)
+        else:
+            support = TABLE_TOP_Z + (BIN_FLOOR if any(_inside_xy(obj, b) for b in bins) else 0.0)
+        if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
+            half = obj.half[1] if obj.high is None else max(obj.high - support, MIN_THICKNESS) / 2
+            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + half), half=(obj.half[0], half))
+        rested.append(obj)
+        out.append(obj)
+    return sorted(out, key=lambda o: o.name)
+
+
+def perceive_state(objects: list[Described], gripper: Gripper | None, predicates: Mapping[str, str]) -> list[str]:
+    """Sorted atoms for each ``predicate -> detector`` pair of the task's vocabulary, from perceived boxes."""
+    unknown = sorted(d for d in predicates.values() if d not in READABLE)
+    if unknown:
+        raise PerceptionError(f"camera: cannot read {', '.join(unknown)} from pixels yet")
+    holding = held(objects, gripper)
+    objects = rest_stacks(objects, holding)
+    movable = [o for o in objects if o.movable]
+    resting = [o for o in movable if o.name != holding]
+    bins = [o for o in objects if o.kind == "bin"]
+    pegs = [o for o in objects if o.kind == "peg"]
+    on = set()
+    for x in resting:
+        for y in resting:
+            if y.name != x.name and abs(x.bottom - y.top) < SUPPORT_TOLERANCE and _xy(x, y) < y.half[0]:
+                on.add((x.name, y.name))
+        if abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE:
+            on |= {(x.name, p.name) for p in pegs if _xy(x, p) < p.half[0]}
+    facts = {
+        "on": on,
+        "ontable": {(x.name,) for x in resting if abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE
+                    and not any(_inside(x, b) for b in bins)},
+        "in": {(x.name, b.name) for x in resting for b in bins if _inside(x, b)},
+        "holding": {(holding,)} if holding else set(),
+        "handempty": set() if holding else {()},
+        "clear": {(x.name,) for x in movable + pegs if x.name != holding and x.name not in {y for _, y in on}},
+        "smaller": {(a.name, b.name) for kind in ("disc", "block") for a, b in
+                    permutations([o for o in objects if o.kind == kind], 2) if a.half[0] < b.half[0] - SIZE_TOLERANCE}
+                   | {(d.name, p.name) for d in objects if d.kind == "disc" for p in pegs},
+    }
+    return sorted(format_atom(p, args) for p, detector in predicates.items() for args in facts[detector])

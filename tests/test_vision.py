@@ -1,0 +1,163 @@
+"""Perception from the camera alone (``agent.vision``): segmentation of rendered scenes, names, state from
+perceived boxes on hand-built scenes, the scoring function, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.cli import EXIT_USER_ERROR, main
+from agent.vision.describe import Described, describe
+from agent.vision.frames import Gripper, capture
+from agent.vision.grouping import Instance
+from agent.vision.scoring import match_instances, score_segmentation
+from agent.vision.segmenter import Segmenter
+from agent.vision.state import perceive_state
+from envs.errors import PerceptionError
+from envs.scenes.registry import SCENES
+
+
+@pytest.fixture(scope="module")
+def segmenter() -> Segmenter:
+    return Segmenter.load()
+
+
+def _scene(task: str, size: int, seed: int, **options):
+    from envs.task_env import TaskEnv
+
+    env = TaskEnv(task, size, image_size=16, **options)
+    env.reset(seed=seed)
+    return env
+
+
+def test_a_rendered_tower_is_segmented_disc_by_disc(segmenter: Segmenter) -> None:
+    from agent.vision.scenes import instance_map
+    from envs.camera import Camera
+
+    env = _scene("hanoi", 4, 11, widths="drawn", thickness="drawn")
+    try:
+        frame = capture(env)
+        _, _, bodies = Camera(128, 128).render_segmented(env.sim.client)
+        truth = instance_map(env, bodies)
+        names = [o.name for o in env.scene.objects]
+        described = describe(segmenter.segment(frame, "hanoi"), frame, "hanoi", segmenter.palette)
+        score = score_segmentation(described, truth, len(names))  # what the agent acts on, as evaluate scores
+        assert score.found == score.objects == len(names), score
+        matched = {d.name: names[k] for d, k in zip(described, _matches(described, truth, len(names)))}
+        assert {matched[p] for p in ("left", "middle", "right")} == {"left", "middle", "right"}
+        assert all(matched[p] == p for p in ("left", "middle", "right"))
+        state = perceive_state(described, frame.gripper, env.scene.predicates)
+        renamed = sorted("(" + " ".join([a.strip("()").split()[0]] + [matched[x] for x in a.strip("()").split()[1:]])
+                         + ")" for a in state)
+        assert renamed == env.symbolic_state()
+    finally:
+        env.close()
+
+
+def _matches(described, truth, n):
+    match = match_instances(described, truth, n)
+    return [match[k] for k in range(len(described))]
+
+
+def test_blocks_are_named_by_their_colour(segmenter: Segmenter) -> None:
+    env = _scene("blocks", 5, 3)
+    try:
+        frame = capture(env)
+        described = describe(segmenter.segment(frame, "blocks"), frame, "blocks", segmenter.palette)
+        assert sorted(d.name for d in described) == sorted(o.name for o in env.scene.objects)
+        assert perceive_state(described, frame.gripper, env.scene.predicates) == env.symbolic_state()
+    finally:
+        env.close()
+
+
+def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> None:
+    env = _scene("blocks", 3, 0)
+    try:
+        env.sim.remove_all_but(("table", "robot"))
+        frame = capture(env)
+        instances = segmenter.segment(frame, "blocks")
+        with pytest.raises(PerceptionError, match="no object on the table"):
+            describe(instances, frame, "blocks", segmenter.palette)
+    finally:
+        env.close()
+
+
+def _box(name: str, kind: str, centre, half) -> Described:
+    return Described(name, kind, "gray", tuple(centre), tuple(half), (0.0, 0.0))
+
+
+HANOI = SCENES["hanoi"].predicates
+SORT = SCENES["sort"].predicates
+
+
+def test_state_of_a_hand_built_hanoi_scene() -> None:
+    pegs = [_box(n, "peg", (0.52, y, 0.0), (0.05, 0.0)) for n, y in (("left", -0.2), ("middle", 0.0), ("right", 0.2))]
+    d2 = _box("d2", "disc", (0.523, -0.198, 0.0125), (0.017, 0.0125))  # on the left peg, measured 5 mm off
+    d1 = _box("d1", "disc", (0.519, -0.201, 0.0365), (0.014, 0.011))  # on d2, its bottom 1 mm into d2's top
+    d3 = _box("d3", "disc", (0.52, 0.2, 0.012), (0.02, 0.012))
+    state = set(perceive_state([*pegs, d1, d2, d3], None, HANOI))
+    assert {"(on d2 left)", "(on d1 d2)", "(on d3 right)", "(clear d1)", "(clear d3)", "(clear middle)",
+            "(handempty)", "(smaller d1 d2)", "(smaller d2 d3)", "(smaller d1 d3)", "(smaller d3 middle)"} <= state
+    assert not {"(clear d2)", "(clear left)", "(on d1 left)", "(smaller d2 d1)"} & state
+
+
+def test_state_of_a_hand_built_sort_scene_with_a_cube_in_the_hand() -> None:
+    bin_ = _box("red_bin", "bin", (0.66, 0.0, 0.02), (0.09, 0.02))
+    inside = _box("red1", "cube", (0.70, 0.03, 0.03), (0.02, 0.02))
+    table = _box("red2", "cube", (0.40, 0.1, 0.021), (0.02, 0.02))
+    lifted = _box("blue1", "cube", (0.5, -0.1, 0.2), (0.02, 0.02))
+    closed = Gripper((0.5, -0.1, 0.205), width=0.04, opening=0.0)
+    state = perceive_state([bin_, inside, table, lifted], closed, SORT)
+    assert state == ["(holding blue1)", "(in red1 red_bin)", "(ontable red2)"]
+    open_hand = Gripper((0.5, -0.1, 0.205), width=0.08, opening=0.08)
+    assert "(handempty)" in perceive_state([bin_, inside, table], open_hand, SORT)
+
+
+def test_state_refuses_predicates_it_cannot_see() -> None:
+    with pytest.raises(PerceptionError, match="round"):
+        perceive_state([], None, {"round": "round"})
+
+
+def test_scoring_tells_found_merged_split_and_missed() -> None:
+    truth = np.full((4, 11), -1, dtype=np.int8)  # five objects two columns wide, then a background column
+    for k in range(5):
+        truth[:, 2 * k:2 * k + 2] = k
+
+    def inst(cols: list[int], rows: slice = slice(0, 4)) -> Instance:
+        mask = np.zeros(truth.shape, dtype=bool)
+        mask[rows, cols] = True
+        return Instance(1, mask, (0.0, 0.0, 0.0), (0.02, 0.02))
+
+    instances = [inst([0, 1]), inst([2, 3, 4, 5, 10]),  # object 0 found; 1 and 2 merged (with background)
+                 inst([6, 7], slice(0, 1)), inst([6, 7], slice(1, 2)), inst([6, 7], slice(2, 3))]  # 3 split
+    score = score_segmentation(instances, truth, 5)  # object 4: missed
+    assert (score.objects, score.found, score.merged, score.split, score.missed) == (5, 1, 2, 1, 1)
+    assert score.spurious == 4
+    assert match_instances(instances, truth, 5) == {0: 0}
+    assert score_segmentation([], truth, 5).missed == 5
+
+
+def test_a_missing_checkpoint_is_one_line_and_exit_2(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["eval", "segmenter", "--checkpoint", str(tmp_path / "none.pt"), "--quiet"])
+    assert code == EXIT_USER_ERROR
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "none.pt" in err[0]
+
+
+def test_a_file_that_is_not_a_checkpoint_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert main(["eval", "segmenter", "--checkpoint", str(bad), "--quiet"]) == EXIT_USER_ERROR
+    assert "bad.pt" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_shipped_segmenter_scores_as_reported_on_held_out_scenes(segmenter: Segmenter) -> None:
+    """Recomputed, not read back: 40 scenes of the test split (seeds 9,000,000 and up)."""
+    from agent.vision.data import generate
+    from agent.vision.evaluate import evaluate_split
+
+    result = evaluate_split(segmenter, generate("test", 40, progress=False))
+    # measured on all 300 test scenes: 97.6% found, 83.7% exact states (below the issue's targets)
+    assert result["segmentation"]["all"]["found"] >= 0.95
+    assert result["state"]["all"]["exact"] >= 0.7
