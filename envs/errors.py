@@ -10,6 +10,18 @@ it by its kind.
 """
 
 
+#: how much of a user's text (an instruction, a flag's value) an error message repeats
+SHOWN_CHARS = 80
+
+
+def quoted(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters with an ellipsis, so that a pasted
+    10,000-character instruction does not fill the terminal."""
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
 class NesyError(Exception):
     """Base class of the errors the CLI reports without a traceback."""
 

@@ -53,6 +53,32 @@ def atomic_path(path: Path, directory: bool = False) -> Iterator[Path]:
         raise
 
 
+def check_output(path: str | Path, flag: str, folder: bool = False) -> Path:
+    """``path`` as a ``Path`` once it is known that a file (with ``folder``, a folder) can be written there:
+    nothing of another kind in its place, and its nearest existing folder writable (missing folders are made
+    when written). Commands call it before any work, so a typo in ``--json`` or ``--out`` costs one line and
+    exit 2, not the results of an hour. Writability is tried with a probe file, not ``os.access``: root passes
+    ``os.access`` on a read-only file system."""
+    target = Path(path)
+    kind, other = ("folder", "file") if folder else ("file", "folder")
+    if "\0" in str(target) or not str(path).strip():
+        raise ConfigError(f"{flag}: not a usable path: {str(path)!r}")
+    try:
+        if target.exists() and target.is_dir() != folder:
+            raise ConfigError(f"{flag}: {target} is a {other}, not a {kind}")
+        existing = target if folder and target.is_dir() else target.parent
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ConfigError(f"{flag}: cannot write {target}: {existing} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".nesy-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"{flag}: cannot write {target}: {exc.strerror or exc}") from None
+    return target
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write ``content`` (text as UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
     with atomic_path(path) as tmp:

@@ -71,9 +71,9 @@ def test_variant_the_task_lacks_exits_2(capsys: pytest.CaptureFixture[str]) -> N
     err = user_error(capsys, "run", "--task", "sort", "--variant", "round", "--goal", "oracle", "--quiet")
     assert "--variant: task sort has no variants" in err
     err = user_error(capsys, "align", "--task", "sort", "--variant", "round", "--quiet")
-    assert "no shipped variant domain for task 'sort'" in err
+    assert "--variant: task sort has no variants" in err
     err = user_error(capsys, "run", "--task", "hanoi", "--variant", "round", "--goal", "oracle", "--quiet")
-    assert "--variant: hanoi: variant must be one of weighted, got 'round'" in err
+    assert "--variant: task hanoi has no variant 'round' (its variants: weighted)" in err
 
 
 def test_variant_too_small_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
-from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig
-from envs.errors import ConfigError, NesyError
+from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags
+from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
 from policies.algorithms import ALGORITHMS
@@ -29,7 +29,7 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {quoted(text)}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
         return value
@@ -43,8 +43,48 @@ _positive = _whole_number(1)
 _seed = _whole_number(0)
 
 
+#: the output paths of each (sub)command, and whether each is a folder: checked before any work starts
+OUTPUTS: dict[tuple[str, str | None], tuple[tuple[str, bool], ...]] = {
+    ("run", None): (("out", True), ("json", False)),
+    ("align", None): (("out", True), ("json", False)),
+    ("train", "perception"): (("out", True),),
+    ("train", "controller"): (("out", True),),
+    ("train", "segmenter"): (("out", False),),
+    ("eval", "controller"): (("json", False),),
+    ("eval", "segmenter"): (("json", False),),
+    ("eval-goals", None): (("json", False),),
+    ("domain", "new"): (("out", True),),
+    ("plan", None): (("out", False),),
+    ("bench", None): (("json", False),),
+    ("experiment", "run"): (("out", True),),
+    ("report", None): (("out", True),),
+}
+
+
+def _version() -> str:
+    """The installed package's version (``unknown`` when run from a checkout that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nesy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that cannot be written (see ``policies.artifacts.check_output``)."""
+    from policies.artifacts import check_output
+
+    sub = getattr(args, "component", None) or getattr(args, "action", None)
+    for dest, folder in OUTPUTS.get((args.command, sub), ()):
+        value = getattr(args, dest, None)
+        if value is not None:
+            check_output(value, "--" + dest.replace("_", "-"), folder=folder)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
+    parser.add_argument("--version", action="version", version=f"nesy {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run episodes of a task and report the success rate",
@@ -79,9 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ray", default=None, metavar="ADDRESS",
                      help="run the episodes on Ray actors: a cluster address (e.g. auto, ray://host:10001) or "
                           "'local' to start Ray on this machine (needs the ray extra)")
+    run.add_argument("--skill-step-budget", type=_positive, default=RunConfig.skill_step_budget, metavar="N",
+                     help=f"simulation steps one operator's skill may use (default: {RunConfig.skill_step_budget})")
+    run.add_argument("--episode-step-budget", type=_positive, default=None, metavar="N",
+                     help="simulation steps per episode (default: the skill budget times twice the first plan's "
+                          "length plus 10)")
     run.add_argument("--gui", action="store_true", help="show the PyBullet window")
     run.add_argument("--out", default=None, help="run directory (default: runs/<time>-<task><size>)")
     run.add_argument("--json", default=None, metavar="PATH", help="also write the summary as JSON to PATH")
+    _add_config(run)
+    run.add_argument("--resume", default=None, metavar="RUN_DIR",
+                     help="finish an interrupted run: run the seeds RUN_DIR lacks with its config.yaml, then write "
+                          "its summary")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     scene = commands.add_parser("scene", help="describe the scene a seed makes",
@@ -277,8 +326,31 @@ def _with_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
     from agent.runs import config_file
 
-    config_file.apply(_subcommand(parser, _names(args)), Path(args.config))
+    translate = as_flags if args.command == "run" else None
+    config_file.apply(_subcommand(parser, _names(args)), Path(args.config), translate)
     return parser.parse_args(argv)
+
+
+def _resume_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                     argv: Sequence[str] | None) -> None:
+    """With ``run --resume RUN_DIR``, read the settings from ``RUN_DIR/config.yaml`` (as ``--config``): a flag
+    that would change what runs is refused, since the run must finish as it started."""
+    from pathlib import Path
+
+    from agent.runs import config_file
+
+    if args.config is not None:
+        raise ConfigError("--resume: takes its settings from RUN_DIR/config.yaml; drop --config")
+    given = set(sys.argv[1:] if argv is None else argv)
+    settings = config_file.settings(_subcommand(parser, ["run"]))
+    for dest, action in settings.items():
+        if dest not in ("workers", "ray") and any(o in given or any(a.startswith(o + "=") for a in given)
+                                                  for o in action.option_strings):
+            raise ConfigError(f"--resume: the run keeps the settings it started with; drop {action.option_strings[0]}")
+    config = Path(args.resume) / "config.yaml"
+    if not config.is_file():
+        raise ConfigError(f"--resume: {args.resume} is not a run directory (no config.yaml)")
+    args.config = str(config)
 
 
 def _names(args: argparse.Namespace) -> list[str]:
@@ -300,18 +372,24 @@ def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from agent.runs.runner import format_summary, run
 
     task = args.task
     if task is None:
         task = _task_of_domain(args.domain) if args.domain else "hanoi"
+    if args.resume is not None and args.out is not None and Path(args.out) != Path(args.resume):
+        raise ConfigError("--out: a resumed run writes into its own directory; drop --out")
     config = RunConfig(task=task, size=args.size, episodes=args.episodes, seed=args.seed,
                        instruction=args.instruction, domain=args.domain, planner=args.planner,
                        video=args.video is not None, video_format=args.video or "mp4",
-                       gui=args.gui, out=args.out, json=args.json, max_replans=args.max_replans, goal=args.goal,
-                       goal_checkpoint=args.goal_checkpoint, device=args.device, controller=args.controller,
-                       variant=args.variant)
-    summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray)
+                       gui=args.gui, out=args.resume or args.out, json=args.json, max_replans=args.max_replans,
+                       goal=args.goal, goal_checkpoint=args.goal_checkpoint, device=args.device,
+                       controller=args.controller, variant=args.variant, skill_step_budget=args.skill_step_budget,
+                       episode_step_budget=args.episode_step_budget)
+    summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray,
+                  resume=args.resume is not None)
     print(format_summary(summary))
     return 0
 
@@ -435,6 +513,7 @@ def _eval(args: argparse.Namespace) -> int:
     from policies.evaluation import evaluate_controller
     from policies.learned import CHECKPOINTS, load_policy
 
+    _check_skill_checkpoint(args.skill, args.checkpoint)
     model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip")
     result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
     print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
@@ -446,12 +525,28 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_skill_checkpoint(skill: str, checkpoint: str | None) -> None:
+    """Refuse a missing ``--checkpoint``, or one whose file name says it is another skill's, before torch loads."""
+    from pathlib import Path
+
+    if checkpoint is None:
+        return
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise ConfigError(f"--checkpoint: no such file {checkpoint}")
+    if path.stem in SKILL_NAMES and path.stem != skill:
+        raise ConfigError(f"--checkpoint: {checkpoint} is named as the {path.stem} policy, not {skill}'s; "
+                          f"give --skill {path.stem} or {skill}'s checkpoint")
+
+
 def _goal(args: argparse.Namespace) -> int:
     from agent.perception.commands import goal_for_scene
     from agent.perception.predictor import GoalReader
     from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
+    if not args.instruction.strip():
+        raise ConfigError("--instruction: empty; say what the goal is")
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
                             args.instruction)
     if args.json:
@@ -545,7 +640,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from policies.threads import torch_threads
 
         torch_threads()  # a bad NESY_TORCH_THREADS is a one-line error now, not a traceback in a worker
+        if getattr(args, "resume", None) is not None:
+            _resume_settings(parser, args, argv)
         args = _with_config(parser, args, argv)
+        _check_outputs(args)
         commands = {"run": _run, "scene": _scene, "train": _train, "goal": _goal, "eval-goals": _eval_goals,
                     "eval": _eval, "domain": _domain, "plan": _plan, "bench": _bench, "report": _report,
                     "experiment": _experiment, "results": _results,
@@ -554,8 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NesyError as exc:
         print(f"nesy {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print(f"nesy {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"nesy {args.command}: interrupted" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
         return 130
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from agent.planning.planner import format_atom
-from envs.errors import InstructionError
+from envs.errors import InstructionError, quoted
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
 _FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "a", "an", "the", "one", "ones", "block",
@@ -182,7 +182,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str]) -> froze
         if match is not None:
             return to_goal(match, objects)
     examples = "; ".join(example for _, _, example in _FORMS[task])
-    raise InstructionError(f"cannot read {text!r} as a {task} instruction; supported forms: {examples}")
+    raise InstructionError(f"cannot read {quoted(text)} as a {task} instruction; supported forms: {examples}")
 
 
 def default_instruction(task: str, objects: Mapping[str, str], seed: int) -> str:

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from agent.planning import PLANNERS
-from envs.errors import ConfigError
-from envs.scenes import TASKS
+from envs.errors import ConfigError, quoted
+from envs.scenes import TASK_VARIANTS, TASKS
 from policies import CONTROLLERS
 
 #: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
@@ -67,6 +67,27 @@ class RunConfig:
             raise ConfigError(f"--seed: must be non-negative, got {self.seed}")
         if self.max_replans < 0:
             raise ConfigError(f"max_replans: must be non-negative, got {self.max_replans}")
+        if self.episode_step_budget is not None and self.episode_step_budget < 1:
+            raise ConfigError(f"episode_step_budget: must be at least 1, got {self.episode_step_budget}")
+        self._check_combinations()
+
+    def _check_combinations(self) -> None:
+        """Refuse, before anything loads, settings that cannot work together."""
+        if self.instruction is not None and not self.instruction.strip():
+            raise ConfigError("--instruction: empty; say what to do, or leave the flag out for the task's demo "
+                              "instruction")
+        if self.instruction is not None and not self.instruction.isprintable():
+            raise ConfigError(f"--instruction: {quoted(self.instruction)} holds control characters; give one line "
+                              "of text")
+        variants = TASK_VARIANTS.get(self.task, ())
+        if self.variant is not None and self.variant not in variants:
+            if not variants:
+                raise ConfigError(f"--variant: task {self.task} has no variants")
+            raise ConfigError(f"--variant: task {self.task} has no variant {self.variant!r} (its variants: "
+                              f"{', '.join(variants)})")
+        if self.goal_checkpoint is not None and self.goal != "perception":
+            raise ConfigError("--goal-checkpoint: only the perception network reads one; drop it or use "
+                              "--goal perception")
 
     def seeds(self) -> list[int]:
         """Episode ``i`` uses seed ``seed + i``."""
@@ -74,3 +95,18 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: a run directory's ``config.yaml`` keys that say where output went, not what ran: a repeat writes elsewhere
+OUTPUT_KEYS = ("out", "json")
+
+
+def as_flags(values: dict[str, Any]) -> dict[str, Any]:
+    """A run directory's ``config.yaml`` (``RunConfig.to_dict()``) as the settings of ``nesy run``'s flags, so
+    that ``nesy run --config RUN_DIR/config.yaml`` repeats the run: ``video`` and ``video_format`` become
+    ``--video FORMAT``, the output keys are dropped. A file written with flag names passes unchanged."""
+    flags = {key: value for key, value in values.items() if key not in OUTPUT_KEYS}
+    if isinstance(flags.get("video"), bool):
+        fmt = flags.pop("video_format", "mp4")
+        flags["video"] = fmt if flags["video"] else None
+    return flags

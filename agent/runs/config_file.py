@@ -13,7 +13,7 @@ Any command whose settings are argparse flags can use it: ``apply`` and ``resolv
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import yaml
 from envs.errors import ConfigError
 
 #: flags that say where and how to run, not what: never read from a config file, never written to one
-NOT_SETTINGS = frozenset({"help", "config", "out", "json", "quiet"})
+NOT_SETTINGS = frozenset({"help", "config", "resume", "out", "json", "quiet"})
 
 
 def read_mapping(path: Path, flag: str = "--config") -> tuple[dict[str, Any], dict[str, int]]:
@@ -54,9 +54,15 @@ def settings(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     return {a.dest: a for a in parser._actions if a.option_strings and a.dest not in NOT_SETTINGS}
 
 
-def load(path: Path, parser: argparse.ArgumentParser) -> dict[str, Any]:
+#: turns a file's mapping into flag settings before they are checked (``nesy run`` reads its own record)
+Translate = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def load(path: Path, parser: argparse.ArgumentParser, translate: Translate | None = None) -> dict[str, Any]:
     """The settings of the config file ``path`` for ``parser``'s command, each checked as its flag would be."""
     values, lines = read_mapping(path)
+    if translate is not None:
+        values = translate(values)
     known = settings(parser)
     checked = {}
     for key, value in values.items():
@@ -67,9 +73,9 @@ def load(path: Path, parser: argparse.ArgumentParser) -> dict[str, Any]:
     return checked
 
 
-def apply(parser: argparse.ArgumentParser, path: Path) -> None:
+def apply(parser: argparse.ArgumentParser, path: Path, translate: Translate | None = None) -> None:
     """Make the settings of ``path`` the defaults of ``parser``: parsing again, flags win over the file."""
-    parser.set_defaults(**load(path, parser))
+    parser.set_defaults(**load(path, parser, translate))
 
 
 def resolved(args: argparse.Namespace, parser: argparse.ArgumentParser,

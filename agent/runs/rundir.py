@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from envs.errors import ConfigError
 from policies.artifacts import new_run_folder, write_atomic
 
 
@@ -27,6 +28,37 @@ class RunDir:
         """``out`` if given (it must not hold an earlier run), else ``runs/<time>-<label>``."""
         path, created = new_run_folder(out, label)
         return cls(path, created)
+
+    @classmethod
+    def open(cls, path: Path, flag: str) -> RunDir:
+        """An existing run directory (given as ``flag``), to add episodes to."""
+        if not (path / "config.yaml").is_file():
+            raise ConfigError(f"{flag}: {path} is not a run directory (no config.yaml)")
+        return cls(path)
+
+    def episodes(self, seeds: list[int]) -> list[dict[str, Any]]:
+        """The records of ``episodes.jsonl``, which must be of ``seeds`` in order. A last line cut short (the
+        process was killed while writing it) is dropped from the file: its episode runs again."""
+        path = self.path / "episodes.jsonl"
+        if not path.is_file():
+            return []
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines.pop()
+            write_atomic(path, "".join(lines))
+        records = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                seed = record["seed"]
+            except (json.JSONDecodeError, TypeError, KeyError):
+                raise ConfigError(f"{path}:{number}: not an episode record") from None
+            if number > len(seeds) or seed != seeds[number - 1]:
+                raise ConfigError(f"{path}:{number}: episode of seed {seed}, but the config's seeds are "
+                                  f"{seeds[0]} to {seeds[-1]} in order")
+            records.append(record)
+        return records
 
     def discard(self) -> None:
         """Remove what this run wrote before any episode ran, and the folder if this run made it."""

@@ -4,13 +4,19 @@ environment once, then runs one episode per seed."""
 from __future__ import annotations
 
 import json
+import signal
 import statistics
 import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agent.execution.episode import run_episode
+from agent.execution.episode import EpisodeResult, run_episode
 from agent.planning.domain import Domain, domain_folder, load_domain
 from agent.planning.planner import Planner
 from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder, SerialBackend
@@ -24,7 +30,7 @@ from envs.scenes.registry import check_size
 from envs.simulation import has_display
 from envs.task_env import TaskEnv
 from policies import SKILL_NAMES, load_skills
-from policies.artifacts import write_atomic
+from policies.artifacts import check_output, write_atomic
 
 VIDEO_FRAME_EVERY = 4
 
@@ -66,17 +72,35 @@ class EpisodeRunner:
         load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
 
     def run(self, seed: int) -> EpisodeOutcome:
+        """The episode of ``seed``. A fault inside it (a scene that lacks the instruction's object, a skill that
+        raises, a planner that crashes or times out) is that episode's failure, recorded with its reason, and
+        the run goes on. Only at the run's first seed does a user error propagate: it is the instruction or
+        goal itself that is wrong, so the run stops before it writes anything."""
         if self.config.video:
             self.env.start_recording(every=VIDEO_FRAME_EVERY)
+        start = time.perf_counter()
         try:
-            result = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader)
+            record = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader).to_dict()
+        except Exception as exc:
+            if seed == self.config.seed and isinstance(exc, NesyError):
+                raise
+            record = failed_record(self.config, seed, exc, time.perf_counter() - start)
         finally:
             frames = self.env.stop_recording() if self.config.video else []
         video = encode_video(frames, self.config.video_format) if self.config.video else None
-        return EpisodeOutcome(seed, result.to_dict(), video)
+        return EpisodeOutcome(seed, record, video)
 
     def close(self) -> None:
         self.env.close()
+
+
+def failed_record(config: RunConfig, seed: int, exc: Exception, wall_time_s: float) -> dict[str, Any]:
+    """The record of the episode of ``seed`` that ``exc`` ended: a failure whose ``error`` (and ``reason``) says
+    what went wrong; a user error by its message, anything else by its type too."""
+    error = str(exc) if isinstance(exc, NesyError) else f"{type(exc).__name__}: {exc}"
+    result = EpisodeResult(seed=seed, instruction=config.instruction or "", goal=[], reason=f"error: {error}",
+                           wall_time_s=wall_time_s)
+    return {**result.to_dict(), "error": error}
 
 
 def choose_backend(seeds: list[int], workers: int | None, ray_address: str | None) -> EpisodeBackend:
@@ -93,45 +117,55 @@ def choose_backend(seeds: list[int], workers: int | None, ray_address: str | Non
 
 
 def run(config: RunConfig, progress: bool = True, workers: int | None = None,
-        ray_address: str | None = None) -> dict[str, Any]:
+        ray_address: str | None = None, resume: bool = False) -> dict[str, Any]:
     """Run ``config.episodes`` episodes; returns the summary also written to the run directory.
 
     ``workers`` > 1 spreads the episodes over that many local processes, ``ray_address`` over Ray actors
     (``workers`` of them, default one per CPU of the cluster). Episodes finish in any order; each is
     written to ``episodes.jsonl`` once every seed before it has been, so the file and the summary list
-    episodes in seed order, as a serial run does."""
-    from tqdm import tqdm
+    episodes in seed order, as a serial run does. With ``resume``, ``config.out`` is an interrupted run's
+    directory: the seeds it recorded are kept and only the missing ones run.
 
+    Ctrl-C or SIGTERM stops the run: the summary of the episodes finished so far is written, marked
+    partial, and ``RunInterrupted`` says how many and where."""
     check_size(config.task, config.size)
     if config.gui and not has_display():
         raise ConfigError("--gui: no display to open a window on (DISPLAY is not set); run without --gui")
     if config.gui and (ray_address is not None or (workers or 1) > 1):
         raise ConfigError("--gui: one window needs one process; run without --workers and --ray")
+    if config.json:
+        check_output(config.json, "--json")
+    if config.domain is not None:
+        resolve_domain(config)  # a domain that does not parse, or is another task's, is refused before models load
+    if config.goal_checkpoint is not None and not Path(config.goal_checkpoint).is_file():
+        raise ConfigError(f"--goal-checkpoint: no such file {config.goal_checkpoint}")
     if config.video:
         config = replace(config, video_format=resolve_video_format(config.video_format))
-    seeds = config.seeds()
-    backend = choose_backend(seeds, workers, ray_address)
-    run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
-    run_dir.write_config(config.to_dict())
-    in_order = SeedOrder(seeds)
-    records: list[dict[str, Any]] = []
-    try:
-        with tqdm(total=len(seeds), desc=f"{config.task} {config.size}", unit="episode", disable=not progress,
-                  file=sys.stderr) as bar:
-            successes = 0
-            for outcome in backend.outcomes(EpisodeRunner, config):
-                for ready in in_order.add(outcome):
-                    if ready.video is not None:
-                        run_dir.write_video(ready.seed, config.video_format, ready.video)
-                    records.append(ready.record)
-                    run_dir.append_episode(ready.record)
-                successes += outcome.record["success"]
-                bar.set_postfix(success=f"{successes}/{bar.n + 1}", refresh=False)
-                bar.update()
-    except NesyError:
-        if not records:  # an instruction or goal the first scene rejects: leave no empty run behind
-            run_dir.discard()
-        raise
+    if resume:
+        assert config.out is not None
+        run_dir = RunDir.open(Path(config.out), "--resume")
+        records = run_dir.episodes(config.seeds())
+    else:
+        run_dir, records = None, []
+    done = {record["seed"] for record in records}
+    backend = choose_backend([seed for seed in config.seeds() if seed not in done], workers, ray_address)
+    if run_dir is None:
+        run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
+        run_dir.write_config(config.to_dict())
+    with _sigterm_as_interrupt():
+        try:
+            _run_episodes(config, backend, run_dir, records, progress)
+        except NesyError:
+            if not records and not resume:  # an instruction or goal the first scene rejects: leave no empty run behind
+                run_dir.discard()
+            raise
+        except KeyboardInterrupt:
+            summary = summarize(config, records, run_dir.path, partial=True)
+            summary["execution"] = backend.describe()
+            run_dir.write_summary(summary)
+            raise RunInterrupted(f"{len(records)} of {config.episodes} episodes finished; partial summary in "
+                                 f"{run_dir.path / 'summary.json'}; finish with: nesy run --resume {run_dir.path}"
+                                 ) from None
     summary = summarize(config, records, run_dir.path)
     summary["execution"] = backend.describe()
     run_dir.write_summary(summary)
@@ -140,9 +174,56 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
     return summary
 
 
-def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path) -> dict[str, Any]:
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM after writing its partial summary; the message says where."""
+
+
+def _run_episodes(config: RunConfig, backend: EpisodeBackend, run_dir: RunDir, records: list[dict[str, Any]],
+                  progress: bool) -> None:
+    """Run ``backend``'s seeds, appending each record to ``records`` and ``episodes.jsonl`` in seed order."""
+    from tqdm import tqdm
+
+    in_order = SeedOrder(backend.seeds)
+    with tqdm(total=config.episodes, initial=len(records), desc=f"{config.task} {config.size}", unit="episode",
+              disable=not progress, file=sys.stderr) as bar:
+        successes = sum(bool(r["success"]) for r in records)
+        for outcome in backend.outcomes(EpisodeRunner, config):
+            for ready in in_order.add(outcome):
+                if ready.video is not None:
+                    run_dir.write_video(ready.seed, config.video_format, ready.video)
+                records.append(ready.record)
+                run_dir.append_episode(ready.record)
+            successes += outcome.record["success"]
+            bar.set_postfix(success=f"{successes}/{bar.n + 1}", refresh=False)
+            bar.update()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler's stop, ``kill``) handled as Ctrl-C is, while the block runs in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def summarize(config: RunConfig, records: list[dict[str, Any]], path: Path, partial: bool = False) -> dict[str, Any]:
+    """The summary of ``records``; ``partial`` when the run stopped before all ``config.episodes`` finished.
+    ``failures`` counts the failed episodes by reason (an ``error: ...`` reason for a fault inside one)."""
     n = len(records)
+    failures = Counter(r["reason"] for r in records if not r["success"])
     return {
+        "partial": partial,
+        "episodes_planned": config.episodes,
+        "failures": dict(sorted(failures.items())),
         "task": config.task,
         "size": config.size,
         "success_rate": sum(r["success"] for r in records) / n if n else 0.0,
@@ -179,5 +260,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     failed = [e for e in episodes if not e["success"]]
     if failed:
         rows.insert(3, ("first failure", f"seed {failed[0]['seed']}: {failed[0]['reason']}"))
+    errors = sum("error" in e for e in episodes)
+    if errors:
+        rows.insert(4, ("episodes ended by an error", str(errors)))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
