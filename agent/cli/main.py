@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
@@ -82,8 +83,15 @@ def _check_outputs(args: argparse.Namespace) -> None:
             check_output(value, "--" + dest.replace("_", "-"), folder=folder)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a flag error as one line (exit 2) like every other user error, not usage then error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
+    parser = OneLineParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
     parser.add_argument("--version", action="version", version=f"nesy {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
