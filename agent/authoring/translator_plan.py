@@ -62,6 +62,8 @@ def read_with_translator(domain: Path, problem: Path | None = None) -> Any:
         raise TranslatorError(_one_line(str(exc))) from exc
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, StopIteration) as exc:
         # the translator's parser assumes well-formed input in places and fails on what it did not expect
+        if isinstance(exc, StopIteration):  # its parser ran out of tokens
+            raise TranslatorError("the file ends before its definition does") from exc
         raise TranslatorError(f"{type(exc).__name__}: {_one_line(str(exc))}") from exc
 
 

@@ -23,8 +23,8 @@ from policies.algorithms import ALGORITHMS
 EXIT_USER_ERROR = 2
 
 
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
+def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum`` (and no larger than ``maximum``)."""
 
     def parse(text: str) -> int:
         try:
@@ -33,6 +33,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {quoted(text)}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {quoted(text)}")
         return value
 
     return parse
@@ -40,6 +42,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_CONTROLLER_STEPS = 4_000
+#: a planner time limit beyond this (a week) is a typo, and past 2**63 ns it overflows the clock
+MAX_TIMEOUT_S = 7 * 24 * 3600
 _positive = _whole_number(1)
 _seed = _whole_number(0)
 
@@ -267,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("problem_file", metavar="PROBLEM", help="PDDL problem file")
     plan.add_argument("--planner", choices=("fd", "pyperplan"), default="fd", help="default: fd (Fast Downward)")
     plan.add_argument("--validate", action="store_true", help="check the plan with UP's plan validator")
-    plan.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="planner time limit")
+    plan.add_argument("--timeout", type=_whole_number(1, MAX_TIMEOUT_S), default=None, metavar="SECONDS",
+                      help=f"planner time limit (at most {MAX_TIMEOUT_S}, a week)")
     plan.add_argument("--optimal", action="store_true",
                       help="a plan of least cost (Fast Downward's A* with LM-cut; blind A* where LM-cut cannot)")
     plan.add_argument("--out", default=None, metavar="PATH", help="write the plan to PATH instead of stdout")

@@ -73,10 +73,14 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield number, line
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}:{number}: not UTF-8 text ({exc.reason} at byte {exc.start} of the line)"
+                              ) from None
+        if line.strip():
+            yield number, line
 
 
 def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True) -> dict[str, Any]:

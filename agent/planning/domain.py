@@ -135,6 +135,8 @@ def read_binding(path: Path) -> Binding:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_BindingLoader)
     except OSError as exc:
         raise DomainError(f"{where}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DomainError(f"{where}: not a text file ({exc.reason} at byte {exc.start})") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         position = f"{mark.line + 1}:{mark.column + 1}: " if mark is not None else ""
@@ -293,6 +295,8 @@ def _read_pddl(pddl_path: Path) -> Problem:
         shell = PDDLReader(env).parse_problem(str(pddl_path))
     except OSError as exc:
         raise DomainError(f"{where}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DomainError(f"{where}: not a text file ({exc.reason} at byte {exc.start})") from exc
     except ParseBaseException as exc:
         raise DomainError(f"{where}:{exc.lineno}:{exc.col}: {exc.msg}") from exc
     except (SyntaxError, UPException) as exc:

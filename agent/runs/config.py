@@ -14,6 +14,8 @@ from policies import CONTROLLERS
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
 VIDEO_FORMATS = ("mp4", "gif")
+#: episodes one run may hold: its seeds, records and summary live in memory
+MAX_EPISODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class RunConfig:
                             ("skill_step_budget", self.skill_step_budget)):
             if value < 1:
                 raise ConfigError(f"{flag}: must be at least 1, got {value}")
+        if self.episodes > MAX_EPISODES:
+            raise ConfigError(f"--episodes: at most {MAX_EPISODES:,} in one run, got {self.episodes:,}")
         if self.seed < 0:
             raise ConfigError(f"--seed: must be non-negative, got {self.seed}")
         if self.max_replans < 0:

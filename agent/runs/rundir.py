@@ -13,21 +13,23 @@ from typing import Any
 import yaml
 
 from envs.errors import ConfigError
-from policies.artifacts import new_run_folder, write_atomic
+from policies.artifacts import RUNS_ROOT, new_run_folder, write_atomic
 
 
 class RunDir:
     """The folder one ``nesy run`` writes into."""
 
-    def __init__(self, path: Path, created: bool = False) -> None:
+    def __init__(self, path: Path, created: Path | None = None) -> None:
         self.path = path
+        #: the outermost folder this run made (``path`` or a parent of it), if it made one
         self.created = created
 
     @classmethod
     def create(cls, out: str | None, label: str) -> RunDir:
         """``out`` if given (it must not hold an earlier run), else ``runs/<time>-<label>``."""
+        missing = _outermost_missing(Path(out) if out is not None else RUNS_ROOT)
         path, created = new_run_folder(out, label)
-        return cls(path, created)
+        return cls(path, (missing or path) if created else None)
 
     @classmethod
     def open(cls, path: Path, flag: str) -> RunDir:
@@ -61,10 +63,14 @@ class RunDir:
         return records
 
     def discard(self) -> None:
-        """Remove what this run wrote before any episode ran, and the folder if this run made it."""
+        """Remove what this run wrote before any episode ran, and the folders this run made."""
         (self.path / "config.yaml").unlink(missing_ok=True)
-        if self.created and not any(self.path.iterdir()):
-            self.path.rmdir()
+        folder = self.path
+        while self.created is not None and not any(folder.iterdir()):
+            folder.rmdir()
+            if folder == self.created:
+                break
+            folder = folder.parent
 
     def write_config(self, config: dict[str, Any]) -> None:
         write_atomic(self.path / "config.yaml", yaml.safe_dump(config, sort_keys=True))
@@ -81,3 +87,12 @@ class RunDir:
         path = self.path / "videos" / f"episode-seed{seed}.{fmt}"
         write_atomic(path, video)
         return path
+
+
+def _outermost_missing(path: Path) -> Path | None:
+    """The outermost of ``path`` and its parents that does not exist yet (None if ``path`` exists)."""
+    if path.exists():
+        return None
+    while not path.parent.exists():
+        path = path.parent
+    return path
