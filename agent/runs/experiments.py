@@ -40,9 +40,6 @@ KINDS = ("run", "perception")
 #: RunConfig fields an experiment sets itself, or that say where output goes: not settings
 NOT_SETTINGS = frozenset({"episodes", "seed", "out", "json", "gui", "video", "video_format"})
 #: the ``nesy run`` flag of each setting that has one (the rest are written as in RunConfig)
-FLAGS = {"goal_checkpoint": "--goal-checkpoint", "max_replans": "--max-replans"}
-
-
 @dataclass(frozen=True)
 class Experiment:
     """One experiment file, checked."""
@@ -161,9 +158,7 @@ def command(config: RunConfig, workers: int) -> str:
     for key, value in resolved(config).items():
         if key in ("task", "size", "episodes", "seed") or value == getattr(default, key):
             continue
-        if key in ("skill_step_budget", "episode_step_budget"):
-            raise ConfigError(f"{key}: nesy run has no flag for it; leave it at its default in experiments")
-        parts.append(f"{FLAGS.get(key, f'--{key}')} {shlex.quote(str(value))}")
+        parts.append(f"--{key.replace('_', '-')} {shlex.quote(str(value))}")
     if workers > 1:
         parts.append(f"--workers {workers}")
     return " ".join(parts)

@@ -158,11 +158,11 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
         except NesyError:
             if not records and not resume:  # an instruction or goal the first scene rejects: leave no empty run behind
                 run_dir.discard()
+            elif records:  # a worker died: keep what finished, for --resume
+                _write_partial(config, backend, run_dir, records)
             raise
         except KeyboardInterrupt:
-            summary = summarize(config, records, run_dir.path, partial=True)
-            summary["execution"] = backend.describe()
-            run_dir.write_summary(summary)
+            _write_partial(config, backend, run_dir, records)
             raise RunInterrupted(f"{len(records)} of {config.episodes} episodes finished; partial summary in "
                                  f"{run_dir.path / 'summary.json'}; finish with: nesy run --resume {run_dir.path}"
                                  ) from None
@@ -172,6 +172,12 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
     if config.json:
         write_atomic(Path(config.json), json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+def _write_partial(config: RunConfig, backend: EpisodeBackend, run_dir: RunDir, records: list[dict[str, Any]]) -> None:
+    summary = summarize(config, records, run_dir.path, partial=True)
+    summary["execution"] = backend.describe()
+    run_dir.write_summary(summary)
 
 
 class RunInterrupted(KeyboardInterrupt):
