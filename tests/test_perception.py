@@ -61,7 +61,7 @@ def test_split_seed_ranges_never_meet() -> None:
     assert bases[0] >= 1_000_000, "perception seeds must stay clear of the seeds nesy run evaluates on"
     assert all(b - a >= 1_000_000 for a, b in zip(bases, bases[1:]))
     with pytest.raises(ValueError, match="leave the split's seed range"):
-        generate("test", 2, workers=1, progress=False, first=999_999)  # its second scene would be the next split's first
+        generate("test", 2, workers=1, progress=False, first=999_999)  # its second: the next split's first
 
 
 @pytest.mark.parametrize("task", ["blocks", "hanoi", "sort"])
