@@ -13,6 +13,7 @@ imports belong inside ``run`` so that discovering the modules stays cheap.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import pkgutil
 import statistics
@@ -60,6 +61,14 @@ def format_rows(rows: Sequence[Row], sections: Sequence[str] | None = None) -> s
 def _number(value: float) -> str:
     """Three significant digits, without exponents for the large speed-ups cache hits give."""
     return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def run_as_script(doc: str, run: Callable[[bool], list[Row]], quick_help: str) -> None:
+    """What ``python -m benchmarks.NAME [--quick]`` does for a benchmark with no settings of its own: run it
+    and print its table, described by the first line of its module's ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    print(format_rows(run(parser.parse_args().quick)))
 
 
 def discover() -> dict[str, Callable[[bool], list[Row]]]:

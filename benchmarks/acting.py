@@ -15,11 +15,10 @@ field notes made). Both come from the same run, so load on the machine hits them
 
 from __future__ import annotations
 
-import argparse
 import time
 from unittest import mock
 
-from benchmarks import Row, format_rows, median_row
+from benchmarks import Row, median_row, run_as_script
 
 
 def measure(controller: str, size: int, seed: int, rounds: int) -> dict[str, list[float]]:
@@ -74,11 +73,5 @@ def run(quick: bool) -> list[Row]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="hanoi 3, one round")
-    print(format_rows(run(parser.parse_args().quick)))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(__doc__, run, "hanoi 3, one round")

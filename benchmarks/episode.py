@@ -12,9 +12,7 @@ comes from the timers ``run_episode`` keeps.
 
 from __future__ import annotations
 
-import argparse
-
-from benchmarks import Row, format_rows, median_row
+from benchmarks import Row, median_row, run_as_script
 
 
 def run(quick: bool) -> list[Row]:
@@ -53,11 +51,5 @@ def run(quick: bool) -> list[Row]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one episode")
-    print(format_rows(run(parser.parse_args().quick)))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(__doc__, run, "one episode")

@@ -25,7 +25,6 @@ Fast Downward's driver starts it: how close the agent's whole call comes to the 
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import time
@@ -33,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from benchmarks import Row, format_rows, median_row
+from benchmarks import Row, median_row, run_as_script
 
 if TYPE_CHECKING:
     from agent.planning.planner import Plan, Planner
@@ -326,11 +325,5 @@ def run(quick: bool) -> list[Row]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="two small problems and two episodes")
-    print(format_rows(run(parser.parse_args().quick)))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(__doc__, run, "two small problems and two episodes")

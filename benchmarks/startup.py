@@ -12,7 +12,6 @@ was the process's own work.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -22,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import Row, format_rows, median_row
+from benchmarks import Row, median_row, run_as_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,11 +54,5 @@ def run(quick: bool) -> list[Row]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run")
-    print(format_rows(run(parser.parse_args().quick)))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(__doc__, run, "one run")

@@ -52,6 +52,14 @@ PERCEPTION_SPLIT_BASES = {
     "held-out-colours": 4_000_000,
     "larger": 5_000_000,
 }
+#: scene seeds of the camera segmenter's splits (``agent/vision/scenes.py``), one million apart; only
+#: ``validation`` chose anything, ``test`` is what ``nesy eval segmenter`` reports
+VISION_SPLIT_BASES = {
+    "larger": 6_000_000,
+    "train": 7_000_000,
+    "validation": 8_000_000,
+    "test": 9_000_000,
+}
 #: skill-environment episodes (``policies/skill_envs.py``): training and demonstrations draw below
 #: validation's offset; ``EvalCallback`` validation while training starts at it
 SKILL_VALIDATION_OFFSET = 900_000_000
@@ -76,6 +84,8 @@ RANGES = (
     RUN_DEVELOPMENT,
     *(SeedRange(f"perception-{name}", base, base + PERCEPTION_SPLIT_SPAN, f"perception split {name}")
       for name, base in PERCEPTION_SPLIT_BASES.items()),
+    *(SeedRange(f"vision-{name}", base, base + PERCEPTION_SPLIT_SPAN, f"segmenter split {name}")
+      for name, base in VISION_SPLIT_BASES.items()),
     SeedRange("skill-validation", SKILL_VALIDATION_OFFSET, SKILL_EVAL_OFFSET, "skill-environment validation"),
     *LOCKED_RANGES,
 )

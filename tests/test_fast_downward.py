@@ -16,16 +16,6 @@ from benchmarks.planning import blocks_problem
 from envs.errors import PlanningError
 
 
-@pytest.fixture(scope="module")
-def hanoi() -> Domain:
-    return load_domain(domain_folder("hanoi"))
-
-
-@pytest.fixture(scope="module")
-def blocks() -> Domain:
-    return load_domain(domain_folder("blocks"))
-
-
 def random_tower_goal(names: list[str], seed: int) -> set[str]:
     order = random.Random(seed).sample(names, len(names))
     return {f"(on {a} {b})" for a, b in zip(order, order[1:])}

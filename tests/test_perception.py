@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from agent.goals.oracle import parse_instruction
-from agent.perception.dataset import SPLITS, _scene_record
+from agent.perception.dataset import SPLITS, _scene_record, generate
 from agent.perception.decoder import decode
 from agent.perception.language import HELD_OUT_PAIRS, Facts, draw_examples
 from agent.perception.model import KINDS, GoalNet, GoalNetConfig, Instructions, Scenes, valid_pairs
@@ -60,6 +60,8 @@ def test_split_seed_ranges_never_meet() -> None:
     bases = sorted(spec.seed_base for spec in SPLITS.values())
     assert bases[0] >= 1_000_000, "perception seeds must stay clear of the seeds nesy run evaluates on"
     assert all(b - a >= 1_000_000 for a, b in zip(bases, bases[1:]))
+    with pytest.raises(ValueError, match="leave the split's seed range"):
+        generate("test", 2, workers=1, progress=False, first=999_999)  # its second: the next split's first
 
 
 @pytest.mark.parametrize("task", ["blocks", "hanoi", "sort"])

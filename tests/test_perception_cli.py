@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import EXIT_USER_ERROR, main
-from agent.perception.predictor import SHIPPED_CHECKPOINT, GoalReader
+from agent.perception.predictor import GoalReader
 from agent.runs.config import RunConfig
 from agent.runs.runner import run
 from envs.errors import GoalError
@@ -118,24 +118,34 @@ def test_image_references_need_the_image(reader: GoalReader) -> None:
     assert set(blind) != set(seen.goal)
 
 
-def test_shipped_checkpoint_records_what_it_scored() -> None:
-    """The shipped network is the one training produced, and no retraining may ship a worse one: floors just
-    under what it scored, at or above issue 3's targets; with the image blanked, fewer than half of the
-    instructions that need it, of every kind, are read right."""
-    import torch
+#: scenes this far into a split's open seed range: training and its evaluation read the first few hundred, the
+#: locked figures come from a range of their own, so no recipe or checkpoint was ever chosen on these
+FRESH_FIRST = 500_000
 
-    metrics = torch.load(SHIPPED_CHECKPOINT, map_location="cpu", weights_only=True)["metrics"]
-    splits = metrics["splits"]
-    assert splits["test"]["accuracy"] >= 0.99
-    assert splits["held-out-templates"]["accuracy"] >= 0.98
-    # half this split's tower instructions stack every block since 769707d, and long towers are its hard part
-    # (try 7's network, which scored 97.65% on the split before, reads it at 93.9%)
-    assert splits["held-out-colours"]["accuracy"] >= 0.96
-    assert splits["larger"]["accuracy"] >= 0.98
-    assert splits["larger"]["by_task"]["hanoi"] >= 0.99, "towers of five and six discs, taller than any in training"
-    blanked = metrics["blanked"]
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split, scenes, floor", [
+    # the locked figures are 99.5% on locked-test and 98.5% on locked-larger (docs/results.md); measured here
+    # 299/300 and 195/200. Each floor allows three times the misses those figures predict or more, so only a
+    # broken network fails it
+    ("test", 75, 0.97),
+    ("larger", 50, 0.95),
+])
+def test_the_shipped_network_reads_fresh_scenes(reader: GoalReader, split: str, scenes: int, floor: float) -> None:
+    """Recomputed, not read back from the checkpoint: the shipped GoalNet reads freshly rendered scenes of
+    ``split`` (four instructions each); with the image blanked, fewer than half of the instructions that need
+    it, of every kind, are read right."""
+    from agent.perception.dataset import generate
+    from agent.perception.train import evaluate
+
+    dataset = generate(split, scenes, workers=1, progress=False, first=FRESH_FIRST)
+    assert dataset.scenes[0]["seed"] % 1_000_000 == FRESH_FIRST and len(dataset.examples) == 4 * scenes
+    reader.encoder.encode(e["instruction"] for e in dataset.examples)
+    result = evaluate(reader.model, reader.encoder, dataset, reader.device)
+    assert result["accuracy"] >= floor, result["by_task"]
+    blanked = evaluate(reader.model, reader.encoder, dataset, reader.device, blank=True)
     assert blanked["accuracy"] < 0.5, "without the image, position, relation and scene must be guesses"
-    assert all(blanked["by_category"][c] < 0.5 for c in ("position", "relation", "scene")), blanked["by_category"]
+    assert all(v < 0.5 for v in blanked["by_category"].values()), blanked["by_category"]
 
 
 def test_train_refuses_too_few_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,26 +3,11 @@
 import pytest
 
 from agent.planning.atoms import holds
-from agent.planning.domain import Domain, domain_folder, load_domain
+from agent.planning.domain import Domain
 from agent.planning.planner import Operator, Plan, Planner, format_atom, parse_atom
 from envs.errors import ConfigError, GoalError, PlanningError
 
 PEGS = ("left", "middle", "right")
-
-
-@pytest.fixture(scope="module")
-def hanoi() -> Domain:
-    return load_domain(domain_folder("hanoi"))
-
-
-@pytest.fixture(scope="module")
-def blocks() -> Domain:
-    return load_domain(domain_folder("blocks"))
-
-
-@pytest.fixture(scope="module")
-def sort() -> Domain:
-    return load_domain(domain_folder("sort"))
 
 
 def hanoi_scene(n: int) -> tuple[dict[str, str], set[str]]:

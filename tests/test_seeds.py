@@ -26,6 +26,15 @@ def test_perception_splits_draw_from_their_named_ranges() -> None:
     assert not set(EVAL_SPLITS) & set(LOCKED_SPLITS), "training must never evaluate a locked split"
 
 
+def test_segmenter_splits_draw_from_their_named_ranges() -> None:
+    from agent.vision.scenes import SPLITS as VISION_SPLITS
+
+    named = {r.name: r for r in RANGES}
+    for name, spec in VISION_SPLITS.items():
+        assert spec.seed_base == named[f"vision-{name}"].start, name
+        assert locked_range(spec.seed_base, seeds.PERCEPTION_SPLIT_SPAN) is None, name
+
+
 def test_refusal_names_flag_and_range() -> None:
     assert refusal("--seed", 0) is None
     assert refusal("--seed", RUN_TEST.start - 10, 10) is None

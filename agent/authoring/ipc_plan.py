@@ -25,6 +25,7 @@ from agent.authoring.pddl_features import FD_TRANSLATOR, explain_refusal, find_c
 from agent.authoring.translator_plan import TranslatorError, plan_translated, read_with_translator
 from agent.authoring.up_reading import PddlReadError, read_pddl, read_text
 from agent.planning.domain import shown
+from agent.planning.fast_downward import with_log
 from agent.planning.planner import private_cwd
 from envs.errors import DomainError, PlanningError
 
@@ -105,13 +106,12 @@ def plan_problem(domain: Path, problem: Path, planner: str = "fd", validate: boo
     if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
         raise PlanningError(f"{shown(problem)}: no plan reaches the goal ({engine} says {result.status.name})")
     if result.status not in (Status.SOLVED_SATISFICING, Status.SOLVED_OPTIMALLY):
-        log = " ".join(" ".join(m.message for m in result.log_messages or ()).split())[-500:]
         if planner == "fd" and result.status.name in _TRANSLATOR_AFTER:
             notes.append(f"unified-planning's {engine} engine failed ({result.status.name}) on the task it wrote; "
                          "planning with Fast Downward's translator on the files themselves")
             return _translated(domain, problem, optimal, timeout_s, notes)
-        raise PlanningError(f"{shown(problem)}: {engine} failed with status {result.status.name}"
-                            + (f": {log}" if log else ""))
+        log = " ".join(m.message for m in result.log_messages or ())
+        raise PlanningError(with_log(f"{shown(problem)}: {engine} failed with status {result.status.name}", log))
     steps = tuple("(" + " ".join([a.action.name, *(str(p) for p in a.actual_parameters)]) + ")"
                   for a in result.plan.actions)
     unit_cost = not any(_is_cost_metric(metric) for metric in task.quality_metrics)

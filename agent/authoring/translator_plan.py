@@ -98,7 +98,7 @@ def plan_translated(domain: Path, problem: Path, optimal: bool = False, timeout_
                     ) -> tuple[tuple[str, ...], int, bool, str, float]:
     """Plan with the translator and the search binary and check the plan on the SAS task: the steps, the
     cost, whether it is a general (``:metric``) cost, the search configuration, and the time taken."""
-    from agent.planning.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
+    from agent.planning.fast_downward import SEARCH_CONFIGS, FastDownward
 
     start = time.perf_counter()
     task = translate(domain, problem)
@@ -107,12 +107,9 @@ def plan_translated(domain: Path, problem: Path, optimal: bool = False, timeout_
     task.sas.output(sas_text)
     result = FastDownward(domain).search(sas_text.getvalue(), engine, timeout_s)
     where = shown(problem)
-    if result.status in UNSOLVABLE:
-        raise PlanningError(f"{where}: no plan reaches the goal (Fast Downward says {result.status})")
-    if result.status != "SOLVED":
-        log = " ".join(result.log.split())[-300:]
-        raise PlanningError(f"{where}: Fast Downward ({SEARCH_CONFIGS[engine]}) failed with status {result.status}"
-                            + (f": {log}" if log else ""))
+    result.raise_unless_solved(f"{where}: no plan reaches the goal (Fast Downward says {result.status})",
+                               f"{where}: Fast Downward ({SEARCH_CONFIGS[engine]}) failed with status {result.status}",
+                               log_chars=300)
     steps = tuple("(" + " ".join([name, *args]) + ")" for name, args in result.plan)
     checked = check_sas_plan(task.sas, steps)
     if checked.error is not None:

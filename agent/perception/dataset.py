@@ -30,7 +30,7 @@ from agent.perception.language import Facts, draw_examples
 from agent.perception.observation import View, observe
 from envs.scenes.hanoi import PEGS
 from policies.artifacts import atomic_path
-from policies.seeds import PERCEPTION_LOCKED_SPLIT_BASES, PERCEPTION_SPLIT_BASES
+from policies.seeds import PERCEPTION_LOCKED_SPLIT_BASES, PERCEPTION_SPLIT_BASES, PERCEPTION_SPLIT_SPAN
 
 TRAIN_SIZES = {"blocks": (2, 6), "hanoi": (1, 4), "sort": (1, 6)}
 TASK_WEIGHTS = {"blocks": 0.45, "hanoi": 0.2, "sort": 0.35}
@@ -153,11 +153,15 @@ def _scene_record(job: tuple[str, int]) -> tuple[View, dict[str, Any], list[dict
     return observe(env), info, records
 
 
-def generate(split: str, scenes: int, workers: int = 2, progress: bool = True) -> Dataset:
-    """Render ``scenes`` scenes of ``split`` and draw their instructions."""
+def generate(split: str, scenes: int, workers: int = 2, progress: bool = True, first: int = 0) -> Dataset:
+    """Render ``scenes`` scenes of ``split``, from its scene ``first`` on, and draw their instructions. A
+    ``first`` far past what training and its evaluation read gives scenes of the split's distribution that
+    nothing was ever chosen on, from the split's own open seed range (``tests/test_perception_cli.py``)."""
     from tqdm import tqdm
 
-    jobs = [(split, i) for i in range(scenes)]
+    if not 0 <= first <= PERCEPTION_SPLIT_SPAN - scenes:
+        raise ValueError(f"first: scenes {first} to {first + scenes - 1} leave the split's seed range")
+    jobs = [(split, first + i) for i in range(scenes)]
     views, infos, examples = [], [], []
     with ExitStack() as stack:
         if workers > 1:

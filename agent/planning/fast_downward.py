@@ -59,6 +59,21 @@ class SearchResult:
     plan: tuple[tuple[str, tuple[str, ...]], ...] = ()
     log: str = ""
 
+    def raise_unless_solved(self, unsolvable: str, failed: str, log_chars: int = 500) -> None:
+        """Raise ``PlanningError`` unless a plan was found: ``unsolvable`` when the search showed (or gave up
+        showing) that none exists, else ``failed`` with the end of the search's log."""
+        if self.status in UNSOLVABLE:
+            raise PlanningError(unsolvable)
+        if self.status != "SOLVED":
+            raise PlanningError(with_log(failed, self.log, log_chars))
+
+
+def with_log(message: str, log: str, chars: int = 500) -> str:
+    """``message`` followed by the last ``chars`` characters of a planner's ``log``, whitespace folded: a failed
+    search says why at the end of its log."""
+    tail = " ".join(log.split())[-chars:]
+    return message + (f": {tail}" if tail else "")
+
 
 def search_binary() -> Path:
     """The ``downward`` binary that up-fast-downward ships and its driver runs."""

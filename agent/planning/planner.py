@@ -26,7 +26,7 @@ from agent.planning import PLANNERS
 from agent.planning.atoms import Atom as _Atom
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom, valid_variable
 from agent.planning.domain import Domain
-from agent.planning.fast_downward import SEARCH_CONFIGS, UNSOLVABLE, FastDownward
+from agent.planning.fast_downward import SEARCH_CONFIGS, FastDownward, with_log
 from envs.errors import ConfigError, GoalError, PlanningError
 
 if TYPE_CHECKING:
@@ -169,12 +169,8 @@ class Planner:
                          goal_text: str) -> Plan:
         """Translate and search in process; check the plan step by step and record the predicted states."""
         result = fast_downward.solve(objects, state_atoms, goal_atoms, engine, self.timeout_s, variables)
-        if result.status in UNSOLVABLE:
-            raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status}")
-        if result.status != "SOLVED":
-            log = " ".join(result.log.split())[-500:]
-            raise PlanningError(f"{engine} failed on goal {goal_text}: status {result.status}"
-                                + (f": {log}" if log else ""))
+        result.raise_unless_solved(f"no plan reaches goal {goal_text}: {engine} says {result.status}",
+                                   f"{engine} failed on goal {goal_text}: status {result.status}")
         object_names = {name.lower(): name for name in objects}
         action_names = {name.lower(): name for name in self.domain.actions}
         operators, predicted = [], []
@@ -213,10 +209,8 @@ class Planner:
         if result.status in (Status.UNSOLVABLE_PROVEN, Status.UNSOLVABLE_INCOMPLETELY):
             raise PlanningError(f"no plan reaches goal {goal_text}: {engine} says {result.status.name}")
         if result.status not in (Status.SOLVED_SATISFICING, Status.SOLVED_OPTIMALLY):
-            log = " ".join(" ".join(m.message for m in result.log_messages or ()).split())[-500:]
-            raise PlanningError(
-                f"{engine} failed on goal {goal_text}: status {result.status.name}" + (f": {log}" if log else "")
-            )
+            log = " ".join(m.message for m in result.log_messages or ())
+            raise PlanningError(with_log(f"{engine} failed on goal {goal_text}: status {result.status.name}", log))
         with PlanValidator(name="sequential_plan_validator") as validator:
             validation = validator.validate(problem, result.plan)
         if validation.status != ValidationResultStatus.VALID:

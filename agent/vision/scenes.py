@@ -2,7 +2,7 @@
 
 Ground truth (the segmentation buffer, poses, sizes, the detectors' state) is read here and only here, at
 training and scoring time; the agent's path never imports this module. Every split draws from its own seed
-range, disjoint from the goal network's (1e6 to 5e6) and from ``nesy run``'s (0 and up). ``test`` was never
+range, named in ``policies/seeds.py`` and disjoint from every other there. ``test`` was never
 used to choose anything; ``validation`` is what choices were made on.
 
 Start scenes alone never show a cube in a bin or a block in the far row, so half the scenes of every split
@@ -22,6 +22,7 @@ from envs.scenes.base import CUBE_HALF
 from envs.scenes.hanoi import PEGS
 from envs.scenes.sort import BIN_HEIGHT, BIN_INNER_HALF, BIN_WALL, bin_slots
 from envs.simulation import TABLE_TOP_Z
+from policies.seeds import VISION_SPLIT_BASES
 
 TRAIN_SIZES = {"blocks": (2, 6), "hanoi": (1, 4), "sort": (1, 6)}
 LARGER_SIZES = {"blocks": (7, 8), "hanoi": (5, 6), "sort": (7, 8)}
@@ -57,10 +58,10 @@ class SplitSpec:
 
 
 SPLITS = {
-    "train": SplitSpec("train", 7_000_000, TRAIN_SIZES),
-    "validation": SplitSpec("validation", 8_000_000, TRAIN_SIZES),
-    "test": SplitSpec("test", 9_000_000, TRAIN_SIZES),
-    "larger": SplitSpec("larger", 6_000_000, LARGER_SIZES),
+    "train": SplitSpec("train", VISION_SPLIT_BASES["train"], TRAIN_SIZES),
+    "validation": SplitSpec("validation", VISION_SPLIT_BASES["validation"], TRAIN_SIZES),
+    "test": SplitSpec("test", VISION_SPLIT_BASES["test"], TRAIN_SIZES),
+    "larger": SplitSpec("larger", VISION_SPLIT_BASES["larger"], LARGER_SIZES),
 }
 
 

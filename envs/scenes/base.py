@@ -60,6 +60,15 @@ class Scene(ABC):
         self.size = size
         self.objects: list[SceneObject] = []
 
+    def _set_variant(self, variant: str | None, variants: tuple[str, ...], objects: str) -> None:
+        """Keep ``variant``: one of ``variants``, or None for the plain task. A variant's physics acts between
+        two objects, so it needs at least two ``objects`` (blocks, discs)."""
+        if variant is not None and variant not in variants:
+            raise ValueError(f"{self.name}: variant must be one of {', '.join(variants)}, got {variant!r}")
+        if variant is not None and self.size < 2:
+            raise ValueError(f"{self.name}: the {variant} variant needs at least 2 {objects}, got {self.size}")
+        self.variant = variant
+
     @abstractmethod
     def build(self, sim: Simulation, rng: np.random.Generator) -> None:
         """Create this scene's bodies in ``sim`` (already reset, with a table) and fill ``self.objects``."""

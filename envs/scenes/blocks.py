@@ -60,11 +60,7 @@ class BlocksScene(Scene):
 
     def __init__(self, size: int = 3, variant: str | None = None) -> None:
         super().__init__(size)
-        if variant is not None and variant not in VARIANTS:
-            raise ValueError(f"blocks: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
-        if variant is not None and size < 2:
-            raise ValueError(f"blocks: the {variant} variant needs at least 2 blocks, got {size}")
-        self.variant = variant
+        self._set_variant(variant, VARIANTS, "blocks")
         if variant is not None:
             self.predicates = {**self.predicates, "smaller": "smaller", "round": "round", "heavy": "heavy"}
 

@@ -66,11 +66,7 @@ class HanoiScene(Scene):
     def __init__(self, size: int = 3, start: str = "tower", tower_peg: str = "left",
                  variant: str | None = None, widths: str = "graded", thickness: str = "standard") -> None:
         super().__init__(size)
-        if variant is not None and variant not in VARIANTS:
-            raise ValueError(f"hanoi: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
-        if variant is not None and size < 2:
-            raise ValueError(f"hanoi: the {variant} variant needs at least 2 discs, got {size}")
-        self.variant = variant
+        self._set_variant(variant, VARIANTS, "discs")
         if start not in ("tower", "random"):
             raise ValueError(f"hanoi: start must be 'tower' or 'random', got {start!r}")
         if tower_peg not in PEGS:
