@@ -14,7 +14,8 @@ import pickle
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def checked_zip(path: Path, kind: str, hint: str = "") -> zipfile.ZipFile:
     saying why it is not one. ``kind`` names what was expected (``a stable-baselines3 policy``), ``hint`` how
     to make one (said only when the file is missing)."""
     if not path.exists():
-        raise CheckpointError(f"{path}: no such file, so no {kind}" + (f" ({hint})" if hint else ""))
+        raise CheckpointError(f"{path}: no such file (expected {kind}" + (f"; {hint})" if hint else ")"))
     if path.is_dir():
         raise CheckpointError(f"{path}: a directory, not {kind}")
     try:
@@ -79,9 +80,7 @@ def load_torch(path: Path, kind: str, hint: str = "") -> dict[str, Any]:
         with torch.serialization.safe_globals(allowed):
             saved = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-        why = f"it holds a {refused.group(1)}, which a weights-only load refuses" if refused else one_line(exc)
-        raise CheckpointError(f"{path}: not {kind} ({why})") from None
+        raise CheckpointError(f"{path}: not {kind} ({unpickling_reason(exc)})") from None
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile) as exc:
         raise CheckpointError(f"{path}: torch cannot read it ({one_line(exc)}), so not {kind}") from None
     if not isinstance(saved, dict):
@@ -92,7 +91,7 @@ def load_torch(path: Path, kind: str, hint: str = "") -> dict[str, Any]:
 def entry(path: Path, saved: Mapping[str, Any], key: str, kind: str, expected: type = dict) -> Any:
     """``saved[key]``, which must be an ``expected``; the error names what the file holds instead."""
     if key not in saved:
-        raise CheckpointError(f"{path}: not {kind} (no {key!r} entry; it holds {', '.join(map(str, saved))})")
+        raise CheckpointError(f"{path}: not {kind} (no {key!r} entry; it holds {listing(saved)})")
     value = saved[key]
     if not isinstance(value, expected):
         raise CheckpointError(f"{path}: its {key!r} entry is a {type(value).__name__}, not a {expected.__name__}")
@@ -108,6 +107,15 @@ def check_format(path: Path, saved: Mapping[str, Any], current: int, retrain: st
                               f"(retrain with: {retrain})")
 
 
+def check_config(path: Path, config: Mapping[str, Any], config_class: type) -> None:
+    """Refuse a saved network config with keys ``config_class`` (a dataclass) does not have."""
+    known = [f.name for f in fields(config_class)]
+    unknown = [k for k in config if k not in known]
+    if unknown:
+        raise CheckpointError(f"{path}: its config has unknown keys {listing(unknown)} (a {config_class.__name__} "
+                              f"has {listing(known, len(known))})")
+
+
 def load_weights(path: Path, module: Any, weights: Mapping[str, Any]) -> None:
     """Load ``weights`` into ``module`` after checking that every tensor is there with its shape, so that a
     mismatch is one line naming the first tensor at fault rather than torch's list of all of them."""
@@ -117,7 +125,7 @@ def load_weights(path: Path, module: Any, weights: Mapping[str, Any]) -> None:
     missing = [k for k in expected if k not in weights]
     unexpected = [k for k in weights if k not in expected]
     if missing or unexpected:
-        parts = [f"{len(names)} {what} ({', '.join(map(str, names[:3]))}{', ...' if len(names) > 3 else ''})"
+        parts = [f"{len(names)} {what} ({listing(names)})"
                  for what, names in (("missing", missing), ("unexpected", unexpected)) if names]
         raise CheckpointError(f"{path}: its weights do not fit the network its config describes: "
                               + "; ".join(parts))
@@ -131,10 +139,28 @@ def load_weights(path: Path, module: Any, weights: Mapping[str, Any]) -> None:
 
 
 def one_line(exc: BaseException) -> str:
-    """The first line of ``exc``'s message (its class name when it has none), cut to ``QUOTED`` characters."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0].strip() if lines else type(exc).__name__
+    """The first line of ``exc``'s message (with the next when it ends in a colon; its class name when it has
+    none), cut to ``QUOTED`` characters."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = " ".join(lines[:2] if lines[0].endswith(":") and len(lines) > 1 else lines[:1]) if lines else \
+        type(exc).__name__
     return text if len(text) <= QUOTED else text[:QUOTED - 3] + "..."
+
+
+def unpickling_reason(exc: pickle.UnpicklingError) -> str:
+    """What torch's weights-only unpickler refused, from the page of advice it raises."""
+    text = str(exc)
+    refused = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if refused:
+        return f"it holds a {refused.group(1)}, which a weights-only load refuses"
+    detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", text)
+    return f"not a torch pickle: {detail.group(1).strip()}" if detail else one_line(exc)
+
+
+def listing(names: Iterable[Any], most: int = 4) -> str:
+    """The first ``most`` of ``names``, comma-separated, with ``...`` when there are more."""
+    names = [str(n) for n in names]
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
 
 
 def _bare(kind: str) -> str:

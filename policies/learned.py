@@ -19,7 +19,7 @@ from envs.detectors import detect_holding
 from envs.errors import CheckpointError
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.actor import deterministic_policy
-from policies.checkpoint_files import one_line
+from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
 from policies.skill import SKILL_NAMES, SkillResult
@@ -45,8 +45,10 @@ def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None)
     limit_torch_threads()
     try:
         return algorithm_class(policy.algorithm).load(path, device=device)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(f"{path}: stable-baselines3 cannot load it ({unpickling_reason(exc)})") from None
     except (ValueError, KeyError, TypeError, AttributeError, OSError, RuntimeError, EOFError, AssertionError,
-            pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+            zipfile.BadZipFile) as exc:
         raise CheckpointError(f"{path}: stable-baselines3 cannot load it ({type(exc).__name__}: "
                               f"{one_line(exc)})") from None
 

@@ -18,7 +18,7 @@ from typing import Any
 from envs.errors import CheckpointError
 from envs.task_env import ACTION_SIZE
 from policies.algorithms import ALGORITHMS
-from policies.checkpoint_files import checked_zip, one_line
+from policies.checkpoint_files import ZIP_MAGIC, checked_zip, listing, one_line
 from policies.skill_tasks import PickTask, PlaceTask
 
 KIND = "a stable-baselines3 policy"
@@ -47,10 +47,13 @@ def inspect_policy(path: Path) -> PolicyFile:
         names = archive.namelist()
         if "data" not in names:
             raise CheckpointError(f"{path}: a zip archive, but not {KIND} (no 'data' entry; it holds "
-                                  f"{', '.join(names[:4])}{', ...' if len(names) > 4 else ''})")
+                                  f"{listing(names)})")
         if "_stable_baselines3_version" not in names:
             raise CheckpointError(f"{path}: no '_stable_baselines3_version' entry, so not {KIND} of a format "
                                   "nesy reads (stable-baselines3 1.0 and later write one)")
+        for name in names:
+            if name.endswith(".pth") and archive.read(name)[:len(ZIP_MAGIC)] != ZIP_MAGIC:
+                raise CheckpointError(f"{path}: its member {name} is not a torch file, so not a whole {KIND[2:]}")
         version = archive.read("_stable_baselines3_version").decode(errors="replace").strip()
         try:
             data = json.loads(archive.read("data"))

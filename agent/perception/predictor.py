@@ -13,7 +13,7 @@ from agent.perception.reading import probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import CHECKPOINT_FORMAT, resolve_device
 from envs.errors import CheckpointError
-from policies.checkpoint_files import check_format, entry, load_torch, load_weights, one_line
+from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
 from policies.threads import limit_torch_threads
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
@@ -50,6 +50,7 @@ def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str,
     weights = entry(path, saved, "state_dict", KIND)
     config = entry(path, saved, "config", KIND)
     metrics = entry(path, saved, "metrics", KIND) if "metrics" in saved else {}
+    check_config(path, config, GoalNetConfig)
     try:
         model = GoalNet(GoalNetConfig(**config))
     except (TypeError, ValueError, RuntimeError) as exc:

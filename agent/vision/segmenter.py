@@ -16,7 +16,7 @@ from agent.vision.frames import FRAME_SIZE, Frame
 from agent.vision.grouping import Instance, group
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
 from envs.errors import CheckpointError, ConfigError
-from policies.checkpoint_files import check_format, entry, load_torch, load_weights, one_line
+from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
 
 CHECKPOINT = Path(__file__).with_name("segmenter.pt")
 KIND = "a segmenter checkpoint"
@@ -46,6 +46,7 @@ class Segmenter:
         config = entry(path, saved, "config", KIND)
         palette = entry(path, saved, "palette", KIND)
         meta = entry(path, saved, "meta", KIND) if "meta" in saved else {}
+        check_config(path, config, NetConfig)
         try:
             net = SegNet(NetConfig(**{k: tuple(v) for k, v in config.items()}))
         except (TypeError, ValueError, RuntimeError) as exc:
