@@ -102,7 +102,7 @@ def check_format(path: Path, saved: Mapping[str, Any], current: int, retrain: st
     """Refuse a checkpoint whose ``format`` field is not ``current`` (files written before the field existed
     have none, and are format 1)."""
     written = saved.get("format", 1)
-    if written != current:
+    if type(written) is not int or written != current:
         raise CheckpointError(f"{path}: checkpoint format {written!r}, but this nesy reads format {current} "
                               f"(retrain with: {retrain})")
 
