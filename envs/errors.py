@@ -52,3 +52,7 @@ class WorkerError(NesyError, RuntimeError):
 
 class PerceptionError(NesyError, ValueError):
     """A camera frame could not be turned into objects (nothing on the table, an object that cannot be named)."""
+
+
+class CheckpointError(NesyError, ValueError):
+    """A checkpoint file is missing, unreadable, truncated, of another kind or of another format."""

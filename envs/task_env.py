@@ -25,6 +25,8 @@ MAX_STEP = 0.012
 SUBSTEPS = 8
 OBS_IMAGE_SIZE = 96
 RENDER_SIZE = (320, 240)
+#: an action: the end-effector target's move along x, y, z and the gripper opening
+ACTION_SIZE = 4
 
 
 class TaskEnv(gym.Env):
@@ -51,7 +53,7 @@ class TaskEnv(gym.Env):
         self._frame_every = 1
         self._build(np.random.default_rng(0))
         n_movable = sum(o.movable for o in self.scene.objects)
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(ACTION_SIZE,), dtype=np.float32)
         self.observation_space = spaces.Dict({
             "image": spaces.Box(0, 255, shape=(image_size, image_size, 3), dtype=np.uint8),
             "depth": spaces.Box(0.0, np.inf, shape=(image_size, image_size, 1), dtype=np.float32),

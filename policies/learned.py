@@ -7,7 +7,8 @@ when its budget of simulation steps runs out; a failure is the agent loop's to h
 
 from __future__ import annotations
 
-import json
+import pickle
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from envs.detectors import detect_holding
-from envs.errors import ConfigError
+from envs.errors import CheckpointError
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.actor import deterministic_policy
+from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
+from policies.policy_files import check_skill, inspect_policy
 from policies.skill import SKILL_NAMES, SkillResult
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
@@ -29,22 +32,25 @@ CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 PATIENCE = 3
 
 
-def load_policy(path: str | Path, device: str = "cpu") -> Any:
-    """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it."""
+def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None) -> Any:
+    """An SB3 model from ``path`` (``.zip``) for ``skill`` (any skill when None). The zip's own metadata is
+    checked first (``policies.policy_files``): a missing, truncated, foreign or wrong-skill file is one
+    ``CheckpointError`` line, never SB3's traceback."""
     from policies.algorithms import algorithm_class
     from policies.threads import limit_torch_threads
 
-    limit_torch_threads()
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"controller checkpoint {path} does not exist")
-    meta_path = path.with_suffix(".json")
-    algorithm = json.loads(meta_path.read_text())["algorithm"] if meta_path.is_file() else "sac"
-    algorithm_cls = algorithm_class(algorithm)  # an unknown name is its own error, not an unreadable file
+    policy = inspect_policy(path)
+    check_skill(path, policy, skill)
+    limit_torch_threads()
     try:
-        return algorithm_cls.load(path, device=device)
-    except (ValueError, KeyError, OSError) as exc:
-        raise ConfigError(f"{path}: not a stable-baselines3 policy ({exc})") from exc
+        return algorithm_class(policy.algorithm).load(path, device=device)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(f"{path}: stable-baselines3 cannot load it ({unpickling_reason(exc)})") from None
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, RuntimeError, EOFError, AssertionError,
+            zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"{path}: stable-baselines3 cannot load it ({type(exc).__name__}: "
+                              f"{one_line(exc)})") from None
 
 
 class LearnedSkills:
@@ -53,7 +59,7 @@ class LearnedSkills:
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
-        self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
+        self.models = {skill: load_policy(path, device, skill) for skill, path in paths.items()}
         #: each model's deterministic action, evaluated without ``predict``'s per-call overhead
         self.actors = {skill: deterministic_policy(model) for skill, model in self.models.items()}
 

@@ -23,7 +23,7 @@ from gymnasium import spaces
 from envs.detectors import World, detect_in, detect_on
 from envs.robot import MAX_OPENING
 from envs.scenes.base import settle
-from envs.task_env import TaskEnv
+from envs.task_env import ACTION_SIZE, TaskEnv
 from policies.placement import TABLE, NoFreeSpot, placement
 from policies.seeds import SKILL_VALIDATION_OFFSET
 from policies.skill import SKILL_NAMES
@@ -55,7 +55,7 @@ class SkillEnv(gym.Env, ABC):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.scenes = scenes or TRAINING_SCENES
         self.render_mode = render_mode
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(ACTION_SIZE,), dtype=np.float32)
         size = PickTask.size if self.skill == "pick" else PlaceTask.size
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float32)
         self._envs: dict[tuple[str, int], TaskEnv] = {}

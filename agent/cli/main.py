@@ -527,7 +527,7 @@ def _eval(args: argparse.Namespace) -> int:
     from policies.learned import CHECKPOINTS, load_policy
 
     _check_skill_checkpoint(args.skill, args.checkpoint)
-    model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip")
+    model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip", skill=args.skill)
     result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
     print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
           f"(evaluation seeds {args.seed} to {args.seed + args.episodes - 1})")

@@ -6,19 +6,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from agent.perception.decoder import Reading
 from agent.perception.model import GoalNet, GoalNetConfig
 from agent.perception.observation import View, observe
 from agent.perception.reading import probabilities, read
 from agent.perception.text import TextEncoder
-from agent.perception.train import resolve_device
-from envs.errors import ConfigError
+from agent.perception.train import CHECKPOINT_FORMAT, resolve_device
+from envs.errors import CheckpointError
+from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
 from policies.threads import limit_torch_threads
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "goalnet.pt"
+KIND = "a GoalNet checkpoint"
 
 
 class GoalReader:
@@ -42,13 +42,18 @@ class GoalReader:
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:
+    """GoalNet and the metrics saved with it; a missing, damaged or foreign file, or weights that do not fit
+    the network its config describes, is one ``CheckpointError`` line naming the file."""
     limit_torch_threads()
-    if not path.is_file():
-        raise ConfigError(f"perception checkpoint {path} does not exist (train one with: nesy train perception)")
+    saved = load_torch(path, KIND, "train one with: nesy train perception")
+    check_format(path, saved, CHECKPOINT_FORMAT, "nesy train perception")
+    weights = entry(path, saved, "state_dict", KIND)
+    config = entry(path, saved, "config", KIND)
+    metrics = entry(path, saved, "metrics", KIND) if "metrics" in saved else {}
+    check_config(path, config, GoalNetConfig)
     try:
-        saved = torch.load(path, map_location=device, weights_only=True)
-        model = GoalNet(GoalNetConfig(**saved["config"]))
-        model.load_state_dict(saved["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError, EOFError) as exc:
-        raise ConfigError(f"perception checkpoint {path} is not a GoalNet checkpoint: {exc}") from exc
-    return model.to(device).eval(), saved.get("metrics", {})
+        model = GoalNet(GoalNetConfig(**config))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: its config cannot build GoalNet ({one_line(exc)})") from None
+    load_weights(path, model, weights)
+    return model.to(device).eval(), metrics

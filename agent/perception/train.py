@@ -33,6 +33,9 @@ BATCH_SCENES = 16
 #: epochs between evaluations of the test split during training (and after the last)
 EVAL_EVERY = 2
 DATA_CACHE = Path("runs") / "perception" / "data"
+#: the layout of the checkpoint ``save_checkpoint`` writes; a loader refuses any other (the shipped file
+#: predates the field and is format 1)
+CHECKPOINT_FORMAT = 1
 #: the loss aims every pair at 0.001 or 0.999, not 0 or 1. With hard targets, a feature that is always false
 #: in training, such as a colour pair held out of every goal, earns an ever more negative weight for as long
 #: as training runs, and the network learns "red never goes on blue" instead of reading the instruction.
@@ -202,4 +205,5 @@ def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str
 
 def save_checkpoint(path: Path, model: GoalNet, metrics: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:
-        torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, tmp)
+        torch.save({"format": CHECKPOINT_FORMAT, "config": asdict(model.config), "state_dict": model.state_dict(),
+                    "metrics": metrics}, tmp)

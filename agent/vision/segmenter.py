@@ -6,7 +6,6 @@ one frame (one torch thread: the agent runs many episodes in parallel) and group
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,14 @@ import torch
 from agent.vision.frames import FRAME_SIZE, Frame
 from agent.vision.grouping import Instance, group
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
-from envs.errors import ConfigError
+from envs.errors import CheckpointError, ConfigError
+from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
 
 CHECKPOINT = Path(__file__).with_name("segmenter.pt")
+KIND = "a segmenter checkpoint"
+#: the layout of the checkpoint ``nesy train segmenter`` writes; a loader refuses any other (the shipped file
+#: predates the field and is format 1)
+CHECKPOINT_FORMAT = 1
 #: the classes (see ``agent.vision.scenes.CLASSES``) each task's scenes can hold
 TASK_CLASSES = {"blocks": (0, 1), "hanoi": (0, 1, 3), "sort": (0, 1, 2)}
 
@@ -33,18 +37,22 @@ class Segmenter:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Segmenter:
+        """The segmenter in ``path`` (default: the shipped one); a missing, damaged or foreign file, or weights
+        that do not fit the network its config describes, is one ``CheckpointError`` line naming the file."""
         path = Path(path) if path is not None else CHECKPOINT
-        if not path.is_file():
-            raise ConfigError(f"{path}: no segmenter checkpoint there (train one with: nesy train segmenter)")
+        saved = load_torch(path, KIND, "train one with: nesy train segmenter")
+        check_format(path, saved, CHECKPOINT_FORMAT, "nesy train segmenter")
+        weights = entry(path, saved, "weights", KIND)
+        config = entry(path, saved, "config", KIND)
+        palette = entry(path, saved, "palette", KIND)
+        meta = entry(path, saved, "meta", KIND) if "meta" in saved else {}
+        check_config(path, config, NetConfig)
         try:
-            blob = torch.load(path, map_location="cpu", weights_only=False)
-            net = SegNet(NetConfig(**{k: tuple(v) for k, v in blob["config"].items()}))
-            net.load_state_dict(blob["weights"])
-            palette = {k: tuple(v) for k, v in blob["palette"].items()}
-        except (KeyError, TypeError, AttributeError, RuntimeError, EOFError, ValueError,
-                pickle.UnpicklingError) as exc:
-            raise ConfigError(f"{path}: not a segmenter checkpoint ({type(exc).__name__}: {exc})") from None
-        return cls(net, palette, blob.get("meta", {}))
+            net = SegNet(NetConfig(**{k: tuple(v) for k, v in config.items()}))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{path}: its config cannot build the segmenter ({one_line(exc)})") from None
+        load_weights(path, net, weights)
+        return cls(net, _colours(path, palette), meta)
 
     def outputs(self, frame: Frame, task: str | None = None, points: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -71,3 +79,14 @@ class Segmenter:
     def segment(self, frame: Frame, task: str | None = None) -> list[Instance]:
         classes, votes, sizes, _ = self.outputs(frame, task)
         return group(classes, votes, sizes, frame.rgb)
+
+
+def _colours(path: Path, palette: dict[Any, Any]) -> dict[str, tuple[float, float, float]]:
+    """A checkpoint's palette: colour name -> RGB, checked."""
+    colours = {}
+    for name, rgb in palette.items():
+        if not isinstance(name, str) or not isinstance(rgb, list | tuple) or len(rgb) != 3 \
+                or not all(isinstance(c, int | float) for c in rgb):
+            raise CheckpointError(f"{path}: palette entry {name!r} is not a colour name and three numbers")
+        colours[name] = (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+    return colours

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from agent.runs.rundir import write_atomic
 from agent.vision.data import SceneSet, load_or_generate
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
-from agent.vision.segmenter import CHECKPOINT, Segmenter
+from agent.vision.segmenter import CHECKPOINT, CHECKPOINT_FORMAT, Segmenter
 
 SCENES = {"train": 1500, "validation": 150}
 CROP = 48
@@ -148,8 +148,8 @@ def train(steps: int = 1500, seed: int = 0, out: str | None = None, progress: bo
     segmenter.meta = meta
     path = Path(out) if out else CHECKPOINT
     buffer = io.BytesIO()
-    torch.save({"config": net.describe(), "weights": net.state_dict(), "palette": segmenter.palette, "meta": meta},
-               buffer)
+    torch.save({"format": CHECKPOINT_FORMAT, "config": net.describe(), "weights": net.state_dict(),
+                "palette": segmenter.palette, "meta": meta}, buffer)
     write_atomic(path, buffer.getvalue())
     meta["checkpoint"] = str(path)
     write_atomic(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
