@@ -51,9 +51,11 @@ def inspect_policy(path: Path) -> PolicyFile:
         if "_stable_baselines3_version" not in names:
             raise CheckpointError(f"{path}: no '_stable_baselines3_version' entry, so not {KIND} of a format "
                                   "nesy reads (stable-baselines3 1.0 and later write one)")
-        for name in names:
-            if name.endswith(".pth") and archive.read(name)[:len(ZIP_MAGIC)] != ZIP_MAGIC:
-                raise CheckpointError(f"{path}: its member {name} is not a torch file, so not a whole {KIND[2:]}")
+        for name in (n for n in names if n.endswith(".pth")):
+            with archive.open(name) as member:
+                if member.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+                    raise CheckpointError(f"{path}: its member {name} is not a torch file, so not a whole "
+                                          "stable-baselines3 policy")
         version = archive.read("_stable_baselines3_version").decode(errors="replace").strip()
         try:
             data = json.loads(archive.read("data"))
