@@ -3,7 +3,8 @@
 The sets judge the goal reader, so a wrong expected goal or a refusal that is no refusal would misjudge it.
 Each line is checked against the scene its seed makes and the task's domain: valid goals name objects of the
 scene with the domain's predicates, do not already hold and can be planned; refusals carry one of the six
-reasons, and where a line says which object is absent or which goal already holds, the scene agrees.
+reasons, and the notes a refusal carries (what is absent, what holds already, what it asks for, what a
+reference fits) agree with the scene and the domain.
 """
 
 from __future__ import annotations
