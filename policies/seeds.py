@@ -74,11 +74,14 @@ RUN_TEST = SeedRange("run-test", 10_000_000, 11_000_000, "nesy run episodes of r
 PERCEPTION_LOCKED_SPLIT_BASES = {"locked-test": 11_000_000, "locked-larger": 12_000_000}
 PERCEPTION_LOCKED = SeedRange("perception-locked", 11_000_000, 13_000_000,
                               "scenes of the perception splits locked-test and locked-larger", locked=True)
+#: scenes of the hand-written outside instruction sets (``tests/data/outside/``), which only reporting reads
+OUTSIDE = SeedRange("outside", 13_000_000, 13_100_000, "scenes of the hand-written outside instruction sets",
+                    locked=True)
 #: skill-environment evaluation (``nesy eval controller``), which never chooses a checkpoint
 SKILL_EVAL = SeedRange("skill-eval", SKILL_EVAL_OFFSET, 2 * SKILL_EVAL_OFFSET,
                        "nesy eval controller episodes", locked=True)
 
-LOCKED_RANGES = (RUN_TEST, PERCEPTION_LOCKED, SKILL_EVAL)
+LOCKED_RANGES = (RUN_TEST, PERCEPTION_LOCKED, OUTSIDE, SKILL_EVAL)
 #: every named range, open and locked, for the disjointness test and the docs
 RANGES = (
     RUN_DEVELOPMENT,
