@@ -539,17 +539,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _check_skill_checkpoint(skill: str, checkpoint: str | None) -> None:
-    """Refuse a missing ``--checkpoint``, or one whose file name says it is another skill's, before torch loads."""
+    """Refuse an unreadable ``--checkpoint``, or another skill's policy, from the zip's metadata before torch loads."""
     from pathlib import Path
 
-    if checkpoint is None:
-        return
-    path = Path(checkpoint)
-    if not path.is_file():
-        raise ConfigError(f"--checkpoint: no such file {checkpoint}")
-    if path.stem in SKILL_NAMES and path.stem != skill:
-        raise ConfigError(f"--checkpoint: {checkpoint} is named as the {path.stem} policy, not {skill}'s; "
-                          f"give --skill {path.stem} or {skill}'s checkpoint")
+    from policies.policy_files import check_skill, inspect_policy
+
+    if checkpoint is not None:
+        path = Path(checkpoint)
+        check_skill(path, inspect_policy(path), skill)
 
 
 def _goal(args: argparse.Namespace) -> int:
