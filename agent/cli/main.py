@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
-from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags
+from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags, check_instruction
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
@@ -558,8 +558,7 @@ def _goal(args: argparse.Namespace) -> int:
     from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
-    if not args.instruction.strip():
-        raise ConfigError("--instruction: empty; say what the goal is")
+    check_instruction(args.instruction)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
                             args.instruction)
     if args.json:
