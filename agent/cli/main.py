@@ -354,11 +354,12 @@ def _resume_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
     if args.config is not None:
         raise ConfigError("--resume: takes its settings from RUN_DIR/config.yaml; drop --config")
-    given = set(sys.argv[1:] if argv is None else argv)
+    # the flags as typed, up to any "=VALUE"; argparse also takes a unique prefix (--epi for --episodes)
+    typed = {token.split("=", 1)[0] for token in (sys.argv[1:] if argv is None else argv) if token.startswith("--")}
     settings = config_file.settings(_subcommand(parser, ["run"]))
     for dest, action in settings.items():
-        if dest not in ("workers", "ray") and any(o in given or any(a.startswith(o + "=") for a in given)
-                                                  for o in action.option_strings):
+        if dest not in ("workers", "ray") and any(option.startswith(name) and len(name) > 2 for name in typed
+                                                  for option in action.option_strings):
             raise ConfigError(f"--resume: the run keeps the settings it started with; drop {action.option_strings[0]}")
     config = Path(args.resume) / "config.yaml"
     if not config.is_file():
