@@ -66,14 +66,22 @@ OUTPUTS: dict[tuple[str, str | None], tuple[tuple[str, bool], ...]] = {
 }
 
 
-def _version() -> str:
-    """The installed package's version (``unknown`` when run from a checkout that was never installed)."""
-    from importlib.metadata import PackageNotFoundError, version
+class VersionAction(argparse.Action):
+    """``--version``: the installed package's version (``unknown`` from a checkout never installed), looked up
+    only when asked, so that building the parser stays cheap."""
 
-    try:
-        return version("nesy")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("nesy")
+        except PackageNotFoundError:
+            found = "unknown"
+        parser.exit(0, f"nesy {found}\n")
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -96,7 +104,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
-    parser.add_argument("--version", action="version", version=f"nesy {_version()}")
+    parser.add_argument("--version", action=VersionAction, help="print the package version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run episodes of a task and report the success rate",
