@@ -81,7 +81,8 @@ class VersionAction(argparse.Action):
             found = version("nesy")
         except PackageNotFoundError:
             found = "unknown"
-        parser.exit(0, f"nesy {found}\n")
+        print(f"nesy {found}")
+        parser.exit(0)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
