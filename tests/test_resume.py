@@ -83,6 +83,8 @@ def test_resume_refuses_changed_settings(tmp_path: Path, capsys: pytest.CaptureF
     run(fast(tmp_path / "r", episodes=1), progress=False)
     assert main(["run", "--resume", str(tmp_path / "r"), "--episodes", "5"]) == EXIT_USER_ERROR
     assert "drop --episodes" in capsys.readouterr().err
+    assert main(["run", "--resume", str(tmp_path / "r"), "--max-r=3"]) == EXIT_USER_ERROR  # a prefix argparse takes
+    assert "drop --max-replans" in capsys.readouterr().err
     assert main(["run", "--resume", str(tmp_path / "absent")]) == EXIT_USER_ERROR
     assert "not a run directory" in capsys.readouterr().err
 

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
-from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags
+from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags, check_instruction
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
@@ -66,14 +66,23 @@ OUTPUTS: dict[tuple[str, str | None], tuple[tuple[str, bool], ...]] = {
 }
 
 
-def _version() -> str:
-    """The installed package's version (``unknown`` when run from a checkout that was never installed)."""
-    from importlib.metadata import PackageNotFoundError, version
+class VersionAction(argparse.Action):
+    """``--version``: the installed package's version (``unknown`` from a checkout never installed), looked up
+    only when asked, so that building the parser stays cheap."""
 
-    try:
-        return version("nesy")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("nesy")
+        except PackageNotFoundError:
+            found = "unknown"
+        print(f"nesy {found}")
+        parser.exit(0)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -96,7 +105,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
-    parser.add_argument("--version", action="version", version=f"nesy {_version()}")
+    parser.add_argument("--version", action=VersionAction, help="print the package version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run episodes of a task and report the success rate",
@@ -354,11 +363,12 @@ def _resume_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
     if args.config is not None:
         raise ConfigError("--resume: takes its settings from RUN_DIR/config.yaml; drop --config")
-    given = set(sys.argv[1:] if argv is None else argv)
+    # the flags as typed, up to any "=VALUE"; argparse also takes a unique prefix (--epi for --episodes)
+    typed = {token.split("=", 1)[0] for token in (sys.argv[1:] if argv is None else argv) if token.startswith("--")}
     settings = config_file.settings(_subcommand(parser, ["run"]))
     for dest, action in settings.items():
-        if dest not in ("workers", "ray") and any(o in given or any(a.startswith(o + "=") for a in given)
-                                                  for o in action.option_strings):
+        if dest not in ("workers", "ray") and any(option.startswith(name) and len(name) > 2 for name in typed
+                                                  for option in action.option_strings):
             raise ConfigError(f"--resume: the run keeps the settings it started with; drop {action.option_strings[0]}")
     config = Path(args.resume) / "config.yaml"
     if not config.is_file():
@@ -555,8 +565,7 @@ def _goal(args: argparse.Namespace) -> int:
     from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
-    if not args.instruction.strip():
-        raise ConfigError("--instruction: empty; say what the goal is")
+    check_instruction(args.instruction)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
                             args.instruction)
     if args.json:
