@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.planning import fd_invariants, fd_search
+from agent.planning import fd_invariants, fd_search, strips_sas
 from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]
@@ -118,8 +118,11 @@ class FastDownward:
                    [":goal", ["and", *goal_lists]]]
         return domain, problem
 
-    def translate(self, domain: list, problem: list) -> str:
-        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``."""
+    def translate(self, domain: list, problem: list, grounder: bool = True) -> str:
+        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``.
+
+        Plain STRIPS tasks are grounded and encoded by ``agent.planning.strips_sas`` (the same task, sooner);
+        ``grounder=False`` runs the translator's own ``pddl_to_sas`` on them too, the reference tests compare with."""
         from fast_downward.translate import normalize
         from fast_downward.translate.main import pddl_to_sas
 
@@ -135,7 +138,8 @@ class FastDownward:
             with contextlib.redirect_stdout(chatter), fd_invariants.memoized(lifted):
                 task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
-                sas_task = pddl_to_sas(task)
+                own = grounder and strips_sas.usable(task)
+                sas_task = strips_sas.pddl_to_sas(task) if own else pddl_to_sas(task)
                 sas = io.StringIO()
                 sas_task.output(sas)
         finally:
