@@ -138,14 +138,14 @@ class FastDownward:
             with contextlib.redirect_stdout(chatter), fd_invariants.memoized(lifted):
                 task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
-                own = grounder and strips_sas.usable(task)
-                sas_task = strips_sas.pddl_to_sas(task) if own else pddl_to_sas(task)
+                if grounder and strips_sas.usable(task):
+                    return strips_sas.sas_text(strips_sas.pddl_to_sas(task))
                 sas = io.StringIO()
-                sas_task.output(sas)
+                pddl_to_sas(task).output(sas)
+                return sas.getvalue()
         finally:
             if collecting:
                 gc.enable()
-        return sas.getvalue()
 
     def _parse_task(self, lifted: str, domain: list, problem: list) -> Any:
         """The translator's ``parse_task``, with the domain parsed once per lifted text and reused.

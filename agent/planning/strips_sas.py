@@ -5,9 +5,9 @@ from the mutex invariants, turns each ground action into a finite-domain operato
 and reorders the variables. On a task that ``grounder.is_plain_strips`` accepts, this module grounds with
 ``agent.planning.grounder`` and encodes operators with ``_operator``: the translator's
 ``translate_strips_operator`` with what cannot occur there left out (negative conditions, conditional
-effects, implied preconditions), which is most of its cost. Fact groups, simplification, variable order
-and the output are the translator's own functions, so the task the search reads is the same, text for
-text (``tests/test_grounder.py``).
+effects, implied preconditions), which is most of its cost; ``sas_text`` writes the task in one join.
+Fact groups, simplification and variable order are the translator's own functions, so the task the
+search reads is the same, text for text (``tests/test_grounder.py``).
 """
 
 from __future__ import annotations
@@ -140,3 +140,33 @@ def _operator(action: grounder.GroundAction, strips_to_sas: dict, ranges: list[i
     if not pre_post:
         return None
     return sas_tasks.SASOperator(action.name, list(prevail.items()), pre_post, 1)
+
+
+def sas_text(task: Any) -> str:
+    """``SASTask.output``'s text, built in one join rather than a ``print`` call per number."""
+    from fast_downward.translate.sas_tasks import SAS_FILE_VERSION
+
+    lines = ["begin_version", str(SAS_FILE_VERSION), "end_version", "begin_metric", str(int(task.metric)),
+             "end_metric", str(len(task.variables.ranges))]
+    variables = task.variables
+    for var, (size, layer, values) in enumerate(zip(variables.ranges, variables.axiom_layers, variables.value_names)):
+        lines += ["begin_variable", f"var{var}", str(layer), str(size), *map(str, values), "end_variable"]
+    lines.append(str(len(task.mutexes)))
+    for mutex in task.mutexes:
+        lines += ["begin_mutex_group", str(len(mutex.facts)), *(f"{var} {val}" for var, val in mutex.facts),
+                  "end_mutex_group"]
+    lines += ["begin_state", *map(str, task.init.values), "end_state", "begin_goal", str(len(task.goal.pairs)),
+              *(f"{var} {val}" for var, val in task.goal.pairs), "end_goal", str(len(task.operators))]
+    for op in task.operators:
+        lines += ["begin_operator", op.name[1:-1], str(len(op.prevail)), *(f"{var} {val}" for var, val in op.prevail),
+                  str(len(op.pre_post))]
+        for var, pre, post, cond in op.pre_post:
+            conditions = (f"{c_var} {c_val}" for c_var, c_val in cond)
+            lines.append(" ".join([str(len(cond)), *conditions, f"{var} {pre} {post}"]))
+        lines += [str(op.cost), "end_operator"]
+    lines.append(str(len(task.axioms)))
+    for axiom in task.axioms:
+        var, val = axiom.effect
+        lines += ["begin_rule", str(len(axiom.condition)), *(f"{c_var} {c_val}" for c_var, c_val in axiom.condition),
+                  f"{var} {1 - val} {val}", "end_rule"]
+    return "\n".join(lines) + "\n"
