@@ -8,7 +8,7 @@ when its budget of simulation steps runs out; a failure is the agent loop's to h
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from envs.detectors import detect_holding
 from envs.errors import ConfigError
 from envs.task_env import SUBSTEPS, TaskEnv
-from policies.actor import deterministic_policy
+from policies.actor import DeterministicActor, deterministic_policy
 from policies.placement import NoFreeSpot
 from policies.skill import SKILL_NAMES, SkillResult
 from policies.skill_envs import MAX_STEPS
@@ -47,15 +47,30 @@ def load_policy(path: str | Path, device: str = "cpu") -> Any:
         raise ConfigError(f"{path}: not a stable-baselines3 policy ({exc})") from exc
 
 
+def load_actor(path: str | Path, device: str = "cpu") -> Callable[[np.ndarray], np.ndarray]:
+    """The deterministic action of the policy in ``path``: read straight from the checkpoint where it is a
+    default SAC or TQC policy (no SB3 model is built, see ``DeterministicActor.from_checkpoint``), else
+    through ``load_policy``."""
+    from policies.threads import limit_torch_threads
+
+    limit_torch_threads()
+    path = Path(path)
+    if path.is_file():
+        try:
+            return DeterministicActor.from_checkpoint(path, device)
+        except ValueError:
+            pass
+    return deterministic_policy(load_policy(path, device))
+
+
 class LearnedSkills:
     """The ``pick`` and ``place`` skills backed by trained policies (default: the shipped ones)."""
 
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
-        self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
-        #: each model's deterministic action, evaluated without ``predict``'s per-call overhead
-        self.actors = {skill: deterministic_policy(model) for skill, model in self.models.items()}
+        #: each policy's deterministic action, evaluated without ``predict``'s per-call overhead
+        self.actors = {skill: load_actor(path, device) for skill, path in paths.items()}
 
     def skills(self) -> dict[str, Any]:
         return {"pick": self.pick, "place": self.place}
