@@ -61,11 +61,14 @@ class SearchResult:
 
 
 def search_binary() -> Path:
-    """The ``downward`` binary that up-fast-downward ships and its driver runs."""
-    import up_fast_downward
+    """The ``downward`` binary that up-fast-downward ships and its driver runs (found without importing the
+    package, which imports unified-planning)."""
+    import importlib.util
 
-    binary = Path(up_fast_downward.__file__).parent / "downward" / "builds" / "release" / "bin" / "downward"
-    if not binary.is_file():
+    spec = importlib.util.find_spec("up_fast_downward")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    binary = Path(folders[0] if folders else ".") / "downward" / "builds" / "release" / "bin" / "downward"
+    if not folders or not binary.is_file():
         raise PlanningError(f"Fast Downward's search binary is missing: {binary} (reinstall up-fast-downward)")
     return binary
 
