@@ -132,3 +132,10 @@ def test_only_plain_strips_takes_the_grounder(tmp_path: Path) -> None:
     negative = FastDownward(pddl)
     assert not strips_sas.usable(normalised(negative, {"a": "object"}, [("on", ("a",))]))
     assert_same_sas(negative, {"a": "object"}, [("off", ("a",))], [("on", ("a",))])
+    # an action of four parameters over 20 objects: 160,000 bindings, more than the grounder enumerates
+    wide = tmp_path / "wide.pddl"
+    wide.write_text("""(define (domain wide) (:requirements :strips :typing) (:types t)
+      (:predicates (p ?a ?b ?c ?d - t) (q ?a - t))
+      (:action go :parameters (?a ?b ?c ?d - t) :precondition (q ?a) :effect (p ?a ?b ?c ?d)))""")
+    many = {f"o{i}": "t" for i in range(20)}
+    assert not strips_sas.usable(normalised(FastDownward(wide), many, [("q", ("o1",))]))

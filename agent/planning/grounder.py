@@ -17,6 +17,7 @@ reached parameters), so the translator's fact groups and invariants run unchange
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,10 +28,15 @@ _Ground = tuple[str, tuple[str, ...]]
 _Candidate = tuple[int, tuple[str, ...], list[_Ground]]
 
 
+#: typed bindings (all actions together) up to which ``explore`` enumerates them; beyond, the translator's
+#: join over the preconditions grounds faster (blocks with 20 blocks has 840)
+MAX_BINDINGS = 100_000
+
+
 def is_plain_strips(task: Any) -> bool:
-    """Whether a normalised translator task is one ``explore`` grounds as the translator would: no axioms,
-    no action costs, an initial state of atoms, and actions and goal made of positive atoms (no negation,
-    equality, quantified or conditional effects)."""
+    """Whether a normalised translator task is one ``explore`` grounds as the translator would, and soon:
+    no axioms, no action costs, an initial state of atoms, actions and goal made of positive atoms (no
+    negation, equality, quantified or conditional effects), at most ``MAX_BINDINGS`` typed bindings."""
     from fast_downward.translate import pddl
 
     if task.axioms or task.use_min_cost_metric or not all(isinstance(fact, pddl.Atom) for fact in task.init):
@@ -47,7 +53,20 @@ def is_plain_strips(task: Any) -> bool:
                 return False
             if not isinstance(effect.literal, (pddl.Atom, pddl.NegatedAtom)) or effect.literal.predicate == "=":
                 return False
-    return True
+    objects_by_type = _objects_by_type(task)
+    bindings = sum(math.prod(len(objects_by_type.get(p.type_name, ())) for p in action.parameters)
+                   for action in task.actions)
+    return bindings <= MAX_BINDINGS
+
+
+def _objects_by_type(task: Any) -> dict[str, list[str]]:
+    """Each type's objects, its subtypes' included, in the task's order (``instantiate.get_objects_by_type``)."""
+    objects_by_type: dict[str, list[str]] = defaultdict(list)
+    supertypes = {kind.name: kind.supertype_names for kind in task.types}
+    for obj in task.objects:
+        for kind in (obj.type_name, *supertypes[obj.type_name]):
+            objects_by_type[kind].append(obj.name)
+    return objects_by_type
 
 
 def _atoms(condition: Any) -> list[Any] | None:
@@ -88,11 +107,7 @@ def explore(task: Any) -> tuple[bool, set, list[GroundAction], list | None, dict
     the goal's fluent atoms (None when a static one is false) and each action's reached parameters."""
     from fast_downward.translate import pddl
 
-    objects_by_type: dict[str, list[str]] = defaultdict(list)
-    supertypes = {kind.name: kind.supertype_names for kind in task.types}
-    for obj in task.objects:
-        for kind in (obj.type_name, *supertypes[obj.type_name]):
-            objects_by_type[kind].append(obj.name)
+    objects_by_type = _objects_by_type(task)
     init: set[_Ground] = {(fact.predicate, fact.args) for fact in task.init}
     fluent = {effect.literal.predicate for action in task.actions for effect in action.effects}
     schemas = [_schema(action, fluent) for action in task.actions]
