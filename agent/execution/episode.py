@@ -166,7 +166,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
                 raise GoalError("the network reads goals over the scene's objects, and this instruction leaves "
                                 f"them open ({' '.join(sorted(intended))}): run it with --goal oracle")
             clock = time.perf_counter()
-            reading = reader.read(env, instruction, state)
+            reading = reader.read(env, instruction, state, domain)
             result.perceive_time_s += time.perf_counter() - clock
             goal = frozenset(reading.goal)
             result.goal, result.goal_dropped = sorted(goal), reading.dropped

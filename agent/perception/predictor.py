@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from agent.perception.decoder import Reading
+from agent.goals.oracle import parse_instruction
+from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.perception.decoder import Reading, decode
+from agent.perception.doubt import doubt
 from agent.perception.model import GoalNet, GoalNetConfig
+from agent.perception.novelty import Novelty, novelty_path
 from agent.perception.observation import View, observe
 from agent.perception.reading import probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import resolve_device
-from envs.errors import ConfigError
+from agent.planning.domain import Domain, domain_folder, load_domain
+from envs.errors import ConfigError, GoalError, InstructionError, Refusal
 from policies.threads import limit_torch_threads
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
@@ -30,15 +36,64 @@ class GoalReader:
         self.device = resolve_device(device)
         self.checkpoint = path
         self.model, self.metrics = load_checkpoint(path, self.device)
+        self.novelty = Novelty.load(novelty_path(path))
         self.encoder = TextEncoder(self.device)
 
     def read_view(self, view: View, instruction: str, state: Iterable[str]) -> Reading:
+        """GoalNet's reading as it is, refusing nothing (what the benchmarks and the split scores measure)."""
         probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
         return read(probs, view, state)
 
-    def read(self, env: Any, instruction: str, state: Iterable[str]) -> Reading:
-        """The goal ``instruction`` asks for in ``env``'s current scene; ``state`` is the detected state."""
-        return self.read_view(observe(env), instruction, state)
+    def read(self, env: Any, instruction: str, state: Iterable[str], domain: Domain | None = None) -> Reading:
+        """The goal ``instruction`` asks for in ``env``'s current scene (``state``: the detected state), or a
+        ``Refusal``. The rule-based reader reads beside the network: where it refuses, this reader refuses
+        for the same reason, and where it reads the text, the text is an instruction however novel; the
+        goal then passes the checks every reader's goal passes (``agent.goals.refusal``), against
+        ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``)."""
+        scene = SceneFacts.of(env, state)
+        domain = domain or _shipped_domain(scene.task)
+        check_words(instruction, scene)
+        try:
+            rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds)
+        except Refusal:
+            raise
+        except InstructionError:
+            rule_goal = None
+        if rule_goal is not None:
+            check_goal(rule_goal, scene, domain)
+        elif (score := self.novelty.score(self.encoder, instruction)) < self.novelty.threshold:
+            raise Refusal("not-an-instruction", f"{instruction!r} is unlike any instruction the reader knows "
+                                                f"(novelty score {score:.2f} < {self.novelty.threshold:.2f})")
+        view = observe(env)
+        probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
+        try:
+            reading = read(probs, view, scene.state)
+        except GoalError as exc:
+            raise Refusal("not-an-instruction", f"no goal read from it: {exc}") from None
+        try:
+            unvetoed = decode(probs, view.names, view.kinds).goal
+        except GoalError:
+            unvetoed = reading.goal
+        if set(unvetoed) != set(reading.goal):  # the network read what the domain forbids
+            try:
+                check_goal(unvetoed, scene, domain)
+            except Refusal as refusal:
+                if refusal.reason == "impossible":
+                    raise
+        check_goal(reading.goal, scene, domain)
+        doubt(probs, view.names, view.kinds, reading)
+        return reading
+
+
+@lru_cache(maxsize=4)
+def _shipped_domain(task: str) -> Domain:
+    return load_domain(domain_folder(task), task=task)
+
+
+@lru_cache(maxsize=2)
+def shared_reader(checkpoint: str | None, device: str) -> GoalReader:
+    """One reader per checkpoint and device in a process: the run's pre-flight and its episodes share it."""
+    return GoalReader(checkpoint, device)
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.execution.episode import run_episode
+from agent.execution.preflight import preflight
 from agent.planning.domain import Domain, domain_folder, load_domain
 from agent.planning.planner import Planner
 from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder, SerialBackend
@@ -59,9 +60,9 @@ class EpisodeRunner:
         self.planner = Planner(self.domain, engine=config.planner)
         self.reader = None
         if config.goal == "perception":
-            from agent.perception.predictor import GoalReader
+            from agent.perception.predictor import shared_reader
 
-            self.reader = GoalReader(config.goal_checkpoint, config.device)
+            self.reader = shared_reader(config.goal_checkpoint, config.device)
         self.env = make_env(config)
         load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
 
@@ -77,6 +78,22 @@ class EpisodeRunner:
 
     def close(self) -> None:
         self.env.close()
+
+
+def read_first_instruction(config: RunConfig, seed: int) -> None:
+    """Read the instruction on the first seed's scene, in a window-less env, so that a refused one stops the
+    run with one line before its run directory exists (``agent.execution.preflight``)."""
+    reader = None
+    if config.goal == "perception":
+        from agent.perception.predictor import shared_reader
+
+        reader = shared_reader(config.goal_checkpoint, config.device)
+    domain = resolve_domain(config)
+    env = make_env(replace(config, gui=False))
+    try:
+        preflight(env, domain, Planner(domain, engine=config.planner), config, seed, reader)
+    finally:
+        env.close()
 
 
 def choose_backend(seeds: list[int], workers: int | None, ray_address: str | None) -> EpisodeBackend:
@@ -111,6 +128,7 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
         config = replace(config, video_format=resolve_video_format(config.video_format))
     seeds = config.seeds()
     backend = choose_backend(seeds, workers, ray_address)
+    read_first_instruction(config, seeds[0])
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     in_order = SeedOrder(seeds)
