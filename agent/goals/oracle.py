@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Callable, Mapping
 
+from agent.goals.refusal import names_an_object
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal
 from envs.scenes.base import COLORS
@@ -42,8 +43,11 @@ def _of_kind(objects: Mapping[str, str], kind: str) -> list[str]:
     return sorted((n for n, k in objects.items() if k == kind), key=_natural)
 
 
-def _unknown(word: str, what: str, names: list[str]) -> Refusal:
-    return Refusal("absent-object", f"unknown {what} {word!r} (in the scene: {', '.join(names) or 'none'})")
+def _unknown(word: str, what: str, names: list[str]) -> InstructionError:
+    """A slot of a form that names no object of the scene: an absent object where the word is an object's
+    name ("purple", "d5"), else a word this reader cannot resolve ("it", "leftmost")."""
+    message = f"unknown {what} {word!r} (in the scene: {', '.join(names) or 'none'})"
+    return Refusal("absent-object", message) if names_an_object(word) else InstructionError(message)
 
 
 def _hanoi_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:

@@ -57,6 +57,11 @@ class SceneFacts:
                    frozenset(state))
 
 
+def names_an_object(word: str) -> bool:
+    """Whether ``word`` is how the tasks name an object: a colour, a name with a number, a bin."""
+    return word in COLORS or _NAMED.fullmatch(word) is not None or word.endswith("_bin")
+
+
 def check_words(text: str, scene: SceneFacts) -> None:
     """Refuse (absent-object) an instruction that names a colour or an object this scene does not have."""
     present = set(scene.colours.values())

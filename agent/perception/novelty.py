@@ -131,10 +131,10 @@ def save(novelty: Novelty, path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     from agent.perception.non_instructions import non_instructions
-    from agent.perception.predictor import SHIPPED_CHECKPOINT
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", default=str(SHIPPED_CHECKPOINT), help="write the statistics beside it")
+    parser.add_argument("--checkpoint", default=str(Path(__file__).with_name("goalnet.pt")),
+                        help="write the statistics beside it (default: the shipped goalnet.pt)")
     args = parser.parse_args(argv)
     bank = split_instructions("train", BANK_SCENES)
     valid = [t for split, n in CALIBRATION_SCENES.items() for t in split_instructions(split, n)]
