@@ -55,6 +55,7 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "put the purple block on red", "absent-object", "purple"),
     (HANOI, "put d5 on the right peg", "absent-object", "d5"),
     (SORT, "put red1 in the blue bin", "absent-object", "red"),
+    (BLOCKS, "put the red block in the bin", "absent-object", "no bin"),
     (HANOI, "what a lovely day it is", "not-an-instruction", "no word"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.execution.episode import EpisodeConfig
-from agent.goals.oracle import default_instruction, parse_instruction
+from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_goal, check_reachable, check_words
 from agent.planning.atoms import has_variables
 from agent.planning.domain import Domain
@@ -23,25 +22,23 @@ if TYPE_CHECKING:
     from agent.perception.predictor import GoalReader
 
 
-def preflight(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeConfig, seed: int,
+def preflight(env: TaskEnv, domain: Domain, planner: Planner, task: str, instruction: str, seed: int,
               reader: GoalReader | None = None) -> None:
-    """Raise the ``Refusal`` (or other instruction error) that the episode of ``seed`` would meet reading its
-    goal; return quietly when its goal can be read and reached, or when only the episode can tell (a
-    perceived goal the network cannot express is an episode failure, as before)."""
+    """Raise the ``Refusal`` (or other instruction error) that the episode of ``seed`` would meet reading the
+    user's ``instruction``; return quietly when its goal can be read and reached, or when only the episode
+    can tell (a perceived goal the network cannot express is an episode failure, as before)."""
     env.reset(seed=seed)
     binding = domain.binding
     scene_objects = {o.name: o.kind for o in env.scene.objects}
-    instruction = (config.instruction or env.scene.demo_instruction(seed)
-                   or default_instruction(config.task, scene_objects, seed))
     state = env.symbolic_state(dict(binding.predicates))
     scene = SceneFacts.of(env, state)
     check_words(instruction, scene)
     if reader is None:
-        goal = parse_instruction(instruction, config.task, scene_objects)
+        goal = parse_instruction(instruction, task, scene_objects)
         check_goal(goal, scene, domain)
     else:
         try:
-            intended = parse_instruction(instruction, config.task, scene_objects)
+            intended = parse_instruction(instruction, task, scene_objects)
         except InstructionError:  # a refusal is raised again by the reader, which reads beside the parser
             intended = None
         if intended and has_variables(intended):

@@ -43,11 +43,12 @@ def _of_kind(objects: Mapping[str, str], kind: str) -> list[str]:
     return sorted((n for n, k in objects.items() if k == kind), key=_natural)
 
 
-def _unknown(word: str, what: str, names: list[str]) -> InstructionError:
-    """A slot of a form that names no object of the scene: an absent object where the word is an object's
-    name ("purple", "d5"), else a word this reader cannot resolve ("it", "leftmost")."""
+def _unknown(word: str, what: str, names: list[str], said: str | None = None) -> InstructionError:
+    """A slot of a form that names no object of the scene: an absent object where the word said (``said``,
+    default ``word``) is an object's name ("purple", "d5"), else a word this reader cannot resolve ("it",
+    "leftmost")."""
     message = f"unknown {what} {word!r} (in the scene: {', '.join(names) or 'none'})"
-    return Refusal("absent-object", message) if names_an_object(word) else InstructionError(message)
+    return Refusal("absent-object", message) if names_an_object(said or word) else InstructionError(message)
 
 
 def _hanoi_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
@@ -112,7 +113,7 @@ def _bin(colour: str, objects: Mapping[str, str]) -> str:
     bins = _of_kind(objects, "bin")
     name = f"{colour}_bin"
     if name not in bins:
-        raise _unknown(name, "bin", bins)
+        raise _unknown(name, "bin", bins, said=colour)
     return name
 
 
@@ -156,8 +157,8 @@ _NO_CHANGE: _Form = (
 #: words of the forms that any English sentence may have: they do not make a sentence an instruction
 _FUNCTION_WORDS = frozenset(("it", "is", "as", "are", "they", "them", "was", "were", "of", "from", "with", "how",
                              "any", "in", "on", "all", "do", "to"))
-#: words joining the clauses of an instruction that asks for several things
-_CLAUSE_BREAK = re.compile(r" (?:and then|and|then) ")
+#: the word joining the clauses of an instruction that asks for several things ("then" is a filler)
+_CLAUSE_BREAK = re.compile(r" and ")
 _FORMS: dict[str, list[_Form]] = {
     "hanoi": [
         (
@@ -222,7 +223,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str]) -> froze
     if goal is None and _CLAUSE_BREAK.search(words):
         clauses = [_read_clause(clause, task, objects) for clause in _CLAUSE_BREAK.split(words)]
         if all(clause is not None for clause in clauses):
-            goal = frozenset().union(*clauses)  # type: ignore[arg-type]
+            goal = frozenset(atom for clause in clauses for atom in clause or ())
     if goal is not None:
         return goal
     said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()}

@@ -3,9 +3,9 @@
 A reader (the rule-based parser or GoalNet) turns an instruction into goal atoms; these checks decide
 from the scene and the domain, not from the wording, whether to refuse them instead (``envs.errors.Refusal``):
 
-- ``absent-object``: a word of the instruction names a colour or an object the task can have but this
-  scene lacks (``check_words``): the colours come from the simulator's palette, the object names from the
-  scene's own naming (``d3``, ``red2``, ``blue_bin``);
+- ``absent-object``: a word of the instruction names a colour, a kind or an object the tasks can have but
+  this scene lacks (``check_words``): the colours come from the simulator's palette, the object names from
+  the scene's own naming (``d3``, ``red2``, ``blue_bin``);
 - ``impossible``: a goal atom the domain cannot make true from this scene: an unknown predicate, a wrong
   type, an object on itself, an atom whose every achieving action needs a static fact the scene lacks (a
   disc on a smaller disc needs ``(smaller d3 d1)``), a cycle of ``on`` through three or more objects, or
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 #: goal predicates that put their first argument on or in a support; ``on``'s support holds one object
 SUPPORT_PREDICATES = ("on", "in", "ontable")
 _NAMED = re.compile(r"([a-z]+)(\d+)")
+#: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
+#: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
+CHECKED_KINDS = ("disc", "peg", "bin")
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,14 @@ def check_words(text: str, scene: SceneFacts) -> None:
     """Refuse (absent-object) an instruction that names a colour or an object this scene does not have."""
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
+    kinds = set(scene.kinds.values())
     for word in re.findall(r"[a-z0-9_]+", text.lower()):
         if word in scene.kinds:
             continue
+        kind = word.removesuffix("s")
+        if kind in CHECKED_KINDS and kind not in kinds:
+            raise Refusal("absent-object", f"there is no {kind} in this {scene.task} scene (objects here: "
+                                           f"{', '.join(sorted(kinds))})")
         if word in COLORS and word not in present:
             raise Refusal("absent-object", f"nothing in the scene is {word} (colours here: "
                                            f"{', '.join(sorted(present))})")

@@ -38,7 +38,7 @@ def measure(reader: GoalReader, scenes: int) -> dict[str, Any]:
     from envs.task_env import TaskEnv
 
     report: dict[str, Any] = {}
-    seen: list[tuple[Any, list[str], str]] = []
+    seen: list[tuple[tuple, int, list[str], str]] = []  # env key, seed, state, an instruction
     envs: dict[tuple, Any] = {}
     try:
         for split in EVAL_SPLITS:
@@ -59,19 +59,18 @@ def measure(reader: GoalReader, scenes: int) -> dict[str, Any]:
                 for example in examples:
                     outcome = _outcome(reader, env, example.instruction, state)
                     (holding if holds(example.goal, state) else valid)[outcome] += 1
-                seen += [((task, size, seed, tuple(sorted(options.items()))), state, e.instruction)
-                         for e in examples[:1]]
+                seen += [(key, seed, state, e.instruction) for e in examples[:1]]
             total = sum(valid.values())
             report[split] = {"valid": total, "refused": round(1 - valid[None] / total, 4) if total else 0.0,
                              "refused_by_reason": {k: v for k, v in sorted(valid.items(), key=str) if k},
                              "goal_already_holds": sum(holding.values()),
                              "of_which_refused_no_change": holding["no-change"]}
-        negatives = non_instructions([text for _, _, text in seen], seed=0, count=len(seen))
+        negatives = non_instructions([text for *_, text in seen], seed=0, count=len(seen))
         for kind, texts in negatives.items():
             outcomes: Counter[str | None] = Counter()
-            for (key, state, _), text in zip(seen, texts):
+            for (key, seed, state, _), text in zip(seen, texts):
                 env = envs[key]
-                env.reset(seed=key[2])
+                env.reset(seed=seed)
                 outcomes[_outcome(reader, env, text, state)] += 1
             report[kind] = {"texts": len(texts), "refused": round(1 - outcomes[None] / len(texts), 4),
                             "by_reason": {k: v for k, v in sorted(outcomes.items(), key=str) if k}}

@@ -80,7 +80,7 @@ class EpisodeRunner:
         self.env.close()
 
 
-def read_first_instruction(config: RunConfig, seed: int) -> None:
+def read_first_instruction(config: RunConfig, instruction: str, seed: int) -> None:
     """Read the instruction on the first seed's scene, in a window-less env, so that a refused one stops the
     run with one line before its run directory exists (``agent.execution.preflight``)."""
     reader = None
@@ -91,7 +91,7 @@ def read_first_instruction(config: RunConfig, seed: int) -> None:
     domain = resolve_domain(config)
     env = make_env(replace(config, gui=False))
     try:
-        preflight(env, domain, Planner(domain, engine=config.planner), config, seed, reader)
+        preflight(env, domain, Planner(domain, engine=config.planner), config.task, instruction, seed, reader)
     finally:
         env.close()
 
@@ -128,7 +128,8 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
         config = replace(config, video_format=resolve_video_format(config.video_format))
     seeds = config.seeds()
     backend = choose_backend(seeds, workers, ray_address)
-    read_first_instruction(config, seeds[0])
+    if config.instruction is not None:
+        read_first_instruction(config, config.instruction, seeds[0])
     run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
     run_dir.write_config(config.to_dict())
     in_order = SeedOrder(seeds)
