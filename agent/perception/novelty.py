@@ -50,7 +50,7 @@ def novelty_path(checkpoint: Path) -> Path:
 class Novelty:
     """The reference sentence vectors (unit length) and the least score an instruction may have."""
 
-    bank: np.ndarray  # R x 384 float16, unit rows
+    bank: np.ndarray  # R x 384, unit rows (float16 on disk, float32 in memory)
     threshold: float
 
     @classmethod
@@ -59,12 +59,12 @@ class Novelty:
             raise ConfigError(f"{path}: no novelty statistics beside the checkpoint "
                               "(write them with: python -m agent.perception.novelty)")
         with np.load(path) as saved:
-            return cls(saved["bank"], float(saved["threshold"]))
+            return cls(saved["bank"].astype(np.float32), float(saved["threshold"]))
 
     def scores(self, encoder: TextEncoder, texts: Sequence[str]) -> np.ndarray:
         """Each text's mean cosine similarity to its ``NEIGHBOURS`` nearest reference instructions."""
         vectors = _unit(encoder.sentences(list(texts)).numpy())
-        similarity = vectors @ self.bank.astype(np.float32).T
+        similarity = vectors @ self.bank.T
         nearest = -np.partition(-similarity, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
         return nearest.mean(axis=1)
 
@@ -107,7 +107,7 @@ def fit(encoder: TextEncoder, bank_texts: Sequence[str], valid_texts: Sequence[s
     that threshold refuses of the valid texts and of each kind of ``negatives``."""
     unique = sorted(set(bank_texts))
     encoder.encode(unique)
-    bank = _unit(encoder.sentences(unique).numpy()).astype(np.float16)
+    bank = _unit(encoder.sentences(unique).numpy()).astype(np.float16).astype(np.float32)
     provisional = Novelty(bank, 0.0)
     valid = provisional.scores(encoder, valid_texts)
     threshold = float(np.quantile(valid, VALID_QUANTILE)) - THRESHOLD_SLACK

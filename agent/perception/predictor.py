@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from agent.perception.doubt import doubt
 from agent.perception.model import GoalNet, GoalNetConfig
 from agent.perception.novelty import Novelty, novelty_path
 from agent.perception.observation import View, observe
-from agent.perception.reading import probabilities, read
+from agent.perception.reading import domain_veto, probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import resolve_device
 from agent.planning.domain import Domain, domain_folder, load_domain
@@ -71,23 +72,27 @@ class GoalReader:
             raise Refusal("not-an-instruction", f"{instruction!r} is unlike any instruction the reader knows "
                                                 f"(novelty score {score:.2f} < {self.novelty.threshold:.2f})")
         probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
+        veto = domain_veto(scene.state)
         try:
-            reading = read(probs, view, scene.state)
+            reading = decode(probs, view.names, view.kinds, veto)
         except GoalError as exc:
             raise Refusal("not-an-instruction", f"no goal read from it: {exc}") from None
-        try:
-            unvetoed = decode(probs, view.names, view.kinds).goal
-        except GoalError:
-            unvetoed = reading.goal
-        if set(unvetoed) != set(reading.goal):  # the network read what the domain forbids
-            try:
-                check_goal(unvetoed, scene, domain)
-            except Refusal as refusal:
-                if refusal.reason == "impossible":
-                    raise
+        if veto is not None:  # what the network read before the domain's veto: impossible, if it differs
+            with suppress(GoalError):
+                unvetoed = decode(probs, view.names, view.kinds).goal
+                if set(unvetoed) != set(reading.goal):
+                    _refuse_impossible(unvetoed, scene, domain)
         check_goal(reading.goal, scene, domain)
         doubt(probs, view.names, view.kinds, reading)
         return reading
+
+
+def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
+    try:
+        check_goal(goal, scene, domain)
+    except Refusal as refusal:
+        if refusal.reason == "impossible":
+            raise
 
 
 @lru_cache(maxsize=4)
