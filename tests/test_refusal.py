@@ -11,12 +11,12 @@ import pytest
 
 from agent.cli import EXIT_USER_ERROR, main
 from agent.goals.oracle import parse_instruction
-from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.goals.refusal import SceneFacts, check_goal, check_reachable, check_words
 from agent.perception.decoder import decode
 from agent.perception.doubt import doubt
 from agent.perception.predictor import GoalReader
 from agent.planning.domain import domain_folder, load_domain
-from envs.errors import Refusal
+from envs.errors import PlanningError, Refusal
 
 HANOI = SceneFacts("hanoi", {"d1": "disc", "d2": "disc", "d3": "disc", "left": "peg", "middle": "peg",
                              "right": "peg"},
@@ -72,6 +72,24 @@ def test_cycles_of_three_are_impossible_and_readable_goals_pass() -> None:
     check_goal({"(on d1 d2)", "(on d2 d3)", "(on d3 right)"}, HANOI, load_domain(domain_folder("hanoi"), task="hanoi"))
     check_goal({"(in blue1 yellow_bin)", "(in yellow1 yellow_bin)"}, SORT, load_domain(domain_folder("sort"),
                                                                                          task="sort"))
+
+
+class _Planner:
+    """Stands in for ``Planner``: fails the way it is told to."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+    def plan(self, objects: object, state: object, goal: object) -> None:
+        raise PlanningError(self.error)
+
+
+def test_a_goal_the_planner_proves_unreachable_is_impossible() -> None:
+    with pytest.raises(Refusal, match=r"\(impossible\): no plan reaches goal \(on a b\)"):
+        check_reachable(_Planner("no plan reaches goal (on a b): fast-downward says UNSOLVABLE"), {}, [], [])
+    with pytest.raises(PlanningError, match="timed out") as caught:
+        check_reachable(_Planner("fast-downward failed on goal (on a b): timed out"), {}, [], [])
+    assert not isinstance(caught.value, Refusal)
 
 
 def test_goal_atoms_of_the_wrong_type_are_impossible() -> None:
