@@ -10,7 +10,8 @@ The threshold is calibrated, not chosen: it is the ``VALID_QUANTILE`` quantile o
 instructions the bank never saw (the ``test`` and ``held-out-templates`` splits, whose templates are not in
 the bank), less ``THRESHOLD_SLACK``. ``python -m agent.perception.novelty`` writes the bank and the threshold
 to ``goalnet.novelty.npz`` beside the shipped checkpoint, with what the threshold refuses of the
-validation instructions and of generated non-instructions (``agent.perception.non_instructions``).
+validation instructions and of generated non-instructions (``agent.perception.non_instructions``). The
+statistics depend on the generator and the sentence model only, so a checkpoint without its own uses these.
 """
 
 from __future__ import annotations

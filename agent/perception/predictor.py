@@ -37,7 +37,10 @@ class GoalReader:
         self.device = resolve_device(device)
         self.checkpoint = path
         self.model, self.metrics = load_checkpoint(path, self.device)
-        self.novelty = Novelty.load(novelty_path(path))
+        # the statistics depend on the generator and the sentence model, not on GoalNet's weights: a checkpoint
+        # without its own (a fresh ``nesy train perception``) shares the shipped one's
+        own = novelty_path(path)
+        self.novelty = Novelty.load(own if own.is_file() else novelty_path(SHIPPED_CHECKPOINT))
         self.encoder = TextEncoder(self.device)
 
     def read_view(self, view: View, instruction: str, state: Iterable[str]) -> Reading:
