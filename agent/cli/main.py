@@ -243,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_align_parser(commands, _positive, _seed)
 
     evaluate = commands.add_parser("eval-goals", help="score goal predictions on a JSONL file of instructions",
-                                   description='Read lines {"task", "size", "seed", "instruction"[, "goal"]} and '
-                                               "predict each goal; accuracy over the lines that give one.")
+                                   description='Read lines {"task", "size", "seed", "instruction"[, "goal" | '
+                                               '"refuse"]} and predict each goal or refusal; accuracy over the '
+                                               "lines that give the expected goal or refusal reason.")
     evaluate.add_argument("file", metavar="FILE.jsonl")
     evaluate.add_argument("--json", default=None, metavar="OUT", help="write the results to OUT (default: stdout)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -593,6 +594,9 @@ def _eval_goals(args: argparse.Namespace) -> int:
         if result["accuracy"] is not None:
             print(f"accuracy {result['accuracy']:.2%} over {sum('correct' in r for r in result['records'])} "
                   f"instructions; results in {args.json}")
+        refused = result["refused"]
+        print(f"refused {refused['count']} of {len(result['records'])}"
+              + "".join(f"; {reason} {n}" for reason, n in refused["by_reason"].items()))
     else:
         sys.stdout.write(text)
     return 0
