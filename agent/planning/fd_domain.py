@@ -45,7 +45,7 @@ def read(pddl_path: Path) -> Signature | None:
 
     try:
         text = pddl_path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # UP's reader names the file and what is wrong with it
         return None
     if _COMMENT.sub("", text) != _COMMENT.sub("", text).lower():
         return None
