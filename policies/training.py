@@ -1,14 +1,16 @@
 """Train a skill's policy with stable-baselines3 on its skill environment.
 
 Reinforcement learning from scratch needs hundreds of thousands of steps to discover a grasp; on a
-2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
-kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning then tries to refine
-it; the policy kept is the one that does best on the validation episodes, the cloned one included (so far
-refinement has not beaten it: docs/experiments/controllers.md). The refining runs through SB3: vectorised
-environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
-with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
-draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
-metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.
+2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, with the
+critic fitted to the clone before the actor moves: ``policies/imitation.py``), and reinforcement learning
+then refines it on domain-randomised episodes (``policies/randomisation.py``). Plain SAC forgets the clone
+(docs/experiments/controllers.md); ``sacbc`` (``policies/sacbc.py``) keeps the demonstrations in every
+batch and in the actor's loss. The refining runs through SB3: vectorised environments
+(``SubprocVecEnv`` when ``envs > 1``), ``learn`` with its progress bar and tensorboard logging, a callback
+that scores the policy on validation episodes training never draws (nominal and randomised) and keeps the
+best, ``CheckpointCallback`` into the run directory. The curve is plotted as ``validation.png``; the policy
+kept is written atomically beside a metadata file saying how it was made and which stage trained it last;
+``policies/checkpoints/`` ships the ones this produced.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
@@ -35,19 +36,24 @@ from policies.skill_envs import SKILL_ENV_IDS
 VALIDATION_SEED = SKILL_VALIDATION_OFFSET
 VALIDATION_EPISODES = 30
 #: evaluations on the validation episodes during refinement
-EVALUATIONS = 1
+EVALUATIONS = 5
 #: scripted episodes that start each policy, and the updates spent cloning them and fitting the critic
 DEMONSTRATIONS = 1_000
 CLONING_STEPS = 15_000
 CRITIC_FITTING_STEPS = 2_000
-DEFAULT_STEPS = 4_000
+DEFAULT_STEPS = 10_000
 #: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
 #: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate and a small
 #: initial entropy weight slow the drift away from what cloning learned (SAC's default weight of 1 makes
 #: entropy outweigh these rewards, and the actor turns to small, random actions within a few thousand
 #: steps). On a small CPU one gradient step costs several simulation steps (it is bound by per-operation
-#: overhead, not by the network's size), so off-policy updates come every other step.
+#: overhead, not by the network's size), so off-policy updates come every other step. ``sacbc`` adds its
+#: cloning term's weight (the SAC part of the actor's loss is of order one) and the demonstrations' share of
+#: each batch.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "sacbc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+              "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
+              "bc_weight": 10.0, "demo_fraction": 0.5, "policy_kwargs": {"net_arch": [256, 256]}},
     "sac": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
             "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256]}},
@@ -59,33 +65,21 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_envs(skill: str, n_envs: int, seed: int):
-    """``n_envs`` monitored copies of the skill's environment, in subprocesses when more than one."""
+def make_envs(skill: str, n_envs: int, seed: int, randomise: bool = True):
+    """``n_envs`` monitored copies of the skill's environment (domain-randomised unless ``randomise`` is
+    false), in subprocesses when more than one."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
+    common: dict[str, Any] = {"n_envs": n_envs, "seed": seed, "env_kwargs": {"randomise": randomise},
+                              "monitor_kwargs": {"info_keywords": ("is_success",)}}
     if n_envs > 1:
-        return make_vec_env(SKILL_ENV_IDS[skill], n_envs=n_envs, seed=seed, vec_env_cls=SubprocVecEnv,
-                            vec_env_kwargs={"start_method": "spawn"}, monitor_kwargs={"info_keywords": ("is_success",)})
-    return make_vec_env(SKILL_ENV_IDS[skill], n_envs=1, seed=seed, vec_env_cls=DummyVecEnv,
-                        monitor_kwargs={"info_keywords": ("is_success",)})
+        return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=SubprocVecEnv,
+                            vec_env_kwargs={"start_method": "spawn"}, **common)
+    return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=DummyVecEnv, **common)
 
 
-class _SeededEvalEnv(gym.Wrapper):
-    """Replays the same validation seeds at every evaluation, so successive evaluations compare."""
-
-    def __init__(self, env: gym.Env, first_seed: int, episodes: int) -> None:
-        super().__init__(env)
-        self.seeds = [first_seed + i for i in range(episodes)]
-        self._next = 0
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        seed = self.seeds[self._next % len(self.seeds)]
-        self._next += 1
-        return self.env.reset(seed=seed, options=options)
-
-
-def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
+def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
                      critic_steps: int = CRITIC_FITTING_STEPS,
@@ -95,14 +89,14 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     (the command's resolved settings, if given) as ``config.yaml`` (``nesy train controller --config``).
 
     ``demonstrations`` scripted episodes start the policy (``cloning_steps`` updates of behaviour cloning,
-    ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps``
-    environment steps of ``algo`` refine it. The policy runs the validation episodes before refinement and
-    ``EVALUATIONS`` times during it; the policy kept is the one with the best validation success rate
-    (the latest among equals).
+    ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps`` environment steps of
+    ``algo`` on randomised episodes refine it. The policy runs the validation episodes (nominal and
+    randomised) before refinement and ``EVALUATIONS`` times during it; the policy kept is the one with the
+    best mean of the two success rates (the latest among equals).
     """
-    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback, EvalCallback
-    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
+    from policies.curves import plot_validation
     from policies.demonstrations import record
     from policies.imitation import clone, fill_replay_buffer, fit_critic
 
@@ -129,31 +123,37 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
                 device="cpu", **HYPERPARAMETERS[algo])
     cloning_error = clone(model, demos, cloning_steps, seed)
-    if hasattr(model, "replay_buffer"):
+    if hasattr(model, "set_demonstrations"):
+        model.set_demonstrations(demos, seed)
+    elif hasattr(model, "replay_buffer"):
         fill_replay_buffer(model, demos)
+    if hasattr(model, "replay_buffer"):
         fit_critic(model, critic_steps, str(run_dir / "tensorboard" / skill))
-    best = _KeepBest(run_dir / f"{skill}.zip", skill, validation_episodes)
+    every = max(steps // EVALUATIONS // envs, 1)
+    best = _Validation(run_dir / f"{skill}.zip", skill, validation_episodes, every)
     best.consider(model, 0)
     if progress:
         print(f"cloned from {demos.episodes} demonstrations ({demos.successes} successful): validation success "
-              f"{best.success:.0%} over {validation_episodes} episodes; refining with {algo}", flush=True)
-    eval_env = Monitor(_SeededEvalEnv(gym.make(SKILL_ENV_IDS[skill]), VALIDATION_SEED, validation_episodes),
-                       info_keywords=("is_success",))
-    every = max(steps // EVALUATIONS // envs, 1)
-    evaluation = EvalCallback(eval_env, n_eval_episodes=validation_episodes, eval_freq=every, deterministic=True,
-                              log_path=str(run_dir / "eval"), callback_after_eval=best, verbose=0)
-    callbacks = CallbackList([evaluation, CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"),
-                                                             name_prefix=skill)])
+              f"{best.success:.0%} over {validation_episodes} episodes, nominal and randomised; refining with "
+              f"{algo}", flush=True)
+    callbacks = CallbackList([best, CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"),
+                                                       name_prefix=skill)])
     model.learn(total_timesteps=steps, callback=callbacks, progress_bar=progress, tb_log_name=skill)
     train_env.close()
-    eval_env.close()
+    plot_validation(best.curve, best.step, f"{skill}, {algo}", run_dir / "validation.png")
     trained_cpu, trained_wall = cpu_seconds() - cpu, time.perf_counter() - wall
     metadata = {
         "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
         "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
                            "cloning_error": round(cloning_error, 5)},
-        "validation": {"episodes": validation_episodes, "curve": best.curve, "kept_step": best.step},
+        "randomised_training": True,
+        "validation": {"episodes": validation_episodes, "first_seed": VALIDATION_SEED,
+                       "curve_columns": ["step", "nominal", "randomised"], "curve": best.curve,
+                       "kept_step": best.step},
+        # the stage whose updates are the last in the kept policy: cloning (critic fitted) at step 0, else
+        # the reinforcement-learning algorithm
+        "kept_stage": algo if best.step > 0 else "cloning",
         "validation_success_rate": best.success,
         "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
         "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(HYPERPARAMETERS[algo]),
@@ -164,29 +164,32 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     return metadata
 
 
-class _KeepBest(BaseCallback):
-    """After each evaluation, keeps the policy with the best validation success rate (latest among
-    equals), written atomically to ``path``."""
+class _Validation(BaseCallback):
+    """Every ``every`` calls, scores the policy on the same validation episodes, nominal and randomised,
+    and keeps the policy with the best mean success rate (latest among equals), written atomically to
+    ``path``. The same seeds every time, so successive points of the curve compare."""
 
-    def __init__(self, path: Path, skill: str, episodes: int) -> None:
+    def __init__(self, path: Path, skill: str, episodes: int, every: int) -> None:
         super().__init__()
-        self.path, self.skill, self.episodes = path, skill, episodes
+        self.path, self.skill, self.episodes, self.every = path, skill, episodes, every
         self.success, self.step = -1.0, 0
-        self.curve: list[tuple[int, float]] = []
+        self.curve: list[tuple[int, float, float]] = []
 
-    def consider(self, model: Any, step: int, success: float | None = None) -> None:
+    def consider(self, model: Any, step: int) -> None:
         from policies.evaluation import evaluate_policy_success
 
-        if success is None:
-            success = evaluate_policy_success(model, self.skill, self.episodes, VALIDATION_SEED)
-        self.curve.append((step, success))
+        nominal, randomised = (evaluate_policy_success(model, self.skill, self.episodes, VALIDATION_SEED, randomise)
+                               for randomise in (False, True))
+        self.curve.append((step, nominal, randomised))
+        success = (nominal + randomised) / 2
         if success >= self.success:
             self.success, self.step = success, step
             with atomic_path(self.path) as temporary:
                 model.save(temporary)
 
     def _on_step(self) -> bool:
-        self.consider(self.model, self.num_timesteps, float(np.mean(self.parent.evaluations_successes[-1])))
+        if self.n_calls % self.every == 0:
+            self.consider(self.model, self.num_timesteps)
         return True
 
 

@@ -38,7 +38,7 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_CONTROLLER_STEPS = 4_000
+DEFAULT_CONTROLLER_STEPS = 10_000  # policies.training.DEFAULT_STEPS, without importing SB3
 _positive = _whole_number(1)
 _seed = _whole_number(0)
 
@@ -120,11 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
                                  description="Train a pick or place policy on its skill environment "
                                              "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
-                                             "demonstrations, refine with the algorithm, keep the policy that "
+                                             "demonstrations, refine with the algorithm on domain-randomised "
+                                             "episodes, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
     controller.add_argument("--skill", choices=SKILL_NAMES, default=None, help="required, here or in --config")
-    controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
+    controller.add_argument("--algo", choices=ALGORITHMS, default="sacbc",
+                            help="default: sacbc (SAC keeping the demonstrations in every batch and a cloning "
+                                 "term in the actor's loss)")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
                             help="environment steps of reinforcement learning after cloning the "
                                  f"demonstrations (default: {DEFAULT_CONTROLLER_STEPS})")
@@ -147,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     skill_eval.add_argument("--seed", type=_seed, default=0, help="first evaluation seed (default: 0)")
     skill_eval.add_argument("--checkpoint", default=None, metavar="PATH",
                             help="policy .zip (default: the shipped policies/checkpoints/<skill>.zip)")
+    skill_eval.add_argument("--randomise", action="store_true",
+                            help="domain-randomised episodes (sizes, friction, masses, start pose, observation "
+                                 "noise, a step of action latency), as in training")
     skill_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
     skill_eval.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -436,8 +442,10 @@ def _eval(args: argparse.Namespace) -> int:
     from policies.learned import CHECKPOINTS, load_policy
 
     model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip")
-    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
-    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
+    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet,
+                                 randomise=args.randomise)
+    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} "
+          f"{'randomised ' if args.randomise else ''}episodes "
           f"(evaluation seeds {args.seed} to {args.seed + args.episodes - 1})")
     for reason, count in result["failures"].items():
         print(f"  {count:>4} x {reason}")
