@@ -34,14 +34,14 @@ from policies.skill_envs import SKILL_ENV_IDS
 #: validation episodes (EvalCallback's, while training) have seeds of their own, apart from training's
 #: and from those ``nesy eval`` uses
 VALIDATION_SEED = SKILL_VALIDATION_OFFSET
-VALIDATION_EPISODES = 30
+VALIDATION_EPISODES = 20
 #: evaluations on the validation episodes during refinement
-EVALUATIONS = 5
+EVALUATIONS = 4
 #: scripted episodes that start each policy, and the updates spent cloning them and fitting the critic
 DEMONSTRATIONS = 1_000
 CLONING_STEPS = 15_000
 CRITIC_FITTING_STEPS = 2_000
-DEFAULT_STEPS = 10_000
+DEFAULT_STEPS = 6_000
 #: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
 #: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate and a small
 #: initial entropy weight slow the drift away from what cloning learned (SAC's default weight of 1 makes
@@ -83,7 +83,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
                      critic_steps: int = CRITIC_FITTING_STEPS,
-                     validation_episodes: int = VALIDATION_EPISODES,
+                     validation_episodes: int = VALIDATION_EPISODES, init: str | Path | None = None,
                      config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``, and ``config``
     (the command's resolved settings, if given) as ``config.yaml`` (``nesy train controller --config``).
@@ -92,7 +92,9 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps`` environment steps of
     ``algo`` on randomised episodes refine it. The policy runs the validation episodes (nominal and
     randomised) before refinement and ``EVALUATIONS`` times during it; the policy kept is the one with the
-    best mean of the two success rates (the latest among equals).
+    best mean of the two success rates (the latest among equals). ``init`` (a policy of the same
+    algorithm family and skill, such as a shipped clone) replaces the cloning: its weights, actor and critic,
+    are the start, and its metadata is kept in the new policy's.
     """
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
@@ -107,6 +109,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     if (locked := refusal("--seed", seed)) is not None:
         raise ConfigError(locked)
     cls = algorithm_class(algo)
+    started_from = _init_metadata(Path(init), skill) if init is not None else None
     run_dir, _ = new_run_folder(None if out is None else str(out), f"controller-{skill}")
     if config is not None:
         write_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=True))
@@ -122,7 +125,14 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
                 device="cpu", **HYPERPARAMETERS[algo])
-    cloning_error = clone(model, demos, cloning_steps, seed)
+    if init is None:
+        cloning_error: float | None = clone(model, demos, cloning_steps, seed)
+    else:
+        cloning_steps, cloning_error = 0, None
+        try:
+            model.set_parameters(str(init), exact_match=True, device="cpu")
+        except (ValueError, KeyError, OSError, RuntimeError) as exc:
+            raise ConfigError(f"--init: {init} does not fit a {algo} policy for {skill} ({exc})") from exc
     if hasattr(model, "set_demonstrations"):
         model.set_demonstrations(demos, seed)
     elif hasattr(model, "replay_buffer"):
@@ -146,7 +156,8 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
         "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
         "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
-                           "cloning_error": round(cloning_error, 5)},
+                           "cloning_error": None if cloning_error is None else round(cloning_error, 5)},
+        "started_from": started_from,
         "randomised_training": True,
         "validation": {"episodes": validation_episodes, "first_seed": VALIDATION_SEED,
                        "curve_columns": ["step", "nominal", "randomised"], "curve": best.curve,
@@ -162,6 +173,22 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     write_atomic(run_dir / f"{skill}.json", json.dumps(metadata, indent=2) + "\n")
     metadata["path"] = str(best.path)
     return metadata
+
+
+def _init_metadata(path: Path, skill: str) -> dict[str, Any]:
+    """The metadata of the policy ``--init`` names (its path and how it was made), refusing one of another
+    skill or one without metadata."""
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise ConfigError(f"--init: {path} and its {meta_path.name} must both exist")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"--init: {meta_path} is not readable JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("skill") != skill:
+        raise ConfigError(f"--init: {path} is a policy for {meta.get('skill') if isinstance(meta, dict) else None!r}"
+                          f", not {skill!r}")
+    return {"path": str(path), "metadata": meta}
 
 
 class _Validation(BaseCallback):

@@ -15,6 +15,7 @@ from agent.cli import main
 from agent.runs.config import RunConfig
 from agent.runs.runner import run
 from envs.errors import ConfigError
+from policies.algorithms import ALGORITHMS
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
@@ -54,6 +55,43 @@ def test_a_seed_fixes_the_episode(skill: str) -> None:
                     break
             runs.append((np.stack(trace), info["task"], info["object"]))
         assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1:] == runs[1][1:]
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_randomised_episodes_are_seeded_perturbations_of_the_nominal_ones(skill: str) -> None:
+    nominal, randomised = gym.make(SKILL_ENV_IDS[skill]), gym.make(SKILL_ENV_IDS[skill], randomise=True)
+    try:
+        check_env(randomised.unwrapped, skip_render_check=True)
+        changed = 0
+        for seed in range(SKILL_EVAL_OFFSET + 20, SKILL_EVAL_OFFSET + 26):
+            _, plain = nominal.reset(seed=seed)
+            first, info = randomised.reset(seed=seed)
+            again, _ = randomised.reset(seed=seed)
+            assert np.array_equal(first, again), "the seed fixes the perturbation too"
+            assert (info["task"], info["object"]) == (plain["task"], plain["object"]), "same scene, same object"
+            sizes = [e.unwrapped.env.world().objects[info["object"]].half_extents[0] for e in (nominal, randomised)]
+            assert 0.8 - 1e-9 <= sizes[1] / sizes[0] <= 1.2 + 1e-9
+            changed += sizes[1] != sizes[0]
+        assert changed >= 4, "sizes are drawn, not fixed"
+    finally:
+        nominal.close()
+        randomised.close()
+
+
+def test_randomised_actions_take_effect_one_step_late() -> None:
+    env = gym.make(SKILL_ENV_IDS["pick"], randomise=True)
+    up, down = np.array([0, 0, 1, 0], dtype=np.float32), np.array([0, 0, -1, 0], dtype=np.float32)
+    try:
+        ends = []
+        for second in (up, down):
+            env.reset(seed=SKILL_EVAL_OFFSET + 3)
+            env.step(up)
+            ends.append(env.step(second)[0])
+            ends.append(env.step(up)[0])
+        assert np.array_equal(ends[0], ends[2]), "the second action has not acted yet after the second step"
+        assert not np.array_equal(ends[1], ends[3]), "it has one step later"
     finally:
         env.close()
 
@@ -108,14 +146,23 @@ def test_shipped_policy_succeeds_where_a_random_one_fails(skill: str, tmp_path: 
 def test_shipped_metadata_says_how_the_policy_was_made() -> None:
     for skill in SKILLS:
         meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
-        assert meta["skill"] == skill and meta["algorithm"] in ("sac", "tqc", "ppo")
+        assert meta["skill"] == skill and meta["algorithm"] in ALGORITHMS
         assert meta["steps"] > 0 and meta["cpu_seconds"] > 0 and meta["energy"]["joules"] > 0
         assert len(meta["commit"]) >= 40
 
 
-def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> None:
-    config = {"algo": "sac", "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
-    meta = train_controller("pick", "sac", steps=600, seed=5, out=tmp_path / "run", progress=False,
+@pytest.mark.parametrize("skill", SKILLS)
+def test_shipped_policies_have_reinforcement_learning_steps(skill: str) -> None:
+    meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
+    model = load_policy(CHECKPOINTS / f"{skill}.zip")
+    assert model.num_timesteps > 0 and model.num_timesteps == meta["validation"]["kept_step"]
+    assert meta["kept_stage"] == meta["algorithm"], "the stage that trained last is the one that ships"
+
+
+@pytest.mark.parametrize("algo", ["sacbc", "sac"])
+def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo: str) -> None:
+    config = {"algo": algo, "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
+    meta = train_controller("pick", algo, steps=600, seed=5, out=tmp_path / "run", progress=False,
                             demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config)
     assert Path(meta["path"]).is_file()
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text()) == config
@@ -125,7 +172,12 @@ def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> N
         assert key in written
     assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
     assert (tmp_path / "run" / "tensorboard").is_dir()
+    assert (tmp_path / "run" / "validation.png").read_bytes()[:4] == b"\x89PNG"
+    curve = written["validation"]["curve"]
+    assert [point[0] for point in curve] == [0, 150, 300, 450, 600], "the clone, then every 600/4 steps"
+    assert written["kept_stage"] == (algo if written["validation"]["kept_step"] else "cloning")
     policy = load_policy(meta["path"])
+    assert type(policy) is algorithm_class(algo) and policy.num_timesteps == written["validation"]["kept_step"]
     action, _ = policy.predict(np.zeros(PickTask.size, dtype=np.float32), deterministic=True)
     assert action.shape == (4,)
 
@@ -142,9 +194,12 @@ def test_eval_controller_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["eval", "controller", "--skill", "place", "--episodes", "3", "--seed", "11", "--json", str(out),
                  "--quiet"]) == 0
     result = json.loads(out.read_text())
-    assert result["episodes"] == 3 and [r["seed"] for r in result["records"]] == [SKILL_EVAL_OFFSET + 11 + i
-                                                                                for i in range(3)]
+    assert result["episodes"] == 3 and not result["randomise"]
+    assert [r["seed"] for r in result["records"]] == [SKILL_EVAL_OFFSET + 11 + i for i in range(3)]
     assert "success rate" in capsys.readouterr().out
+    assert main(["eval", "controller", "--skill", "place", "--episodes", "2", "--seed", "11", "--randomise",
+                 "--json", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())["randomise"] and "randomised episodes" in capsys.readouterr().out
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_CONTROLLER_STEPS = 10_000  # policies.training.DEFAULT_STEPS, without importing SB3
+DEFAULT_CONTROLLER_STEPS = 6_000  # policies.training.DEFAULT_STEPS, without importing SB3
+DEFAULT_DEMONSTRATIONS = 1_000  # policies.training.DEMONSTRATIONS
 _positive = _whole_number(1)
 _seed = _whole_number(0)
 
@@ -134,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--envs", type=_positive, default=1,
                             help="environments stepped in parallel, each in its own process when more than one")
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
+    controller.add_argument("--demonstrations", type=_positive, default=DEFAULT_DEMONSTRATIONS,
+                            help=f"scripted episodes to clone and keep (default: {DEFAULT_DEMONSTRATIONS})")
+    controller.add_argument("--init", default=None, metavar="PATH",
+                            help="start from this policy (.zip with its .json, same skill) instead of cloning")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -423,11 +428,13 @@ def _train_controller(args: argparse.Namespace) -> int:
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
-                            progress=not args.quiet, config=_resolved(args))
+                            progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
+                            config=_resolved(args))
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
-          f"over {meta['validation_episodes']} episodes")
+          f"over {meta['validation']['episodes']} episodes each, nominal and randomised (kept: step "
+          f"{meta['validation']['kept_step']:,}, {meta['kept_stage']})")
     print(f"policy: {meta['path']}")
     return 0
 
