@@ -81,7 +81,8 @@ def _resize_and_shift(env: TaskEnv, name: str, rng: np.random.Generator, spec: R
     body = sim.bodies[name]
     mass, friction = c.getDynamicsInfo(body, -1)[:2]
     yaw = float(c.getEulerFromQuaternion(pose.orientation)[2]) + turn
-    half = tuple(h * factor for h in obj.half_extents)
+    x, y, z = obj.half_extents
+    half = (x * factor, y * factor, z * factor)
     bottom = position[2] - obj.half_extents[2]
     c.removeBody(sim.bodies.pop(name))
     sim.add_box(name, half, (position[0] + shift[0], position[1] + shift[1], bottom + half[2]), COLORS[obj.color],

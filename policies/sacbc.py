@@ -63,11 +63,12 @@ class SACBC(SAC):
         online = 0 if self.replay_buffer is None or self.replay_buffer.size() == 0 else \
             batch_size - round(batch_size * self.demo_fraction)
         rows = th.randint(len(demos.actions), (batch_size - online,), generator=self._demo_generator)
-        demo_part = ReplayBufferSamples(*(field[rows] for field in demos[:5]))
+        demo_part = ReplayBufferSamples(demos.observations[rows], demos.actions[rows],
+                                        demos.next_observations[rows], demos.dones[rows], demos.rewards[rows])
         if online == 0:
             return demo_part, batch_size
         replay = self.replay_buffer.sample(online, env=self._vec_normalize_env)  # type: ignore[union-attr]
-        return ReplayBufferSamples(*(th.cat([d, r]) for d, r in zip(demo_part, replay[:5]))), batch_size - online
+        return ReplayBufferSamples(*(th.cat([d, r]) for d, r in zip(demo_part[:5], replay[:5]))), batch_size - online
 
     def train(self, gradient_steps: int, batch_size: int = 64) -> None:
         """SAC's update on mixed batches, with the behaviour-cloning term in the actor's loss."""
@@ -83,6 +84,7 @@ class SACBC(SAC):
             log_prob = log_prob.reshape(-1, 1)
             if self.ent_coef_optimizer is not None and self.log_ent_coef is not None:
                 ent_coef = th.exp(self.log_ent_coef.detach())
+                assert isinstance(self.target_entropy, float)
                 ent_coef_loss = -(self.log_ent_coef * (log_prob + self.target_entropy).detach()).mean()
                 self.ent_coef_optimizer.zero_grad()
                 ent_coef_loss.backward()
