@@ -17,7 +17,7 @@ Everything else (critic and target updates, entropy tuning, saving, loading) is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch as th
@@ -26,7 +26,17 @@ from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.utils import polyak_update
 from torch.nn import functional as F
 
-from policies.demonstrations import Demonstrations
+
+class Transitions(Protocol):
+    """What ``set_demonstrations`` reads: ``policies.demonstrations.Demonstrations``, named by its shape
+    because importing that module imports the scripted skills, which a policy loaded for execution must not
+    (``tests/test_learned_skills.py``)."""
+
+    observations: list[np.ndarray]
+    actions: list[np.ndarray]
+    next_observations: list[np.ndarray]
+    rewards: list[float]
+    dones: list[bool]
 
 
 class SACBC(SAC):
@@ -41,7 +51,7 @@ class SACBC(SAC):
         self._demo_generator = th.Generator()
         super().__init__(*args, **kwargs)
 
-    def set_demonstrations(self, demos: Demonstrations, seed: int = 0) -> None:
+    def set_demonstrations(self, demos: Transitions, seed: int = 0) -> None:
         """Keep ``demos`` (their transitions) for every later batch; ``seed`` fixes which rows are drawn."""
         def tensor(rows: list[Any]) -> th.Tensor:
             return th.as_tensor(np.asarray(rows, dtype=np.float32), device=self.device)

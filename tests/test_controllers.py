@@ -189,6 +189,17 @@ def test_bad_training_arguments_are_errors(tmp_path: Path) -> None:
         train_controller("pick", "dqn", out=tmp_path / "b")
 
 
+def test_init_from_a_policy_of_another_skill_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "controller", "--skill", "pick", "--init", str(CHECKPOINTS / "place.zip"),
+                 "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--init" in err and "'place', not 'pick'" in err and len(err.splitlines()) == 1
+    empty = tmp_path / "empty.zip"
+    empty.write_bytes(b"")
+    assert main(["train", "controller", "--skill", "pick", "--init", str(empty), "--quiet"]) == 2
+    assert "--init" in capsys.readouterr().err
+
+
 def test_eval_controller_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "eval.json"
     assert main(["eval", "controller", "--skill", "place", "--episodes", "3", "--seed", "11", "--json", str(out),
