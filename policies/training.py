@@ -92,9 +92,9 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps`` environment steps of
     ``algo`` on randomised episodes refine it. The policy runs the validation episodes (nominal and
     randomised) before refinement and ``EVALUATIONS`` times during it; the policy kept is the one with the
-    best mean of the two success rates (the latest among equals). ``init`` (a policy of the same
-    algorithm family and skill, such as a shipped clone) replaces the cloning: its weights, actor and critic,
-    are the start, and its metadata is kept in the new policy's.
+    best mean of the two success rates (the clone unless beaten; the latest among equal refined ones).
+    ``init`` (a policy of the same algorithm family and skill, such as a shipped clone) replaces the
+    cloning: its weights, actor and critic, are the start, and its metadata is kept in the new policy's.
     """
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
@@ -162,9 +162,9 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
         "validation": {"episodes": validation_episodes, "first_seed": VALIDATION_SEED,
                        "curve_columns": ["step", "nominal", "randomised"], "curve": best.curve,
                        "kept_step": best.step},
-        # the stage whose updates are the last in the kept policy: cloning (critic fitted) at step 0, else
-        # the reinforcement-learning algorithm
-        "kept_stage": algo if best.step > 0 else "cloning",
+        # the stage whose updates are the last in the kept policy: the algorithm after step 0; at step 0
+        # the cloning (critic fitted), or with --init the policy started from
+        "kept_stage": algo if best.step > 0 else ("cloning" if init is None else "started_from"),
         "validation_success_rate": best.success,
         "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
         "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(HYPERPARAMETERS[algo]),
@@ -193,8 +193,9 @@ def _init_metadata(path: Path, skill: str) -> dict[str, Any]:
 
 class _Validation(BaseCallback):
     """Every ``every`` calls, scores the policy on the same validation episodes, nominal and randomised,
-    and keeps the policy with the best mean success rate (latest among equals), written atomically to
-    ``path``. The same seeds every time, so successive points of the curve compare."""
+    and keeps the policy with the best mean success rate, written atomically to ``path``: the clone (step
+    0) unless a refined policy does strictly better, else the latest of the best refined ones. The same
+    seeds every time, so successive points of the curve compare."""
 
     def __init__(self, path: Path, skill: str, episodes: int, every: int) -> None:
         super().__init__()
@@ -209,7 +210,8 @@ class _Validation(BaseCallback):
                                for randomise in (False, True))
         self.curve.append((step, nominal, randomised))
         success = (nominal + randomised) / 2
-        if success >= self.success:
+        # a refined policy must beat the clone (step 0) to replace it; among refined ones, the latest wins ties
+        if success > self.success or (success == self.success and self.step > 0):
             self.success, self.step = success, step
             with atomic_path(self.path) as temporary:
                 model.save(temporary)
