@@ -29,8 +29,9 @@ CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 PATIENCE = 3
 
 
-def load_policy(path: str | Path, device: str = "cpu") -> Any:
-    """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it."""
+def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None) -> Any:
+    """An SB3 model from ``path`` (``.zip``), its algorithm read from the metadata file beside it; with
+    ``skill``, refused (one ``ConfigError`` line) unless it is a policy for that skill."""
     from policies.algorithms import algorithm_class
     from policies.threads import limit_torch_threads
 
@@ -39,12 +40,19 @@ def load_policy(path: str | Path, device: str = "cpu") -> Any:
     if not path.is_file():
         raise ConfigError(f"controller checkpoint {path} does not exist")
     meta_path = path.with_suffix(".json")
-    algorithm = json.loads(meta_path.read_text())["algorithm"] if meta_path.is_file() else "sac"
-    algorithm_cls = algorithm_class(algorithm)  # an unknown name is its own error, not an unreadable file
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if skill is not None and meta.get("skill", skill) != skill:
+        raise ConfigError(f"{path}: a policy for {meta['skill']!r}, not {skill!r}")
+    algorithm_cls = algorithm_class(meta.get("algorithm", "sac"))  # an unknown name is its own error
     try:
-        return algorithm_cls.load(path, device=device)
+        model = algorithm_cls.load(path, device=device)
     except (ValueError, KeyError, OSError) as exc:
         raise ConfigError(f"{path}: not a stable-baselines3 policy ({exc})") from exc
+    expected = (PickTask.size if skill == "pick" else PlaceTask.size,)
+    if skill is not None and model.observation_space.shape != expected:
+        raise ConfigError(f"{path}: a policy for {model.observation_space.shape[0]} observations, not {skill}'s "
+                          f"{expected[0]} (a checkpoint of the other skill?)")
+    return model
 
 
 class LearnedSkills:
@@ -53,7 +61,7 @@ class LearnedSkills:
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
-        self.models = {skill: load_policy(path, device) for skill, path in paths.items()}
+        self.models = {skill: load_policy(path, device, skill) for skill, path in paths.items()}
         #: each model's deterministic action, evaluated without ``predict``'s per-call overhead
         self.actors = {skill: deterministic_policy(model) for skill, model in self.models.items()}
 

@@ -448,7 +448,7 @@ def _eval(args: argparse.Namespace) -> int:
     from policies.evaluation import evaluate_controller
     from policies.learned import CHECKPOINTS, load_policy
 
-    model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip")
+    model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip", skill=args.skill)
     result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet,
                                  randomise=args.randomise)
     print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} "
