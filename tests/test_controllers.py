@@ -248,7 +248,7 @@ def test_run_with_learned_controllers(tmp_path: Path) -> None:
 
 
 def test_cli_default_steps_are_the_training_default() -> None:
-    from agent.cli.main import DEFAULT_CONTROLLER_STEPS
-    from policies.training import DEFAULT_STEPS
+    from agent.cli.main import DEFAULT_CONTROLLER_STEPS, DEFAULT_DEMONSTRATIONS
+    from policies.training import DEFAULT_STEPS, DEMONSTRATIONS
 
-    assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS
+    assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS and DEFAULT_DEMONSTRATIONS == DEMONSTRATIONS
