@@ -41,7 +41,8 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
 
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_CONTROLLER_STEPS = 4_000
+DEFAULT_CONTROLLER_STEPS = 6_000  # policies.training.DEFAULT_STEPS, without importing SB3
+DEFAULT_DEMONSTRATIONS = 1_000  # policies.training.DEMONSTRATIONS
 #: a planner time limit beyond this (a week) is a typo, and past 2**63 ns it overflows the clock
 MAX_TIMEOUT_S = 7 * 24 * 3600
 _positive = _whole_number(1)
@@ -190,17 +191,24 @@ def build_parser() -> argparse.ArgumentParser:
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
                                  description="Train a pick or place policy on its skill environment "
                                              "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
-                                             "demonstrations, refine with the algorithm, keep the policy that "
+                                             "demonstrations, refine with the algorithm on domain-randomised "
+                                             "episodes, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
     controller.add_argument("--skill", choices=SKILL_NAMES, default=None, help="required, here or in --config")
-    controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
+    controller.add_argument("--algo", choices=ALGORITHMS, default="sacbc",
+                            help="default: sacbc (SAC keeping the demonstrations in every batch and a cloning "
+                                 "term in the actor's loss)")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
                             help="environment steps of reinforcement learning after cloning the "
                                  f"demonstrations (default: {DEFAULT_CONTROLLER_STEPS})")
     controller.add_argument("--envs", type=_positive, default=1,
                             help="environments stepped in parallel, each in its own process when more than one")
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
+    controller.add_argument("--demonstrations", type=_positive, default=DEFAULT_DEMONSTRATIONS,
+                            help=f"scripted episodes to clone and keep (default: {DEFAULT_DEMONSTRATIONS})")
+    controller.add_argument("--init", default=None, metavar="PATH",
+                            help="start from this policy (.zip with its .json, same skill) instead of cloning")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -217,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     skill_eval.add_argument("--seed", type=_seed, default=0, help="first evaluation seed (default: 0)")
     skill_eval.add_argument("--checkpoint", default=None, metavar="PATH",
                             help="policy .zip (default: the shipped policies/checkpoints/<skill>.zip)")
+    skill_eval.add_argument("--randomise", action="store_true",
+                            help="domain-randomised episodes (sizes, friction, masses, start pose, observation "
+                                 "noise, a step of action latency), as in training")
     skill_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
     skill_eval.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -519,11 +530,13 @@ def _train_controller(args: argparse.Namespace) -> int:
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
-                            progress=not args.quiet, config=_resolved(args))
+                            progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
+                            config=_resolved(args))
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
-          f"over {meta['validation_episodes']} episodes")
+          f"over {meta['validation']['episodes']} episodes each, nominal and randomised (kept: step "
+          f"{meta['validation']['kept_step']:,}, {meta['kept_stage']})")
     print(f"policy: {meta['path']}")
     return 0
 
@@ -539,8 +552,10 @@ def _eval(args: argparse.Namespace) -> int:
 
     _check_skill_checkpoint(args.skill, args.checkpoint)
     model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip", skill=args.skill)
-    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
-    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
+    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet,
+                                 randomise=args.randomise)
+    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} "
+          f"{'randomised ' if args.randomise else ''}episodes "
           f"(evaluation seeds {args.seed} to {args.seed + args.episodes - 1})")
     for reason, count in result["failures"].items():
         print(f"  {count:>4} x {reason}")
