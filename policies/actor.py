@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 #: the SB3 module of each algorithm's default policy, as a checkpoint's ``data`` names it
-_POLICY_MODULES = {("sac", "stable_baselines3.sac.policies"), ("tqc", "sb3_contrib.tqc.policies")}
+_POLICY_MODULES = {("sac", "stable_baselines3.sac.policies"), ("sacbc", "stable_baselines3.sac.policies"),
+                   ("tqc", "sb3_contrib.tqc.policies")}
 #: policy keyword arguments that leave the actor the default MLP
 _DEFAULT_KWARGS = {"net_arch", "use_sde", "n_critics", "n_quantiles", "share_features_extractor"}
 
