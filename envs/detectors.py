@@ -13,13 +13,15 @@ from itertools import permutations
 
 import numpy as np
 
-from envs.simulation import TABLE_TOP_Z
+from envs.simulation import TABLE_CENTRE_XY, TABLE_HALF_XY, TABLE_TOP_Z
 
 #: how far (m) a resting object's bottom may be from its support's top
 SUPPORT_TOLERANCE = 0.008
 #: widths (half, m) closer than this are the same size
 SIZE_TOLERANCE = 0.001
-#: an object counts as lying flat when one of its axes is this close to vertical (cosine)
+#: an object counts as lying flat when one of its axes is this close to vertical (cosine; 14 degrees). Beyond it
+#: the object is ``fallen``: resting objects of seeded scenes and of finished episodes tilt under a degree
+#: (tests/test_detectors.py measures them), a cube leaning on another tilts 20 degrees or more
 FLAT_COSINE = 0.97
 
 
@@ -76,7 +78,14 @@ def box_half_height(half_extents: Iterable[float], orientation: Iterable[float])
 
 
 def _resting(obj: ObjectState) -> bool:
-    return obj.movable and obj.flat and not obj.gripped
+    return obj.movable and obj.flat and not obj.gripped and _on_table_top(obj)
+
+
+def _on_table_top(obj: ObjectState) -> bool:
+    """The object's centre is over the table and it has not sunk below its top (it fell off)."""
+    return (abs(obj.position[0] - TABLE_CENTRE_XY[0]) < TABLE_HALF_XY[0]
+            and abs(obj.position[1] - TABLE_CENTRE_XY[1]) < TABLE_HALF_XY[1]
+            and obj.bottom > TABLE_TOP_Z - SUPPORT_TOLERANCE)
 
 
 def _inside_bin(obj: ObjectState, bin_: ObjectState) -> bool:
@@ -128,10 +137,22 @@ def detect_handempty(world: World) -> set[tuple[str, ...]]:
 
 
 def detect_clear(world: World) -> set[tuple[str, ...]]:
-    """Nothing rests on ``x`` and ``x`` is not in the hand (movable objects and pegs)."""
+    """Nothing rests on ``x``, ``x`` is not in the hand and has not fallen (movable objects and pegs): a
+    fallen object is no surface to build on until it is righted."""
     covered = {y for _, y in detect_on(world)}
+    fallen = {x for (x,) in detect_fallen(world)}
     candidates = world.movable() + world.of_kind("peg")
-    return {(x.name,) for x in candidates if x.name not in covered and not x.gripped}
+    return {(x.name,) for x in candidates if x.name not in covered and not x.gripped and x.name not in fallen}
+
+
+def detect_fallen(world: World) -> set[tuple[str, ...]]:
+    """``x`` is out of the hand and not resting as the domain expects: tilted (no axis within
+    ``FLAT_COSINE`` of vertical: leaning on another object, lying across an edge), off the table, or lying
+    flat on no support (on a fallen object). Exactly the movable objects out of the hand that are neither
+    ``on`` anything, ``ontable`` nor ``in`` a bin."""
+    supported = {x for x, _ in detect_on(world)} | {x for (x,) in detect_ontable(world)}
+    supported |= {x for x, _ in detect_in(world)}
+    return {(x.name,) for x in world.movable() if not x.gripped and x.name not in supported}
 
 
 def detect_smaller(world: World) -> set[tuple[str, ...]]:
@@ -162,6 +183,7 @@ DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
     "holding": detect_holding,
     "handempty": detect_handempty,
     "clear": detect_clear,
+    "fallen": detect_fallen,
     "smaller": detect_smaller,
     "round": detect_round,
     "heavy": detect_heavy,

@@ -22,7 +22,7 @@ from agent.planning.domain import Domain
 from agent.planning.planner import Operator, Planner
 from envs.errors import GoalError, InstructionError, PlanningError
 from envs.task_env import TaskEnv
-from policies import load_skills
+from policies import SCRIPTED_ONLY_SKILLS, load_skills
 from policies.skill import SkillResult
 
 if TYPE_CHECKING:  # importing it loads torch, which an oracle-goal run (and each of its workers) never needs
@@ -84,10 +84,16 @@ class StepRecord:
     matched: bool
     sim_steps: int
     mismatch: str = ""
+    #: the controller that ran the skill where it is not the run's own (a learned run rights a fallen
+    #: object with the scripted skill); empty otherwise, and then left out of the record
+    controller: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"operator": self.operator, "skill_success": self.skill_success, "matched": self.matched,
-                "sim_steps": self.sim_steps, "mismatch": self.mismatch}
+        record = {"operator": self.operator, "skill_success": self.skill_success, "matched": self.matched,
+                  "sim_steps": self.sim_steps, "mismatch": self.mismatch}
+        if self.controller:
+            record["controller"] = self.controller
+        return record
 
 
 @dataclass
@@ -219,8 +225,10 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     state = env.symbolic_state(predicates)
     result.perceive_time_s += time.perf_counter() - acted
     mismatch = compare(predicted, state)
+    skill = domain.skill_call(operator.name, operator.args)[0]
+    substitute = "scripted" if config.controller != "scripted" and skill in SCRIPTED_ONLY_SKILLS else ""
     result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
-                                   mismatch.describe()))
+                                   mismatch.describe(), substitute))
     return outcome, state, mismatch
 
 
