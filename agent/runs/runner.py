@@ -80,7 +80,8 @@ class EpisodeRunner:
             self.env.start_recording(every=VIDEO_FRAME_EVERY)
         start = time.perf_counter()
         try:
-            record = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader).to_dict()
+            record = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader,
+                                 disturb=self.config.disturb).to_dict()
         except Exception as exc:
             if seed == self.config.seed and isinstance(exc, NesyError):
                 raise
