@@ -1,4 +1,4 @@
-"""Disturbances: behind the agent's back, between two operators, an object is pushed, dropped or displaced.
+"""Disturbances: behind the agent's back, between two operators, an object is pushed, dropped, toppled or displaced.
 
 ``nesy run --disturb K`` makes ``K`` of them per episode. Everything is drawn from the episode's seed (its own
 stream, so the scene and the goal are those of the undisturbed episode): after which executed operators they
@@ -23,7 +23,7 @@ from envs.task_env import TaskEnv
 from policies.placement import TABLE_CLEARANCE
 
 #: what a disturbance does to its object
-KINDS = ("push", "drop", "displace")
+KINDS = ("push", "drop", "topple", "displace")
 #: mixed into the episode seed, so that disturbances draw from a stream of their own
 STREAM = 0x0D157
 #: a push sets the object moving at this speed (m/s), horizontally in a random direction, and tumbling over
@@ -34,6 +34,13 @@ PUSH_SPEED = (0.4, 0.9)
 #: (rad) about a horizontal axis
 DROP_HEIGHT = (0.02, 0.06)
 DROP_TILT = 0.8
+#: a toppled cube is stood on its edge beside another object's bottom, this many of its half widths from the
+#: other's centre, turned by ``TOPPLE_TILT`` (rad) towards it: it comes to rest leaning against it, tilted by
+#: 20 to 40 degrees (tests/test_fallen.py poses the same)
+TOPPLE_DISTANCE = 2.5
+TOPPLE_TILT = (0.5, 0.7)
+#: tries at a free side of the other object before a topple falls back to a drop
+TOPPLE_TRIES = 4
 #: physics steps allowed for the scene to come to rest after a disturbance (two simulated seconds)
 SETTLE_STEPS = 480
 REST_SPEED = 0.005
@@ -122,6 +129,24 @@ def _drop(env: TaskEnv, world: World, name: str, rng: np.random.Generator) -> di
     return {"onto": onto.name, "height": round(height, 3), "tilt": round(tilt, 3), "shift": round(shift, 3)}
 
 
+def _topple(env: TaskEnv, world: World, name: str, rng: np.random.Generator) -> dict[str, float | str]:
+    """Knock the object over against another one standing on the table: it ends leaning on that one's side,
+    the pose a stack knocked by the arm leaves (a drop where no other object has a free side)."""
+    half = world.objects[name].half_extents[0]
+    standing = [o for o in world.movable() if o.name != name and not o.gripped and o.bottom < TABLE_TOP_Z + half]
+    for _ in range(TOPPLE_TRIES if standing else 0):
+        onto = standing[int(rng.integers(len(standing)))]
+        heading = _inward(env, *onto.position[:2]) + float(rng.uniform(-np.pi / 2, np.pi / 2))
+        tilt = float(rng.uniform(*TOPPLE_TILT))
+        xy = (onto.position[0] + TOPPLE_DISTANCE * half * np.cos(heading),
+              onto.position[1] + TOPPLE_DISTANCE * half * np.sin(heading))
+        if all(np.hypot(xy[0] - o.position[0], xy[1] - o.position[1]) > TOPPLE_DISTANCE * half
+               for o in world.movable() if o.name not in (name, onto.name)):
+            env.sim.set_pose(name, (xy[0], xy[1], TABLE_TOP_Z + 1.6 * half), yaw=heading, tilt=(0.0, tilt))
+            return {"onto": onto.name, "tilt": round(tilt, 3), "heading": round(heading, 3)}
+    return _drop(env, world, name, rng)
+
+
 def _inward(env: TaskEnv, x: float, y: float) -> float:
     """The heading (rad) from ``(x, y)`` to the middle of the table's slots."""
     slots = np.asarray(env.scene.table_slots())
@@ -145,7 +170,7 @@ def _displace(env: TaskEnv, world: World, name: str, rng: np.random.Generator) -
     return {"moved": 1.0}
 
 
-_DISTURB = {"push": _push, "drop": _drop, "displace": _displace}
+_DISTURB = {"push": _push, "drop": _drop, "topple": _topple, "displace": _displace}
 
 
 def _wake(env: TaskEnv) -> None:
