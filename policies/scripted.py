@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from envs.detectors import World, detect_fallen, detect_holding, detect_ontable
-from envs.robot import MAX_OPENING
+from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
+from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
 from policies.skill import SkillResult
@@ -184,6 +185,9 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     if (name,) not in detect_fallen(world):
         return SkillResult(False, 0, f"{name!r} has not fallen")
     obj = world.objects[name]
+    if not (np.all(obj.position[:2] >= WORKSPACE_LOW[:2]) and np.all(obj.position[:2] <= WORKSPACE_HIGH[:2])
+            and obj.top > TABLE_TOP_Z):
+        return SkillResult(False, 0, f"{name} is out of the arm's reach (off the table)")
     env.robot.set_yaw(_finger_yaw(env.sim.pose(name).orientation))
     opening = MAX_OPENING
     travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE

@@ -118,6 +118,14 @@ def test_right_puts_a_leaning_block_upright_on_the_table(blocks2: TaskEnv, tilt:
     assert blocks2.robot.yaw == 0.0
 
 
+def test_right_gives_up_at_once_on_a_block_off_the_table(blocks2: TaskEnv) -> None:
+    blocks2.reset(seed=4)
+    name = blocks2.scene.objects[0].name
+    blocks2.sim.set_pose(name, (1.2, 0.0, -0.3))
+    outcome = right(blocks2, (name,), 4000)
+    assert not outcome.success and outcome.sim_steps == 0 and "out of the arm's reach" in outcome.reason
+
+
 def test_right_refuses_a_block_that_has_not_fallen(blocks2: TaskEnv) -> None:
     blocks2.reset(seed=3)
     name = blocks2.scene.objects[0].name
