@@ -17,6 +17,10 @@ from envs.simulation import TABLE_CENTRE_XY, TABLE_HALF_XY, TABLE_TOP_Z
 
 #: how far (m) a resting object's bottom may be from its support's top
 SUPPORT_TOLERANCE = 0.008
+#: a fallen object leans on another whose centre is closer than this many of its half widths horizontally
+#: and whose top is clearly above its bottom: a cube leaning 20 to 40 degrees stands 2.5 half widths off the one it
+#: leans on (tests/test_fallen.py), while resting neighbours stand 10 or more apart (envs/scenes/blocks.py)
+LEAN_REACH = 3.2
 #: widths (half, m) closer than this are the same size
 SIZE_TOLERANCE = 0.001
 #: an object counts as lying flat when one of its axes is this close to vertical (cosine; 14 degrees). Beyond it
@@ -137,12 +141,21 @@ def detect_handempty(world: World) -> set[tuple[str, ...]]:
 
 
 def detect_clear(world: World) -> set[tuple[str, ...]]:
-    """Nothing rests on ``x``, ``x`` is not in the hand and has not fallen (movable objects and pegs): a
-    fallen object is no surface to build on until it is righted."""
-    covered = {y for _, y in detect_on(world)}
-    fallen = {x for (x,) in detect_fallen(world)}
+    """Nothing rests or leans on ``x``, ``x`` is not in the hand and has not fallen (movable objects and
+    pegs). A fallen object is no surface to build on until it is righted; nor is one a fallen object leans
+    on: a tower built there would be knocked down when the leaning one is righted."""
+    blocked = {y for _, y in detect_on(world)} | {y for _, y in detect_leaning(world)}
+    blocked |= {x for (x,) in detect_fallen(world)}
     candidates = world.movable() + world.of_kind("peg")
-    return {(x.name,) for x in candidates if x.name not in covered and not x.gripped and x.name not in fallen}
+    return {(x.name,) for x in candidates if x.name not in blocked and not x.gripped}
+
+
+def detect_leaning(world: World) -> set[tuple[str, ...]]:
+    """Fallen ``x`` leans on ``y``: ``y``'s centre is within ``LEAN_REACH`` of ``x``'s half widths and its top
+    clearly above ``x``'s bottom."""
+    return {(x.name, y.name) for (name,) in detect_fallen(world) for x in (world.objects[name],)
+            for y in world.movable() if y.name != x.name and not y.gripped
+            and x.xy_distance(y) < LEAN_REACH * x.half_extents[0] and x.bottom < y.top - SUPPORT_TOLERANCE}
 
 
 def detect_fallen(world: World) -> set[tuple[str, ...]]:
@@ -184,6 +197,7 @@ DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
     "handempty": detect_handempty,
     "clear": detect_clear,
     "fallen": detect_fallen,
+    "leaning": detect_leaning,
     "smaller": detect_smaller,
     "round": detect_round,
     "heavy": detect_heavy,

@@ -11,7 +11,7 @@ from agent.planning.domain import Binding, OperatorBinding, domain_folder, load_
 from envs.errors import DomainError
 from policies import BINDABLE_SKILLS
 
-DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in", "fallen"}
+DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in", "fallen", "leaning"}
 SKILLS = set(BINDABLE_SKILLS)
 
 

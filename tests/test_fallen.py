@@ -15,7 +15,7 @@ from envs.task_env import TaskEnv
 from policies.scripted import right
 
 BLOCKS = {"on": "on", "ontable": "ontable", "clear": "clear", "holding": "holding", "handempty": "handempty",
-          "fallen": "fallen"}
+          "fallen": "fallen", "leaning": "leaning"}
 SETTLE_STEPS = 240
 
 
@@ -29,8 +29,13 @@ def world(*objects: ObjectState) -> World:
 
 
 def test_a_tilted_block_has_fallen_and_is_neither_on_ontable_nor_clear() -> None:
-    w = world(cube("a", 0.5, 0.0), cube("b", 0.5, 0.03, bottom=0.01, flat=False))
+    w = world(cube("a", 0.5, 0.0), cube("b", 0.5, 0.2, bottom=0.01, flat=False))
     assert detect(w, BLOCKS) == sorted(["(ontable a)", "(clear a)", "(fallen b)", "(handempty)"])
+
+
+def test_a_block_a_fallen_one_leans_on_is_not_clear() -> None:
+    w = world(cube("a", 0.5, 0.0), cube("b", 0.5, 2.5 * CUBE_HALF, bottom=0.005, flat=False))
+    assert detect(w, BLOCKS) == sorted(["(ontable a)", "(fallen b)", "(leaning b a)", "(handempty)"])
 
 
 def test_a_block_flat_on_a_fallen_one_has_fallen_too() -> None:
@@ -80,7 +85,8 @@ def lean(env: TaskEnv, seed: int, tilt: float, yaw: float) -> tuple[str, str]:
 @pytest.mark.parametrize("tilt, yaw", [(0.6, 0.0), (0.5, 0.7), (0.6, 1.57)])
 def test_a_block_leaning_on_another_has_fallen(blocks2: TaskEnv, tilt: float, yaw: float) -> None:
     a, b = lean(blocks2, 0, tilt, yaw)
-    assert blocks2.symbolic_state() == sorted([f"(ontable {a})", f"(clear {a})", f"(fallen {b})", "(handempty)"])
+    assert blocks2.symbolic_state() == sorted([f"(ontable {a})", f"(fallen {b})", f"(leaning {b} {a})",
+                                               "(handempty)"])
 
 
 def test_a_cube_on_its_side_rests_like_an_upright_one(blocks2: TaskEnv) -> None:

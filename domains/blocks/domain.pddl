@@ -9,7 +9,8 @@
     (clear ?x - block)
     (holding ?x - block)
     (handempty)
-    (fallen ?x - block))
+    (fallen ?x - block)
+    (leaning ?x - block ?y - block))
 
   (:action pickup
     :parameters (?x - block)
@@ -37,4 +38,10 @@
   (:action right
     :parameters (?x - block)
     :precondition (and (fallen ?x) (handempty))
-    :effect (and (ontable ?x) (clear ?x) (not (fallen ?x)))))
+    :effect (and (ontable ?x) (clear ?x) (not (fallen ?x))))
+
+  ; righting a block that leans on another also frees that one
+  (:action right-from
+    :parameters (?x - block ?y - block)
+    :precondition (and (fallen ?x) (leaning ?x ?y) (handempty))
+    :effect (and (ontable ?x) (clear ?x) (clear ?y) (not (fallen ?x)) (not (leaning ?x ?y)))))
