@@ -151,11 +151,17 @@ def detect_clear(world: World) -> set[tuple[str, ...]]:
 
 
 def detect_leaning(world: World) -> set[tuple[str, ...]]:
-    """Fallen ``x`` leans on ``y``: ``y``'s centre is within ``LEAN_REACH`` of ``x``'s half widths and its top
-    clearly above ``x``'s bottom."""
-    return {(x.name, y.name) for (name,) in detect_fallen(world) for x in (world.objects[name],)
-            for y in world.movable() if y.name != x.name and not y.gripped
-            and x.xy_distance(y) < LEAN_REACH * x.half_extents[0] and x.bottom < y.top - SUPPORT_TOLERANCE}
+    """Fallen ``x`` leans on ``y``: the nearest object whose centre is within ``LEAN_REACH`` of ``x``'s half
+    widths and whose top is clearly above ``x``'s bottom. One ``y`` at most, so that righting ``x`` frees
+    every object it blocked (``right-from``)."""
+    atoms: set[tuple[str, ...]] = set()
+    for (name,) in sorted(detect_fallen(world)):
+        x = world.objects[name]
+        near = [(x.xy_distance(y), y.name) for y in world.movable() if y.name != x.name and not y.gripped
+                and x.xy_distance(y) < LEAN_REACH * x.half_extents[0] and x.bottom < y.top - SUPPORT_TOLERANCE]
+        if near:
+            atoms.add((name, min(near)[1]))
+    return atoms
 
 
 def detect_fallen(world: World) -> set[tuple[str, ...]]:

@@ -44,6 +44,14 @@ def test_a_block_flat_on_a_fallen_one_has_fallen_too() -> None:
     assert detect_clear(w) == set()
 
 
+def test_a_fallen_block_leans_on_its_nearest_neighbour_only() -> None:
+    """Righting it must free every block it kept from being clear, and ``right-from`` frees one."""
+    w = world(cube("a", 0.5, 0.0), cube("b", 0.5, 2.4 * CUBE_HALF, bottom=0.005, flat=False),
+              cube("c", 0.5, 5.0 * CUBE_HALF))
+    assert detect(w, BLOCKS) == sorted(["(ontable a)", "(ontable c)", "(clear c)", "(fallen b)", "(leaning b a)",
+                                        "(handempty)"])
+
+
 @pytest.mark.parametrize("x, y", [(1.0, 0.0), (0.5, 0.75), (-0.1, 0.0)])
 def test_a_block_off_the_table_has_fallen(x: float, y: float) -> None:
     w = world(cube("a", x, y))
