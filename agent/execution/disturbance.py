@@ -26,9 +26,9 @@ from policies.placement import TABLE_CLEARANCE
 KINDS = ("push", "drop", "topple", "displace")
 #: mixed into the episode seed, so that disturbances draw from a stream of their own
 STREAM = 0x0D157
-#: a push sets the object moving at this speed (m/s), horizontally in a random direction, and tumbling over
-#: its bottom edge: enough to knock a cube off the one below it, too little to send it off the table (a cube
-#: on the table rolls over a face or two)
+#: a push sets the object moving at this speed (m/s), horizontally (heading: see ``_push``), and tumbling
+#: over its bottom edge: enough to knock a cube off the one below it, too little to send it off the table (a
+#: cube on the table rolls over a face or two)
 PUSH_SPEED = (0.4, 0.9)
 #: a drop lets the object fall from this far (m) above the top it lands on, turned by up to ``DROP_TILT``
 #: (rad) about a horizontal axis
@@ -56,7 +56,8 @@ class Disturbance:
     #: where the object's centre was and where it came to rest (x, y, z, rounded to the millimetre)
     start: tuple[float, ...]
     end: tuple[float, ...]
-    #: what the kind drew: the push's velocity, the drop's height and tilt
+    #: what the kind drew: a push's speed and heading; the object a drop or topple aimed at (``onto``), its
+    #: height, tilt and shift; whether a displacement found a free spot (``moved``)
     detail: dict[str, float | str]
 
     def to_dict(self) -> dict[str, Any]:
