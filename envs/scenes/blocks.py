@@ -55,7 +55,7 @@ METAL_FRICTION = 0.2
 class BlocksScene(Scene):
     name = "blocks"
     predicates = {"on": "on", "ontable": "ontable", "clear": "clear", "holding": "holding",
-                  "handempty": "handempty", "fallen": "fallen", "leaning": "leaning"}
+                  "handempty": "handempty"}
     sizes = (1, 8)
 
     def __init__(self, size: int = 3, variant: str | None = None) -> None:
