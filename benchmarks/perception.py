@@ -3,7 +3,9 @@
     python -m benchmarks.perception [--task blocks --size 6 --repeats 30 --checkpoint PATH]
 
 Stages: rendering the 128 x 128 RGB-D frame with instance masks, encoding the instruction with the
-sentence model (a new sentence every time: nothing cached), and GoalNet's forward pass with decoding.
+sentence model (a new sentence every time: nothing cached), and reading it: the refusal checks
+(``agent.goals.refusal``, the novelty score, GoalNet's doubts), GoalNet's forward pass and decoding. A
+refused instruction counts like a read one: refusing is reading.
 Each figure is the median over ``--repeats`` predictions on distinct seeds and instructions.
 ``nesy bench`` calls ``run``: blocks 6, 30 predictions (5 when quick).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import suppress
 
 from benchmarks import Row, median_row
 
@@ -30,7 +33,8 @@ def run(quick: bool) -> list[Row]:
         rows.append(median_row(f"goal prediction ({device})", timings["total"], "ms", note))
         if device == "cpu":
             rows.append(median_row("goal reading beyond rendering (ms)", timings["beyond"], "ms",
-                                   "encoding a new sentence, the network and decoding: all but the render"))
+                                   "encoding a new sentence, the refusal checks, the network and decoding: "
+                                   "all but the render"))
         rows += [median_row(f"  {stage} ({device})", timings[stage], "ms") for stage in ("render", "encode", "network")]
     return rows
 
@@ -39,9 +43,10 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
     """Milliseconds of each stage (and in total) for every prediction after a warm-up one."""
     import torch
 
+    from agent.goals.refusal import SceneFacts
     from agent.perception.observation import observe
     from agent.perception.predictor import GoalReader
-    from agent.perception.reading import probabilities, read
+    from envs.errors import Refusal
     from envs.task_env import TaskEnv
 
     reader = GoalReader(checkpoint, device)
@@ -58,8 +63,8 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
         t1 = time.perf_counter()
         reader.encoder.encode([text])
         t2 = time.perf_counter()
-        probs = probabilities(reader.model, reader.encoder, [view], [text], [0], device)[0]
-        read(probs, view, state)
+        with suppress(Refusal):
+            reader.read_scene(view, SceneFacts.of(env, state), text)
         if device == "cuda":
             torch.cuda.synchronize()
         t3 = time.perf_counter()

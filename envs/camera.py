@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet
-from pybullet_utils.bullet_client import BulletClient
+
+from envs.simulation import BulletClient, pybullet  # imported there without pybullet's banner
 
 # In front of the table, looking back at the robot: +y is the right of the image.
 EYE = (0.95, 0.0, 0.85)

@@ -56,3 +56,21 @@ class PerceptionError(NesyError, ValueError):
 
 class CheckpointError(NesyError, ValueError):
     """A checkpoint file is missing, unreadable, truncated, of another kind or of another format."""
+
+
+class Refusal(InstructionError):
+    """An instruction the agent will not act on, and why: ``reason`` is one of ``REFUSAL_REASONS`` and the
+    message names the word, object or atom at fault. Every goal reader refuses the same way, so the CLI
+    answers a refused instruction with one line and exit status 2 whichever reader ran."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        if reason not in REFUSAL_REASONS:
+            raise ValueError(f"unknown refusal reason {reason!r} (reasons: {', '.join(REFUSAL_REASONS)})")
+        super().__init__(f"refused ({reason}): {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+#: why an instruction is refused: no instruction at all; it names an object the scene lacks; the domain
+#: cannot reach it; it contradicts itself; it changes nothing; two objects fit one of its references
+REFUSAL_REASONS = ("not-an-instruction", "absent-object", "impossible", "contradiction", "no-change", "ambiguous")

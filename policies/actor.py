@@ -10,10 +10,21 @@ same torch kernels: ``F.linear`` is what ``nn.Linear`` calls) and the same resca
 
 from __future__ import annotations
 
+import base64
+import io
+import json
+import pickle
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: the SB3 module of each algorithm's default policy, as a checkpoint's ``data`` names it
+_POLICY_MODULES = {("sac", "stable_baselines3.sac.policies"), ("tqc", "sb3_contrib.tqc.policies")}
+#: policy keyword arguments that leave the actor the default MLP
+_DEFAULT_KWARGS = {"net_arch", "use_sde", "n_critics", "n_quantiles", "share_features_extractor"}
 
 
 class DeterministicActor:
@@ -23,29 +34,70 @@ class DeterministicActor:
     def __init__(self, model: Any) -> None:
         import torch
         from torch import nn
-        from torch.nn import functional as F
 
         policy = model.policy
         actor = getattr(policy, "actor", None)
         if actor is None or getattr(actor, "use_sde", True) or not policy.squash_output:
             raise ValueError(f"{type(model).__name__} policy: not a squashed Gaussian actor without gSDE")
         activations: dict[type, Callable[[Any], Any]] = {nn.ReLU: torch.relu, nn.Tanh: torch.tanh}
-        self._layers: list[tuple[Any, Any]] = []  # (weight, bias) of a linear layer, or (activation, None)
+        layers: list[tuple[Any, Any]] = []  # (weight, bias) of a linear layer, or (activation, None)
         for module in [*actor.latent_pi, actor.mu]:
             if isinstance(module, nn.Linear):
-                self._layers.append((module.weight.detach(), None if module.bias is None else module.bias.detach()))
+                layers.append((module.weight.detach(), None if module.bias is None else module.bias.detach()))
             elif type(module) in activations:
-                self._layers.append((activations[type(module)], None))
+                layers.append((activations[type(module)], None))
             else:
                 raise ValueError(f"{type(model).__name__} policy: unsupported layer {type(module).__name__}")
         if not isinstance(actor.features_extractor, nn.Flatten) and \
                 type(actor.features_extractor).__name__ != "FlattenExtractor":
             raise ValueError(f"{type(model).__name__} policy: unsupported features extractor")
+        self._setup(layers, actor.mu.weight.device, int(np.prod(policy.observation_space.shape)),
+                    policy.action_space.low, policy.action_space.high)
+
+    @classmethod
+    def from_checkpoint(cls, path: Path, device: str = "cpu") -> DeterministicActor:
+        """The actor of a SAC or TQC checkpoint (``.zip``) read from the file alone, without building the SB3
+        model: ``load`` also builds the critics and their optimizers, and creating an optimizer imports
+        torch's compiler stack (seconds of a run's start-up). Only the default MLP policy is read (ReLU
+        layers of ``net_arch``, a flattened box observation, no gSDE); ``ValueError`` for anything else."""
+        import torch
+
+        algorithm = _algorithm(path)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                data = json.loads(archive.read("data"))
+                state = torch.load(io.BytesIO(archive.read("policy.pth")), map_location=device, weights_only=True)
+        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, pickle.UnpicklingError) as exc:
+            raise ValueError(f"{path}: not a readable SB3 checkpoint ({exc})") from exc
+        module = data.get("policy_class", {}).get("__module__")
+        kwargs = data.get("policy_kwargs", {})
+        if (algorithm, module) not in _POLICY_MODULES or set(kwargs) - _DEFAULT_KWARGS or kwargs.get("use_sde"):
+            raise ValueError(f"{path}: not a default {algorithm} MLP policy")
+        observation_space, action_space = (_space(data[name]) for name in ("observation_space", "action_space"))
+        if len(observation_space.shape) != 1:
+            raise ValueError(f"{path}: observations of shape {observation_space.shape}, not flat")
+        net_arch = kwargs.get("net_arch", [256, 256])
+        hidden = net_arch["pi"] if isinstance(net_arch, dict) else net_arch
+        layers: list[tuple[Any, Any]] = []
+        for index in range(len(hidden)):  # nn.Sequential(Linear, ReLU, Linear, ReLU, ...): linear layers at 2i
+            layers += [(state[f"actor.latent_pi.{2 * index}.weight"], state[f"actor.latent_pi.{2 * index}.bias"]),
+                       (torch.relu, None)]
+        layers.append((state["actor.mu.weight"], state["actor.mu.bias"]))
+        actor = cls.__new__(cls)
+        actor._setup(layers, torch.device(device), observation_space.shape[0], action_space.low, action_space.high)
+        return actor
+
+    def _setup(self, layers: list[tuple[Any, Any]], device: Any, observation_size: int, low: np.ndarray,
+               high: np.ndarray) -> None:
+        import torch
+        from torch.nn import functional as F
+
+        self._layers = layers
         self._torch, self._linear = torch, F.linear
-        self._device = actor.mu.weight.device
-        self.observation_size = int(np.prod(policy.observation_space.shape))
-        self._low = policy.action_space.low
-        self._span = policy.action_space.high - policy.action_space.low
+        self._device = device
+        self.observation_size = observation_size
+        self._low = low
+        self._span = high - low
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
         """The action for one observation, as ``predict`` returns it (float32, the action space's shape)."""
@@ -58,6 +110,23 @@ class DeterministicActor:
             scaled = torch.tanh(x).cpu().numpy()
         # SB3's unscale_action, operation for operation: the same float32 rounding
         return (self._low + (0.5 * (scaled + 1.0) * self._span))[0]
+
+
+def _algorithm(path: Path) -> str:
+    """The algorithm a checkpoint was trained with, from the metadata file beside it (SAC without one)."""
+    meta = path.with_suffix(".json")
+    return str(json.loads(meta.read_text())["algorithm"]) if meta.is_file() else "sac"
+
+
+def _space(entry: dict[str, Any]) -> Any:
+    """A gymnasium space as SB3 stores it in a checkpoint's ``data`` (pickled, base64); ``ValueError`` unless
+    it is a ``Box``."""
+    from gymnasium.spaces import Box
+
+    space = pickle.loads(base64.b64decode(entry[":serialized:"]))  # SB3's own format, read as its load reads it
+    if not isinstance(space, Box):
+        raise ValueError(f"a {type(space).__name__} space, not a Box")
+    return space
 
 
 def deterministic_policy(model: Any) -> Callable[[np.ndarray], np.ndarray]:

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from envs.errors import ConfigError
 
-ALGORITHMS = ("sac", "tqc", "ppo")
+#: ``sacbc`` (SAC with demonstrations in every batch and a cloning term: ``policies/sacbc.py``) trains the
+#: shipped policies; the others refine a clone without keeping it (docs/experiments/controllers.md)
+ALGORITHMS = ("sacbc", "sac", "tqc", "ppo")
 
 
 def algorithm_class(name: str) -> type:
     """The SB3 class for ``name`` (TQC comes from sb3-contrib)."""
+    if name == "sacbc":
+        from policies.sacbc import SACBC
+        return SACBC
     if name == "sac":
         from stable_baselines3 import SAC
         return SAC

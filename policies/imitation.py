@@ -2,7 +2,8 @@
 
 Three steps, each standard: behaviour cloning of the actor on the demonstrations (regression of its
 deterministic action onto the demonstrated one); for off-policy algorithms, the demonstrations go into
-the replay buffer, where they stay for the whole run; and the critic is fitted to the cloned actor before
+the replay buffer (``sacbc`` keeps them in a store of its own instead, drawn into every batch:
+``policies/sacbc.py``); and the critic is fitted to the cloned actor before
 the actor may move, so that the first policy updates follow a critic that knows the task instead of a
 random one (which would undo the cloning).
 """

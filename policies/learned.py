@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pickle
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 from envs.detectors import detect_holding
 from envs.errors import CheckpointError
 from envs.task_env import SUBSTEPS, TaskEnv
-from policies.actor import deterministic_policy
+from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
@@ -53,15 +53,30 @@ def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None)
                               f"{one_line(exc)})") from None
 
 
+def load_actor(path: str | Path, device: str = "cpu",
+               skill: str | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """The deterministic action of the policy in ``path``, checked like ``load_policy`` first: read straight
+    from the checkpoint where it is a default SAC or TQC policy (no SB3 model is built, see
+    ``DeterministicActor.from_checkpoint``), else through ``load_policy``."""
+    from policies.threads import limit_torch_threads
+
+    path = Path(path)
+    check_skill(path, inspect_policy(path), skill)
+    limit_torch_threads()
+    try:
+        return DeterministicActor.from_checkpoint(path, device)
+    except ValueError:
+        return deterministic_policy(load_policy(path, device, skill))
+
+
 class LearnedSkills:
     """The ``pick`` and ``place`` skills backed by trained policies (default: the shipped ones)."""
 
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
         paths.update({k: Path(v) for k, v in (checkpoints or {}).items()})
-        self.models = {skill: load_policy(path, device, skill) for skill, path in paths.items()}
-        #: each model's deterministic action, evaluated without ``predict``'s per-call overhead
-        self.actors = {skill: deterministic_policy(model) for skill, model in self.models.items()}
+        #: each policy's deterministic action, evaluated without ``predict``'s per-call overhead
+        self.actors = {skill: load_actor(path, device, skill) for skill, path in paths.items()}
 
     def skills(self) -> dict[str, Any]:
         return {"pick": self.pick, "place": self.place}

@@ -28,6 +28,8 @@ OBSERVATION_SIZES = {"pick": PickTask.size, "place": PlaceTask.size}
 #: generic actor-critic policy)
 POLICY_MODULES = {"stable_baselines3.sac.policies": "sac", "sb3_contrib.tqc.policies": "tqc",
                   "stable_baselines3.common.policies": "ppo"}
+#: algorithms that save another one's policy class: ``sacbc`` trains SAC's policy with a different loss
+POLICY_FAMILY = {"sacbc": "sac"}
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,9 @@ def _algorithm(path: Path, data: dict[str, Any]) -> str:
             raise CheckpointError(f"{meta_path}: the metadata beside {path.name} is not readable JSON "
                                   f"({one_line(exc)})") from None
         said = meta.get("algorithm", algorithm) if isinstance(meta, dict) else algorithm
-        if said != algorithm:
+        if POLICY_FAMILY.get(said, said) != algorithm:
             raise CheckpointError(f"{meta_path}: says {said!r}, but {path.name} holds a {algorithm} policy")
+        return str(said)
     return algorithm
 
 

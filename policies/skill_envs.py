@@ -9,6 +9,10 @@ here is judged at execution exactly as it was in training.
 
 Setting up a place episode puts the object into the closed hand directly; that is the episode's start
 state, never something a skill does.
+
+``randomise=True`` perturbs each episode as ``policies/randomisation.py`` describes (sizes, friction,
+masses, start pose, observation noise, a step of action latency), drawn from the episode's seed: training
+uses it, ``nesy eval controller --randomise`` measures it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from envs.robot import MAX_OPENING
 from envs.scenes.base import settle
 from envs.task_env import ACTION_SIZE, TaskEnv
 from policies.placement import TABLE, NoFreeSpot, placement
+from policies.randomisation import DEFAULT, episode_rng, perturb_scene
 from policies.seeds import SKILL_VALIDATION_OFFSET
 from policies.skill import SKILL_NAMES
 from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
@@ -50,7 +55,7 @@ class SkillEnv(gym.Env, ABC):
     skill: str
 
     def __init__(self, scenes: dict[str, tuple[float, int, int]] | None = None,
-                 render_mode: str | None = None) -> None:
+                 render_mode: str | None = None, randomise: bool = False) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.scenes = scenes or TRAINING_SCENES
@@ -64,6 +69,12 @@ class SkillEnv(gym.Env, ABC):
         self._potential = 0.0
         self._steps = 0
         self._rng = np.random.default_rng(0)
+        self.randomise = randomise
+        self._noise = np.random.default_rng(0)
+        #: with latency, the action the arm carries out at the next step (the one chosen a step before)
+        self._pending = np.zeros(4, dtype=np.float32)
+        #: the finger command the episode's start state holds (the first latent step's action keeps it)
+        self._grip = -1.0
 
     def _scene(self, fresh: bool) -> TaskEnv:
         """Build a random scene (one PyBullet client per task and size, reused). ``fresh`` rebuilds the
@@ -97,20 +108,27 @@ class SkillEnv(gym.Env, ABC):
         super().reset(seed=seed)
         episode_seed = seed if seed is not None else int(self.np_random.integers(SKILL_VALIDATION_OFFSET))
         self._rng = np.random.default_rng(episode_seed)
+        self._noise = episode_rng(episode_seed)
         while True:
             env = self._scene(fresh=seed is not None)
             world = env.world()
             name = self._random_clear_object(world)
+            if name is not None and self.randomise:
+                perturb_scene(env, name, self._noise)
+                world = env.world()
             task = self._setup(env, world, name) if name is not None else None
             if task is not None:
                 break
         self.env, self.task, self._steps = env, task, 0
+        self._pending = np.array([0.0, 0.0, 0.0, self._grip], dtype=np.float32)
         world = env.world()
         self._potential = task.potential(world)
-        return task.observe(world), self._info(RUNNING, "")
+        return self._observe(world), self._info(RUNNING, "")
 
     def step(self, action: np.ndarray):
         env, task = self.env, self.task
+        if self.randomise and DEFAULT.latency:
+            action, self._pending = self._pending, np.asarray(action, dtype=np.float32)
         env.apply_action(action)
         self._steps += 1
         world = env.world()
@@ -119,7 +137,14 @@ class SkillEnv(gym.Env, ABC):
         self._potential = task.potential(world)
         terminated = status.state != RUNNING
         truncated = not terminated and self._steps >= MAX_STEPS[self.skill]
-        return task.observe(world), float(reward), terminated, truncated, self._info(status.state, status.reason)
+        return self._observe(world), float(reward), terminated, truncated, self._info(status.state, status.reason)
+
+    def _observe(self, world: World) -> np.ndarray:
+        observation = self.task.observe(world)
+        if self.randomise:
+            noise = self._noise.normal(0.0, DEFAULT.observation_noise, size=observation.shape)
+            observation = (observation + noise).astype(observation.dtype)
+        return observation
 
     def _info(self, state: str, reason: str) -> dict[str, Any]:
         return {"is_success": state == SUCCESS, "status": state, "reason": reason, "task": self.env.task,
@@ -156,6 +181,7 @@ class SkillEnv(gym.Env, ABC):
         return np.array([xy[0], xy[1], bottom + load])
 
     def _settle(self, env: TaskEnv, grip: float) -> None:
+        self._grip = grip
         for _ in range(SETTLE_STEPS):
             env.apply_action(np.array([0.0, 0.0, 0.0, grip]))
 

@@ -1,14 +1,16 @@
 """Train a skill's policy with stable-baselines3 on its skill environment.
 
 Reinforcement learning from scratch needs hundreds of thousands of steps to discover a grasp; on a
-2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, and
-kept in the replay buffer: ``policies/imitation.py``), and reinforcement learning then tries to refine
-it; the policy kept is the one that does best on the validation episodes, the cloned one included (so far
-refinement has not beaten it: docs/experiments/controllers.md). The refining runs through SB3: vectorised
-environments (``SubprocVecEnv`` when ``envs > 1``), ``learn``
-with its progress bar and tensorboard logging, ``EvalCallback`` on validation episodes training never
-draws, ``CheckpointCallback`` into the run directory. The policy kept is written atomically beside a
-metadata file saying how it was made; ``policies/checkpoints/`` ships the ones this produced.
+2-core CPU that is hours. So the policy starts from demonstrations of the scripted skill (cloned, with the
+critic fitted to the clone before the actor moves: ``policies/imitation.py``), and reinforcement learning
+then refines it on domain-randomised episodes (``policies/randomisation.py``). Plain SAC forgets the clone
+(docs/experiments/controllers.md); ``sacbc`` (``policies/sacbc.py``) keeps the demonstrations in every
+batch and in the actor's loss. The refining runs through SB3: vectorised environments
+(``SubprocVecEnv`` when ``envs > 1``), ``learn`` with its progress bar and tensorboard logging, a callback
+that scores the policy on validation episodes training never draws (nominal and randomised) and keeps the
+best, ``CheckpointCallback`` into the run directory. The curve is plotted as ``validation.png``; the policy
+kept is written atomically beside a metadata file saying how it was made and which stage trained it last;
+``policies/checkpoints/`` ships the ones this produced.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
@@ -33,21 +34,26 @@ from policies.skill_envs import SKILL_ENV_IDS
 #: validation episodes (EvalCallback's, while training) have seeds of their own, apart from training's
 #: and from those ``nesy eval`` uses
 VALIDATION_SEED = SKILL_VALIDATION_OFFSET
-VALIDATION_EPISODES = 30
+VALIDATION_EPISODES = 20
 #: evaluations on the validation episodes during refinement
-EVALUATIONS = 1
+EVALUATIONS = 4
 #: scripted episodes that start each policy, and the updates spent cloning them and fitting the critic
 DEMONSTRATIONS = 1_000
 CLONING_STEPS = 15_000
 CRITIC_FITTING_STEPS = 2_000
-DEFAULT_STEPS = 4_000
+DEFAULT_STEPS = 6_000
 #: hyperparameters per algorithm, for refining a cloned policy. A short horizon (episodes last about 60
 #: control steps) wants gamma 0.95 like panda-gym's manipulation tasks; a modest learning rate and a small
 #: initial entropy weight slow the drift away from what cloning learned (SAC's default weight of 1 makes
 #: entropy outweigh these rewards, and the actor turns to small, random actions within a few thousand
 #: steps). On a small CPU one gradient step costs several simulation steps (it is bound by per-operation
-#: overhead, not by the network's size), so off-policy updates come every other step.
+#: overhead, not by the network's size), so off-policy updates come every other step. ``sacbc`` adds its
+#: cloning term's weight (the SAC part of the actor's loss is of order one) and the demonstrations' share of
+#: each batch.
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "sacbc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+              "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
+              "bc_weight": 10.0, "demo_fraction": 0.5, "policy_kwargs": {"net_arch": [256, 256]}},
     "sac": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
             "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256]}},
@@ -59,50 +65,40 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_envs(skill: str, n_envs: int, seed: int):
-    """``n_envs`` monitored copies of the skill's environment, in subprocesses when more than one."""
+def make_envs(skill: str, n_envs: int, seed: int, randomise: bool = True):
+    """``n_envs`` monitored copies of the skill's environment (domain-randomised unless ``randomise`` is
+    false), in subprocesses when more than one."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
+    common: dict[str, Any] = {"n_envs": n_envs, "seed": seed, "env_kwargs": {"randomise": randomise},
+                              "monitor_kwargs": {"info_keywords": ("is_success",)}}
     if n_envs > 1:
-        return make_vec_env(SKILL_ENV_IDS[skill], n_envs=n_envs, seed=seed, vec_env_cls=SubprocVecEnv,
-                            vec_env_kwargs={"start_method": "spawn"}, monitor_kwargs={"info_keywords": ("is_success",)})
-    return make_vec_env(SKILL_ENV_IDS[skill], n_envs=1, seed=seed, vec_env_cls=DummyVecEnv,
-                        monitor_kwargs={"info_keywords": ("is_success",)})
+        return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=SubprocVecEnv,
+                            vec_env_kwargs={"start_method": "spawn"}, **common)
+    return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=DummyVecEnv, **common)
 
 
-class _SeededEvalEnv(gym.Wrapper):
-    """Replays the same validation seeds at every evaluation, so successive evaluations compare."""
-
-    def __init__(self, env: gym.Env, first_seed: int, episodes: int) -> None:
-        super().__init__(env)
-        self.seeds = [first_seed + i for i in range(episodes)]
-        self._next = 0
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        seed = self.seeds[self._next % len(self.seeds)]
-        self._next += 1
-        return self.env.reset(seed=seed, options=options)
-
-
-def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
+def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
                      critic_steps: int = CRITIC_FITTING_STEPS,
-                     validation_episodes: int = VALIDATION_EPISODES,
+                     validation_episodes: int = VALIDATION_EPISODES, init: str | Path | None = None,
                      config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``, and ``config``
     (the command's resolved settings, if given) as ``config.yaml`` (``nesy train controller --config``).
 
     ``demonstrations`` scripted episodes start the policy (``cloning_steps`` updates of behaviour cloning,
-    ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps``
-    environment steps of ``algo`` refine it. The policy runs the validation episodes before refinement and
-    ``EVALUATIONS`` times during it; the policy kept is the one with the best validation success rate
-    (the latest among equals).
+    ``critic_steps`` of critic fitting: ``policies/imitation.py``); then ``steps`` environment steps of
+    ``algo`` on randomised episodes refine it. The policy runs the validation episodes (nominal and
+    randomised) before refinement and ``EVALUATIONS`` times during it; the policy kept is the one with the
+    best mean of the two success rates (the clone unless beaten; the latest among equal refined ones).
+    ``init`` (a policy of the same algorithm family and skill, such as a shipped clone) replaces the
+    cloning: its weights, actor and critic, are the start, and its metadata is kept in the new policy's.
     """
-    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback, EvalCallback
-    from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
+    from policies.curves import plot_validation
     from policies.demonstrations import record
     from policies.imitation import clone, fill_replay_buffer, fit_critic
 
@@ -113,6 +109,7 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     if (locked := refusal("--seed", seed)) is not None:
         raise ConfigError(locked)
     cls = algorithm_class(algo)
+    started_from = _init_metadata(Path(init), skill) if init is not None else None
     run_dir, _ = new_run_folder(None if out is None else str(out), f"controller-{skill}")
     if config is not None:
         write_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=True))
@@ -128,32 +125,46 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
                 device="cpu", **HYPERPARAMETERS[algo])
-    cloning_error = clone(model, demos, cloning_steps, seed)
-    if hasattr(model, "replay_buffer"):
+    if init is None:
+        cloning_error: float | None = clone(model, demos, cloning_steps, seed)
+    else:
+        cloning_steps, cloning_error = 0, None
+        try:
+            model.set_parameters(str(init), exact_match=True, device="cpu")
+        except (ValueError, KeyError, OSError, RuntimeError) as exc:
+            raise ConfigError(f"--init: {init} does not fit a {algo} policy for {skill} ({exc})") from exc
+    if hasattr(model, "set_demonstrations"):
+        model.set_demonstrations(demos, seed)
+    elif hasattr(model, "replay_buffer"):
         fill_replay_buffer(model, demos)
+    if hasattr(model, "replay_buffer"):
         fit_critic(model, critic_steps, str(run_dir / "tensorboard" / skill))
-    best = _KeepBest(run_dir / f"{skill}.zip", skill, validation_episodes)
+    every = max(steps // EVALUATIONS // envs, 1)
+    best = _Validation(run_dir / f"{skill}.zip", skill, validation_episodes, every)
     best.consider(model, 0)
     if progress:
         print(f"cloned from {demos.episodes} demonstrations ({demos.successes} successful): validation success "
-              f"{best.success:.0%} over {validation_episodes} episodes; refining with {algo}", flush=True)
-    eval_env = Monitor(_SeededEvalEnv(gym.make(SKILL_ENV_IDS[skill]), VALIDATION_SEED, validation_episodes),
-                       info_keywords=("is_success",))
-    every = max(steps // EVALUATIONS // envs, 1)
-    evaluation = EvalCallback(eval_env, n_eval_episodes=validation_episodes, eval_freq=every, deterministic=True,
-                              log_path=str(run_dir / "eval"), callback_after_eval=best, verbose=0)
-    callbacks = CallbackList([evaluation, CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"),
-                                                             name_prefix=skill)])
+              f"{best.success:.0%} over {validation_episodes} episodes, nominal and randomised; refining with "
+              f"{algo}", flush=True)
+    callbacks = CallbackList([best, CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"),
+                                                       name_prefix=skill)])
     model.learn(total_timesteps=steps, callback=callbacks, progress_bar=progress, tb_log_name=skill)
     train_env.close()
-    eval_env.close()
+    plot_validation(best.curve, best.step, f"{skill}, {algo}", run_dir / "validation.png")
     trained_cpu, trained_wall = cpu_seconds() - cpu, time.perf_counter() - wall
     metadata = {
         "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
         "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
-                           "cloning_error": round(cloning_error, 5)},
-        "validation": {"episodes": validation_episodes, "curve": best.curve, "kept_step": best.step},
+                           "cloning_error": None if cloning_error is None else round(cloning_error, 5)},
+        "started_from": started_from,
+        "randomised_training": True,
+        "validation": {"episodes": validation_episodes, "first_seed": VALIDATION_SEED,
+                       "curve_columns": ["step", "nominal", "randomised"], "curve": best.curve,
+                       "kept_step": best.step},
+        # the stage whose updates are the last in the kept policy: the algorithm after step 0; at step 0
+        # the cloning (critic fitted), or with --init the policy started from
+        "kept_stage": algo if best.step > 0 else ("cloning" if init is None else "started_from"),
         "validation_success_rate": best.success,
         "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
         "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(HYPERPARAMETERS[algo]),
@@ -164,29 +175,50 @@ def train_controller(skill: str, algo: str = "sac", steps: int = DEFAULT_STEPS, 
     return metadata
 
 
-class _KeepBest(BaseCallback):
-    """After each evaluation, keeps the policy with the best validation success rate (latest among
-    equals), written atomically to ``path``."""
+def _init_metadata(path: Path, skill: str) -> dict[str, Any]:
+    """The metadata of the policy ``--init`` names (its path and how it was made), refusing one of another
+    skill or one without metadata."""
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise ConfigError(f"--init: {path} and its {meta_path.name} must both exist")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"--init: {meta_path} is not readable JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("skill") != skill:
+        raise ConfigError(f"--init: {path} is a policy for {meta.get('skill') if isinstance(meta, dict) else None!r}"
+                          f", not {skill!r}")
+    return {"path": str(path), "metadata": meta}
 
-    def __init__(self, path: Path, skill: str, episodes: int) -> None:
+
+class _Validation(BaseCallback):
+    """Every ``every`` calls, scores the policy on the same validation episodes, nominal and randomised,
+    and keeps the policy with the best mean success rate, written atomically to ``path``: the clone (step
+    0) unless a refined policy does strictly better, else the latest of the best refined ones. The same
+    seeds every time, so successive points of the curve compare."""
+
+    def __init__(self, path: Path, skill: str, episodes: int, every: int) -> None:
         super().__init__()
-        self.path, self.skill, self.episodes = path, skill, episodes
+        self.path, self.skill, self.episodes, self.every = path, skill, episodes, every
         self.success, self.step = -1.0, 0
-        self.curve: list[tuple[int, float]] = []
+        self.curve: list[tuple[int, float, float]] = []
 
-    def consider(self, model: Any, step: int, success: float | None = None) -> None:
+    def consider(self, model: Any, step: int) -> None:
         from policies.evaluation import evaluate_policy_success
 
-        if success is None:
-            success = evaluate_policy_success(model, self.skill, self.episodes, VALIDATION_SEED)
-        self.curve.append((step, success))
-        if success >= self.success:
+        nominal, randomised = (evaluate_policy_success(model, self.skill, self.episodes, VALIDATION_SEED, randomise)
+                               for randomise in (False, True))
+        self.curve.append((step, nominal, randomised))
+        success = (nominal + randomised) / 2
+        # a refined policy must beat the clone (step 0) to replace it; among refined ones, the latest wins ties
+        if success > self.success or (success == self.success and self.step > 0):
             self.success, self.step = success, step
             with atomic_path(self.path) as temporary:
                 model.save(temporary)
 
     def _on_step(self) -> bool:
-        self.consider(self.model, self.num_timesteps, float(np.mean(self.parent.evaluations_successes[-1])))
+        if self.n_calls % self.every == 0:
+            self.consider(self.model, self.num_timesteps)
         return True
 
 

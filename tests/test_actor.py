@@ -34,3 +34,33 @@ def test_unsupported_policy_falls_back_to_predict() -> None:
     with pytest.raises(ValueError):
         DeterministicActor(Model())
     assert np.array_equal(deterministic_policy(Model())(np.ones(3)), np.full(3, 2.0))
+
+
+@pytest.mark.parametrize("skill", ["pick", "place"])
+def test_actor_read_from_the_checkpoint_equals_the_models(skill: str) -> None:
+    path = CHECKPOINTS / f"{skill}.zip"
+    from_model = DeterministicActor(load_policy(path))
+    from_file = DeterministicActor.from_checkpoint(path)
+    rng = np.random.default_rng(1)
+    observations = np.asarray([*rng.normal(0.0, 1.0, (100, from_model.observation_size)),
+                               *rng.normal(0.0, 30.0, (20, from_model.observation_size))], dtype=np.float32)
+    for observation in observations:
+        assert np.array_equal(from_file(observation), from_model(observation))
+
+
+def test_learned_skills_start_without_stable_baselines3() -> None:
+    """Building SB3's model builds optimizers, which import torch's compiler: seconds of start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from policies.learned import LearnedSkills; LearnedSkills(); "
+            "print(sorted(m for m in ('stable_baselines3', 'torch._dynamo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_unreadable_checkpoint_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable SB3 checkpoint"):
+        DeterministicActor.from_checkpoint(broken)

@@ -160,7 +160,7 @@ def test_run_episode_directly() -> None:
 
 
 @pytest.mark.parametrize("instruction, word", [("put blue on blue", "itself"), ("put gray on blue", "gray"),
-                                               ("fly to the moon", "cannot read")])
+                                               ("fly to the moon", "not-an-instruction")])
 def test_bad_instruction_raises(tmp_path: Path, instruction: str, word: str) -> None:
     # blocks seed 0 has blue, purple and yellow blocks
     with pytest.raises(NesyError, match=word) as info:
@@ -170,7 +170,7 @@ def test_bad_instruction_raises(tmp_path: Path, instruction: str, word: str) -> 
 
 def test_unknown_bin_raises(tmp_path: Path) -> None:
     # sort seed 0 has blue1, blue2 and yellow1 and a blue and a yellow bin
-    with pytest.raises(NesyError, match="purple_bin"):
+    with pytest.raises(NesyError, match=r"refused \(absent-object\): nothing in the scene is purple"):
         run_one(tmp_path, "run", task="sort", size=3, instruction="put all the blue cubes in the purple bin")
 
 

@@ -87,6 +87,10 @@ CASES = [
     ("eval-controller-missing", ["eval", "controller", "--skill", "place", "--checkpoint", "{D}/none.zip"]),
     ("run-resume-missing", ["run", "--resume", "{D}/norun"]),
     ("run-resume-with-task", ["run", "--resume", "{D}", "--task", "blocks"]),
+    ("goal-instruction-binary", ["goal", "--instruction", "{BIN}"]),
+    ("run-domain-empty", ["run", "--domain", "", "--goal", "oracle", "--quiet"]),
+    ("run-resume-out", ["run", "--resume", "{D}/badrun", "--out", "{D}/x"]),
+    ("run-ray-empty", ["run", "--ray", "", "--goal", "oracle", "--controller", "scripted", "--size", "1", "--quiet"]),
     # -- PDDL
     ("plan-domain-empty", ["plan", "{D}/empty.pddl", "{D}/problem.pddl"]),
     ("plan-domain-binary", ["plan", "{D}/binary.pddl", "{D}/problem.pddl"]),
@@ -95,6 +99,8 @@ CASES = [
     ("plan-domain-undef", ["plan", "{D}/undef.pddl", "{D}/problem.pddl"]),
     ("plan-problem-trunc", ["plan", "{D}/domain.pddl", "{D}/ptrunc.pddl"]),
     ("plan-problem-undef", ["plan", "{D}/domain.pddl", "{D}/pundef.pddl"]),
+    ("plan-problem-binary", ["plan", "{D}/domain.pddl", "{D}/binary.pddl"]),
+    ("align-domain-missing", ["align", "--domain", "{D}/none.pddl", "--quiet"]),
     ("plan-problem-missing", ["plan", "{D}/domain.pddl", "{D}/none.pddl"]),
     ("plan-domain-folder", ["plan", "{D}", "{D}/problem.pddl"]),
     ("domain-check-binary", ["domain", "check", "{D}/binary.pddl"]),
@@ -127,6 +133,8 @@ CASES = [
     ("eval-goals-missing", ["eval-goals", "{D}/none.jsonl"]),
     # -- other commands
     ("report-not-run", ["report", "{D}"]),
+    ("report-several-without-out", ["report", "{D}/badrun", "{D}/keysrun"]),
+    ("eval-segmenter-checkpoint-missing", ["eval", "segmenter", "--checkpoint", "{D}/none.pt", "--scenes", "1"]),
     ("report-missing", ["report", "{D}/none"]),
     ("results-root-missing", ["results", "--root", "{D}/none"]),
     ("bench-only-unknown", ["bench", "--only", "nosuch", "--quiet"]),

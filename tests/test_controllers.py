@@ -15,6 +15,7 @@ from agent.cli import main
 from agent.runs.config import RunConfig
 from agent.runs.runner import run
 from envs.errors import ConfigError
+from policies.algorithms import ALGORITHMS
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
@@ -54,6 +55,43 @@ def test_a_seed_fixes_the_episode(skill: str) -> None:
                     break
             runs.append((np.stack(trace), info["task"], info["object"]))
         assert np.array_equal(runs[0][0], runs[1][0]) and runs[0][1:] == runs[1][1:]
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_randomised_episodes_are_seeded_perturbations_of_the_nominal_ones(skill: str) -> None:
+    nominal, randomised = gym.make(SKILL_ENV_IDS[skill]), gym.make(SKILL_ENV_IDS[skill], randomise=True)
+    try:
+        check_env(randomised.unwrapped, skip_render_check=True)
+        changed = 0
+        for seed in range(SKILL_EVAL_OFFSET + 20, SKILL_EVAL_OFFSET + 26):
+            _, plain = nominal.reset(seed=seed)
+            first, info = randomised.reset(seed=seed)
+            again, _ = randomised.reset(seed=seed)
+            assert np.array_equal(first, again), "the seed fixes the perturbation too"
+            assert (info["task"], info["object"]) == (plain["task"], plain["object"]), "same scene, same object"
+            sizes = [e.unwrapped.env.world().objects[info["object"]].half_extents[0] for e in (nominal, randomised)]
+            assert 0.8 - 1e-9 <= sizes[1] / sizes[0] <= 1.2 + 1e-9
+            changed += sizes[1] != sizes[0]
+        assert changed >= 4, "sizes are drawn, not fixed"
+    finally:
+        nominal.close()
+        randomised.close()
+
+
+def test_randomised_actions_take_effect_one_step_late() -> None:
+    env = gym.make(SKILL_ENV_IDS["pick"], randomise=True)
+    up, down = np.array([0, 0, 1, 0], dtype=np.float32), np.array([0, 0, -1, 0], dtype=np.float32)
+    try:
+        ends = []
+        for second in (up, down):
+            env.reset(seed=SKILL_EVAL_OFFSET + 3)
+            env.step(up)
+            ends.append(env.step(second)[0])
+            ends.append(env.step(up)[0])
+        assert np.array_equal(ends[0], ends[2]), "the second action has not acted yet after the second step"
+        assert not np.array_equal(ends[1], ends[3]), "it has one step later"
     finally:
         env.close()
 
@@ -108,14 +146,29 @@ def test_shipped_policy_succeeds_where_a_random_one_fails(skill: str, tmp_path: 
 def test_shipped_metadata_says_how_the_policy_was_made() -> None:
     for skill in SKILLS:
         meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
-        assert meta["skill"] == skill and meta["algorithm"] in ("sac", "tqc", "ppo")
+        assert meta["skill"] == skill and meta["algorithm"] in ALGORITHMS
         assert meta["steps"] > 0 and meta["cpu_seconds"] > 0 and meta["energy"]["joules"] > 0
         assert len(meta["commit"]) >= 40
 
 
-def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> None:
-    config = {"algo": "sac", "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
-    meta = train_controller("pick", "sac", steps=600, seed=5, out=tmp_path / "run", progress=False,
+@pytest.mark.parametrize("skill", SKILLS)
+def test_shipped_policies_are_the_step_their_metadata_names(skill: str) -> None:
+    meta = json.loads((CHECKPOINTS / f"{skill}.json").read_text())
+    model = load_policy(CHECKPOINTS / f"{skill}.zip")
+    assert model.num_timesteps == meta["validation"]["kept_step"]
+    if "kept_stage" in meta:  # written since the stages are named; the older clone says kept_step 0 only
+        assert meta["kept_stage"] == (meta["algorithm"] if model.num_timesteps > 0 else "cloning")
+
+
+def test_shipped_pick_policy_has_reinforcement_learning_steps() -> None:
+    meta = json.loads((CHECKPOINTS / "pick.json").read_text())
+    assert load_policy(CHECKPOINTS / "pick.zip").num_timesteps > 0 and meta["kept_stage"] == "sacbc"
+
+
+@pytest.mark.parametrize("algo", ["sacbc", "sac"])
+def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo: str) -> None:
+    config = {"algo": algo, "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
+    meta = train_controller("pick", algo, steps=600, seed=5, out=tmp_path / "run", progress=False,
                             demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config)
     assert Path(meta["path"]).is_file()
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text()) == config
@@ -125,7 +178,12 @@ def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path) -> N
         assert key in written
     assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
     assert (tmp_path / "run" / "tensorboard").is_dir()
+    assert (tmp_path / "run" / "validation.png").read_bytes()[:4] == b"\x89PNG"
+    curve = written["validation"]["curve"]
+    assert [point[0] for point in curve] == [0, 150, 300, 450, 600], "the clone, then every 600/4 steps"
+    assert written["kept_stage"] == (algo if written["validation"]["kept_step"] else "cloning")
     policy = load_policy(meta["path"])
+    assert type(policy) is algorithm_class(algo) and policy.num_timesteps == written["validation"]["kept_step"]
     action, _ = policy.predict(np.zeros(PickTask.size, dtype=np.float32), deterministic=True)
     assert action.shape == (4,)
 
@@ -137,14 +195,42 @@ def test_bad_training_arguments_are_errors(tmp_path: Path) -> None:
         train_controller("pick", "dqn", out=tmp_path / "b")
 
 
+def test_init_from_a_policy_of_another_skill_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "controller", "--skill", "pick", "--init", str(CHECKPOINTS / "place.zip"),
+                 "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--init" in err and "'place', not 'pick'" in err and len(err.splitlines()) == 1
+    empty = tmp_path / "empty.zip"
+    empty.write_bytes(b"")
+    assert main(["train", "controller", "--skill", "pick", "--init", str(empty), "--quiet"]) == 2
+    assert "--init" in capsys.readouterr().err
+
+
 def test_eval_controller_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "eval.json"
     assert main(["eval", "controller", "--skill", "place", "--episodes", "3", "--seed", "11", "--json", str(out),
                  "--quiet"]) == 0
     result = json.loads(out.read_text())
-    assert result["episodes"] == 3 and [r["seed"] for r in result["records"]] == [SKILL_EVAL_OFFSET + 11 + i
-                                                                                for i in range(3)]
+    assert result["episodes"] == 3 and not result["randomise"]
+    assert [r["seed"] for r in result["records"]] == [SKILL_EVAL_OFFSET + 11 + i for i in range(3)]
     assert "success rate" in capsys.readouterr().out
+    assert main(["eval", "controller", "--skill", "place", "--episodes", "2", "--seed", "11", "--randomise",
+                 "--json", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())["randomise"] and "randomised episodes" in capsys.readouterr().out
+
+
+def test_a_checkpoint_of_the_other_skill_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "controller", "--skill", "pick", "--checkpoint", str(CHECKPOINTS / "place.zip"),
+                 "--quiet"]) == 2
+    assert "a place policy" in capsys.readouterr().err
+    bare = tmp_path / "place.zip"  # without its metadata: the observation size gives it away
+    bare.write_bytes((CHECKPOINTS / "place.zip").read_bytes())
+    assert main(["eval", "controller", "--skill", "pick", "--checkpoint", str(bare), "--quiet"]) == 2
+    assert "but the pick skill needs a pick policy (13 values)" in capsys.readouterr().err
+    truncated = tmp_path / "pick.zip"
+    truncated.write_bytes((CHECKPOINTS / "pick.zip").read_bytes()[:100_000])
+    assert main(["eval", "controller", "--skill", "pick", "--checkpoint", str(truncated), "--quiet"]) == 2
+    assert str(truncated) in capsys.readouterr().err
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,7 +248,7 @@ def test_run_with_learned_controllers(tmp_path: Path) -> None:
 
 
 def test_cli_default_steps_are_the_training_default() -> None:
-    from agent.cli.main import DEFAULT_CONTROLLER_STEPS
-    from policies.training import DEFAULT_STEPS
+    from agent.cli.main import DEFAULT_CONTROLLER_STEPS, DEFAULT_DEMONSTRATIONS
+    from policies.training import DEFAULT_STEPS, DEMONSTRATIONS
 
-    assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS
+    assert DEFAULT_CONTROLLER_STEPS == DEFAULT_STEPS and DEFAULT_DEMONSTRATIONS == DEMONSTRATIONS

@@ -39,7 +39,7 @@ def test_eval_goals_scores_in_input_order(tmp_path: Path, capsys: pytest.Capture
     lines = [
         {"task": "hanoi", "size": 3, "seed": 4, "instruction": "move the tower to the middle peg",
          "goal": ["(on d1 d2)", "(on d2 d3)", "(on d3 middle)"]},
-        {"task": "blocks", "size": 4, "seed": 3, "instruction": f"put {a} on the table"},
+        {"task": "blocks", "size": 4, "seed": 3, "instruction": f"put {a} on {b}"},
         {"task": "blocks", "size": 4, "seed": 3, "instruction": f"stack {b} on {a}", "goal": [f"(on {b} {a})"]},
         {"task": "sort", "size": 3, "seed": 0, "instruction": "sort the cubes by colour",
          "goal": ["(in blue1 blue_bin)", "(in blue2 blue_bin)", "(in yellow1 yellow_bin)"]},
@@ -50,7 +50,8 @@ def test_eval_goals_scores_in_input_order(tmp_path: Path, capsys: pytest.Capture
     assert main(["eval-goals", str(requests), "--json", str(out), "--quiet", "--device", "cpu"]) == 0
     result = json.loads(out.read_text())
     assert [r["instruction"] for r in result["records"]] == [line["instruction"] for line in lines]
-    assert "correct" not in result["records"][1] and result["records"][1]["predicted"] == [f"(ontable {a})"]
+    assert "correct" not in result["records"][1] and result["records"][1]["predicted"] == [f"(on {a} {b})"]
+    assert all(r["refused"] is None for r in result["records"])
     assert all(r["correct"] for i, r in enumerate(result["records"]) if i != 1)
     assert result["accuracy"] == 1.0
     assert "accuracy 100.00%" in capsys.readouterr().out

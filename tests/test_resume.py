@@ -83,6 +83,8 @@ def test_resume_refuses_changed_settings(tmp_path: Path, capsys: pytest.CaptureF
     run(fast(tmp_path / "r", episodes=1), progress=False)
     assert main(["run", "--resume", str(tmp_path / "r"), "--episodes", "5"]) == EXIT_USER_ERROR
     assert "drop --episodes" in capsys.readouterr().err
+    assert main(["run", "--resume", str(tmp_path / "r"), "--max-r=3"]) == EXIT_USER_ERROR  # a prefix argparse takes
+    assert "drop --max-replans" in capsys.readouterr().err
     assert main(["run", "--resume", str(tmp_path / "absent")]) == EXIT_USER_ERROR
     assert "not a run directory" in capsys.readouterr().err
 
@@ -98,13 +100,13 @@ def test_config_repeats_a_run(tmp_path: Path) -> None:
 
 
 def test_a_later_seed_that_lacks_the_object_fails_alone(tmp_path: Path) -> None:
-    # blocks size 3: seed 0 has blue, purple and yellow blocks; seeds 1, 2 and 3 have no purple one
-    result = run(fast(tmp_path / "r", episodes=4, task="blocks", size=3, instruction="put purple on blue"),
+    # blocks size 3: seed 0 has blue, purple and yellow blocks (purple on blue); seeds 1, 2 and 3 have no purple one
+    result = run(fast(tmp_path / "r", episodes=4, task="blocks", size=3, instruction="put blue on purple"),
                  progress=False)
     first, *later = result["episodes"]
     assert first["success"] and "error" not in first
     for record in later:
-        assert not record["success"] and "unknown block 'purple'" in record["error"]
+        assert not record["success"] and "refused (absent-object): unknown block" in record["error"]
         assert record["reason"] == f"error: {record['error']}"
     assert sum(result["failures"].values()) == 3 and not result["partial"]
     assert [json.loads(line)["seed"] for line in (tmp_path / "r" / "episodes.jsonl").read_text().splitlines()] == \

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from agent.planning.domain import BINDING_FILE, PDDL_FILE, domain_folder, shown
-from envs.errors import ConfigError
-from policies.artifacts import write_atomic
+from envs.errors import ConfigError, quoted
+from policies.artifacts import atomic_path
 
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _DOMAIN_HEADER = re.compile(r"\(\s*domain\s+[^\s()]+\s*\)", re.IGNORECASE)
@@ -39,7 +39,8 @@ def scaffold_domain(name: str, out: Path | None = None, task: str = "blocks") ->
     """Write ``domain.pddl``, ``binding.yaml`` and a test for domain ``name`` into ``out`` (default
     ``domains/NAME``), from the shipped domain of ``task``; an existing folder is never overwritten."""
     if not NAME.fullmatch(name):
-        raise ConfigError(f"NAME: {name!r} is not a PDDL name (lowercase letter, then letters, digits, '-' or '_')")
+        raise ConfigError(f"NAME: {quoted(name)} is not a PDDL name (lowercase letter, then letters, digits, '-' "
+                          "or '_')")
     source = domain_folder(task)
     folder = out if out is not None else source.parent / name
     if folder.exists():
@@ -49,9 +50,10 @@ def scaffold_domain(name: str, out: Path | None = None, task: str = "blocks") ->
     assert renamed == 1, f"{source / PDDL_FILE} has no (domain NAME) header"
     header = (f"; The {name} domain, scaffolded by `nesy domain new` from the shipped {task} domain.\n"
               f"; Edit it and binding.yaml together; `nesy domain check {shown(folder)}` says what is wrong.\n")
-    folder.mkdir(parents=True)
-    write_atomic(folder / PDDL_FILE, header + pddl)
-    write_atomic(folder / BINDING_FILE, source.joinpath(BINDING_FILE).read_text(encoding="utf-8"))
     ident = name.replace("-", "_")
-    write_atomic(folder / generated_test_name(name), _TEST.format(name=name, folder=shown(folder), ident=ident))
+    files = {PDDL_FILE: header + pddl, BINDING_FILE: source.joinpath(BINDING_FILE).read_text(encoding="utf-8"),
+             generated_test_name(name): _TEST.format(name=name, folder=shown(folder), ident=ident)}
+    with atomic_path(folder, directory=True) as tmp:  # the whole folder or nothing
+        for file_name, text in files.items():
+            (tmp / file_name).write_text(text, encoding="utf-8")
     return folder

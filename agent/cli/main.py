@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
-from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags
+from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags, check_instruction
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
@@ -41,7 +41,8 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
 
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_CONTROLLER_STEPS = 4_000
+DEFAULT_CONTROLLER_STEPS = 6_000  # policies.training.DEFAULT_STEPS, without importing SB3
+DEFAULT_DEMONSTRATIONS = 1_000  # policies.training.DEMONSTRATIONS
 #: a planner time limit beyond this (a week) is a typo, and past 2**63 ns it overflows the clock
 MAX_TIMEOUT_S = 7 * 24 * 3600
 _positive = _whole_number(1)
@@ -66,14 +67,23 @@ OUTPUTS: dict[tuple[str, str | None], tuple[tuple[str, bool], ...]] = {
 }
 
 
-def _version() -> str:
-    """The installed package's version (``unknown`` when run from a checkout that was never installed)."""
-    from importlib.metadata import PackageNotFoundError, version
+class VersionAction(argparse.Action):
+    """``--version``: the installed package's version (``unknown`` from a checkout never installed), looked up
+    only when asked, so that building the parser stays cheap."""
 
-    try:
-        return version("nesy")
-    except PackageNotFoundError:
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("nesy")
+        except PackageNotFoundError:
+            found = "unknown"
+        print(f"nesy {found}")
+        parser.exit(0)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -96,7 +106,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="nesy", description="Plan and act with a robot arm from instructions.")
-    parser.add_argument("--version", action="version", version=f"nesy {_version()}")
+    parser.add_argument("--version", action=VersionAction, help="print the package version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run episodes of a task and report the success rate",
@@ -184,17 +194,24 @@ def build_parser() -> argparse.ArgumentParser:
     controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
                                  description="Train a pick or place policy on its skill environment "
                                              "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
-                                             "demonstrations, refine with the algorithm, keep the policy that "
+                                             "demonstrations, refine with the algorithm on domain-randomised "
+                                             "episodes, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
     controller.add_argument("--skill", choices=SKILL_NAMES, default=None, help="required, here or in --config")
-    controller.add_argument("--algo", choices=ALGORITHMS, default="sac", help="default: sac")
+    controller.add_argument("--algo", choices=ALGORITHMS, default="sacbc",
+                            help="default: sacbc (SAC keeping the demonstrations in every batch and a cloning "
+                                 "term in the actor's loss)")
     controller.add_argument("--steps", type=_positive, default=DEFAULT_CONTROLLER_STEPS,
                             help="environment steps of reinforcement learning after cloning the "
                                  f"demonstrations (default: {DEFAULT_CONTROLLER_STEPS})")
     controller.add_argument("--envs", type=_positive, default=1,
                             help="environments stepped in parallel, each in its own process when more than one")
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
+    controller.add_argument("--demonstrations", type=_positive, default=DEFAULT_DEMONSTRATIONS,
+                            help=f"scripted episodes to clone and keep (default: {DEFAULT_DEMONSTRATIONS})")
+    controller.add_argument("--init", default=None, metavar="PATH",
+                            help="start from this policy (.zip with its .json, same skill) instead of cloning")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -211,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     skill_eval.add_argument("--seed", type=_seed, default=0, help="first evaluation seed (default: 0)")
     skill_eval.add_argument("--checkpoint", default=None, metavar="PATH",
                             help="policy .zip (default: the shipped policies/checkpoints/<skill>.zip)")
+    skill_eval.add_argument("--randomise", action="store_true",
+                            help="domain-randomised episodes (sizes, friction, masses, start pose, observation "
+                                 "noise, a step of action latency), as in training")
     skill_eval.add_argument("--json", default=None, metavar="PATH", help="also write the results to PATH")
     skill_eval.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -237,8 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_align_parser(commands, _positive, _seed)
 
     evaluate = commands.add_parser("eval-goals", help="score goal predictions on a JSONL file of instructions",
-                                   description='Read lines {"task", "size", "seed", "instruction"[, "goal"]} and '
-                                               "predict each goal; accuracy over the lines that give one.")
+                                   description='Read lines {"task", "size", "seed", "instruction"[, "goal" | '
+                                               '"refuse"]} and predict each goal or refusal; accuracy over the '
+                                               "lines that give the expected goal or refusal reason.")
     evaluate.add_argument("file", metavar="FILE.jsonl")
     evaluate.add_argument("--json", default=None, metavar="OUT", help="write the results to OUT (default: stdout)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -357,11 +378,12 @@ def _resume_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
     if args.config is not None:
         raise ConfigError("--resume: takes its settings from RUN_DIR/config.yaml; drop --config")
-    given = set(sys.argv[1:] if argv is None else argv)
+    # the flags as typed, up to any "=VALUE"; argparse also takes a unique prefix (--epi for --episodes)
+    typed = {token.split("=", 1)[0] for token in (sys.argv[1:] if argv is None else argv) if token.startswith("--")}
     settings = config_file.settings(_subcommand(parser, ["run"]))
     for dest, action in settings.items():
-        if dest not in ("workers", "ray") and any(o in given or any(a.startswith(o + "=") for a in given)
-                                                  for o in action.option_strings):
+        if dest not in ("workers", "ray") and any(option.startswith(name) and len(name) > 2 for name in typed
+                                                  for option in action.option_strings):
             raise ConfigError(f"--resume: the run keeps the settings it started with; drop {action.option_strings[0]}")
     config = Path(args.resume) / "config.yaml"
     if not config.is_file():
@@ -511,11 +533,13 @@ def _train_controller(args: argparse.Namespace) -> int:
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
-                            progress=not args.quiet, config=_resolved(args))
+                            progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
+                            config=_resolved(args))
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
-          f"over {meta['validation_episodes']} episodes")
+          f"over {meta['validation']['episodes']} episodes each, nominal and randomised (kept: step "
+          f"{meta['validation']['kept_step']:,}, {meta['kept_stage']})")
     print(f"policy: {meta['path']}")
     return 0
 
@@ -531,8 +555,10 @@ def _eval(args: argparse.Namespace) -> int:
 
     _check_skill_checkpoint(args.skill, args.checkpoint)
     model = load_policy(args.checkpoint or CHECKPOINTS / f"{args.skill}.zip", skill=args.skill)
-    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet)
-    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} episodes "
+    result = evaluate_controller(model, args.skill, args.episodes, args.seed, progress=not args.quiet,
+                                 randomise=args.randomise)
+    print(f"{args.skill}: success rate {result['success_rate']:.1%} over {args.episodes} "
+          f"{'randomised ' if args.randomise else ''}episodes "
           f"(evaluation seeds {args.seed} to {args.seed + args.episodes - 1})")
     for reason, count in result["failures"].items():
         print(f"  {count:>4} x {reason}")
@@ -542,17 +568,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _check_skill_checkpoint(skill: str, checkpoint: str | None) -> None:
-    """Refuse a missing ``--checkpoint``, or one whose file name says it is another skill's, before torch loads."""
+    """Refuse an unreadable ``--checkpoint``, or another skill's policy, from the zip's metadata before torch loads."""
     from pathlib import Path
 
-    if checkpoint is None:
-        return
-    path = Path(checkpoint)
-    if not path.is_file():
-        raise ConfigError(f"--checkpoint: no such file {checkpoint}")
-    if path.stem in SKILL_NAMES and path.stem != skill:
-        raise ConfigError(f"--checkpoint: {checkpoint} is named as the {path.stem} policy, not {skill}'s; "
-                          f"give --skill {path.stem} or {skill}'s checkpoint")
+    from policies.policy_files import check_skill, inspect_policy
+
+    if checkpoint is not None:
+        path = Path(checkpoint)
+        check_skill(path, inspect_policy(path), skill)
 
 
 def _goal(args: argparse.Namespace) -> int:
@@ -561,8 +584,7 @@ def _goal(args: argparse.Namespace) -> int:
     from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
-    if not args.instruction.strip():
-        raise ConfigError("--instruction: empty; say what the goal is")
+    check_instruction(args.instruction)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
                             args.instruction)
     if args.json:
@@ -590,6 +612,9 @@ def _eval_goals(args: argparse.Namespace) -> int:
         if result["accuracy"] is not None:
             print(f"accuracy {result['accuracy']:.2%} over {sum('correct' in r for r in result['records'])} "
                   f"instructions; results in {args.json}")
+        refused = result["refused"]
+        print(f"refused {refused['count']} of {len(result['records'])}"
+              + "".join(f"; {reason} {n}" for reason, n in refused["by_reason"].items()))
     else:
         sys.stdout.write(text)
     return 0

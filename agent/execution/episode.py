@@ -21,7 +21,7 @@ from agent.goals.oracle import default_instruction, parse_instruction
 from agent.planning.atoms import has_variables, holds
 from agent.planning.domain import Domain
 from agent.planning.planner import Operator, Planner
-from envs.errors import GoalError, InstructionError, PlanningError
+from envs.errors import GoalError, InstructionError, PlanningError, Refusal
 from envs.task_env import TaskEnv
 from policies import SCRIPTED_ONLY_SKILLS, load_skills
 from policies.skill import SkillResult
@@ -178,13 +178,19 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
                 raise GoalError("the network reads goals over the scene's objects, and this instruction leaves "
                                 f"them open ({' '.join(sorted(intended))}): run it with --goal oracle")
             clock = time.perf_counter()
-            reading = reader.read(env, instruction, state)
+            reading = reader.read(env, instruction, state, domain)
             result.perceive_time_s += time.perf_counter() - clock
             goal = frozenset(reading.goal)
             result.goal, result.goal_dropped = sorted(goal), reading.dropped
             plan = hooks.model(domain, planner)[1].plan(objects, state, goal)
         except (GoalError, PlanningError) as exc:
             result.reason = f"perceived goal: {exc}"
+            return _finish(result, env, intended or frozenset(result.goal), predicates, start)
+        except Refusal as refusal:
+            if config.instruction is not None:  # the user's instruction: theirs to fix (nesy run reads it first)
+                raise
+            # the scene's demo instruction: a refusal of it (its goal already holds) is this episode's outcome
+            result.reason = f"perceived goal: {refusal}"
             return _finish(result, env, intended or frozenset(result.goal), predicates, start)
     result.plan = [str(op) for op in plan.operators]
     result.plan_time_s += plan.plan_time_s

@@ -12,8 +12,10 @@ import random
 import re
 from collections.abc import Callable, Mapping
 
+from agent.goals.refusal import names_an_object
 from agent.planning.planner import format_atom
-from envs.errors import InstructionError, quoted
+from envs.errors import InstructionError, Refusal, quoted
+from envs.scenes.base import COLORS
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
 _FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "a", "an", "the", "one", "ones", "block",
@@ -41,8 +43,12 @@ def _of_kind(objects: Mapping[str, str], kind: str) -> list[str]:
     return sorted((n for n, k in objects.items() if k == kind), key=_natural)
 
 
-def _unknown(word: str, what: str, names: list[str]) -> InstructionError:
-    return InstructionError(f"unknown {what} {word!r} (in the scene: {', '.join(names) or 'none'})")
+def _unknown(word: str, what: str, names: list[str], said: str | None = None) -> InstructionError:
+    """A slot of a form that names no object of the scene: an absent object where the word said (``said``,
+    default ``word``) is an object's name ("purple", "d5"), else a word this reader cannot resolve ("it",
+    "leftmost")."""
+    message = f"unknown {what} {word!r} (in the scene: {', '.join(names) or 'none'})"
+    return Refusal("absent-object", message) if names_an_object(said or word) else InstructionError(message)
 
 
 def _hanoi_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
@@ -67,11 +73,27 @@ def _blocks_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
         if name not in blocks:
             raise _unknown(name, "block", blocks)
     if len(set(stack)) < len(stack):
-        raise InstructionError(f"a block cannot be on itself: {' on '.join(names)}")
+        raise Refusal("impossible", f"a block cannot be on itself: {' on '.join(names)}")
     atoms = {format_atom("on", pair) for pair in zip(stack, stack[1:])}
     if on_table:
         atoms.add(format_atom("ontable", (stack[-1],)))
     return frozenset(atoms)
+
+
+def _hanoi_disc(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+    """One disc onto a disc or a peg: the domain, not the parser, says whether it may go there."""
+    disc, target = match.groups()
+    discs = _of_kind(objects, "disc")
+    if disc not in discs:
+        raise _unknown(disc, "disc", discs)
+    if target not in objects:
+        raise _unknown(target, "disc or peg", [*discs, *_of_kind(objects, "peg")])
+    return frozenset({format_atom("on", (disc, target))})
+
+
+def _no_change(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+    """A request to leave the scene as it is: the empty goal, which every reader refuses as no change."""
+    return frozenset()
 
 
 def _one_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
@@ -91,7 +113,7 @@ def _bin(colour: str, objects: Mapping[str, str]) -> str:
     bins = _of_kind(objects, "bin")
     name = f"{colour}_bin"
     if name not in bins:
-        raise _unknown(name, "bin", bins)
+        raise _unknown(name, "bin", bins, said=colour)
     return name
 
 
@@ -126,8 +148,24 @@ def _sort_one(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
 
 
 _PUT = r"(?:put|place|move|set|drop|stack)"
+_NO_CHANGE: _Form = (
+    re.compile(r"do nothing|(?:leave|keep) (?:everything|it all|all|them|it|things)"
+               r"(?: (?:where|as|how) (?:it is|they are|is|it was|they were))?(?: alone)?"),
+    _no_change,
+    "leave everything where it is (nothing to do)",
+)
+#: words of the forms that any English sentence may have: they do not make a sentence an instruction
+_FUNCTION_WORDS = frozenset(("it", "is", "as", "are", "they", "them", "was", "were", "of", "from", "with", "how",
+                             "any", "in", "on", "all", "do", "to"))
+#: the word joining the clauses of an instruction that asks for several things ("then" is a filler)
+_CLAUSE_BREAK = re.compile(r" and ")
 _FORMS: dict[str, list[_Form]] = {
     "hanoi": [
+        (
+            re.compile(rf"{_PUT} (d\d+) on (\w+)"),
+            _hanoi_disc,
+            "put d1 on d2 / put d1 on the left peg",
+        ),
         (
             re.compile(
                 r"(?:move|put|transfer|shift|bring|stack) (?:all |whole |entire )?"
@@ -173,16 +211,41 @@ _FORMS: dict[str, list[_Form]] = {
 
 
 def parse_instruction(text: str, task: str, objects: Mapping[str, str]) -> frozenset[str]:
-    """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds."""
+    """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds.
+
+    An instruction of several clauses ("put red on blue and put blue on red") asks for all of them: its goal
+    is the union of theirs, which ``agent.goals.refusal`` then checks for contradictions. Text with no word
+    any form of the task uses, nor any object's name, is refused as no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
     words = _words(text)
-    for pattern, to_goal, _ in _FORMS[task]:
+    goal = _read_clause(words, task, objects)
+    if goal is None and _CLAUSE_BREAK.search(words):
+        clauses = [_read_clause(clause, task, objects) for clause in _CLAUSE_BREAK.split(words)]
+        if all(clause is not None for clause in clauses):
+            goal = frozenset(atom for clause in clauses for atom in clause or ())
+    if goal is not None:
+        return goal
+    said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()}
+    if not said & (_lexicon(task) | set(objects) | set(objects.values())):
+        raise Refusal("not-an-instruction", f"{quoted(text)} has no word a {task} instruction uses")
+    examples = "; ".join(example for _, _, example in _FORMS[task])
+    raise InstructionError(f"cannot read {quoted(text)} as a {task} instruction; supported forms: {examples}")
+
+
+def _read_clause(words: str, task: str, objects: Mapping[str, str]) -> frozenset[str] | None:
+    for pattern, to_goal, _ in [*_FORMS[task], _NO_CHANGE]:
         match = pattern.fullmatch(words)
         if match is not None:
             return to_goal(match, objects)
-    examples = "; ".join(example for _, _, example in _FORMS[task])
-    raise InstructionError(f"cannot read {quoted(text)} as a {task} instruction; supported forms: {examples}")
+    return None
+
+
+def _lexicon(task: str) -> set[str]:
+    """The words the task's forms are written with (and the colours, which name objects)."""
+    text = " ".join(pattern.pattern for pattern, _, _ in [*_FORMS[task], _NO_CHANGE])
+    words = set(re.findall(r"(?<![\\?])\b[a-z]{2,}\b", text)) | set(COLORS) | set(_SYNONYMS.values())
+    return words - _FUNCTION_WORDS
 
 
 def default_instruction(task: str, objects: Mapping[str, str], seed: int) -> str:

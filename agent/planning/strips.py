@@ -10,7 +10,7 @@ the planner's problems; a domain with any other construct gets ``None`` and stay
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.planning.atoms import format_atom
 
@@ -50,6 +50,17 @@ class StripsModel:
                 return None
             actions[action.name] = model
         return cls(actions)
+
+    @classmethod
+    def of_translator(cls, actions: list[Any]) -> StripsModel | None:
+        """The model of actions as Fast Downward's parser reads them (``pddl.Action``), or None as ``of``."""
+        models = {}
+        for action in actions:
+            model = _translator_action_model(action)
+            if model is None:
+                return None
+            models[action.name] = model
+        return cls(models)
 
     def apply(self, state: frozenset[str], name: str, args: tuple[str, ...]) -> frozenset[str] | None:
         """The state after ``(name *args)``, or None when its precondition does not hold in ``state``."""
@@ -91,6 +102,34 @@ def _action_model(action: InstantaneousAction) -> ActionModel | None:
             return None
         (add if effect.value.is_true() else delete).append(schema)
     return ActionModel(action.name, len(index), tuple(positive), tuple(negative), tuple(add), tuple(delete))
+
+
+def _translator_action_model(action: Any) -> ActionModel | None:
+    from fast_downward.translate import pddl
+
+    index = {p.name: i for i, p in enumerate(action.parameters)}
+    condition = action.precondition
+    parts = condition.parts if isinstance(condition, pddl.Conjunction) else (condition,)
+    positive: list[_Schema] = []
+    negative: list[_Schema] = []
+    for part in parts:
+        if isinstance(part, pddl.Truth):
+            continue
+        if not isinstance(part, pddl.Literal) or part.predicate == "=":
+            return None
+        (negative if part.negated else positive).append(_translator_schema(part, index))
+    add: list[_Schema] = []
+    delete: list[_Schema] = []
+    for effect in action.effects:
+        if effect.parameters or not isinstance(effect.condition, pddl.Truth):
+            return None
+        (delete if effect.literal.negated else add).append(_translator_schema(effect.literal, index))
+    return ActionModel(action.name, len(index), tuple(positive), tuple(negative), tuple(add), tuple(delete))
+
+
+def _translator_schema(literal: Any, index: dict[str, int]) -> _Schema:
+    terms: list[_Term] = [("param", index[arg]) if arg in index else ("object", arg) for arg in literal.args]
+    return literal.predicate, tuple(terms)
 
 
 def _schema(atom: FNode, index: dict[str, int]) -> _Schema | None:

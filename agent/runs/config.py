@@ -20,6 +20,14 @@ DISTURBABLE_TASKS = ("blocks",)
 MAX_EPISODES = 1_000_000
 
 
+def check_instruction(text: str, otherwise: str = "") -> None:
+    """Refuse an instruction no reader can use: empty, or not one line of text (``otherwise`` ends the hint)."""
+    if not text.strip():
+        raise ConfigError(f"--instruction: empty; say what to do{', ' + otherwise if otherwise else ''}")
+    if not text.isprintable():
+        raise ConfigError(f"--instruction: {quoted(text)} holds control characters; give one line of text")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that decides what ``nesy run`` does; the same config and seed give the same results."""
@@ -84,12 +92,10 @@ class RunConfig:
 
     def _check_combinations(self) -> None:
         """Refuse, before anything loads, settings that cannot work together."""
-        if self.instruction is not None and not self.instruction.strip():
-            raise ConfigError("--instruction: empty; say what to do, or leave the flag out for the task's demo "
-                              "instruction")
-        if self.instruction is not None and not self.instruction.isprintable():
-            raise ConfigError(f"--instruction: {quoted(self.instruction)} holds control characters; give one line "
-                              "of text")
+        if self.instruction is not None:
+            check_instruction(self.instruction, "or leave the flag out for the task's demo instruction")
+        if self.domain is not None and not self.domain.strip():
+            raise ConfigError("--domain: empty; name a domain folder or PDDL file, or leave the flag out")
         variants = TASK_VARIANTS.get(self.task, ())
         if self.variant is not None and self.variant not in variants:
             if not variants:

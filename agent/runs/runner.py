@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.execution.episode import EpisodeResult, run_episode
+from agent.execution.preflight import preflight
 from agent.planning.domain import Domain, domain_folder, load_domain
 from agent.planning.planner import Planner
 from agent.runs.backends import EpisodeBackend, EpisodeOutcome, ProcessBackend, SeedOrder, SerialBackend
@@ -65,9 +66,9 @@ class EpisodeRunner:
         self.planner = Planner(self.domain, engine=config.planner)
         self.reader = None
         if config.goal == "perception":
-            from agent.perception.predictor import GoalReader
+            from agent.perception.predictor import shared_reader
 
-            self.reader = GoalReader(config.goal_checkpoint, config.device)
+            self.reader = shared_reader(config.goal_checkpoint, config.device)
         self.env = make_env(config)
         load_skills(config.controller)  # a missing controller checkpoint is an error before any episode
 
@@ -102,6 +103,22 @@ def failed_record(config: RunConfig, seed: int, exc: Exception, wall_time_s: flo
     result = EpisodeResult(seed=seed, instruction=config.instruction or "", goal=[], reason=f"error: {error}",
                            wall_time_s=wall_time_s)
     return {**result.to_dict(), "error": error}
+
+
+def read_first_instruction(config: RunConfig, instruction: str, seed: int) -> None:
+    """Read the instruction on the first seed's scene, in a window-less env, so that a refused one stops the
+    run with one line before its run directory exists (``agent.execution.preflight``)."""
+    reader = None
+    if config.goal == "perception":
+        from agent.perception.predictor import shared_reader
+
+        reader = shared_reader(config.goal_checkpoint, config.device)
+    domain = resolve_domain(config)
+    env = make_env(replace(config, gui=False))
+    try:
+        preflight(env, domain, Planner(domain, engine=config.planner), config.task, instruction, seed, reader)
+    finally:
+        env.close()
 
 
 def choose_backend(seeds: list[int], workers: int | None, ray_address: str | None) -> EpisodeBackend:
@@ -151,6 +168,8 @@ def run(config: RunConfig, progress: bool = True, workers: int | None = None,
     done = {record["seed"] for record in records}
     backend = choose_backend([seed for seed in config.seeds() if seed not in done], workers, ray_address)
     if run_dir is None:
+        if config.instruction is not None:
+            read_first_instruction(config, config.instruction, config.seeds()[0])
         run_dir = RunDir.create(config.out, f"{config.task}{config.size}")
         run_dir.write_config(config.to_dict())
     with _sigterm_as_interrupt():

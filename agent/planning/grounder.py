@@ -1,0 +1,183 @@
+"""Relaxed grounding of a plain STRIPS task, in place of Fast Downward's Datalog exploration.
+
+Fast Downward's translator grounds a task by turning it into a Datalog program and computing its model
+(``instantiate.explore``): general enough for quantifiers, conditional effects and axioms, and about 40%
+of a translation. The project's domains need none of that: preconditions are conjunctions of atoms and
+effects add or delete atoms. For such a task a relaxed forward fixpoint gives the same model: an action
+is reachable when its parameters have objects of their types and its preconditions are reachable atoms,
+and then its add effects are reachable too. Static predicates (no action changes them) are only ever
+true where the initial state says so, and are looked up there.
+
+``explore`` finds what ``instantiate.explore`` finds on such a task (the relaxed-reachable flag, the
+reached fluent atoms as the translator's atoms, the ground actions, the ground goal and each action's
+reached parameters), so the translator's fact groups and invariants run unchanged on it;
+``tests/test_grounder.py`` checks that the SAS tasks are the same, text for text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+_Ground = tuple[str, tuple[str, ...]]
+#: a binding to fire: the action's index, its parameters' objects, its ground preconditions
+_Candidate = tuple[int, tuple[str, ...], list[_Ground]]
+
+
+#: typed bindings (all actions together) up to which ``explore`` enumerates them; beyond, the translator's
+#: join over the preconditions grounds faster (blocks with 20 blocks has 840)
+MAX_BINDINGS = 100_000
+
+
+def is_plain_strips(task: Any) -> bool:
+    """Whether a normalised translator task is one ``explore`` grounds as the translator would, and soon:
+    no axioms, no action costs, an initial state of atoms, actions and goal made of positive atoms (no
+    negation, equality, quantified or conditional effects), at most ``MAX_BINDINGS`` typed bindings."""
+    from fast_downward.translate import pddl
+
+    if task.axioms or task.use_min_cost_metric or not all(isinstance(fact, pddl.Atom) for fact in task.init):
+        return False
+    if _atoms(task.goal) is None:
+        return False
+    for action in task.actions:
+        if action.cost is not None or action.num_external_parameters != len(action.parameters):
+            return False
+        if _atoms(action.precondition) is None:
+            return False
+        for effect in action.effects:
+            if effect.parameters or not isinstance(effect.condition, pddl.Truth):
+                return False
+            if not isinstance(effect.literal, (pddl.Atom, pddl.NegatedAtom)) or effect.literal.predicate == "=":
+                return False
+    objects_by_type = _objects_by_type(task)
+    bindings = sum(math.prod(len(objects_by_type.get(p.type_name, ())) for p in action.parameters)
+                   for action in task.actions)
+    return bindings <= MAX_BINDINGS
+
+
+def _objects_by_type(task: Any) -> dict[str, list[str]]:
+    """Each type's objects, its subtypes' included, in the task's order (``instantiate.get_objects_by_type``)."""
+    objects_by_type: dict[str, list[str]] = defaultdict(list)
+    supertypes = {kind.name: kind.supertype_names for kind in task.types}
+    for obj in task.objects:
+        for kind in (obj.type_name, *supertypes[obj.type_name]):
+            objects_by_type[kind].append(obj.name)
+    return objects_by_type
+
+
+def _atoms(condition: Any) -> list[Any] | None:
+    """The positive atoms of a condition that is a conjunction of them (or one, or none); None otherwise."""
+    from fast_downward.translate import pddl
+
+    if isinstance(condition, pddl.Truth):
+        return []
+    parts = condition.parts if isinstance(condition, pddl.Conjunction) else (condition,)
+    if all(isinstance(part, pddl.Atom) and part.predicate != "=" for part in parts):
+        return list(parts)
+    return None
+
+
+class GroundAction(NamedTuple):
+    """A reached ground action as the translator's ``PropositionalAction`` holds it: name ``(stack b1 b2)``,
+    fluent preconditions, add effects and the delete effects that no add effect overrides."""
+
+    name: str
+    precondition: list[Any]
+    add: list[Any]
+    delete: list[Any]
+
+
+class _Schema(NamedTuple):
+    """An action compiled for grounding: each atom as a function from the parameters' objects to the atom."""
+
+    action: Any
+    preconditions: list[Callable[[tuple[str, ...]], _Ground]]
+    static: list[int]  # positions in ``preconditions`` of atoms no action changes
+    add: list[Callable[[tuple[str, ...]], _Ground]]
+    delete: list[Callable[[tuple[str, ...]], _Ground]]
+
+
+def explore(task: Any) -> tuple[bool, set, list[GroundAction], list | None, dict]:
+    """What ``instantiate.explore`` finds on a task that ``is_plain_strips`` accepts: whether the goal is
+    relaxed reachable, the reached fluent atoms, the reached ground actions (``GroundAction``, sorted),
+    the goal's fluent atoms (None when a static one is false) and each action's reached parameters."""
+    from fast_downward.translate import pddl
+
+    objects_by_type = _objects_by_type(task)
+    init: set[_Ground] = {(fact.predicate, fact.args) for fact in task.init}
+    fluent = {effect.literal.predicate for action in task.actions for effect in action.effects}
+    schemas = [_schema(action, fluent) for action in task.actions]
+
+    # Every typed binding of every action whose static preconditions hold (static atoms are the initial
+    # ones), with its fluent preconditions: it fires once all of those are reached.
+    waiting: list[_Candidate] = []
+    for index, schema in enumerate(schemas):
+        for args in itertools.product(*(objects_by_type.get(p.type_name, ()) for p in schema.action.parameters)):
+            ground = [atom(args) for atom in schema.preconditions]
+            if all(ground[i] in init for i in schema.static):
+                waiting.append((index, args, ground))
+    model = set(init)
+    fired: list[_Candidate] = []
+    while True:  # rounds: fire what the atoms reached so far allow, until a round fires nothing
+        ready: list[_Candidate] = []
+        later: list[_Candidate] = []
+        for candidate in waiting:
+            (ready if all(atom in model for atom in candidate[2]) else later).append(candidate)
+        if not ready:
+            break
+        for index, args, _ in ready:
+            model.update(atom(args) for atom in schemas[index].add)
+        fired += ready
+        waiting = later
+
+    atoms: dict[_Ground, Any] = {atom: pddl.Atom(*atom) for atom in model if atom[0] in fluent}
+    actions = []
+    reachable_params: dict[Any, list[tuple[str, ...]]] = defaultdict(list)
+    for index, args, ground in sorted(fired, key=lambda candidate: candidate[:2]):
+        schema = schemas[index]
+        reachable_params[schema.action].append(args)
+        add = [atoms[atom] for atom in (effect(args) for effect in schema.add)]
+        added = set(add)
+        # a delete effect of an atom never reached is dropped, and an add effect overrides a delete one
+        delete = [atoms[atom] for atom in (effect(args) for effect in schema.delete)
+                  if atom in atoms and atoms[atom] not in added]
+        if add or delete:
+            name = f"({schema.action.name} {' '.join(args)})"
+            actions.append(GroundAction(name, [atoms[atom] for atom in ground if atom in atoms], add, delete))
+
+    goal = [(part.predicate, part.args) for part in _atoms(task.goal) or ()]
+    goal_list: list | None = []
+    for atom in goal:
+        if atom in atoms:
+            goal_list.append(atoms[atom])  # type: ignore[union-attr]
+        elif atom not in init:
+            goal_list = None
+            break
+    relaxed_reachable = all(atom in model for atom in goal)
+    return relaxed_reachable, set(atoms.values()), actions, goal_list, reachable_params
+
+
+def _schema(action: Any, fluent: set[str]) -> _Schema:
+    names = [p.name for p in action.parameters]
+    preconditions = _atoms(action.precondition) or []
+    return _Schema(action, [_compile(atom, names) for atom in preconditions],
+                   [i for i, atom in enumerate(preconditions) if atom.predicate not in fluent],
+                   [_compile(e.literal, names) for e in action.effects if not e.literal.negated],
+                   [_compile(e.literal, names) for e in action.effects if e.literal.negated])
+
+
+def _compile(literal: Any, names: list[str]) -> Callable[[tuple[str, ...]], _Ground]:
+    """A function from an action's parameter objects to the ground atom of ``literal`` (positive)."""
+    predicate = literal.predicate
+    if all(arg in names for arg in literal.args) and literal.args:
+        if len(literal.args) == 1:
+            position = names.index(literal.args[0])
+            return lambda args: (predicate, (args[position],))
+        pick = operator.itemgetter(*(names.index(arg) for arg in literal.args))
+        return lambda args: (predicate, pick(args))
+    terms = [(names.index(arg), "") if arg in names else (-1, arg) for arg in literal.args]
+    return lambda args: (predicate, tuple(args[i] if i >= 0 else constant for i, constant in terms))

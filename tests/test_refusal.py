@@ -1,0 +1,238 @@
+"""Refusing instructions that cannot or should not be done, the same way with either goal reader."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.cli import EXIT_USER_ERROR, main
+from agent.goals.oracle import parse_instruction
+from agent.goals.refusal import SceneFacts, check_goal, check_reachable, check_words
+from agent.perception.decoder import decode
+from agent.perception.doubt import doubt
+from agent.perception.predictor import GoalReader
+from agent.planning.domain import domain_folder, load_domain
+from envs.errors import PlanningError, Refusal
+
+HANOI = SceneFacts("hanoi", {"d1": "disc", "d2": "disc", "d3": "disc", "left": "peg", "middle": "peg",
+                             "right": "peg"},
+                   {"d1": "red", "d2": "orange", "d3": "yellow", "left": "gray", "middle": "gray", "right": "gray"},
+                   frozenset({"(on d1 d2)", "(on d2 d3)", "(on d3 left)", "(clear d1)", "(clear middle)",
+                              "(clear right)", "(handempty)",
+                              *(f"(smaller {a} {b})" for a, b in [("d1", "d2"), ("d1", "d3"), ("d2", "d3")]),
+                              *(f"(smaller d{i} {p})" for i in (1, 2, 3) for p in ("left", "middle", "right"))}))
+BLOCKS = SceneFacts("blocks", {c: "block" for c in ("blue", "green", "pink", "red")},
+                    {c: c for c in ("blue", "green", "pink", "red")},
+                    frozenset({"(on blue green)", "(on pink blue)", "(ontable green)", "(ontable red)",
+                               "(clear pink)", "(clear red)", "(handempty)"}))
+SORT = SceneFacts("sort", {"blue1": "cube", "blue_bin": "bin", "yellow1": "cube", "yellow_bin": "bin"},
+                  {"blue1": "blue", "blue_bin": "blue", "yellow1": "yellow", "yellow_bin": "yellow"},
+                  frozenset({"(ontable blue1)", "(ontable yellow1)", "(handempty)"}))
+
+
+def _refusal(scene: SceneFacts, text: str) -> Refusal:
+    """What the rule-based reader and the shared checks make of ``text`` in ``scene``."""
+    with pytest.raises(Refusal) as caught:
+        check_words(text, scene)
+        goal = parse_instruction(text, scene.task, scene.kinds)
+        check_goal(goal, scene, load_domain(domain_folder(scene.task), task=scene.task))
+    return caught.value
+
+
+@pytest.mark.parametrize(("scene", "text", "reason", "named"), [
+    (HANOI, "put d3 on d1", "impossible", "(smaller d3 d1)"),
+    (BLOCKS, "put red on red", "impossible", "itself"),
+    (BLOCKS, "put red on blue and put blue on red", "contradiction", "blue on red and red on blue"),
+    (BLOCKS, "put red on blue and put red on green", "contradiction", "red cannot end up both"),
+    (BLOCKS, "put red on green and put pink on green", "contradiction", "directly on green"),
+    (BLOCKS, "do nothing", "no-change", "no change"),
+    (HANOI, "leave everything where it is", "no-change", "no change"),
+    (BLOCKS, "put pink on blue", "no-change", "already holds"),
+    (BLOCKS, "put the purple block on red", "absent-object", "purple"),
+    (HANOI, "put d5 on the right peg", "absent-object", "d5"),
+    (SORT, "put red1 in the blue bin", "absent-object", "red"),
+    (BLOCKS, "put the red block in the bin", "absent-object", "no bin"),
+    (HANOI, "what a lovely day it is", "not-an-instruction", "no word"),
+])
+def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
+    refusal = _refusal(scene, text)
+    assert refusal.reason == reason and named in str(refusal)
+    assert str(refusal).startswith(f"refused ({reason}): ")
+
+
+def test_cycles_of_three_are_impossible_and_readable_goals_pass() -> None:
+    domain = load_domain(domain_folder("blocks"), task="blocks")
+    with pytest.raises(Refusal, match=r"\(impossible\): a cycle: blue on green on red on blue"):
+        check_goal({"(on blue green)", "(on green red)", "(on red blue)"}, BLOCKS, domain)
+    check_goal({"(on red pink)", "(ontable blue)"}, BLOCKS, domain)
+    check_goal({"(on d1 d2)", "(on d2 d3)", "(on d3 right)"}, HANOI, load_domain(domain_folder("hanoi"), task="hanoi"))
+    check_goal({"(in blue1 yellow_bin)", "(in yellow1 yellow_bin)"}, SORT, load_domain(domain_folder("sort"),
+                                                                                         task="sort"))
+
+
+class _Planner:
+    """Stands in for ``Planner``: fails the way it is told to."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+    def plan(self, objects: object, state: object, goal: object) -> None:
+        raise PlanningError(self.error)
+
+
+def test_a_goal_the_planner_proves_unreachable_is_impossible() -> None:
+    with pytest.raises(Refusal, match=r"\(impossible\): no plan reaches goal \(on a b\)"):
+        check_reachable(_Planner("no plan reaches goal (on a b): fast-downward says UNSOLVABLE"), {}, [], [])
+    with pytest.raises(PlanningError, match="timed out") as caught:
+        check_reachable(_Planner("fast-downward failed on goal (on a b): timed out"), {}, [], [])
+    assert not isinstance(caught.value, Refusal)
+
+
+def test_goal_atoms_of_the_wrong_type_are_impossible() -> None:
+    with pytest.raises(Refusal, match=r"\(impossible\): \(in blue1 yellow1\): yellow1 is a cube"):
+        check_goal({"(in blue1 yellow1)"}, SORT, load_domain(domain_folder("sort"), task="sort"))
+
+
+def test_near_ties_of_one_reference_are_ambiguous() -> None:
+    """Two blocks fit "the block" on red almost equally: the decoder keeps one, the doubt refuses."""
+    names, kinds = ("blue", "green", "red"), ("block", "block", "block")
+    probs = np.zeros((3, 4))
+    probs[0, 2], probs[1, 2] = 0.81, 0.74
+    reading = decode(probs, names, kinds)
+    with pytest.raises(Refusal, match=r"\(ambiguous\): blue \(p=0.81\) or green \(p=0.74\) could be"):
+        doubt(probs, names, kinds, reading)
+    probs[1, 2] = 0.02
+    doubt(probs, names, kinds, decode(probs, names, kinds))
+
+
+# -- the perception reader --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reader() -> GoalReader:
+    return GoalReader(device="cpu")
+
+
+def _read(reader: GoalReader, task: str, size: int, seed: int, text: str) -> tuple[str, ...]:
+    from envs.task_env import TaskEnv
+
+    env = TaskEnv(task, size, image_size=16)
+    try:
+        env.reset(seed=seed)
+        return reader.read(env, text, env.symbolic_state()).goal
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize(("task", "seed", "text", "reason"), [
+    ("hanoi", 0, "put d3 on d1", "impossible"),
+    ("blocks", 4, "put red on blue and put blue on red", "contradiction"),
+    ("hanoi", 0, "do nothing", "no-change"),
+    ("blocks", 4, "leave everything where it is", "no-change"),
+    ("blocks", 4, "put pink on blue", "no-change"),
+    ("blocks", 4, "put the purple block on red", "absent-object"),
+    ("hanoi", 0, "move the tower to the blue peg", "absent-object"),
+    ("blocks", 4, "xkcd blorp fnord", "not-an-instruction"),
+    ("hanoi", 0, "asdkj qwe zzkq", "not-an-instruction"),
+    ("sort", 0, "what is the forecast for friday", "not-an-instruction"),
+])
+def test_perception_reader_refuses(reader: GoalReader, task: str, seed: int, text: str, reason: str) -> None:
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, 3 if task != "blocks" else 4, seed, text)
+    assert caught.value.reason == reason
+
+
+def test_perception_reader_still_reads(reader: GoalReader) -> None:
+    assert _read(reader, "blocks", 4, 4, "put the red block on the green one please") == ("(on red green)",)
+    assert _read(reader, "hanoi", 3, 0, "move the tower to the right peg") == (
+        "(on d1 d2)", "(on d2 d3)", "(on d3 right)")
+
+
+# -- one behaviour on the command line --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("goal", ["oracle", "perception"])
+def test_run_refuses_an_impossible_instruction_before_acting(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             goal: str) -> None:
+    out = tmp_path / "run"
+    code = main(["run", "--task", "hanoi", "--size", "3", "--instruction", "put d3 on d1", "--goal", goal,
+                 "--controller", "scripted", "--device", "cpu", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == EXIT_USER_ERROR
+    assert len(err.splitlines()) == 1 and "refused (impossible)" in err and "(smaller d3 d1)" in err
+    assert not out.exists()
+
+
+def test_goal_command_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["goal", "--task", "blocks", "--size", "4", "--seed", "4", "--device", "cpu",
+                 "--instruction", "put the purple block on red"])
+    err = capsys.readouterr().err.strip()
+    assert code == EXIT_USER_ERROR
+    assert err.splitlines() == [err] and "refused (absent-object)" in err and "purple" in err
+
+
+def test_eval_goals_records_refusals_and_scores_expected_ones(tmp_path: Path) -> None:
+    lines = [
+        {"task": "hanoi", "size": 3, "seed": 0, "instruction": "put d3 on d1", "refuse": "impossible"},
+        {"task": "hanoi", "size": 3, "seed": 0, "instruction": "move the tower to the right peg",
+         "goal": ["(on d1 d2)", "(on d2 d3)", "(on d3 right)"]},
+        {"task": "blocks", "size": 4, "seed": 4, "instruction": "do nothing", "refuse": "ambiguous"},
+    ]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "results.json"
+    assert main(["eval-goals", str(requests), "--json", str(out), "--quiet", "--device", "cpu"]) == 0
+    result = json.loads(out.read_text())
+    assert [r["refused"] for r in result["records"]] == ["impossible", None, "no-change"]
+    assert [r["correct"] for r in result["records"]] == [True, True, False]
+    assert result["refused"] == {"count": 2, "by_reason": {"impossible": 1, "no-change": 1}}
+
+
+def test_eval_goals_names_a_bad_refuse_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    requests = tmp_path / "bad.jsonl"
+    requests.write_text('{"task": "hanoi", "size": 3, "seed": 0, "instruction": "x", "refuse": "rude"}\n')
+    assert main(["eval-goals", str(requests)]) == EXIT_USER_ERROR
+    assert f"{requests}:1: refuse must be one of" in capsys.readouterr().err
+
+
+# -- valid instructions are read, not refused -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_generated_validation_instructions_are_rarely_refused(reader: GoalReader) -> None:
+    """On generated instructions of the splits training never saw, at most 1% of those asking for a change
+    are refused; those whose goal already holds (the generator does not check) are refused as no change."""
+    from agent.perception.dataset import SPLITS
+    from agent.perception.language import Facts, draw_examples
+    from agent.planning.atoms import holds
+    from envs.task_env import TaskEnv
+
+    refused, valid, no_change = [], 0, 0
+    for split in ("test", "held-out-templates", "held-out-colours", "larger"):
+        spec = SPLITS[split]
+        for index in range(25):
+            task, size, seed, options = spec.scene(index)
+            env = TaskEnv(task, size, image_size=16, **options)
+            env.reset(seed=seed)
+            state = env.symbolic_state()
+            for example in draw_examples(Facts.of(env), random.Random(seed), spec.per_scene, spec.templates,
+                                         spec.colours):
+                try:
+                    reader.read(env, example.instruction, state)
+                    outcome = None
+                except Refusal as refusal:
+                    outcome = refusal.reason
+                if holds(example.goal, state):
+                    no_change += outcome == "no-change"
+                    continue
+                valid += 1
+                if outcome is not None:
+                    refused.append((example.instruction, outcome))
+            env.close()
+    assert valid >= 250
+    assert len(refused) <= 0.01 * valid, refused
+    assert no_change >= 1
