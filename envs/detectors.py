@@ -13,13 +13,19 @@ from itertools import permutations
 
 import numpy as np
 
-from envs.simulation import TABLE_TOP_Z
+from envs.simulation import TABLE_CENTRE_XY, TABLE_HALF_XY, TABLE_TOP_Z
 
 #: how far (m) a resting object's bottom may be from its support's top
 SUPPORT_TOLERANCE = 0.008
+#: a fallen object leans on another whose centre is closer than this many of its half widths horizontally
+#: and whose top is clearly above its bottom: a cube leaning 20 to 40 degrees stands 2.5 half widths off the one it
+#: leans on (tests/test_fallen.py), while resting neighbours stand 10 or more apart (envs/scenes/blocks.py)
+LEAN_REACH = 3.2
 #: widths (half, m) closer than this are the same size
 SIZE_TOLERANCE = 0.001
-#: an object counts as lying flat when one of its axes is this close to vertical (cosine)
+#: an object counts as lying flat when one of its axes is this close to vertical (cosine; 14 degrees). Beyond it
+#: the object is ``fallen``: resting objects of seeded scenes and of finished episodes tilt under a degree
+#: (tests/test_detectors.py measures them), a cube leaning on another tilts 20 degrees or more
 FLAT_COSINE = 0.97
 
 
@@ -76,7 +82,14 @@ def box_half_height(half_extents: Iterable[float], orientation: Iterable[float])
 
 
 def _resting(obj: ObjectState) -> bool:
-    return obj.movable and obj.flat and not obj.gripped
+    return obj.movable and obj.flat and not obj.gripped and _on_table_top(obj)
+
+
+def _on_table_top(obj: ObjectState) -> bool:
+    """The object's centre is over the table and it has not sunk below its top (it fell off)."""
+    return (abs(obj.position[0] - TABLE_CENTRE_XY[0]) < TABLE_HALF_XY[0]
+            and abs(obj.position[1] - TABLE_CENTRE_XY[1]) < TABLE_HALF_XY[1]
+            and obj.bottom > TABLE_TOP_Z - SUPPORT_TOLERANCE)
 
 
 def _inside_bin(obj: ObjectState, bin_: ObjectState) -> bool:
@@ -128,10 +141,37 @@ def detect_handempty(world: World) -> set[tuple[str, ...]]:
 
 
 def detect_clear(world: World) -> set[tuple[str, ...]]:
-    """Nothing rests on ``x`` and ``x`` is not in the hand (movable objects and pegs)."""
-    covered = {y for _, y in detect_on(world)}
+    """Nothing rests or leans on ``x``, ``x`` is not in the hand and has not fallen (movable objects and
+    pegs). A fallen object is no surface to build on until it is righted; nor is one a fallen object leans
+    on: a tower built there would be knocked down when the leaning one is righted."""
+    blocked = {y for _, y in detect_on(world)} | {y for _, y in detect_leaning(world)}
+    blocked |= {x for (x,) in detect_fallen(world)}
     candidates = world.movable() + world.of_kind("peg")
-    return {(x.name,) for x in candidates if x.name not in covered and not x.gripped}
+    return {(x.name,) for x in candidates if x.name not in blocked and not x.gripped}
+
+
+def detect_leaning(world: World) -> set[tuple[str, ...]]:
+    """Fallen ``x`` leans on ``y``: the nearest object whose centre is within ``LEAN_REACH`` of ``x``'s half
+    widths and whose top is clearly above ``x``'s bottom. One ``y`` at most, so that righting ``x`` frees
+    every object it blocked (``right-from``)."""
+    atoms: set[tuple[str, ...]] = set()
+    for (name,) in sorted(detect_fallen(world)):
+        x = world.objects[name]
+        near = [(x.xy_distance(y), y.name) for y in world.movable() if y.name != x.name and not y.gripped
+                and x.xy_distance(y) < LEAN_REACH * x.half_extents[0] and x.bottom < y.top - SUPPORT_TOLERANCE]
+        if near:
+            atoms.add((name, min(near)[1]))
+    return atoms
+
+
+def detect_fallen(world: World) -> set[tuple[str, ...]]:
+    """``x`` is out of the hand and not resting as the domain expects: tilted (no axis within
+    ``FLAT_COSINE`` of vertical: leaning on another object, lying across an edge), off the table, or lying
+    flat on no support (on a fallen object). Exactly the movable objects out of the hand that are neither
+    ``on`` anything, ``ontable`` nor ``in`` a bin."""
+    supported = {x for x, _ in detect_on(world)} | {x for (x,) in detect_ontable(world)}
+    supported |= {x for x, _ in detect_in(world)}
+    return {(x.name,) for x in world.movable() if not x.gripped and x.name not in supported}
 
 
 def detect_smaller(world: World) -> set[tuple[str, ...]]:
@@ -162,6 +202,8 @@ DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
     "holding": detect_holding,
     "handempty": detect_handempty,
     "clear": detect_clear,
+    "fallen": detect_fallen,
+    "leaning": detect_leaning,
     "smaller": detect_smaller,
     "round": detect_round,
     "heavy": detect_heavy,

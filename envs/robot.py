@@ -2,7 +2,8 @@
 
 The arm tracks a *commanded* end-effector target that actions move, rather than "measured pose plus a
 step": the latter makes the arm slower the higher the control rate (controller lag). The orientation is
-fixed, gripper pointing down, fingers closing along the world y axis.
+fixed, gripper pointing down, fingers closing along the world y axis; only the scripted righting skill turns
+the hand about the vertical (``set_yaw``) to close the fingers on the faces of a tilted object.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Panda:
         gear = c.createConstraint(self.body, FINGER_JOINTS[0], self.body, FINGER_JOINTS[1], c.JOINT_GEAR,
                                   (1.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
         c.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50)
+        self.yaw = 0.0
         self.down = c.getQuaternionFromEuler((np.pi, 0.0, 0.0))
         # Null-space IK needs limits for every movable joint, fingers included: PyBullet silently ignores
         # lists of any other length.
@@ -56,8 +58,15 @@ class Panda:
         for joint in FINGER_JOINTS:
             c.resetJointState(self.body, joint, MAX_OPENING / 2)
 
+    def set_yaw(self, yaw: float) -> None:
+        """Turn the commanded hand by ``yaw`` (rad) about the vertical: the fingers then close along
+        (-sin yaw, cos yaw). Actions never change it; the arm turns there over the next control steps."""
+        self.yaw = float(yaw)
+        self.down = self.sim.client.getQuaternionFromEuler((np.pi, 0.0, self.yaw))
+
     def go_home(self) -> None:
         """Put the arm at its home posture at once, hand open, at rest."""
+        self.set_yaw(0.0)
         self._reset_joints()
         self.target = self.ee_position()
         self.opening = MAX_OPENING

@@ -44,6 +44,9 @@ with quiet_output():
 
 TIMESTEP = 1.0 / 240.0
 TABLE_TOP_Z = 0.0
+#: the table top's centre (x, y) and half extents (x, y): what lies outside it has fallen off
+TABLE_CENTRE_XY = (0.45, 0.0)
+TABLE_HALF_XY = (0.5, 0.7)
 #: how far (m) a dome's cap sits off its axis, and how much narrower than the dome it is: a cube (centre of
 #: mass 2 cm up) balanced on a perfect hemisphere of its own half width would be in neutral equilibrium
 DOME_CAP_OFFSET = 0.002
@@ -102,7 +105,7 @@ class Simulation:
         self.bodies = {}
         self._com_offsets = {}
         self.steps = 0
-        self.add_box("table", half_extents=(0.5, 0.7, 0.02), position=(0.45, 0.0, TABLE_TOP_Z - 0.02),
+        self.add_box("table", half_extents=(*TABLE_HALF_XY, 0.02), position=(*TABLE_CENTRE_XY, TABLE_TOP_Z - 0.02),
                      rgba=(0.82, 0.74, 0.62, 1.0), mass=0.0, friction=0.8)
 
     def finish_building(self) -> None:
@@ -212,10 +215,12 @@ class Simulation:
             position = tuple(float(v) for v in np.asarray(position) - rotation @ np.asarray(offset))
         return Pose(tuple(position), tuple(orientation))
 
-    def set_pose(self, name: str, position: tuple[float, float, float], yaw: float = 0.0) -> None:
-        """Teleport a body (scene building and hand-built test scenes only; skills never do this)."""
+    def set_pose(self, name: str, position: tuple[float, float, float], yaw: float = 0.0,
+                 tilt: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Teleport a body, turned by ``tilt`` (roll, pitch) and ``yaw`` (scene building, disturbances and
+        hand-built test scenes only; skills never do this)."""
         c = self.client
-        orientation = c.getQuaternionFromEuler((0.0, 0.0, yaw))
+        orientation = c.getQuaternionFromEuler((tilt[0], tilt[1], yaw))
         offset = self._com_offsets.get(name)
         if offset is not None:
             rotation = np.asarray(c.getMatrixFromQuaternion(orientation)).reshape(3, 3)

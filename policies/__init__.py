@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
 
-from policies.skill import SKILL_NAMES
+from policies.skill import BINDABLE_SKILLS, SCRIPTED_ONLY_SKILLS, SKILL_NAMES
 
 if TYPE_CHECKING:
     from policies.skill import Skill
@@ -23,14 +23,15 @@ CONTROLLERS = ("learned", "scripted")
 @cache
 def load_skills(controller: str) -> Mapping[str, Skill]:
     """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``; loaded once per
-    process."""
-    if controller == "scripted":
-        from policies.scripted import SKILLS
+    process. ``learned`` runs the ``SCRIPTED_ONLY_SKILLS`` (righting a fallen object) with the scripted
+    skill: no learned one exists yet."""
+    from policies.scripted import SKILLS
 
+    if controller == "scripted":
         return SKILLS
     from policies.learned import LearnedSkills
 
-    return LearnedSkills().skills()
+    return {**LearnedSkills().skills(), **{name: SKILLS[name] for name in SCRIPTED_ONLY_SKILLS}}
 
 
-__all__ = ["CONTROLLERS", "SKILL_NAMES", "load_skills"]
+__all__ = ["BINDABLE_SKILLS", "CONTROLLERS", "SCRIPTED_ONLY_SKILLS", "SKILL_NAMES", "load_skills"]

@@ -1,4 +1,4 @@
-"""Scripted pick and place: the oracle controllers that learned ones are measured against.
+"""Scripted pick, place and right: the oracle controllers that learned ones are measured against.
 
 They drive the arm only through ``TaskEnv.apply_action`` (end-effector deltas and gripper opening), move
 through inverse kinematics and joint position control, and grasp by friction: nothing is teleported or
@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World, detect_holding
-from envs.robot import MAX_OPENING
+from envs.detectors import World, detect_fallen, detect_holding, detect_ontable
+from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
+from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
 from policies.skill import SkillResult
@@ -168,10 +169,63 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
 
 
+def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    """Pick the fallen ``args[0]`` as it lies and put it down upright on a free spot of the table.
+
+    The hand turns so that the fingers close along the object's most horizontal axis: a box tilted about
+    that axis keeps the two faces across it vertical, a grasp as firm as on a flat box. It grasps at the
+    object's centre, then ``place`` lowers it until its lowest corner is just above the table and lets go:
+    tilted by less than 45 degrees about the finger axis, it drops onto the face nearest the table.
+    """
+    (name,) = args
+    motion = Motion(env, step_budget)
+    world = env.world()
+    if name not in world.objects or not world.objects[name].movable:
+        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    if (name,) not in detect_fallen(world):
+        return SkillResult(False, 0, f"{name!r} has not fallen")
+    obj = world.objects[name]
+    if not (np.all(obj.position[:2] >= WORKSPACE_LOW[:2]) and np.all(obj.position[:2] <= WORKSPACE_HIGH[:2])
+            and obj.top > TABLE_TOP_Z):
+        return SkillResult(False, 0, f"{name} is out of the arm's reach (off the table)")
+    env.robot.set_yaw(_finger_yaw(env.sim.pose(name).orientation))
+    opening = MAX_OPENING
+    travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE
+    grasp_z = max(obj.position[2], obj.bottom + GRASP_HEIGHT)
+    try:
+        if not (motion.cross((obj.position[0], obj.position[1]), travel_z, opening)
+                and motion.descend(grasp_z, opening) and motion.hold(0.0, GRIP_STEPS)):
+            return SkillResult(False, motion.used, "could not reach the object")
+        lift_z = _highest_top(env.world(), name) + 2.0 * max(obj.half_extents) + TRAVEL_CLEARANCE
+        here = env.robot.target
+        if not motion.move_to(np.array([here[0], here[1], lift_z]), 0.0):
+            return SkillResult(False, motion.used, "could not lift the object")
+        if (name,) not in detect_holding(env.world()):
+            return SkillResult(False, motion.used, "the object is not in the hand after lifting")
+        down = place(env, (name, "table"), max(step_budget - motion.used, 1))
+    finally:
+        env.robot.set_yaw(0.0)
+    used = motion.used + down.sim_steps
+    upright = (name,) in detect_ontable(env.world())
+    return SkillResult(upright, used, "" if upright else down.reason or f"{name} is not upright on the table")
+
+
+def _finger_yaw(orientation: Sequence[float]) -> float:
+    """The hand's yaw that closes the fingers along the object's most horizontal axis (within +-90 degrees:
+    either finger may take either face)."""
+    import pybullet
+
+    rotation = np.asarray(pybullet.getMatrixFromQuaternion(tuple(orientation))).reshape(3, 3)
+    axis = rotation[:, int(np.argmin(np.abs(rotation[2])))]
+    # fingers close along (-sin yaw, cos yaw)
+    yaw = float(np.arctan2(-axis[0], axis[1]))
+    return float((yaw + np.pi / 2) % np.pi - np.pi / 2)
+
+
 def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[float, float]:
     """Where the hand goes so that the held ``name`` is centred over ``spot``."""
     offset = np.asarray(env.sim.pose(name).position[:2]) - env.robot.ee_position()[:2]
     return (spot[0] - offset[0], spot[1] - offset[1])
 
 
-SKILLS = {"pick": pick, "place": place}
+SKILLS = {"pick": pick, "place": place, "right": right}

@@ -9,8 +9,13 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from envs.task_env import TaskEnv
 
-#: the skills a domain's binding may name; each has a scripted and a learned controller
+#: the skills with a scripted and a learned controller
 SKILL_NAMES = ("pick", "place")
+#: skills only the scripted controller has: a learned run executes them with the scripted skill (recorded
+#: as such in its steps) until a learned one is trained
+SCRIPTED_ONLY_SKILLS = ("right",)
+#: the skills a domain's binding may name
+BINDABLE_SKILLS = SKILL_NAMES + SCRIPTED_ONLY_SKILLS
 
 
 @dataclass(frozen=True)

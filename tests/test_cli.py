@@ -145,8 +145,8 @@ def test_unknown_instruction_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 @pytest.mark.parametrize("line, old, new", [
     (6, "(:predicates", "(:predicates (("),
-    (15, ":precondition", ":precondishun"),
-    (15, "(clear ?x)", "(clear ?z)"),
+    (17, ":precondition", ":precondishun"),
+    (17, "(clear ?x)", "(clear ?z)"),
 ])
 def test_malformed_domain_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: int,
                                               old: str, new: str) -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from agent.planning.domain import Binding, OperatorBinding, domain_folder, load_domain, shipped_tasks
 from envs.errors import DomainError
-from policies import SKILL_NAMES
+from policies import BINDABLE_SKILLS
 
-DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in"}
-SKILLS = set(SKILL_NAMES)
+DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in", "fallen", "leaning"}
+SKILLS = set(BINDABLE_SKILLS)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from envs.detectors import DETECTORS
 from envs.errors import ConfigError, PlanningError
 from envs.scenes.registry import check_size
 from envs.task_env import TaskEnv
-from policies import SKILL_NAMES
+from policies import BINDABLE_SKILLS
 from policies.artifacts import write_atomic
 from policies.seeds import ALIGNMENT_EVAL_OFFSET, refusal
 
@@ -40,7 +40,7 @@ def base_domain(config: RunConfig) -> Domain:
     else:
         folder = variant_domain_folder(config.task) if config.variant else domain_folder(config.task)
     domain = load_domain(folder, task=config.task)
-    domain.binding.check_names(DETECTORS, SKILL_NAMES)
+    domain.binding.check_names(DETECTORS, BINDABLE_SKILLS)
     return domain
 
 

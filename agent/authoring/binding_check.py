@@ -79,14 +79,14 @@ def check_binding(path: Path, signature: Signature | None, pddl: str) -> list[Fi
     PDDL could be read, ``signature``) every name it shares with the PDDL file ``pddl``."""
     from envs.detectors import DETECTORS
     from envs.scenes.registry import SCENES
-    from policies import SKILL_NAMES
+    from policies import BINDABLE_SKILLS
 
     locator = BindingLocator(path)
     try:
         binding = read_binding(path)
     except DomainError as exc:
         return [locator.from_error(exc)]
-    findings = [locator.at(key, message) for key, message in binding.name_problems(DETECTORS, SKILL_NAMES)]
+    findings = [locator.at(key, message) for key, message in binding.name_problems(DETECTORS, BINDABLE_SKILLS)]
     if binding.task not in SCENES:
         findings.append(locator.at("task", f"no scene for task {binding.task!r} (scenes: {', '.join(sorted(SCENES))})"))
     if signature is not None:

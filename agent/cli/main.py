@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--controller", choices=CONTROLLERS, default="learned",
                      help="learned: the trained pick and place policies (default); scripted: the reference skills")
     run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
+    run.add_argument("--disturb", type=_seed, default=0, metavar="K",
+                     help="blocks: push, drop or displace an object K times per episode between operators, behind "
+                          "the agent's back (seeded, recorded; default: 0)")
     run.add_argument("--video", nargs="?", const="mp4", choices=VIDEO_FORMATS, default=None, metavar="mp4|gif",
                      help="write a video of each episode into the run directory's videos/ (default format: mp4; "
                           "gif where no ffmpeg is found)")
@@ -422,7 +425,7 @@ def _run(args: argparse.Namespace) -> int:
                        gui=args.gui, out=args.resume or args.out, json=args.json, max_replans=args.max_replans,
                        goal=args.goal, goal_checkpoint=args.goal_checkpoint, device=args.device,
                        controller=args.controller, variant=args.variant, skill_step_budget=args.skill_step_budget,
-                       episode_step_budget=args.episode_step_budget)
+                       episode_step_budget=args.episode_step_budget, disturb=args.disturb)
     summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray,
                   resume=args.resume is not None)
     print(format_summary(summary))

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.execution.disturbance import Disturber
 from agent.execution.monitor import Mismatch, compare
 from agent.goals.oracle import default_instruction, parse_instruction
 from agent.planning.atoms import has_variables, holds
@@ -22,7 +23,7 @@ from agent.planning.domain import Domain
 from agent.planning.planner import Operator, Planner
 from envs.errors import GoalError, InstructionError, PlanningError, Refusal
 from envs.task_env import TaskEnv
-from policies import load_skills
+from policies import SCRIPTED_ONLY_SKILLS, load_skills
 from policies.skill import SkillResult
 
 if TYPE_CHECKING:  # importing it loads torch, which an oracle-goal run (and each of its workers) never needs
@@ -84,10 +85,16 @@ class StepRecord:
     matched: bool
     sim_steps: int
     mismatch: str = ""
+    #: the controller that ran the skill where it is not the run's own (a learned run rights a fallen
+    #: object with the scripted skill); empty otherwise, and then left out of the record
+    controller: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"operator": self.operator, "skill_success": self.skill_success, "matched": self.matched,
-                "sim_steps": self.sim_steps, "mismatch": self.mismatch}
+        record = {"operator": self.operator, "skill_success": self.skill_success, "matched": self.matched,
+                  "sim_steps": self.sim_steps, "mismatch": self.mismatch}
+        if self.controller:
+            record["controller"] = self.controller
+        return record
 
 
 @dataclass
@@ -113,6 +120,9 @@ class EpisodeResult:
     #: with a perceived goal: the instruction's goal where the rule-based parser reads it (success is
     #: judged against it), else empty (judged against the perceived goal)
     intended_goal: list[str] = field(default_factory=list)
+    #: with ``--disturb``: what was done behind the agent's back (``Disturbance.to_dict``); None (and left out
+    #: of the record) in an undisturbed run
+    disturbances: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "success": self.success, "instruction": self.instruction, "goal": self.goal,
@@ -121,13 +131,15 @@ class EpisodeResult:
                 "plan_time_s": round(self.plan_time_s, 6), "perceive_time_s": round(self.perceive_time_s, 6),
                 "act_time_s": round(self.act_time_s, 6), "wall_time_s": round(self.wall_time_s, 6),
                 "sim_steps": self.sim_steps, "reason": self.reason, "final_state": self.final_state,
-                "goal_dropped": self.goal_dropped, "intended_goal": self.intended_goal}
+                "goal_dropped": self.goal_dropped, "intended_goal": self.intended_goal,
+                **({} if self.disturbances is None else {"disturbances": self.disturbances})}
 
 
 def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeConfig, seed: int,
-                reader: GoalReader | None = None, hooks: EpisodeHooks = NO_HOOKS) -> EpisodeResult:
+                reader: GoalReader | None = None, hooks: EpisodeHooks = NO_HOOKS, disturb: int = 0) -> EpisodeResult:
     """Run one episode on ``env`` reset with ``seed``, reading the goal with ``reader`` (the oracle parser
-    when None). An oracle goal the first plan cannot reach is the user's error and propagates (unless
+    when None), disturbing the scene ``disturb`` times between operators (``agent.execution.disturbance``).
+    An oracle goal the first plan cannot reach is the user's error and propagates (unless
     ``hooks.record_planning_failure``); a perceived one that cannot be read or reached ends the episode as a
     failure. Later planning errors end it too. ``domain``'s binding names the scene's objects and detectors
     throughout; ``hooks.model`` may swap the domain acted with and the planner."""
@@ -184,6 +196,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     result.plan_time_s += plan.plan_time_s
     budget = config.episode_step_budget or config.skill_step_budget * (2 * len(plan.operators) + 10)
     queue: list[tuple[Operator, frozenset[str]]] | None = list(zip(plan.operators, plan.predicted))
+    disturber = Disturber(disturb, seed, len(plan.operators)) if disturb else None
+    if disturber is not None:
+        result.disturbances = []
 
     while not holds(goal, state):
         if env.sim.steps >= budget:
@@ -194,7 +209,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
             operator, predicted = queue.pop(0)
             before = state
             outcome, state, mismatch = act_and_compare(env, hooks.model(domain, planner)[0], config, operator,
-                                                       predicted, budget, predicates, result)
+                                                       predicted, budget, predicates, result, disturber)
             hooks.after_operator(objects, before, operator, outcome, state)
             if not mismatch:
                 continue
@@ -214,19 +229,24 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
 
 def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operator: Operator,
                     predicted: frozenset[str], budget: int, predicates: dict[str, str],
-                    result: EpisodeResult) -> tuple[SkillResult, list[str], Mismatch]:
-    """Execute ``operator``, re-detect, compare with the ``predicted`` state and record the step (and its
-    acting and perceiving time) in ``result``; returns the skill's outcome, the detected state and the
-    mismatch."""
+                    result: EpisodeResult,
+                    disturber: Disturber | None = None) -> tuple[SkillResult, list[str], Mismatch]:
+    """Execute ``operator``, let ``disturber`` disturb the scene, re-detect, compare with the ``predicted``
+    state and record the step (and its acting and perceiving time) in ``result``; returns the skill's
+    outcome, the detected state and the mismatch."""
     clock = time.perf_counter()
     outcome = execute(env, domain, config, operator, budget)
+    if disturber is not None and result.disturbances is not None:
+        result.disturbances.extend(d.to_dict() for d in disturber.after_operator(env, len(result.steps)))
     acted = time.perf_counter()
     result.act_time_s += acted - clock
     state = env.symbolic_state(predicates)
     result.perceive_time_s += time.perf_counter() - acted
     mismatch = compare(predicted, state)
+    skill = domain.skill_call(operator.name, operator.args)[0]
+    substitute = "scripted" if config.controller != "scripted" and skill in SCRIPTED_ONLY_SKILLS else ""
     result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
-                                   mismatch.describe()))
+                                   mismatch.describe(), substitute))
     return outcome, state, mismatch
 
 

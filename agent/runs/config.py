@@ -14,6 +14,8 @@ from policies import CONTROLLERS
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
 VIDEO_FORMATS = ("mp4", "gif")
+#: tasks whose domain has an operator that rights a fallen object, the only ones ``--disturb`` may disturb
+DISTURBABLE_TASKS = ("blocks",)
 #: episodes one run may hold: its seeds, records and summary live in memory
 MAX_EPISODES = 1_000_000
 
@@ -56,6 +58,9 @@ class RunConfig:
     episode_step_budget: int | None = None
     #: a variant world of the task whose physics breaks its domain (blocks: sizes, round, heavy; hanoi: weighted)
     variant: str | None = None
+    #: disturbances per episode (``agent.execution.disturbance``): objects pushed, dropped or displaced
+    #: between operators behind the agent's back
+    disturb: int = 0
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -79,6 +84,8 @@ class RunConfig:
             raise ConfigError(f"--seed: must be non-negative, got {self.seed}")
         if self.max_replans < 0:
             raise ConfigError(f"max_replans: must be non-negative, got {self.max_replans}")
+        if self.disturb < 0:
+            raise ConfigError(f"--disturb: must be non-negative, got {self.disturb}")
         if self.episode_step_budget is not None and self.episode_step_budget < 1:
             raise ConfigError(f"episode_step_budget: must be at least 1, got {self.episode_step_budget}")
         self._check_combinations()
@@ -95,6 +102,9 @@ class RunConfig:
                 raise ConfigError(f"--variant: task {self.task} has no variants")
             raise ConfigError(f"--variant: task {self.task} has no variant {self.variant!r} (its variants: "
                               f"{', '.join(variants)})")
+        if self.disturb and self.task not in DISTURBABLE_TASKS:
+            raise ConfigError(f"--disturb: only {', '.join(DISTURBABLE_TASKS)} can recover from a disturbance (its "
+                              f"domain rights fallen objects); task {self.task} cannot")
         if self.goal_checkpoint is not None and self.goal != "perception":
             raise ConfigError("--goal-checkpoint: only the perception network reads one; drop it or use "
                               "--goal perception")

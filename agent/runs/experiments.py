@@ -144,10 +144,16 @@ def run_id(config: RunConfig) -> str:
     return f"{config.task}{config.size}" + (f"-{config.variant}" if config.variant else "")
 
 
+#: settings added after records were kept: left out at their default, so that those records still describe
+#: the runs they were made by (an undisturbed run is the same with or without ``disturb: 0``)
+LATER_SETTINGS = {"disturb": 0}
+
+
 def resolved(config: RunConfig) -> dict[str, Any]:
     """What decides a run's results: its configuration without where the output goes."""
-    return {k: v for k, v in sorted(config.to_dict().items()) if k not in ("out", "json", "gui", "video",
-                                                                          "video_format")}
+    return {k: v for k, v in sorted(config.to_dict().items())
+            if k not in ("out", "json", "gui", "video", "video_format")
+            and not (k in LATER_SETTINGS and v == LATER_SETTINGS[k])}
 
 
 def command(config: RunConfig, workers: int) -> str:

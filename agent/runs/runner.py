@@ -30,7 +30,7 @@ from envs.errors import ConfigError, NesyError
 from envs.scenes.registry import check_size
 from envs.simulation import has_display
 from envs.task_env import TaskEnv
-from policies import SKILL_NAMES, load_skills
+from policies import BINDABLE_SKILLS, load_skills
 from policies.artifacts import check_output, write_atomic
 
 VIDEO_FRAME_EVERY = 4
@@ -39,7 +39,7 @@ VIDEO_FRAME_EVERY = 4
 def resolve_domain(config: RunConfig) -> Domain:
     """The domain a run plans with: ``--domain`` if given, else the task's shipped one."""
     domain = load_domain(config.domain or domain_folder(config.task), task=config.task)
-    domain.binding.check_names(DETECTORS, SKILL_NAMES)
+    domain.binding.check_names(DETECTORS, BINDABLE_SKILLS)
     return domain
 
 
@@ -81,7 +81,8 @@ class EpisodeRunner:
             self.env.start_recording(every=VIDEO_FRAME_EVERY)
         start = time.perf_counter()
         try:
-            record = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader).to_dict()
+            record = run_episode(self.env, self.domain, self.planner, self.config, seed, self.reader,
+                                 disturb=self.config.disturb).to_dict()
         except Exception as exc:
             if seed == self.config.seed and isinstance(exc, NesyError):
                 raise
