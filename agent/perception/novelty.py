@@ -20,7 +20,7 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from agent.perception.dataset import SPLITS
-from agent.perception.language import Facts, draw_examples
+from agent.perception.language import Example, Facts, draw_examples
 from agent.perception.text import TextEncoder
 from envs.errors import ConfigError
 from policies.artifacts import atomic_path
@@ -77,29 +77,34 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
 
-def split_instructions(split: str, scenes: int) -> list[str]:
-    """The instructions the generator writes for the first ``scenes`` scenes of ``split`` (no rendering:
-    the generator reads the scene's ground truth)."""
+def split_examples(split: str, scenes: int,
+                   envs: dict[tuple, Any]) -> Iterator[tuple[tuple, int, Any, list[Example]]]:
+    """``(key, seed, env, examples)`` for each of the first ``scenes`` scenes of ``split``: the generator's
+    examples for the scene and its env, reset to it. Envs are made once per task, size and drawn options and
+    kept in ``envs`` under ``key`` for the caller to reuse and close. No rendering: the generator reads the
+    scene's ground truth."""
     from envs.task_env import TaskEnv
 
     spec = SPLITS[split]
+    for index in range(scenes):
+        task, size, seed, drawn = spec.scene(index)
+        options: dict[str, Any] = dict(drawn)
+        key = (task, size, tuple(sorted(options.items())))
+        if key not in envs:
+            envs[key] = TaskEnv(task, size, image_size=16, **options)
+        envs[key].reset(seed=seed)
+        yield key, seed, envs[key], draw_examples(Facts.of(envs[key]), random.Random(seed), spec.per_scene,
+                                                  spec.templates, spec.colours)
+
+
+def split_instructions(split: str, scenes: int) -> list[str]:
+    """The instructions the generator writes for the first ``scenes`` scenes of ``split``."""
     envs: dict[tuple, Any] = {}
-    texts: list[str] = []
     try:
-        for index in range(scenes):
-            task, size, seed, drawn = spec.scene(index)
-            options: dict[str, Any] = dict(drawn)
-            key = (task, size, tuple(sorted(options.items())))
-            if key not in envs:
-                envs[key] = TaskEnv(task, size, image_size=16, **options)
-            envs[key].reset(seed=seed)
-            examples = draw_examples(Facts.of(envs[key]), random.Random(seed), spec.per_scene, spec.templates,
-                                     spec.colours)
-            texts += [e.instruction for e in examples]
+        return [e.instruction for *_, examples in split_examples(split, scenes, envs) for e in examples]
     finally:
         for env in envs.values():
             env.close()
-    return texts
 
 
 def fit(encoder: TextEncoder, bank_texts: Sequence[str], valid_texts: Sequence[str],

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from agent.perception.dataset import EVAL_SPLITS, SPLITS
-from agent.perception.language import Facts, draw_examples
+from agent.perception.dataset import EVAL_SPLITS
 from agent.perception.non_instructions import non_instructions
+from agent.perception.novelty import split_examples
 from agent.perception.predictor import GoalReader
 from agent.planning.atoms import holds
 from envs.errors import Refusal
@@ -35,27 +34,15 @@ def _outcome(reader: GoalReader, env: Any, text: str, state: Sequence[str]) -> s
 
 
 def measure(reader: GoalReader, scenes: int) -> dict[str, Any]:
-    from envs.task_env import TaskEnv
-
     report: dict[str, Any] = {}
     seen: list[tuple[tuple, int, list[str], str]] = []  # env key, seed, state, an instruction
     envs: dict[tuple, Any] = {}
     try:
         for split in EVAL_SPLITS:
-            spec = SPLITS[split]
             valid: Counter[str | None] = Counter()
             holding: Counter[str | None] = Counter()
-            for index in range(scenes):
-                task, size, seed, drawn = spec.scene(index)
-                options: dict[str, Any] = dict(drawn)
-                key = (task, size, tuple(sorted(options.items())))
-                if key not in envs:
-                    envs[key] = TaskEnv(task, size, image_size=16, **options)
-                env = envs[key]
-                env.reset(seed=seed)
+            for key, seed, env, examples in split_examples(split, scenes, envs):
                 state = env.symbolic_state()
-                examples = draw_examples(Facts.of(env), random.Random(seed), spec.per_scene, spec.templates,
-                                         spec.colours)
                 for example in examples:
                     outcome = _outcome(reader, env, example.instruction, state)
                     (holding if holds(example.goal, state) else valid)[outcome] += 1
