@@ -133,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="learned: the trained pick and place policies (default); scripted: the reference skills")
     run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
     run.add_argument("--disturb", type=_seed, default=0, metavar="K",
-                     help="blocks: push, drop or displace an object K times per episode between operators, behind "
-                          "the agent's back (seeded, recorded; default: 0)")
+                     help="blocks: push, drop, topple or displace an object K times per episode between operators, "
+                          "behind the agent's back (seeded, recorded; default: 0)")
     run.add_argument("--video", nargs="?", const="mp4", choices=VIDEO_FORMATS, default=None, metavar="mp4|gif",
                      help="write a video of each episode into the run directory's videos/ (default format: mp4; "
                           "gif where no ffmpeg is found)")

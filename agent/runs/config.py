@@ -58,7 +58,7 @@ class RunConfig:
     episode_step_budget: int | None = None
     #: a variant world of the task whose physics breaks its domain (blocks: sizes, round, heavy; hanoi: weighted)
     variant: str | None = None
-    #: disturbances per episode (``agent.execution.disturbance``): objects pushed, dropped or displaced
+    #: disturbances per episode (``agent.execution.disturbance``): objects pushed, dropped, toppled or displaced
     #: between operators behind the agent's back
     disturb: int = 0
 
