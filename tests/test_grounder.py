@@ -139,3 +139,22 @@ def test_only_plain_strips_takes_the_grounder(tmp_path: Path) -> None:
       (:action go :parameters (?a ?b ?c ?d - t) :precondition (q ?a) :effect (p ?a ?b ?c ?d)))""")
     many = {f"o{i}": "t" for i in range(20)}
     assert not strips_sas.usable(normalised(FastDownward(wide), many, [("q", ("o1",))]))
+
+
+@pytest.mark.parametrize("task", ["hanoi", "blocks"])
+def test_kept_groundings_and_encodings_give_the_translators_task(task: str) -> None:
+    """One translator over many states of the same objects (an agent's replans and new episodes) answers
+    from its kept bindings, encodings and finished tasks, and each task is still the translator's."""
+    folder = domain_folder(task)
+    fast_downward = FastDownward(folder / "domain.pddl")
+    problem = hanoi_problem(4) if task == "hanoi" else blocks_problem(6, 0)
+    goals = [set(problem.goal), {"(on d1 d2)", "(on d2 middle)"} if task == "hanoi" else set(blocks_problem(6, 1).goal)]
+    calls = 0
+    for seed in range(5):
+        state = random_walk(folder, dict(problem.objects), set(problem.state), 2 * seed, seed)
+        for goal in goals:
+            assert_same_sas(fast_downward, dict(problem.objects), atoms(state), atoms(goal))
+            calls += 2
+    encoder = fast_downward._encoder
+    finished = sum(len(encoding._finished) for encoding in encoder._encodings.values())
+    assert len(encoder.grounder._bindings) < calls and len(encoder._encodings) < calls and finished < calls

@@ -101,6 +101,7 @@ class FastDownward:
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
         self._domains: OrderedDict[str, tuple] = OrderedDict()
+        self._encoder = strips_sas.Encoder()
         if options.options is None:
             # The translator reads its settings from a module global; its defaults are what the driver uses.
             options.set_options(["domain.pddl", "problem.pddl"])
@@ -139,7 +140,8 @@ class FastDownward:
     def translate(self, domain: list, problem: list, grounder: bool = True) -> str:
         """The SAS task of a domain and problem, as the translator would write it to ``output.sas``.
 
-        Plain STRIPS tasks are grounded and encoded by ``agent.planning.strips_sas`` (the same task, sooner);
+        Plain STRIPS tasks are grounded and encoded by ``agent.planning.strips_sas`` (the same task, sooner,
+        and sooner again for objects met before);
         ``grounder=False`` runs the translator's own ``pddl_to_sas`` on them too, the reference tests compare with."""
         from fast_downward.translate import normalize
         from fast_downward.translate.main import pddl_to_sas
@@ -157,7 +159,7 @@ class FastDownward:
                 task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
                 if grounder and strips_sas.usable(task):
-                    return strips_sas.sas_text(strips_sas.pddl_to_sas(task))
+                    return self._encoder.sas_text(task)
                 sas = io.StringIO()
                 pddl_to_sas(task).output(sas)
                 return sas.getvalue()

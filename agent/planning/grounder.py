@@ -19,13 +19,13 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-_Ground = tuple[str, tuple[str, ...]]
+_GroundAtom = tuple[str, tuple[str, ...]]
 #: a binding to fire: the action's index, its parameters' objects, its ground preconditions
-_Candidate = tuple[int, tuple[str, ...], list[_Ground]]
+_Candidate = tuple[int, tuple[str, ...], list[_GroundAtom]]
 
 
 #: typed bindings (all actions together) up to which ``explore`` enumerates them; beyond, the translator's
@@ -95,50 +95,130 @@ class _Schema(NamedTuple):
     """An action compiled for grounding: each atom as a function from the parameters' objects to the atom."""
 
     action: Any
-    preconditions: list[Callable[[tuple[str, ...]], _Ground]]
+    preconditions: list[Callable[[tuple[str, ...]], _GroundAtom]]
     static: list[int]  # positions in ``preconditions`` of atoms no action changes
-    add: list[Callable[[tuple[str, ...]], _Ground]]
-    delete: list[Callable[[tuple[str, ...]], _Ground]]
+    add: list[Callable[[tuple[str, ...]], _GroundAtom]]
+    delete: list[Callable[[tuple[str, ...]], _GroundAtom]]
 
 
-def explore(task: Any) -> tuple[bool, set, list[GroundAction], list | None, dict]:
+class Grounding(NamedTuple):
     """What ``instantiate.explore`` finds on a task that ``is_plain_strips`` accepts: whether the goal is
     relaxed reachable, the reached fluent atoms, the reached ground actions (``GroundAction``, sorted),
-    the goal's fluent atoms (None when a static one is false) and each action's reached parameters."""
-    from fast_downward.translate import pddl
+    the goal's fluent atoms (None when a static one is false) and each action's reached parameters;
+    ``key`` names the atoms, actions and parameters (equal keys, equal groundings but for the goal)."""
 
+    relaxed_reachable: bool
+    atoms: set
+    actions: list[GroundAction]
+    goal_list: list | None
+    reachable_params: dict
+    key: tuple
+
+
+class _Bindings(NamedTuple):
+    """A task's compiled actions and the typed bindings whose static preconditions hold."""
+
+    schemas: list[_Schema]
+    fluent: set[str]
+    candidates: list[_Candidate]
+
+
+class _Ground(NamedTuple):
+    """The ground task of one relaxed model: its fluent atoms as the translator's atoms, the actions, and
+    each action's reached parameters."""
+
+    atoms: dict[_GroundAtom, Any]
+    atom_set: set
+    actions: list[GroundAction]
+    reachable_params: dict
+
+
+class Grounder:
+    """``explore`` for one domain, with what repeats across calls kept: the typed bindings whose static
+    preconditions hold, per (lifted task, objects, static atoms), and the ground task, per relaxed model
+    (an agent's new states of the same objects mostly reach the same atoms)."""
+
+    def __init__(self, memo_size: int = 16) -> None:
+        self.memo_size = memo_size
+        self._bindings: OrderedDict[tuple, _Bindings] = OrderedDict()
+        self._ground: OrderedDict[tuple, _Ground] = OrderedDict()
+
+    def explore(self, task: Any) -> Grounding:
+        """What ``instantiate.explore`` finds on ``task``, a task that ``is_plain_strips`` accepts."""
+        init: set[_GroundAtom] = {(fact.predicate, fact.args) for fact in task.init}
+        fluent = {effect.literal.predicate for action in task.actions for effect in action.effects}
+        # the parsed actions themselves (shared by the tasks of one parsed domain), not their text
+        lifted = (tuple(task.actions), tuple((kind.name, *kind.supertype_names) for kind in task.types),
+                  tuple((obj.name, obj.type_name) for obj in task.objects),
+                  frozenset(atom for atom in init if atom[0] not in fluent))
+        bindings = _recall(self._bindings, lifted, lambda: _bind(task, init, fluent), self.memo_size)
+
+        model = set(init)
+        fired: list[_Candidate] = []
+        waiting = bindings.candidates
+        while True:  # rounds: fire what the atoms reached so far allow, until a round fires nothing
+            ready: list[_Candidate] = []
+            later: list[_Candidate] = []
+            for candidate in waiting:
+                (ready if all(atom in model for atom in candidate[2]) else later).append(candidate)
+            if not ready:
+                break
+            for index, args, _ in ready:
+                model.update(atom(args) for atom in bindings.schemas[index].add)
+            fired += ready
+            waiting = later
+
+        key = (lifted, frozenset(model))
+        ground = _recall(self._ground, key, lambda: _ground_task(bindings, model, fired), self.memo_size)
+        goal = [(part.predicate, part.args) for part in _atoms(task.goal) or ()]
+        goal_list: list | None = []
+        for atom in goal:
+            if atom in ground.atoms:
+                goal_list.append(ground.atoms[atom])  # type: ignore[union-attr]
+            elif atom not in init:
+                goal_list = None
+                break
+        relaxed_reachable = all(atom in model for atom in goal)
+        return Grounding(relaxed_reachable, ground.atom_set, ground.actions, goal_list,
+                         ground.reachable_params, key)
+
+
+_T = TypeVar("_T")
+
+
+def _recall(memo: OrderedDict[tuple, _T], key: tuple, make: Callable[[], _T], size: int) -> _T:
+    """``memo[key]``, made first if missing; the ``size`` most recently used entries are kept."""
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = memo[key] = make()
+    while len(memo) > size:
+        memo.popitem(last=False)
+    return value
+
+
+def _bind(task: Any, init: set[_GroundAtom], fluent: set[str]) -> _Bindings:
+    """Every typed binding of every action whose static preconditions hold (static atoms are the initial
+    ones), with its fluent preconditions: it fires once all of those are reached."""
     objects_by_type = _objects_by_type(task)
-    init: set[_Ground] = {(fact.predicate, fact.args) for fact in task.init}
-    fluent = {effect.literal.predicate for action in task.actions for effect in action.effects}
     schemas = [_schema(action, fluent) for action in task.actions]
-
-    # Every typed binding of every action whose static preconditions hold (static atoms are the initial
-    # ones), with its fluent preconditions: it fires once all of those are reached.
-    waiting: list[_Candidate] = []
+    candidates: list[_Candidate] = []
     for index, schema in enumerate(schemas):
         for args in itertools.product(*(objects_by_type.get(p.type_name, ()) for p in schema.action.parameters)):
             ground = [atom(args) for atom in schema.preconditions]
             if all(ground[i] in init for i in schema.static):
-                waiting.append((index, args, ground))
-    model = set(init)
-    fired: list[_Candidate] = []
-    while True:  # rounds: fire what the atoms reached so far allow, until a round fires nothing
-        ready: list[_Candidate] = []
-        later: list[_Candidate] = []
-        for candidate in waiting:
-            (ready if all(atom in model for atom in candidate[2]) else later).append(candidate)
-        if not ready:
-            break
-        for index, args, _ in ready:
-            model.update(atom(args) for atom in schemas[index].add)
-        fired += ready
-        waiting = later
+                candidates.append((index, args, ground))
+    return _Bindings(schemas, fluent, candidates)
 
-    atoms: dict[_Ground, Any] = {atom: pddl.Atom(*atom) for atom in model if atom[0] in fluent}
+
+def _ground_task(bindings: _Bindings, model: set[_GroundAtom], fired: list[_Candidate]) -> _Ground:
+    from fast_downward.translate import pddl
+
+    atoms: dict[_GroundAtom, Any] = {atom: pddl.Atom(*atom) for atom in model if atom[0] in bindings.fluent}
     actions = []
     reachable_params: dict[Any, list[tuple[str, ...]]] = defaultdict(list)
     for index, args, ground in sorted(fired, key=lambda candidate: candidate[:2]):
-        schema = schemas[index]
+        schema = bindings.schemas[index]
         reachable_params[schema.action].append(args)
         add = [atoms[atom] for atom in (effect(args) for effect in schema.add)]
         added = set(add)
@@ -148,17 +228,7 @@ def explore(task: Any) -> tuple[bool, set, list[GroundAction], list | None, dict
         if add or delete:
             name = f"({schema.action.name} {' '.join(args)})"
             actions.append(GroundAction(name, [atoms[atom] for atom in ground if atom in atoms], add, delete))
-
-    goal = [(part.predicate, part.args) for part in _atoms(task.goal) or ()]
-    goal_list: list | None = []
-    for atom in goal:
-        if atom in atoms:
-            goal_list.append(atoms[atom])  # type: ignore[union-attr]
-        elif atom not in init:
-            goal_list = None
-            break
-    relaxed_reachable = all(atom in model for atom in goal)
-    return relaxed_reachable, set(atoms.values()), actions, goal_list, reachable_params
+    return _Ground(atoms, set(atoms.values()), actions, reachable_params)
 
 
 def _schema(action: Any, fluent: set[str]) -> _Schema:
@@ -170,7 +240,7 @@ def _schema(action: Any, fluent: set[str]) -> _Schema:
                    [_compile(e.literal, names) for e in action.effects if e.literal.negated])
 
 
-def _compile(literal: Any, names: list[str]) -> Callable[[tuple[str, ...]], _Ground]:
+def _compile(literal: Any, names: list[str]) -> Callable[[tuple[str, ...]], _GroundAtom]:
     """A function from an action's parameter objects to the ground atom of ``literal`` (positive)."""
     predicate = literal.predicate
     if all(arg in names for arg in literal.args) and literal.args:

@@ -2,87 +2,104 @@
 
 The translator's ``pddl_to_sas`` grounds the task (``instantiate.explore``), groups atoms into variables
 from the mutex invariants, turns each ground action into a finite-domain operator, and then simplifies
-and reorders the variables. On a task that ``grounder.is_plain_strips`` accepts, this module grounds with
+and reorders the variables. On a task that ``grounder.is_plain_strips`` accepts, ``Encoder`` grounds with
 ``agent.planning.grounder`` and encodes operators with ``_operator``: the translator's
 ``translate_strips_operator`` with what cannot occur there left out (negative conditions, conditional
-effects, implied preconditions), which is most of its cost; ``sas_text`` writes the task in one join.
-Fact groups, simplification and variable order are the translator's own functions, so the task the
-search reads is the same, text for text (``tests/test_grounder.py``).
+effects, implied preconditions), which is most of its cost. Fact groups, simplification and variable
+order are the translator's own functions, so the task the search reads is the same, text for text
+(``tests/test_grounder.py``).
+
+An agent plans again and again over the same objects (replans, new episodes of one scene), and then
+most of that work repeats: the fact groups and operators depend on the task only through its ground
+actions, reached atoms and the groups its invariants give, and simplification and variable order only
+through which values each variable can reach from the initial state and which variables the goal
+names. ``Encoder`` keeps each part under exactly those inputs (``agent.planning.sas_finish``), so a new
+state of known objects costs the grounding and a few look-ups.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
-from agent.planning import grounder
+from agent.planning import grounder, sas_finish
+from agent.planning.sas_finish import sas_text
+
+#: encodings kept per ``Encoder`` (one per domain): objects, reached atoms and ground actions met recently
+MEMO_SIZE = 16
 
 
 def usable(task: Any) -> bool:
-    """Whether ``pddl_to_sas`` here gives the translator's result: a plain STRIPS task and the translator's
-    default encoding options (the ones ``_operator`` assumes)."""
+    """Whether ``Encoder`` gives the translator's result: a plain STRIPS task and the translator's default
+    options (the encoding ``_operator`` assumes, simplification and variable order as ``sas_finish``
+    replays them)."""
     from fast_downward.translate.options import get_options
 
     options = get_options()
     return (options.use_partial_encoding and not options.add_implied_preconditions and not options.keep_no_ops
-            and not options.generate_relaxed_task and grounder.is_plain_strips(task))
+            and not options.generate_relaxed_task and options.filter_unreachable_facts
+            and options.reorder_variables and options.filter_unimportant_vars and grounder.is_plain_strips(task))
 
 
-def pddl_to_sas(task: Any) -> Any:
-    """The translator's ``pddl_to_sas`` for a normalised task that ``usable`` accepts."""
-    from fast_downward.translate import fact_groups, simplify, variable_order
+class Encoder:
+    """The SAS tasks of plain STRIPS tasks, as text, with the parts that repeat across calls kept."""
+
+    def __init__(self) -> None:
+        self.grounder = grounder.Grounder(MEMO_SIZE)
+        self._encodings: OrderedDict[tuple, sas_finish.Encoding] = OrderedDict()
+
+    def sas_text(self, task: Any) -> str:
+        """The translator's SAS task for a normalised task that ``usable`` accepts, as ``output.sas`` holds it."""
+        from fast_downward.translate import invariant_finder
+        from fast_downward.translate import main as translator
+
+        grounding = self.grounder.explore(task)
+        if not grounding.relaxed_reachable:
+            return sas_text(translator.unsolvable_sas_task("No relaxed solution"))
+        if grounding.goal_list is None:
+            return sas_text(translator.unsolvable_sas_task("Trivially false goal"))
+        # the groups the invariants give for this initial state (``fact_groups.compute_groups``' first step),
+        # in the order of the atoms that make them useful, which ``_encode`` sorts away
+        found = invariant_finder.get_groups(task, grounding.reachable_params)
+        key = (grounding.key, tuple(sorted(tuple(sorted(group)) for group in found)))
+        encoding = self._encodings.get(key)
+        if encoding is None:
+            encoding = self._encodings[key] = _encode(task, grounding.atoms, grounding.actions, found)
+            while len(self._encodings) > MEMO_SIZE:
+                self._encodings.popitem(last=False)
+        self._encodings.move_to_end(key)
+        init = [size - 1 for size in encoding.ranges]  # the closed world: each variable's "none of those"
+        for fact in task.init:
+            for var, val in encoding.strips_to_sas.get(fact, ()):
+                init[var] = val
+        goal = _condition(grounding.goal_list, encoding.strips_to_sas, encoding.mutex_dict)
+        if goal is None:
+            return sas_text(translator.unsolvable_sas_task("Goal violates a mutex"))
+        if not goal:
+            return sas_text(translator.solvable_sas_task("Empty goal"))
+        return encoding.sas_text(init, goal)
+
+
+def _encode(task: Any, atoms: set, actions: list[grounder.GroundAction], found: list) -> sas_finish.Encoding:
+    """``fact_groups.compute_groups`` on the groups ``found`` (without atoms negated in the goal: there are
+    none), and the operators of ``actions``."""
+    from fast_downward.translate import fact_groups
     from fast_downward.translate import main as translator
-    from fast_downward.translate.options import get_options
 
-    relaxed_reachable, atoms, actions, goal_list, reachable_action_params = grounder.explore(task)
-    if not relaxed_reachable:
-        return translator.unsolvable_sas_task("No relaxed solution")
-    if goal_list is None:
-        return translator.unsolvable_sas_task("Trivially false goal")
-    groups, mutex_groups, translation_key = fact_groups.compute_groups(task, atoms, reachable_action_params, set())
+    groups = fact_groups.sort_groups(fact_groups.instantiate_groups(found, task, atoms))
+    mutex_groups = fact_groups.collect_all_mutex_groups(groups, atoms)
+    groups = fact_groups.sort_groups(fact_groups.choose_groups(groups, atoms, set()))
+    translation_key = fact_groups.build_translation_key(groups)
     ranges, strips_to_sas = translator.strips_to_sas_dictionary(groups, assert_partial=True)
     _, mutex_dict = translator.strips_to_sas_dictionary(mutex_groups, assert_partial=False)
     mutex_key = translator.build_mutex_key(strips_to_sas, mutex_groups)
-
-    sas_task = _task(task, actions, goal_list, groups, translation_key, ranges, strips_to_sas, mutex_dict,
-                     mutex_key)
-    options = get_options()
-    if options.filter_unreachable_facts:
-        try:
-            simplify.filter_unreachable_propositions(sas_task)
-        except simplify.Impossible:
-            return translator.unsolvable_sas_task("Simplified to trivially false goal")
-        except simplify.TriviallySolvable:
-            return translator.solvable_sas_task("Simplified to empty goal")
-    if options.reorder_variables or options.filter_unimportant_vars:
-        variable_order.find_and_apply_variable_order(sas_task, options.reorder_variables,
-                                                     options.filter_unimportant_vars)
-    return sas_task
-
-
-def _task(task: Any, actions: list, goal_list: list, groups: list, translation_key: list, ranges: list[int],
-          strips_to_sas: dict, mutex_dict: dict, mutex_key: list) -> Any:
-    """The translator's ``translate_task`` for plain STRIPS: no axioms to layer, operators from ``_operator``."""
-    from fast_downward.translate import main as translator
-    from fast_downward.translate import sas_tasks
-
-    init = [len(group) for group in groups]  # the closed world: each variable's "none of those" value
-    for fact in task.init:
-        for var, val in strips_to_sas.get(fact, ()):
-            init[var] = val
-    goal = _condition(goal_list, strips_to_sas, mutex_dict)
-    if goal is None:
-        return translator.unsolvable_sas_task("Goal violates a mutex")
-    if not goal:
-        return translator.solvable_sas_task("Empty goal")
     operators = []
     for action in actions:
         operator = _operator(action, strips_to_sas, ranges, mutex_dict)
         if operator is not None:
             operators.append(operator)
-    return sas_tasks.SASTask(
-        sas_tasks.SASVariables(ranges, [-1] * len(ranges), translation_key),
-        [sas_tasks.SASMutexGroup(group) for group in mutex_key], sas_tasks.SASInit(init),
-        sas_tasks.SASGoal(list(goal.items())), operators, [], task.use_min_cost_metric)
+    return sas_finish.Encoding(ranges, translation_key, mutex_key, strips_to_sas, mutex_dict, operators,
+                               task.use_min_cost_metric)
 
 
 def _condition(facts: list, strips_to_sas: dict, mutex_dict: dict) -> dict[int, int] | None:
@@ -140,33 +157,3 @@ def _operator(action: grounder.GroundAction, strips_to_sas: dict, ranges: list[i
     if not pre_post:
         return None
     return sas_tasks.SASOperator(action.name, list(prevail.items()), pre_post, 1)
-
-
-def sas_text(task: Any) -> str:
-    """``SASTask.output``'s text, built in one join rather than a ``print`` call per number."""
-    from fast_downward.translate.sas_tasks import SAS_FILE_VERSION
-
-    lines = ["begin_version", str(SAS_FILE_VERSION), "end_version", "begin_metric", str(int(task.metric)),
-             "end_metric", str(len(task.variables.ranges))]
-    variables = task.variables
-    for var, (size, layer, values) in enumerate(zip(variables.ranges, variables.axiom_layers, variables.value_names)):
-        lines += ["begin_variable", f"var{var}", str(layer), str(size), *map(str, values), "end_variable"]
-    lines.append(str(len(task.mutexes)))
-    for mutex in task.mutexes:
-        lines += ["begin_mutex_group", str(len(mutex.facts)), *(f"{var} {val}" for var, val in mutex.facts),
-                  "end_mutex_group"]
-    lines += ["begin_state", *map(str, task.init.values), "end_state", "begin_goal", str(len(task.goal.pairs)),
-              *(f"{var} {val}" for var, val in task.goal.pairs), "end_goal", str(len(task.operators))]
-    for op in task.operators:
-        lines += ["begin_operator", op.name[1:-1], str(len(op.prevail)), *(f"{var} {val}" for var, val in op.prevail),
-                  str(len(op.pre_post))]
-        for var, pre, post, cond in op.pre_post:
-            conditions = (f"{c_var} {c_val}" for c_var, c_val in cond)
-            lines.append(" ".join([str(len(cond)), *conditions, f"{var} {pre} {post}"]))
-        lines += [str(op.cost), "end_operator"]
-    lines.append(str(len(task.axioms)))
-    for axiom in task.axioms:
-        var, val = axiom.effect
-        lines += ["begin_rule", str(len(axiom.condition)), *(f"{c_var} {c_val}" for c_var, c_val in axiom.condition),
-                  f"{var} {1 - val} {val}", "end_rule"]
-    return "\n".join(lines) + "\n"
