@@ -155,7 +155,7 @@ class FastDownward:
         # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
         gc.disable()
         try:
-            with contextlib.redirect_stdout(chatter), fd_invariants.memoized(lifted):
+            with contextlib.redirect_stdout(chatter), fd_invariants.memoized(_invariants_key(domain)):
                 task = self._parse_task(lifted, domain, problem)
                 normalize.normalize(task)
                 if grounder and strips_sas.usable(task):
@@ -240,6 +240,31 @@ def _free_name(domain: list, objects: Mapping[str, str], prefix: str) -> str:
         else:
             used.add(item)
     return next(f"{prefix}{n}" for n in itertools.count() if f"{prefix}{n}" not in used)
+
+
+def _invariants_key(domain: list) -> str:
+    """The text that Fast Downward's invariants of ``domain`` depend on (see ``agent.planning.fd_invariants``):
+    the domain without its constants (the invariant search reads no objects) and, where its last action is
+    a goal action as ``task`` makes it, without that action's precondition.
+
+    A goal action only adds a new atom without arguments, the last predicate declared, which nothing else
+    names. The search then makes one more candidate, that atom alone, last among its first candidates;
+    the one action that threatens it deletes nothing, so the candidate fails and adds none, after one
+    draw of the checker's random numbers, whatever the precondition. Every other candidate is checked
+    against the domain's actions only. So the goal action's precondition (the goal) changes nothing."""
+    blocks = [block for block in domain if not (isinstance(block, list) and block and block[0] == ":constants")]
+    last = blocks[-1]
+    if isinstance(last, list) and len(last) == 8 and last[0] == ":action" and last[4:7:2] == [":precondition",
+                                                                                                 ":effect"]:
+        predicates = next((block for block in blocks if isinstance(block, list) and block
+                           and block[0] == ":predicates"), [])
+        goal_atom = predicates[-1] if len(predicates) > 1 else None
+        effect = last[7]
+        others = repr([*blocks[:-1], last[:7]]).replace(repr(goal_atom), "", 1)  # all but its declaration
+        if (effect == ["and", goal_atom] and isinstance(goal_atom, list) and len(goal_atom) == 1
+                and repr(goal_atom[0]) not in others):
+            return repr([*blocks[:-1], [*last[:5], "<goal>", *last[6:]]])
+    return repr(blocks)
 
 
 def _with_goal_action(domain: list, constants: Mapping[str, str], goal_atom: list, action: list) -> list:

@@ -8,7 +8,9 @@ action gives both the same object. Its candidate order and its random choices ar
 seeds its own ``random.Random``), so the same lifted task and the same bits give the same invariants.
 ``memoized`` keys the search on exactly those, so a cached answer is the answer the translator would
 compute; only which of the invariants' groups are useful (``useful_groups``, which reads the initial
-state) is still computed per task.
+state) is still computed per task. The key leaves out what the search never reads: the constants, and
+the precondition of the optimal engine's goal action (``fast_downward._invariants_key`` says why), so
+episodes with new goals over one domain share one search.
 """
 
 from __future__ import annotations
