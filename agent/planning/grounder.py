@@ -116,11 +116,18 @@ class Grounding(NamedTuple):
 
 
 class _Bindings(NamedTuple):
-    """A task's compiled actions and the typed bindings whose static preconditions hold."""
+    """A task's compiled actions, the typed bindings whose static preconditions hold, and those bindings
+    as numbers for the fixpoint: the fluent atoms they need or add (``atoms``, numbered by ``ids``), per
+    binding the number of distinct atoms it needs and the atoms it adds, per atom the bindings that need it."""
 
     schemas: list[_Schema]
     fluent: set[str]
     candidates: list[_Candidate]
+    atoms: list[_GroundAtom]
+    ids: dict[_GroundAtom, int]
+    needs: list[int]
+    adds: list[list[int]]
+    needed_by: list[list[int]]
 
 
 class _Ground(NamedTuple):
@@ -153,23 +160,17 @@ class Grounder:
                   frozenset(atom for atom in init if atom[0] not in fluent))
         bindings = _recall(self._bindings, lifted, lambda: _bind(task, init, fluent), self.memo_size)
 
-        model = set(init)
-        fired: list[_Candidate] = []
-        waiting = bindings.candidates
-        while True:  # rounds: fire what the atoms reached so far allow, until a round fires nothing
-            ready: list[_Candidate] = []
-            later: list[_Candidate] = []
-            for candidate in waiting:
-                (ready if all(atom in model for atom in candidate[2]) else later).append(candidate)
-            if not ready:
-                break
-            for index, args, _ in ready:
-                model.update(atom(args) for atom in bindings.schemas[index].add)
-            fired += ready
-            waiting = later
+        reached, fired = _fixpoint(bindings, init)
+        # the relaxed model: the static initial atoms (in ``lifted``), the reached fluent ones and the other
+        # fluent initial ones
+        others = frozenset(atom for atom in init if atom[0] in fluent and atom not in bindings.ids)
+        key = (lifted, bytes(reached), others)
 
-        key = (lifted, frozenset(model))
-        ground = _recall(self._ground, key, lambda: _ground_task(bindings, model, fired), self.memo_size)
+        def ground_task() -> _Ground:
+            model = init | {atom for atom, hit in zip(bindings.atoms, reached) if hit}
+            return _ground_task(bindings, model, [bindings.candidates[c] for c in fired])
+
+        ground = _recall(self._ground, key, ground_task, self.memo_size)
         goal = [(part.predicate, part.args) for part in _atoms(task.goal) or ()]
         goal_list: list | None = []
         for atom in goal:
@@ -178,7 +179,8 @@ class Grounder:
             elif atom not in init:
                 goal_list = None
                 break
-        relaxed_reachable = all(atom in model for atom in goal)
+        relaxed_reachable = all(atom in init or (atom in bindings.ids and reached[bindings.ids[atom]])
+                                for atom in goal)
         return Grounding(relaxed_reachable, ground.atom_set, ground.actions, goal_list,
                          ground.reachable_params, key)
 
@@ -208,7 +210,43 @@ def _bind(task: Any, init: set[_GroundAtom], fluent: set[str]) -> _Bindings:
             ground = [atom(args) for atom in schema.preconditions]
             if all(ground[i] in init for i in schema.static):
                 candidates.append((index, args, ground))
-    return _Bindings(schemas, fluent, candidates)
+    ids: dict[_GroundAtom, int] = {}
+    needs, adds, needed_by = [], [], []
+    for candidate, (index, args, ground) in enumerate(candidates):
+        needed = {ids.setdefault(atom, len(ids)) for atom in ground if atom[0] in fluent}
+        needs.append(len(needed))
+        adds.append([ids.setdefault(atom(args), len(ids)) for atom in schemas[index].add])
+        needed_by.extend([] for _ in range(len(ids) - len(needed_by)))
+        for atom_id in needed:
+            needed_by[atom_id].append(candidate)
+    return _Bindings(schemas, fluent, candidates, list(ids), ids, needs, adds, needed_by)
+
+
+def _fixpoint(bindings: _Bindings, init: set[_GroundAtom]) -> tuple[bytearray, list[int]]:
+    """The relaxed fixpoint from ``init``: which of the bindings' atoms are reached (one byte each) and which
+    bindings fire (all their fluent preconditions reached). Counts each binding's preconditions down as
+    atoms are reached, so every binding and atom is looked at once."""
+    missing = list(bindings.needs)
+    reached = bytearray(len(bindings.atoms))
+    queue = [bindings.ids[atom] for atom in init if atom in bindings.ids]
+    for atom_id in queue:
+        reached[atom_id] = 1
+    ready = [candidate for candidate, count in enumerate(missing) if not count]
+    fired: list[int] = []
+    while ready or queue:
+        while ready:
+            candidate = ready.pop()
+            fired.append(candidate)
+            for atom_id in bindings.adds[candidate]:
+                if not reached[atom_id]:
+                    reached[atom_id] = 1
+                    queue.append(atom_id)
+        if queue:
+            for candidate in bindings.needed_by[queue.pop()]:
+                missing[candidate] -= 1
+                if not missing[candidate]:
+                    ready.append(candidate)
+    return reached, fired
 
 
 def _ground_task(bindings: _Bindings, model: set[_GroundAtom], fired: list[_Candidate]) -> _Ground:
