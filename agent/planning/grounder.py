@@ -211,7 +211,9 @@ def _bind(task: Any, init: set[_GroundAtom], fluent: set[str]) -> _Bindings:
             if all(ground[i] in init for i in schema.static):
                 candidates.append((index, args, ground))
     ids: dict[_GroundAtom, int] = {}
-    needs, adds, needed_by = [], [], []
+    needs: list[int] = []
+    adds: list[list[int]] = []
+    needed_by: list[list[int]] = []
     for candidate, (index, args, ground) in enumerate(candidates):
         needed = {ids.setdefault(atom, len(ids)) for atom in ground if atom[0] in fluent}
         needs.append(len(needed))
