@@ -42,29 +42,40 @@ class SearchProcess:
         return self.process.returncode, out[-2000:] + err[-2000:]
 
     def discard(self) -> None:
+        """End the process if it still runs and hand its folder, emptied, to the next process."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.plan_file.unlink(missing_ok=True)
+        except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        _own_waiting()  # a forked child keeps no folder of its parent's
+        _spare.append(self.folder)
 
 
 _waiting: dict[tuple[str, str], SearchProcess] = {}
+#: emptied folders of ended searches, for the next ones: making and removing a folder per search costs
+#: a few hundred microseconds of file-system calls on every planning call
+_spare: list[Path] = []
 #: the process that started the waiting searches: a forked child must neither use nor end its parent's
 _owner = os.getpid()
 
 
 def _own_waiting() -> dict[tuple[str, str], SearchProcess]:
-    global _waiting, _owner
+    global _waiting, _spare, _owner
     if os.getpid() != _owner:
-        _waiting, _owner = {}, os.getpid()
+        _waiting, _spare, _owner = {}, [], os.getpid()
     return _waiting
 
 
 def _start(binary: Path, config: str) -> SearchProcess:
-    folder = Path(tempfile.mkdtemp(prefix="nesy-fd-"))
+    _own_waiting()
+    folder = _spare.pop() if _spare else Path(tempfile.mkdtemp(prefix="nesy-fd-"))
     command = [str(binary), "--search", config, "--internal-plan-file", str(folder / "plan")]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=folder)
@@ -91,7 +102,10 @@ def prepare(binary: Path, config: str) -> None:
 
 @atexit.register
 def discard_waiting() -> None:
-    """End every waiting search process (at exit, or to leave none behind)."""
+    """End every waiting search process and remove the folders kept for searches (at exit, or to leave
+    none behind)."""
     waiting = _own_waiting()
     while waiting:
         waiting.popitem()[1].discard()
+    while _spare:
+        shutil.rmtree(_spare.pop(), ignore_errors=True)
