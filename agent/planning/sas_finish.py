@@ -61,7 +61,7 @@ class Encoding:
         finished = self._finished.get(key)
         if finished is None:
             try:
-                finished = self._finish(init, goal)
+                finished = self._finish(init, goal, reachable)
             except simplify.Impossible:
                 return sas_text(translator.unsolvable_sas_task("Simplified to trivially false goal"))
             except simplify.TriviallySolvable:
@@ -96,13 +96,16 @@ class Encoding:
             [sas_tasks.SASMutexGroup(group) for group in self.mutex_key], sas_tasks.SASInit(list(init)),
             sas_tasks.SASGoal(list(goal.items())), list(self.operators), [], self.metric)
 
-    def _finish(self, init: list[int], goal: dict[int, int]) -> _Finished:
+    def _finish(self, init: list[int], goal: dict[int, int], reachable: tuple[frozenset[int], ...]) -> _Finished:
         """``filter_unreachable_propositions`` and ``find_and_apply_variable_order`` (both options on, as
-        ``strips_sas.usable`` demands), keeping the renaming and the order they apply."""
+        ``strips_sas.usable`` demands), keeping the renaming and the order they apply. ``reachable`` holds
+        each variable's values reachable from ``init`` (what ``build_renaming`` reads of the graphs)."""
         from fast_downward.translate import simplify, variable_order
 
         task = self._task(init, goal)
-        renaming = simplify.build_renaming(simplify.build_dtgs(task))
+        renaming = simplify.VarValueRenaming()
+        for size, value, values in zip(self.ranges, init, reachable):
+            renaming.register_variable(size, value, values)
         renaming.apply_to_task(task)  # raises Impossible or TriviallySolvable as the translator's call does
         graph = variable_order.CausalGraph(task)
         necessary = graph.calculate_important_vars(task.goal)
