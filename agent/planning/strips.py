@@ -9,6 +9,7 @@ the planner's problems; a domain with any other construct gets ``None`` and stay
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ class StripsModel:
 
     def __init__(self, actions: dict[str, ActionModel]) -> None:
         self.actions = actions
+        self._ground: dict[str, Callable[[tuple[str, ...]], tuple[list[str], ...]]] = {}
 
     @classmethod
     def of(cls, shell: Problem) -> StripsModel | None:
@@ -67,14 +69,28 @@ class StripsModel:
         action = self.actions[name]
         if len(args) != action.arity:
             return None
-
-        def ground(schemas: tuple[_Schema, ...]) -> set[str]:
-            return {format_atom(predicate, (args[v] if kind == "param" else v for kind, v in terms))
-                    for predicate, terms in schemas}
-
-        if not ground(action.positive) <= state or ground(action.negative) & state:
+        if name not in self._ground:
+            self._ground[name] = _grounder(action)
+        positive, negative, delete, add = self._ground[name](args)
+        if not state.issuperset(positive) or not state.isdisjoint(negative):
             return None
-        return frozenset((state - ground(action.delete)) | ground(action.add))
+        return state.difference(delete).union(add)
+
+
+def _grounder(action: ActionModel) -> Callable[[tuple[str, ...]], tuple[list[str], ...]]:
+    """A function from an action's arguments to its ground positive and negative preconditions, delete and
+    add effects as atom texts (``format_atom``'s), each atom one ``%`` format: a plan's check grounds
+    every step's atoms, thousands on a long plan."""
+    def formats(schemas: tuple[_Schema, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        compiled = []
+        for predicate, terms in schemas:
+            text = format_atom(predicate.replace("%", "%%"),
+                               ("%s" if kind == "param" else str(v).replace("%", "%%") for kind, v in terms))
+            compiled.append((text, tuple(int(v) for kind, v in terms if kind == "param")))
+        return compiled
+
+    parts = [formats(schemas) for schemas in (action.positive, action.negative, action.delete, action.add)]
+    return lambda args: tuple([text % tuple(args[i] for i in picks) for text, picks in part] for part in parts)
 
 
 def _action_model(action: InstantaneousAction) -> ActionModel | None:
