@@ -171,6 +171,24 @@ def test_memoized_invariants_give_the_translators_own_task(blocks: Domain, engin
     assert len(fast_downward._domains) < len(tasks)  # and parsed domains were reused
 
 
+def test_invariant_key_leaves_out_only_a_goal_actions_precondition(blocks: Domain) -> None:
+    """Goals of the optimal engine share one invariant search; an action whose atom something else reads
+    is no goal action, and its precondition stays in the key."""
+    import copy
+
+    from agent.planning.atoms import parse_atom
+    from agent.planning.fast_downward import _invariants_key
+
+    fast_downward = FastDownward(blocks.pddl_path)
+    domains = [fast_downward.task(p.objects, [], sorted(map(parse_atom, p.goal)), True)[0]
+               for p in (blocks_problem(4, 0), blocks_problem(5, 1))]
+    assert _invariants_key(domains[0]) == _invariants_key(domains[1]) != _invariants_key(fast_downward.domain)
+    reading = copy.deepcopy(domains[0])
+    first_action = next(block for block in reading if isinstance(block, list) and block[0] == ":action")
+    first_action[first_action.index(":precondition") + 1].append(["goal0"])
+    assert "<goal>" in _invariants_key(domains[0]) and "<goal>" not in _invariants_key(reading)
+
+
 def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> None:
     from agent.planning import fd_search
 
