@@ -83,12 +83,13 @@ def _atoms(condition: Any) -> list[Any] | None:
 
 class GroundAction(NamedTuple):
     """A reached ground action as the translator's ``PropositionalAction`` holds it: name ``(stack b1 b2)``,
-    fluent preconditions, add effects and the delete effects that no add effect overrides."""
+    fluent preconditions, add effects and the delete effects that no add effect overrides, each atom as
+    ``(predicate, args)`` (tuples hash and compare in C; the translator's atoms do so in Python)."""
 
     name: str
-    precondition: list[Any]
-    add: list[Any]
-    delete: list[Any]
+    precondition: list[_GroundAtom]
+    add: list[_GroundAtom]
+    delete: list[_GroundAtom]
 
 
 class _Schema(NamedTuple):
@@ -103,8 +104,9 @@ class _Schema(NamedTuple):
 
 class Grounding(NamedTuple):
     """What ``instantiate.explore`` finds on a task that ``is_plain_strips`` accepts: whether the goal is
-    relaxed reachable, the reached fluent atoms, the reached ground actions (``GroundAction``, sorted),
-    the goal's fluent atoms (None when a static one is false) and each action's reached parameters;
+    relaxed reachable, the reached fluent atoms (the translator's), the reached ground actions
+    (``GroundAction``, sorted), the goal's fluent atoms (as ``(predicate, args)``; None when a static one
+    is false) and each action's reached parameters;
     ``key`` names the atoms, actions and parameters (equal keys, equal groundings but for the goal)."""
 
     relaxed_reachable: bool
@@ -175,7 +177,7 @@ class Grounder:
         goal_list: list | None = []
         for atom in goal:
             if atom in ground.atoms:
-                goal_list.append(ground.atoms[atom])  # type: ignore[union-attr]
+                goal_list.append(atom)  # type: ignore[union-attr]
             elif atom not in init:
                 goal_list = None
                 break
@@ -260,14 +262,13 @@ def _ground_task(bindings: _Bindings, model: set[_GroundAtom], fired: list[_Cand
     for index, args, ground in sorted(fired, key=lambda candidate: candidate[:2]):
         schema = bindings.schemas[index]
         reachable_params[schema.action].append(args)
-        add = [atoms[atom] for atom in (effect(args) for effect in schema.add)]
+        add = [effect(args) for effect in schema.add]
         added = set(add)
         # a delete effect of an atom never reached is dropped, and an add effect overrides a delete one
-        delete = [atoms[atom] for atom in (effect(args) for effect in schema.delete)
-                  if atom in atoms and atoms[atom] not in added]
+        delete = [atom for atom in (effect(args) for effect in schema.delete) if atom in atoms and atom not in added]
         if add or delete:
             name = f"({schema.action.name} {' '.join(args)})"
-            actions.append(GroundAction(name, [atoms[atom] for atom in ground if atom in atoms], add, delete))
+            actions.append(GroundAction(name, [atom for atom in ground if atom in atoms], add, delete))
     return _Ground(atoms, set(atoms.values()), actions, reachable_params)
 
 

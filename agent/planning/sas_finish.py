@@ -36,7 +36,8 @@ class _Finished:
 
 @dataclass
 class Encoding:
-    """A task's variables, mutex groups and operators as the translator encodes them, before simplifying."""
+    """A task's variables, mutex groups and operators as the translator encodes them, before simplifying;
+    ``strips_to_sas`` and ``mutex_dict`` map atoms as ``(predicate, args)`` to (variable, value) pairs."""
 
     ranges: list[int]
     translation_key: list[list[str]]

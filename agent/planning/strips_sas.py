@@ -70,7 +70,7 @@ class Encoder:
         self._encodings.move_to_end(key)
         init = [size - 1 for size in encoding.ranges]  # the closed world: each variable's "none of those"
         for fact in task.init:
-            for var, val in encoding.strips_to_sas.get(fact, ()):
+            for var, val in encoding.strips_to_sas.get((fact.predicate, fact.args), ()):
                 init[var] = val
         goal = _condition(grounding.goal_list, encoding.strips_to_sas, encoding.mutex_dict)
         if goal is None:
@@ -93,6 +93,9 @@ def _encode(task: Any, atoms: set, actions: list[grounder.GroundAction], found: 
     ranges, strips_to_sas = translator.strips_to_sas_dictionary(groups, assert_partial=True)
     _, mutex_dict = translator.strips_to_sas_dictionary(mutex_groups, assert_partial=False)
     mutex_key = translator.build_mutex_key(strips_to_sas, mutex_groups)
+    # the tables keyed by (predicate, args), as the grounder names atoms
+    strips_to_sas = {(atom.predicate, atom.args): pairs for atom, pairs in strips_to_sas.items()}
+    mutex_dict = {(atom.predicate, atom.args): pairs for atom, pairs in mutex_dict.items()}
     operators = []
     for action in actions:
         operator = _operator(action, strips_to_sas, ranges, mutex_dict)
