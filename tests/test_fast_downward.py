@@ -189,6 +189,21 @@ def test_invariant_key_leaves_out_only_a_goal_actions_precondition(blocks: Domai
     assert "<goal>" in _invariants_key(domains[0]) and "<goal>" not in _invariants_key(reading)
 
 
+def test_a_timed_out_search_leaves_the_next_one_working(blocks: Domain) -> None:
+    """A search killed at its time limit says TIMEOUT; the next ones (in its folder, emptied) plan and
+    report their logs."""
+    from agent.planning.atoms import parse_atom
+
+    fast_downward = FastDownward(blocks.pddl_path)
+    problem = blocks_problem(10)  # A* with LM-cut takes about half a second
+    state, goal = sorted(map(parse_atom, problem.state)), sorted(map(parse_atom, problem.goal))
+    assert fast_downward.solve(problem.objects, state, goal, "fast-downward-opt", timeout_s=0.05).status == "TIMEOUT"
+    solved = fast_downward.solve(problem.objects, state, goal, "fast-downward")
+    assert solved.status == "SOLVED" and solved.plan and "Solution found" in solved.log
+    unsolvable = fast_downward.solve({"a": "block"}, [("handempty", ())], [("on", ("a", "a"))], "fast-downward")
+    assert unsolvable.status in UNSOLVABLE and "unsolvable" in unsolvable.log
+
+
 def test_waiting_search_process_is_started_ahead_and_ended(hanoi: Domain) -> None:
     from agent.planning import fd_search
 
