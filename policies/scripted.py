@@ -1,4 +1,4 @@
-"""Scripted pick, place and right: the oracle controllers that learned ones are measured against.
+"""Scripted pick, place, right and fetch: the oracle controllers that learned ones are measured against.
 
 They drive the arm only through ``TaskEnv.apply_action`` (end-effector deltas and gripper opening), move
 through inverse kinematics and joint position control, and grasp by friction: nothing is teleported or
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World, detect_fallen, detect_holding, detect_ontable
+from envs.detectors import World, detect_fallen, detect_holding, detect_loose, detect_ontable
 from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
@@ -170,7 +170,7 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
 
 
 def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
-    """Pick the fallen ``args[0]`` as it lies and put it down upright on a free spot of the table.
+    """Pick the fallen (or loose) ``args[0]`` as it lies and put it down upright on a free spot of the table.
 
     The hand turns so that the fingers close along the object's most horizontal axis: a box tilted about
     that axis keeps the two faces across it vertical, a grasp as firm as on a flat box. It grasps at the
@@ -182,7 +182,7 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     world = env.world()
     if name not in world.objects or not world.objects[name].movable:
         return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
-    if (name,) not in detect_fallen(world):
+    if (name,) not in detect_fallen(world) | detect_loose(world):
         return SkillResult(False, 0, f"{name!r} has not fallen")
     obj = world.objects[name]
     if not (np.all(obj.position[:2] >= WORKSPACE_LOW[:2]) and np.all(obj.position[:2] <= WORKSPACE_HIGH[:2])
@@ -210,6 +210,24 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     return SkillResult(upright, used, "" if upright else down.reason or f"{name} is not upright on the table")
 
 
+def fetch(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    """Take the loose ``args[0]`` into the hand wherever it lies: one flat on the table as ``pick`` takes any
+    object; any other (tilted, lying across another) righted onto the table first (``right``): a disc held
+    askew would land askew, and a grasp from above on one resting across another takes both."""
+    (name,) = args
+    world = env.world()
+    if name not in world.objects or not world.objects[name].movable:
+        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    used = 0
+    if (name,) not in detect_ontable(world):
+        upright = right(env, args, step_budget)
+        if not upright.success:
+            return upright
+        used = upright.sim_steps
+    taken = pick(env, args, max(step_budget - used, 1))
+    return SkillResult(taken.success, used + taken.sim_steps, taken.reason)
+
+
 def _finger_yaw(orientation: Sequence[float]) -> float:
     """The hand's yaw that closes the fingers along the object's most horizontal axis (within +-90 degrees:
     either finger may take either face)."""
@@ -228,4 +246,4 @@ def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[fl
     return (spot[0] - offset[0], spot[1] - offset[1])
 
 
-SKILLS = {"pick": pick, "place": place, "right": right}
+SKILLS = {"pick": pick, "place": place, "right": right, "fetch": fetch}
