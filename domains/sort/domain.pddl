@@ -30,4 +30,10 @@
   (:action right
     :parameters (?o - cube)
     :precondition (and (loose ?o) (handempty))
-    :effect (and (ontable ?o) (not (loose ?o)))))
+    :effect (and (ontable ?o) (not (loose ?o))))
+
+  ; a cube knocked into the wrong bin is taken out again
+  (:action retrieve
+    :parameters (?o - cube ?b - bin)
+    :precondition (and (in ?o ?b) (handempty))
+    :effect (and (holding ?o) (not (in ?o ?b)) (not (handempty)))))
