@@ -99,6 +99,14 @@ def test_a_stray_cube_is_loose_and_is_righted_before_it_is_sorted(sort: Domain, 
     assert [str(op) for op in plan.operators] == ["(right a)", "(pick a)", "(drop a red_bin)"]
 
 
+def test_a_cube_knocked_into_the_wrong_bin_is_retrieved(sort: Domain) -> None:
+    w = world(bin_("red_bin", 0.66, 0.0), bin_("blue_bin", 0.66, 0.2), cube("a", 0.66, 0.2, bottom=0.01))
+    state = detect(w, sort.binding.predicates)
+    assert "(in a blue_bin)" in state
+    plan = Planner(sort).plan({"a": "cube", "red_bin": "bin", "blue_bin": "bin"}, state, frozenset({"(in a red_bin)"}))
+    assert [str(op) for op in plan.operators] == ["(retrieve a blue_bin)", "(drop a red_bin)"]
+
+
 def test_a_tilted_cube_inside_its_bin_is_in_it_not_loose(sort: Domain) -> None:
     w = world(bin_("red_bin", 0.66, 0.0), cube("a", 0.66, 0.0, bottom=0.012, flat=False))
     assert "(in a red_bin)" in detect(w, sort.binding.predicates) and detect_loose(w) == set()

@@ -1,7 +1,6 @@
-; Sorting cubes into bins. Cubes are never stacked, so there is no clear predicate, and
-; nothing takes a cube out of a bin: a wrong drop makes the goal unreachable. A cube knocked out of a bin
-; onto the table is `ontable` again; one tilted, lying on another cube or off the table is `loose`, and
-; `right` puts it down upright on the table.
+; Sorting cubes into bins. Cubes are never stacked, so there is no clear predicate. A cube knocked out of
+; a bin onto the table is `ontable` again; one tilted, lying on another cube or off the table is `loose`,
+; and `right` puts it down upright on the table; `retrieve` takes one out of a (wrong) bin.
 (define (domain sort)
   (:requirements :strips :typing)
   (:types cube bin)
