@@ -174,6 +174,17 @@ def detect_fallen(world: World) -> set[tuple[str, ...]]:
     return {(x.name,) for x in world.movable() if not x.gripped and x.name not in supported}
 
 
+def detect_loose(world: World) -> set[tuple[str, ...]]:
+    """``x`` is out of the hand and nowhere its task's domain can name: a disc ``on`` neither a peg nor another
+    disc (knocked onto the table beside the pegs, tilted, off the table), a cube neither ``ontable`` nor ``in`` a
+    bin (tilted, lying on another cube, off the table). Hanoi's and sort's counterpart of blocks' ``fallen``
+    (whose ``on`` and ``ontable`` both describe a resting block): no other kind of object is ever loose."""
+    stacked = {x for x, _ in detect_on(world)}
+    put_away = {x for (x,) in detect_ontable(world)} | {x for x, _ in detect_in(world)}
+    discs = {(x.name,) for x in world.of_kind("disc") if not x.gripped and x.name not in stacked}
+    return discs | {(x.name,) for x in world.of_kind("cube") if not x.gripped and x.name not in put_away}
+
+
 def detect_smaller(world: World) -> set[tuple[str, ...]]:
     """Disc (block) ``x`` is narrower than disc (block) ``y``; every disc is smaller than every peg. Static,
     from sizes; widths closer than ``SIZE_TOLERANCE`` count as equal."""
@@ -204,6 +215,7 @@ DETECTORS: dict[str, Callable[[World], set[tuple[str, ...]]]] = {
     "clear": detect_clear,
     "fallen": detect_fallen,
     "leaning": detect_leaning,
+    "loose": detect_loose,
     "smaller": detect_smaller,
     "round": detect_round,
     "heavy": detect_heavy,

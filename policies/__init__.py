@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
 
-from policies.skill import BINDABLE_SKILLS, SCRIPTED_ONLY_SKILLS, SKILL_NAMES
+from policies.skill import BINDABLE_SKILLS, RECOVERY_SKILLS, SCRIPTED_ONLY_SKILLS, SKILL_NAMES
 
 if TYPE_CHECKING:
     from policies.skill import Skill
@@ -23,7 +23,7 @@ CONTROLLERS = ("learned", "scripted")
 @cache
 def load_skills(controller: str) -> Mapping[str, Skill]:
     """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``; loaded once per
-    process. ``learned`` runs the ``SCRIPTED_ONLY_SKILLS`` (righting a fallen object) with the scripted
+    process. ``learned`` runs the ``SCRIPTED_ONLY_SKILLS`` (recovering a knocked object) with the scripted
     skill: no learned one exists yet."""
     from policies.scripted import SKILLS
 
@@ -34,4 +34,4 @@ def load_skills(controller: str) -> Mapping[str, Skill]:
     return {**LearnedSkills().skills(), **{name: SKILLS[name] for name in SCRIPTED_ONLY_SKILLS}}
 
 
-__all__ = ["BINDABLE_SKILLS", "CONTROLLERS", "SCRIPTED_ONLY_SKILLS", "SKILL_NAMES", "load_skills"]
+__all__ = ["BINDABLE_SKILLS", "CONTROLLERS", "RECOVERY_SKILLS", "SCRIPTED_ONLY_SKILLS", "SKILL_NAMES", "load_skills"]

@@ -1,4 +1,4 @@
-"""Scripted pick, place and right: the oracle controllers that learned ones are measured against.
+"""Scripted pick, place, right and fetch: the oracle controllers that learned ones are measured against.
 
 They drive the arm only through ``TaskEnv.apply_action`` (end-effector deltas and gripper opening), move
 through inverse kinematics and joint position control, and grasp by friction: nothing is teleported or
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World, detect_fallen, detect_holding, detect_ontable
+from envs.detectors import World, detect_fallen, detect_holding, detect_loose, detect_ontable
 from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
@@ -36,6 +36,10 @@ RELEASE_STEPS = 12
 RETREAT = 0.06
 #: the grasp point sits this far above the object's bottom at most (fingertips stay off the support)
 GRASP_HEIGHT = 0.012
+#: ``right`` grasps at least this far above the top of what the fallen object lies across: fingertips on that
+#: top keep the fingers from closing, and the object slips out while lifting (the failures of
+#: docs/recovery.md before this existed: a block tilted across another, grasped at its centre)
+SUPPORT_CLEARANCE = 0.016
 
 
 class Motion:
@@ -170,28 +174,44 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
 
 
 def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
-    """Pick the fallen ``args[0]`` as it lies and put it down upright on a free spot of the table.
+    """Pick the fallen (or loose) ``args[0]`` as it lies and put it down upright on a free spot of the table.
 
-    The hand turns so that the fingers close along the object's most horizontal axis: a box tilted about
-    that axis keeps the two faces across it vertical, a grasp as firm as on a flat box. It grasps at the
-    object's centre, then ``place`` lowers it until its lowest corner is just above the table and lets go:
-    tilted by less than 45 degrees about the finger axis, it drops onto the face nearest the table.
+    An object lying on it is set upright first (a grasp would take both). The hand turns so that the fingers
+    close along the object's most horizontal axis: a box tilted about that axis keeps the two faces across it
+    vertical, a grasp as firm as on a flat box. It grasps at the object's centre (higher where it lies across
+    another, so that the fingertips stay off that one's top), then ``place`` lowers it until its lowest
+    corner is just above the table and lets go: tilted by less than 45 degrees about the finger axis, it
+    drops onto the face nearest the table.
     """
     (name,) = args
-    motion = Motion(env, step_budget)
     world = env.world()
     if name not in world.objects or not world.objects[name].movable:
         return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
-    if (name,) not in detect_fallen(world):
+    if (name,) not in detect_fallen(world) | detect_loose(world):
         return SkillResult(False, 0, f"{name!r} has not fallen")
+    return _set_upright(env, name, step_budget)
+
+
+def _set_upright(env: TaskEnv, name: str, step_budget: int) -> SkillResult:
+    """``right``'s motion, for ``name`` and first for whatever lies on it (fallen or resting there)."""
+    motion = Motion(env, step_budget)
+    world = env.world()
     obj = world.objects[name]
     if not (np.all(obj.position[:2] >= WORKSPACE_LOW[:2]) and np.all(obj.position[:2] <= WORKSPACE_HIGH[:2])
             and obj.top > TABLE_TOP_Z):
         return SkillResult(False, 0, f"{name} is out of the arm's reach (off the table)")
+    above = _lying_on(world, name)
+    if above is not None:  # a grasp would take both: the one on top goes first
+        cleared = _set_upright(env, above, step_budget)
+        if not cleared.success:
+            return SkillResult(False, cleared.sim_steps, f"{above} lies on {name}: {cleared.reason}")
+        rest = _set_upright(env, name, max(step_budget - cleared.sim_steps, 1))
+        return SkillResult(rest.success, cleared.sim_steps + rest.sim_steps, rest.reason)
     env.robot.set_yaw(_finger_yaw(env.sim.pose(name).orientation))
     opening = MAX_OPENING
     travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE
-    grasp_z = max(obj.position[2], obj.bottom + GRASP_HEIGHT)
+    grasp_z = min(max(obj.position[2], obj.bottom + GRASP_HEIGHT, _support_top(world, name) + SUPPORT_CLEARANCE),
+                  obj.top - GRASP_HEIGHT)
     try:
         if not (motion.cross((obj.position[0], obj.position[1]), travel_z, opening)
                 and motion.descend(grasp_z, opening) and motion.hold(0.0, GRIP_STEPS)):
@@ -208,6 +228,42 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     used = motion.used + down.sim_steps
     upright = (name,) in detect_ontable(env.world())
     return SkillResult(upright, used, "" if upright else down.reason or f"{name} is not upright on the table")
+
+
+def fetch(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    """Take the loose ``args[0]`` into the hand wherever it lies: one flat on the table as ``pick`` takes any
+    object; any other (tilted, lying across another) righted onto the table first (``right``): a disc held
+    askew would land askew, and a grasp from above on one resting across another takes both."""
+    (name,) = args
+    world = env.world()
+    if name not in world.objects or not world.objects[name].movable:
+        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    used = 0
+    if (name,) not in detect_ontable(world):
+        upright = right(env, args, step_budget)
+        if not upright.success:
+            return upright
+        used = upright.sim_steps
+    taken = pick(env, args, max(step_budget - used, 1))
+    return SkillResult(taken.success, used + taken.sim_steps, taken.reason)
+
+
+def _lying_on(world: World, name: str) -> str | None:
+    """The lowest object lying on ``name`` (its bottom above ``name``'s centre, their centres closer than the
+    two half widths), if any: a block knocked onto a fallen one has fallen too."""
+    obj = world.objects[name]
+    above = [(o.bottom, o.name) for o in world.movable() if o.name != name and not o.gripped
+             and o.bottom > obj.position[2] and obj.xy_distance(o) < obj.half_extents[0] + o.half_extents[0]]
+    return min(above)[1] if above else None
+
+
+def _support_top(world: World, name: str) -> float:
+    """The highest top, below ``name``'s centre, of the objects under it (their centres closer than the two
+    half widths): a fallen object often lies across one."""
+    obj = world.objects[name]
+    tops = [o.top for o in world.movable() if o.name != name and not o.gripped and o.top < obj.position[2]
+            and obj.xy_distance(o) < obj.half_extents[0] + o.half_extents[0]]
+    return max(tops, default=TABLE_TOP_Z)
 
 
 def _finger_yaw(orientation: Sequence[float]) -> float:
@@ -228,4 +284,4 @@ def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[fl
     return (spot[0] - offset[0], spot[1] - offset[1])
 
 
-SKILLS = {"pick": pick, "place": place, "right": right}
+SKILLS = {"pick": pick, "place": place, "right": right, "fetch": fetch}

@@ -11,7 +11,7 @@ from agent.planning.domain import Binding, OperatorBinding, domain_folder, load_
 from envs.errors import DomainError
 from policies import BINDABLE_SKILLS
 
-DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in", "fallen", "leaning"}
+DETECTORS = {"on", "ontable", "clear", "holding", "handempty", "smaller", "in", "fallen", "leaning", "loose"}
 SKILLS = set(BINDABLE_SKILLS)
 
 
@@ -92,8 +92,8 @@ def test_pddl_file_uses_binding_of_named_task(tmp_path: Path) -> None:
 
 
 def test_pddl_syntax_error_names_file_and_line(hanoi_copy: Path) -> None:
-    _edit(hanoi_copy / "domain.pddl", "(handempty))", "(handempty)")
-    with pytest.raises(DomainError, match=r"hanoi/domain.pddl:15:\d+: Expected"):
+    _edit(hanoi_copy / "domain.pddl", "(leaning ?d - disc ?x - disc))", "(leaning ?d - disc ?x - disc)")
+    with pytest.raises(DomainError, match=r"hanoi/domain.pddl:20:\d+: Expected"):
         load_domain(hanoi_copy)
 
 

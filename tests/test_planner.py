@@ -108,7 +108,8 @@ def test_satisfied_goal_gives_empty_plan(blocks: Domain) -> None:
     ("goal", "message"),
     [
         ("(on d1 d9)", r"goal atom \(on d1 d9\): unknown object 'd9' \(objects: d1, d2, d3, left, middle, right\)"),
-        ("(above d1 d2)", r"unknown predicate 'above' \(predicates: clear, handempty, holding, on, smaller\)"),
+        ("(above d1 d2)",
+         r"unknown predicate 'above' \(predicates: clear, fallen, handempty, holding, leaning, loose, on, smaller\)"),
         ("(on d1)", r"goal atom \(on d1\): takes 2 argument\(s\) \(disc, location\), got 1"),
         ("(on left d1)", r"argument 1 must be a disc, but 'left' is a peg"),
         ("on d1 d2", r"goal atom 'on d1 d2' is not of the form"),

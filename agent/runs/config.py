@@ -14,8 +14,6 @@ from policies import CONTROLLERS
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
 VIDEO_FORMATS = ("mp4", "gif")
-#: tasks whose domain has an operator that rights a fallen object, the only ones ``--disturb`` may disturb
-DISTURBABLE_TASKS = ("blocks",)
 #: episodes one run may hold: its seeds, records and summary live in memory
 MAX_EPISODES = 1_000_000
 
@@ -102,9 +100,6 @@ class RunConfig:
                 raise ConfigError(f"--variant: task {self.task} has no variants")
             raise ConfigError(f"--variant: task {self.task} has no variant {self.variant!r} (its variants: "
                               f"{', '.join(variants)})")
-        if self.disturb and self.task not in DISTURBABLE_TASKS:
-            raise ConfigError(f"--disturb: only {', '.join(DISTURBABLE_TASKS)} can recover from a disturbance (its "
-                              f"domain rights fallen objects); task {self.task} cannot")
         if self.goal_checkpoint is not None and self.goal != "perception":
             raise ConfigError("--goal-checkpoint: only the perception network reads one; drop it or use "
                               "--goal perception")

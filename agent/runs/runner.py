@@ -30,16 +30,21 @@ from envs.errors import ConfigError, NesyError
 from envs.scenes.registry import check_size
 from envs.simulation import has_display
 from envs.task_env import TaskEnv
-from policies import BINDABLE_SKILLS, load_skills
+from policies import BINDABLE_SKILLS, RECOVERY_SKILLS, load_skills
 from policies.artifacts import check_output, write_atomic
 
 VIDEO_FRAME_EVERY = 4
 
 
 def resolve_domain(config: RunConfig) -> Domain:
-    """The domain a run plans with: ``--domain`` if given, else the task's shipped one."""
+    """The domain a run plans with: ``--domain`` if given, else the task's shipped one. ``--disturb`` needs
+    one that can recover a knocked object: an operator bound to a recovery skill (``right``, ``fetch``)."""
     domain = load_domain(config.domain or domain_folder(config.task), task=config.task)
     domain.binding.check_names(DETECTORS, BINDABLE_SKILLS)
+    if config.disturb and not any(op.skill in RECOVERY_SKILLS for op in domain.binding.operators.values()):
+        raise ConfigError(f"--disturb: domain {domain.name} has no operator that recovers a knocked object (one "
+                          f"bound to the skill {' or '.join(RECOVERY_SKILLS)}); drop --disturb or use a domain "
+                          "with one")
     return domain
 
 

@@ -26,6 +26,10 @@ PEG_X = 0.52
 PEG_RADIUS = 0.05
 DISC_HEIGHT = 0.024
 DISC_COLORS = ("red", "orange", "yellow", "green", "cyan", "blue")
+#: table spots clear of the pegs, 14 cm nearer the arm's base (beyond them, 14 cm farther, grasps on the
+#: thin discs slip): where a disc knocked over is set down upright before it goes back onto a peg
+#: (``policies/scripted.py:fetch``), and where a disturbance displaces one to
+ASIDE_X = (0.38,)
 PLACEMENT_JITTER = 0.004
 YAW_JITTER = 0.15
 
@@ -119,6 +123,9 @@ class HanoiScene(Scene):
                 self.add_movable_box(sim, obj, xy, heights[peg], yaw=yaw)
             heights[peg] += height
         self.objects.sort(key=lambda o: o.name)
+
+    def table_slots(self) -> list[tuple[float, float]]:
+        return [(x, y) for x in ASIDE_X for y in PEG_Y]
 
     def _width(self, index: int, step: int) -> float:
         """Width of disc ``d<index>``: the ``step``-th narrowest of the six, or in the ``weighted`` variant
