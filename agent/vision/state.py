@@ -16,7 +16,7 @@ from itertools import permutations
 
 import numpy as np
 
-from agent.vision.describe import Described
+from agent.vision.describe import Described, width_rank
 from agent.vision.frames import Gripper
 from envs.detectors import format_atom
 from envs.errors import PerceptionError
@@ -107,6 +107,9 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
     resting = [o for o in movable if o.name != holding]
     bins = [o for o in objects if o.kind == "bin"]
     pegs = [o for o in objects if o.kind == "peg"]
+    # Hanoi's discs all differ in width (by 6 mm or more): their order is what perception must get right,
+    # and a tolerance on measured widths would drop pairs whose measurements came out close
+    discs = [o for o in objects if o.kind == "disc"]
     on = set()
     for x in resting:
         for y in resting:
@@ -122,8 +125,10 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
         "holding": {(holding,)} if holding else set(),
         "handempty": set() if holding else {()},
         "clear": {(x.name,) for x in movable + pegs if x.name != holding and x.name not in {y for _, y in on}},
-        "smaller": {(a.name, b.name) for kind in ("disc", "block") for a, b in
-                    permutations([o for o in objects if o.kind == kind], 2) if a.half[0] < b.half[0] - SIZE_TOLERANCE}
-                   | {(d.name, p.name) for d in objects if d.kind == "disc" for p in pegs},
+        "smaller": {(a.name, b.name) for a, b in permutations([o for o in objects if o.kind == "block"], 2)
+                    if a.half[0] < b.half[0] - SIZE_TOLERANCE}
+                   | {(a.name, b.name) for a, b in permutations(discs, 2)
+                      if width_rank(a.half[0], a.centre) < width_rank(b.half[0], b.centre)}
+                   | {(d.name, p.name) for d in discs for p in pegs},
     }
     return sorted(format_atom(p, args) for p, detector in predicates.items() for args in facts[detector])
