@@ -112,30 +112,34 @@ def _part_of(inst: Instance, colour: str, high: float, other: Instance, other_co
     """Whether ``inst`` is a piece of the (larger, earlier) ``other``."""
     xy = float(np.hypot(inst.centre[0] - other.centre[0], inst.centre[1] - other.centre[1]))
     if inst.cls in (1, 3) and other.cls == 3:
-        return colour in ROBOT_COLOURS and xy < PEG_REACH
+        return colour in ROBOT_COLOURS and high < TABLE_TOP_Z + FLAT and xy < PEG_REACH
     if inst.cls == 1 and other.cls == 2:
         inside = max(abs(inst.centre[0] - other.centre[0]), abs(inst.centre[1] - other.centre[1])) < other.half[0]
         return colour == other_colour and inside and high < other_high + BIN_RIM
     return inst.cls == other.cls == 1 and colour == other_colour and xy < SAME_OBJECT
 
 
-def reconcile(instances: list[Instance], colours: list[str], z: np.ndarray, pegs: bool
+def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray, pegs: bool
               ) -> tuple[list[Instance], list[str]]:
-    """Instances made consistent with what these tasks' objects look like, before naming (``z``: the world
-    height seen at each pixel; ``pegs``: whether the task has peg places):
+    """Instances made consistent with what these tasks' objects look like, before naming (``points``: the
+    world point seen at each pixel; ``pegs``: whether the task has peg places):
 
     - a peg place is grey: a "peg" instance of another colour is part of a disc;
     - a bin is about 18 cm wide: a "bin" instance predicted narrower than ``MIN_BIN_HALF`` is a cube in it;
     - every movable object stands at least 1.35 cm tall (the thinnest disc): a "movable" instance whose
       pixels lie within ``FLAT`` of the table is a peg place when grey (bare pegs were often read as
       movable, validation split) and otherwise no object (a sliver of table or shadow at an object's foot);
-    - a grey instance over a peg place is part of that peg place (they stand 20 cm apart);
+    - a flat grey instance over a peg place is part of that peg place (they stand 20 cm apart); then, as
+      peg places lie flat on the table, each of their pixels goes to the peg place nearest to the point
+      it shows (its votes are no better than that: pixels of one peg place were often grouped with the
+      next one's);
     - a "movable" instance of a bin's colour, inside its walls and not rising above its rim by ``BIN_RIM``,
       is part of that bin (a cube in a bin stands 1 cm above the rim);
     - two movable instances of one colour whose centres lie within ``SAME_OBJECT`` of each other across the
       table are one object split in two (often its top face and a sliver of its side): blocks and discs all
       differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked.
     """
+    z = points[..., 2]
     fixed = []
     for inst, colour in zip(instances, colours):
         _, high = _heights(z, inst.mask)
@@ -150,7 +154,26 @@ def reconcile(instances: list[Instance], colours: list[str], z: np.ndarray, pegs
                 break
         else:
             merged.append((inst, colour, high))
-    return [m[0] for m in merged], [m[1] for m in merged]
+    shared = _peg_pixels_by_place([m[0] for m in merged], points)
+    kept = [(inst, m[1]) for inst, m in zip(shared, merged) if inst.mask.any()]
+    return [k[0] for k in kept], [k[1] for k in kept]
+
+
+def _peg_pixels_by_place(instances: list[Instance], points: np.ndarray) -> list[Instance]:
+    """Peg places' pixels shared out by where they are: each goes to the peg place whose centre is nearest
+    to its own world point."""
+    pegs = [k for k, inst in enumerate(instances) if inst.cls == 3]
+    if len(pegs) < 2:
+        return instances
+    pixels = np.logical_or.reduce([instances[k].mask for k in pegs])
+    centres = np.array([instances[k].centre[:2] for k in pegs])
+    owner = ((points[..., :2][pixels][:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    out = list(instances)
+    for j, k in enumerate(pegs):
+        mask = np.zeros_like(pixels)
+        mask[pixels] = owner == j
+        out[k] = replace(instances[k], mask=mask)
+    return out
 
 
 def width_rank(half_width: float, centre: tuple[float, float, float]) -> tuple[float, float]:
@@ -172,7 +195,7 @@ def describe(instances: list[Instance], frame: Frame, task: str,
     points = frame.points()
     z = points[..., 2]
     us, vs = np.meshgrid(np.arange(frame.rgb.shape[1]), np.arange(frame.rgb.shape[0]))
-    instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances], z,
+    instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances], points,
                                    task == "hanoi")
     raw = []
     for index, (inst, colour) in enumerate(zip(instances, colours)):
