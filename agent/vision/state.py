@@ -86,8 +86,10 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
     """Boxes set down on what holds them up, and what that is. Votes place an object's centre well across
     the image and less well in height (a lower block shows only a side face, a pixel row of which spans 1.5
     cm of height), so heights come from support instead: lowest first (by how low the object's own pixels
-    reach), each object not in the hand is rested on the highest box already rested under it whose own
-    pixels reach at least ``STACK_STEP`` less low (an object beside it on the same support does not), or
+    reach), each object not in the hand is rested on the highest box already rested under it (their
+    footprints overlap: a lower block's centre is voted least well) whose own pixels reach at least
+    ``STACK_STEP`` less low (an object beside it on the same support does not; stacks and pegs stand at
+    least 12 cm apart), or
     else on the table or a bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that
     support's top (and not more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to
     (a top face is seen edge-on to no error in height; discs' thickness varies); an object further from any
@@ -104,7 +106,7 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
         if not obj.movable or obj.name == holding:
             out.append(obj)
             continue
-        under = [r for r in rested if _xy(obj, r) < max(r.half[0], obj.half[0]) and _low(obj) - _low(r) > STACK_STEP]
+        under = [r for r in rested if _xy(obj, r) < r.half[0] + obj.half[0] and _low(obj) - _low(r) > STACK_STEP]
         if under:
             below = max(under, key=lambda r: r.top)
             support, name = below.top, below.name
