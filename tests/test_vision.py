@@ -82,6 +82,34 @@ def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> Non
         env.close()
 
 
+@pytest.mark.parametrize("task", ["blocks", "hanoi", "sort"])
+def test_frames_of_nothing_these_tasks_hold_are_perception_errors_or_states(segmenter: Segmenter, task: str) -> None:
+    """Patches of random colour and height on an empty table (objects the segmenter cannot describe, pieces
+    of nothing): the camera path reads a state or raises one ``PerceptionError``, never anything else."""
+    from dataclasses import replace
+
+    env = _scene("blocks", 3, 0)
+    try:
+        env.sim.remove_all_but(("table", "robot"))
+        frame = capture(env)
+    finally:
+        env.close()
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        rgb, depth = frame.rgb.copy(), frame.depth.copy()
+        for _ in range(int(rng.integers(1, 6))):
+            v, u = rng.integers(20, 120, 2)
+            h, w = rng.integers(2, 25, 2)
+            rgb[v:v + h, u:u + w] = rng.integers(0, 256, 3)
+            depth[v:v + h, u:u + w] -= rng.uniform(0.0, 0.3)
+        noisy = replace(frame, rgb=rgb, depth=depth)
+        try:
+            described = describe(segmenter.segment(noisy, task), noisy, task, segmenter.palette)
+            perceive_state(described, noisy.gripper, SCENES[task].predicates)
+        except PerceptionError as exc:
+            assert "\n" not in str(exc)
+
+
 def _box(name: str, kind: str, centre, half) -> Described:
     return Described(name, kind, "gray", tuple(centre), tuple(half), (0.0, 0.0))
 

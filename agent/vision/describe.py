@@ -40,6 +40,9 @@ SAME_OBJECT = 0.04
 PEG_REACH = 0.06
 #: a movable object's pixels reach higher above the table than this (m; the thinnest disc is 1.35 cm tall)
 FLAT = 0.008
+#: no movable object of these tasks is taller (m; the thickest disc is 5.4 cm): an instance whose pixels
+#: span more height mixes an object with the arm above it
+TALLEST = 0.08
 #: a cube in a bin shows pixels up to 1 cm above its rim; a piece of the bin's wall does not
 BIN_RIM = 0.005
 #: pieces join wholes: peg places first, then bins, then movable objects, larger first
@@ -96,15 +99,15 @@ def _heights(z: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     return float(np.quantile(z[mask], LOW_QUANTILE)), float(np.quantile(z[mask], 1 - LOW_QUANTILE))
 
 
-def _classed(inst: Instance, colour: str, high: float, pegs: bool) -> Instance | None:
+def _classed(inst: Instance, colour: str, low: float, high: float, pegs: bool) -> Instance | None:
     """The instance with the class its colour and height say it has (``pegs``: whether the task has peg
     places), or None when it is no object."""
-    if inst.cls == 3 and colour not in ROBOT_COLOURS:
-        return replace(inst, cls=1)
-    if inst.cls == 2 and inst.half[0] < MIN_BIN_HALF:
-        return replace(inst, cls=1)
+    if (inst.cls == 3 and colour not in ROBOT_COLOURS) or (inst.cls == 2 and inst.half[0] < MIN_BIN_HALF):
+        inst = replace(inst, cls=1)
     if inst.cls == 1 and high < TABLE_TOP_Z + FLAT:
         return replace(inst, cls=3) if pegs and colour in ROBOT_COLOURS else None
+    if inst.cls == 1 and high - low > TALLEST:
+        return None
     return inst
 
 
@@ -129,6 +132,7 @@ def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray,
     - every movable object stands at least 1.35 cm tall (the thinnest disc): a "movable" instance whose
       pixels lie within ``FLAT`` of the table is a peg place when grey (bare pegs were often read as
       movable, validation split) and otherwise no object (a sliver of table or shadow at an object's foot);
+      nor is one whose pixels span more than ``TALLEST`` in height (an object and the arm);
     - a flat grey instance over a peg place is part of that peg place (they stand 20 cm apart); then, as
       peg places lie flat on the table, each of their pixels goes to the peg place nearest to the point
       it shows (its votes are no better than that: pixels of one peg place were often grouped with the
@@ -142,8 +146,8 @@ def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray,
     z = points[..., 2]
     fixed = []
     for inst, colour in zip(instances, colours):
-        _, high = _heights(z, inst.mask)
-        classed = _classed(inst, colour, high, pegs)
+        low, high = _heights(z, inst.mask)
+        classed = _classed(inst, colour, low, high, pegs)
         if classed is not None:
             fixed.append((classed, colour, high))
     merged: list[tuple[Instance, str, float]] = []

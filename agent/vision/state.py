@@ -35,6 +35,8 @@ BIN_FLOOR = 0.01
 RESTING_GAP = 0.05
 #: an object stands on another only if its own pixels reach at least this much (m) less low
 STACK_STEP = 0.01
+#: how far (m) beyond the narrower one's half width the centres of two stacked objects may be voted apart
+STACK_SLACK = 0.01
 #: what an object on the table stands on
 TABLE = "table"
 #: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
@@ -86,8 +88,9 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
     """Boxes set down on what holds them up, and what that is. Votes place an object's centre well across
     the image and less well in height (a lower block shows only a side face, a pixel row of which spans 1.5
     cm of height), so heights come from support instead: lowest first (by how low the object's own pixels
-    reach), each object not in the hand is rested on the highest box already rested under it (their
-    footprints overlap: a lower block's centre is voted least well) whose own pixels reach at least
+    reach), each object not in the hand is rested on the highest box already rested under it (their centres
+    within the narrower one's half width and ``STACK_SLACK``: a lower block's centre is voted least well,
+    and cubes in a bin, predicted wider than they are, stand 5 cm apart) whose own pixels reach at least
     ``STACK_STEP`` less low (an object beside it on the same support does not; stacks and pegs stand at
     least 12 cm apart), or
     else on the table or a bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that
@@ -106,7 +109,8 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
         if not obj.movable or obj.name == holding:
             out.append(obj)
             continue
-        under = [r for r in rested if _xy(obj, r) < r.half[0] + obj.half[0] and _low(obj) - _low(r) > STACK_STEP]
+        under = [r for r in rested if _xy(obj, r) < min(r.half[0], obj.half[0]) + STACK_SLACK
+                 and _low(obj) - _low(r) > STACK_STEP]
         if under:
             below = max(under, key=lambda r: r.top)
             support, name = below.top, below.name
