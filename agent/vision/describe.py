@@ -45,6 +45,8 @@ FLAT = 0.008
 TALLEST = 0.08
 #: a cube in a bin shows pixels up to 1 cm above its rim; a piece of the bin's wall does not
 BIN_RIM = 0.005
+#: how far (m) across the table from a cube's voted centre a point of it may lie (a cube's half width is 2 cm)
+CUBE_REACH = 0.035
 #: pieces join wholes: peg places first, then bins, then movable objects, larger first
 MERGE_ORDER = {3: 0, 2: 1, 1: 2}
 #: a robust lowest point: a stray pixel of what lies below must not count
@@ -141,7 +143,8 @@ def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray,
       is part of that bin (a cube in a bin stands 1 cm above the rim);
     - two movable instances of one colour whose centres lie within ``SAME_OBJECT`` of each other across the
       table are one object split in two (often its top face and a sliver of its side): blocks and discs all
-      differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked.
+      differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked;
+    - a bin's pixels above its rim are a cube's in it (``_above_rims``).
     """
     z = points[..., 2]
     fixed = []
@@ -158,9 +161,36 @@ def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray,
                 break
         else:
             merged.append((inst, colour, high))
-    shared = _peg_pixels_by_place([m[0] for m in merged], points)
+    shared = _above_rims(_peg_pixels_by_place([m[0] for m in merged], points), points)
     kept = [(inst, m[1]) for inst, m in zip(shared, merged) if inst.mask.any()]
     return [k[0] for k in kept], [k[1] for k in kept]
+
+
+def _above_rims(instances: list[Instance], points: np.ndarray) -> list[Instance]:
+    """A bin's pixels that show points higher than ``BIN_RIM`` above its own rim are of a cube in it (a cube
+    of the bin's own colour was often read partly as bin): each goes to the movable instance whose centre
+    is nearest, across the table, to the point it shows, when one lies within ``CUBE_REACH``."""
+    movable = [k for k, inst in enumerate(instances) if inst.cls == 1]
+    out = list(instances)
+    for b, bin_ in enumerate(instances):
+        if bin_.cls != 2 or not movable:
+            continue
+        z = points[..., 2]
+        above = bin_.mask & (z > _heights(z, bin_.mask)[1] + BIN_RIM)
+        if not above.any():
+            continue
+        centres = np.array([out[k].centre[:2] for k in movable])
+        distance = np.sqrt(((points[..., :2][above][:, None, :] - centres[None]) ** 2).sum(-1))
+        owner = np.where(distance.min(1) < CUBE_REACH, distance.argmin(1), -1)
+        where = np.flatnonzero(above.ravel())
+        for j, k in enumerate(movable):
+            mask = out[k].mask.copy().ravel()
+            mask[where[owner == j]] = True
+            out[k] = replace(out[k], mask=mask.reshape(above.shape))
+        mask = bin_.mask.copy().ravel()
+        mask[where[owner >= 0]] = False
+        out[b] = replace(bin_, mask=mask.reshape(above.shape))
+    return out
 
 
 def _peg_pixels_by_place(instances: list[Instance], points: np.ndarray) -> list[Instance]:
