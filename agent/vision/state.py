@@ -148,7 +148,8 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
         "in": {(x.name, b.name) for x in resting for b in bins if _inside(x, b)},
         "holding": {(holding,)} if holding else set(),
         "handempty": set() if holding else {()},
-        "clear": {(x.name,) for x in movable + pegs if x.name != holding and x.name not in {y for _, y in on}},
+        # an object out of the hand that stands on nothing has fallen: no surface to build on, as the detectors say
+        "clear": {(x.name,) for x in resting + pegs if x.name not in {y for _, y in on}},
         "smaller": {(a.name, b.name) for a, b in permutations([o for o in objects if o.kind == "block"], 2)
                     if a.half[0] < b.half[0] - SIZE_TOLERANCE}
                    | {(a.name, b.name) for a, b in permutations(discs, 2)
