@@ -74,6 +74,10 @@ def _low(obj: Described) -> float:
     return obj.bottom if obj.low is None else obj.low
 
 
+def _high(obj: Described) -> float:
+    return obj.top if obj.high is None else obj.high
+
+
 def rest_stacks(objects: list[Described], holding: str | None) -> list[Described]:
     """Boxes set down on what holds them up (see ``supports``)."""
     return _rest(objects, holding)[0]
@@ -91,8 +95,9 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
     reach), each object not in the hand is rested on the highest box already rested under it (their centres
     within the narrower one's half width and ``STACK_SLACK``: a lower block's centre is voted least well,
     and cubes in a bin, predicted wider than they are, stand 5 cm apart) whose own pixels reach at least
-    ``STACK_STEP`` less low (an object beside it on the same support does not; stacks and pegs stand at
-    least 12 cm apart), or
+    ``STACK_STEP`` less low and which reach at least ``MIN_THICKNESS`` above its rested top (an object
+    beside it on the same support does not, nor does a cube in a bin whose near wall hides all but its top
+    face; stacks and pegs stand at least 12 cm apart), or
     else on the table or a bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that
     support's top (and not more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to
     (a top face is seen edge-on to no error in height; discs' thickness varies); an object further from any
@@ -110,7 +115,7 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
             out.append(obj)
             continue
         under = [r for r in rested if _xy(obj, r) < min(r.half[0], obj.half[0]) + STACK_SLACK
-                 and _low(obj) - _low(r) > STACK_STEP]
+                 and _low(obj) - _low(r) > STACK_STEP and _high(obj) > r.top + MIN_THICKNESS]
         if under:
             below = max(under, key=lambda r: r.top)
             support, name = below.top, below.name
