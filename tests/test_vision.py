@@ -82,6 +82,34 @@ def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> Non
         env.close()
 
 
+@pytest.mark.parametrize("task", ["blocks", "hanoi", "sort"])
+def test_frames_of_nothing_these_tasks_hold_are_perception_errors_or_states(segmenter: Segmenter, task: str) -> None:
+    """Patches of random colour and height on an empty table (objects the segmenter cannot describe, pieces
+    of nothing): the camera path reads a state or raises one ``PerceptionError``, never anything else."""
+    from dataclasses import replace
+
+    env = _scene("blocks", 3, 0)
+    try:
+        env.sim.remove_all_but(("table", "robot"))
+        frame = capture(env)
+    finally:
+        env.close()
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        rgb, depth = frame.rgb.copy(), frame.depth.copy()
+        for _ in range(int(rng.integers(1, 6))):
+            v, u = rng.integers(20, 120, 2)
+            h, w = rng.integers(2, 25, 2)
+            rgb[v:v + h, u:u + w] = rng.integers(0, 256, 3)
+            depth[v:v + h, u:u + w] -= rng.uniform(0.0, 0.3)
+        noisy = replace(frame, rgb=rgb, depth=depth)
+        try:
+            described = describe(segmenter.segment(noisy, task), noisy, task, segmenter.palette)
+            perceive_state(described, noisy.gripper, SCENES[task].predicates)
+        except PerceptionError as exc:
+            assert "\n" not in str(exc)
+
+
 def _box(name: str, kind: str, centre, half) -> Described:
     return Described(name, kind, "gray", tuple(centre), tuple(half), (0.0, 0.0))
 
@@ -111,6 +139,59 @@ def test_state_of_a_hand_built_sort_scene_with_a_cube_in_the_hand() -> None:
     assert state == ["(holding blue1)", "(in red1 red_bin)", "(ontable red2)"]
     open_hand = Gripper((0.5, -0.1, 0.205), width=0.08, opening=0.08)
     assert "(handempty)" in perceive_state([bin_, inside, table], open_hand, SORT)
+
+
+def test_a_stacked_block_whose_support_shows_no_top_face_is_on_it() -> None:
+    """The lower block's top face is hidden by the one on it, so its pixels stop 1.3 cm under its top: what it
+    stands on is decided when the stack is rested, not by comparing the heights again."""
+    lower = Described("blue", "block", "blue", (0.65, -0.11, 0.02), (0.02, 0.02), (0.0, 0.0), None, 0.01, 0.027)
+    upper = Described("red", "block", "red", (0.652, -0.108, 0.07), (0.02, 0.02), (0.0, 0.0), None, 0.062, 0.075)
+    beside = Described("green", "block", "green", (0.65, 0.11, 0.02), (0.02, 0.02), (0.0, 0.0), None, 0.01, 0.04)
+    state = perceive_state([lower, upper, beside], None, SCENES["blocks"].predicates)
+    assert state == ["(clear green)", "(clear red)", "(handempty)", "(on red blue)", "(ontable blue)",
+                     "(ontable green)"]
+
+
+def _instance(cls: int, rows: slice, cols: slice, centre, half=(0.02, 0.02)) -> Instance:
+    mask = np.zeros((12, 12), dtype=bool)
+    mask[rows, cols] = True
+    return Instance(cls, mask, tuple(centre), tuple(half))
+
+
+def test_reconcile_reads_flat_grey_pieces_as_peg_places_and_drops_slivers() -> None:
+    from agent.vision.describe import reconcile
+
+    points = np.zeros((12, 12, 3), dtype=np.float32)
+    points[..., 0] = 0.52
+    points[..., 1] = np.linspace(-0.3, 0.3, 12)[None, :]
+    points[6:, :, 2] = 0.03  # rows 6 and below show something 3 cm tall
+    peg = _instance(1, slice(0, 3), slice(0, 3), (0.52, -0.25, 0.0), (0.03, 0.02))  # flat, grey: a peg place
+    piece = _instance(3, slice(3, 4), slice(0, 3), (0.52, -0.24, 0.0))  # a flat grey piece of it
+    sliver = _instance(1, slice(0, 2), slice(8, 10), (0.52, 0.2, 0.0))  # flat and red: nothing
+    disc = _instance(1, slice(6, 9), slice(4, 7), (0.52, 0.0, 0.015))
+    instances, colours = reconcile([peg, piece, sliver, disc], ["gray", "gray", "red", "red"], points, pegs=True)
+    assert [(i.cls, c) for i, c in zip(instances, colours)] == [(3, "gray"), (1, "red")]
+    assert instances[0].pixels == 12  # the piece joined the peg place
+    blocks, _ = reconcile([peg, sliver, disc], ["gray", "red", "red"], points, pegs=False)
+    assert [i.cls for i in blocks] == [1]  # no peg places in blocks: flat grey is nothing
+
+
+def test_reconcile_gives_a_bins_pixels_above_its_rim_to_the_cube_in_it() -> None:
+    from agent.vision.describe import reconcile
+
+    points = np.zeros((12, 12, 3), dtype=np.float32)
+    points[..., 0] = 0.66
+    points[..., 1] = np.linspace(-0.09, 0.09, 12)[None, :]
+    points[..., 2] = 0.04  # the bin's rim and walls
+    points[:3, :] = np.array([0.66, 0.0, 0.012], dtype=np.float32)  # its floor
+    points[4:8, 5:8, 2] = 0.05  # a cube's top, 1 cm above the rim
+    bin_mask = np.ones((12, 12), dtype=bool)
+    bin_mask[4:6, 5:8] = False  # the segmenter gave the cube's lower rows to the bin
+    bin_ = Instance(2, bin_mask, (0.66, 0.0, 0.02), (0.09, 0.02))
+    cube = _instance(1, slice(4, 6), slice(5, 8), (0.66, 0.0, 0.03))
+    instances, _ = reconcile([bin_, cube], ["blue", "blue"], points, pegs=False)
+    cube_after = next(i for i in instances if i.cls == 1)
+    assert cube_after.pixels == 12 and not (cube_after.mask & next(i for i in instances if i.cls == 2).mask).any()
 
 
 def test_state_refuses_predicates_it_cannot_see() -> None:
@@ -158,6 +239,6 @@ def test_the_shipped_segmenter_scores_as_reported_on_held_out_scenes(segmenter: 
     from agent.vision.evaluate import evaluate_split
 
     result = evaluate_split(segmenter, generate("test", 40, progress=False))
-    # measured on all 300 test scenes: 97.6% found, 83.7% exact states (below the issue's targets)
-    assert result["segmentation"]["all"]["found"] >= 0.95
-    assert result["state"]["all"]["exact"] >= 0.7
+    # on these 40 scenes: 100% found, 95.0% exact; on all 300 test scenes 99.4% found, 96.3% exact states
+    assert result["segmentation"]["all"]["found"] >= 0.98
+    assert result["state"]["all"]["exact"] >= 0.9

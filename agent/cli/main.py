@@ -237,8 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     seg_eval = which.add_parser("segmenter", help="objects, descriptions and state from the camera, per split",
                                 description="Segment, describe and read the state of a split's labelled scenes "
                                             "and score them against the simulator (matched by pixels).")
-    seg_eval.add_argument("--split", choices=("validation", "test", "larger"), default="test",
-                          help="default: test (seeds 9,000,000 and up)")
+    seg_eval.add_argument("--split", choices=("validation", "validation-larger", "test", "larger"), default="test",
+                          help="default: test (seeds 9,000,000 and up); validation-larger: larger scenes drawn "
+                               "from validation's seeds (8,500,000 and up)")
     seg_eval.add_argument("--scenes", type=_positive, default=300, help="default: 300")
     seg_eval.add_argument("--checkpoint", default=None, metavar="PATH",
                           help="segmenter checkpoint (default: the shipped agent/vision/segmenter.pt)")

@@ -27,6 +27,7 @@ import numpy as np
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
 from envs.errors import PerceptionError
+from envs.simulation import TABLE_TOP_Z
 
 TASK_KINDS = {"blocks": "block", "hanoi": "disc", "sort": "cube"}
 CLASS_KINDS = {2: "bin", 3: "peg"}
@@ -34,8 +35,20 @@ PEG_NAMES = ("left", "middle", "right")
 #: colours only the robot (and the peg places) show: a movable instance of this colour is a piece of the arm
 ROBOT_COLOURS = ("gray",)
 MIN_BIN_HALF = 0.075
-SAME_OBJECT = 0.025
+#: movable instances of one colour this close across the table (m) are one object
+SAME_OBJECT = 0.04
 PEG_REACH = 0.06
+#: a movable object's pixels reach higher above the table than this (m; the thinnest disc is 1.35 cm tall)
+FLAT = 0.008
+#: no movable object of these tasks is taller (m; the thickest disc is 5.4 cm): an instance whose pixels
+#: span more height mixes an object with the arm above it
+TALLEST = 0.08
+#: a cube in a bin shows pixels up to 1 cm above its rim; a piece of the bin's wall does not
+BIN_RIM = 0.005
+#: how far (m) across the table from a cube's voted centre a point of it may lie (a cube's half width is 2 cm)
+CUBE_REACH = 0.035
+#: pieces join wholes: peg places first, then bins, then movable objects, larger first
+MERGE_ORDER = {3: 0, 2: 1, 1: 2}
 #: a robust lowest point: a stray pixel of what lies below must not count
 LOW_QUANTILE = 0.15
 #: a disc's width: the spread of its pixels' world y between these quantiles, plus what one pixel covers
@@ -83,34 +96,124 @@ def colour_of(frame_rgb: np.ndarray, mask: np.ndarray, palette: dict[str, tuple[
     return names[int(np.argmin(distances))]
 
 
-def reconcile(instances: list[Instance], colours: list[str]) -> tuple[list[Instance], list[str]]:
-    """Instances made consistent with what these tasks' objects look like, before naming:
+def _heights(z: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """How low and how high an instance's own pixels reach (robust quantiles of their world heights)."""
+    return float(np.quantile(z[mask], LOW_QUANTILE)), float(np.quantile(z[mask], 1 - LOW_QUANTILE))
+
+
+def _classed(inst: Instance, colour: str, low: float, high: float, pegs: bool) -> Instance | None:
+    """The instance with the class its colour and height say it has (``pegs``: whether the task has peg
+    places), or None when it is no object."""
+    if (inst.cls == 3 and colour not in ROBOT_COLOURS) or (inst.cls == 2 and inst.half[0] < MIN_BIN_HALF):
+        inst = replace(inst, cls=1)
+    if inst.cls == 1 and high < TABLE_TOP_Z + FLAT:
+        return replace(inst, cls=3) if pegs and colour in ROBOT_COLOURS else None
+    if inst.cls == 1 and high - low > TALLEST:
+        return None
+    return inst
+
+
+def _part_of(inst: Instance, colour: str, high: float, other: Instance, other_colour: str, other_high: float) -> bool:
+    """Whether ``inst`` is a piece of the (larger, earlier) ``other``."""
+    xy = float(np.hypot(inst.centre[0] - other.centre[0], inst.centre[1] - other.centre[1]))
+    if inst.cls in (1, 3) and other.cls == 3:
+        return colour in ROBOT_COLOURS and high < TABLE_TOP_Z + FLAT and xy < PEG_REACH
+    if inst.cls == 1 and other.cls == 2:
+        inside = max(abs(inst.centre[0] - other.centre[0]), abs(inst.centre[1] - other.centre[1])) < other.half[0]
+        return colour == other_colour and inside and high < other_high + BIN_RIM
+    return inst.cls == other.cls == 1 and colour == other_colour and xy < SAME_OBJECT
+
+
+def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray, pegs: bool
+              ) -> tuple[list[Instance], list[str]]:
+    """Instances made consistent with what these tasks' objects look like, before naming (``points``: the
+    world point seen at each pixel; ``pegs``: whether the task has peg places):
 
     - a peg place is grey: a "peg" instance of another colour is part of a disc;
     - a bin is about 18 cm wide: a "bin" instance predicted narrower than ``MIN_BIN_HALF`` is a cube in it;
-    - a grey "movable" instance over a peg place is part of that peg place;
-    - two movable instances of one colour whose centres lie within ``SAME_OBJECT`` of each other are one
-      object split in two (objects of one colour are never that close in these tasks: blocks and discs all
-      differ in colour, and sort's cubes stand in slots at least 5 cm apart).
+    - every movable object stands at least 1.35 cm tall (the thinnest disc): a "movable" instance whose
+      pixels lie within ``FLAT`` of the table is a peg place when grey (bare pegs were often read as
+      movable, validation split) and otherwise no object (a sliver of table or shadow at an object's foot);
+      nor is one whose pixels span more than ``TALLEST`` in height (an object and the arm);
+    - a flat grey instance over a peg place is part of that peg place (they stand 20 cm apart); then, as
+      peg places lie flat on the table, each of their pixels goes to the peg place nearest to the point
+      it shows (its votes are no better than that: pixels of one peg place were often grouped with the
+      next one's);
+    - a "movable" instance of a bin's colour, inside its walls and not rising above its rim by ``BIN_RIM``,
+      is part of that bin (a cube in a bin stands 1 cm above the rim);
+    - two movable instances of one colour whose centres lie within ``SAME_OBJECT`` of each other across the
+      table are one object split in two (often its top face and a sliver of its side): blocks and discs all
+      differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked;
+    - a bin's pixels above its rim are a cube's in it (``_above_rims``).
     """
+    z = points[..., 2]
     fixed = []
     for inst, colour in zip(instances, colours):
-        if (inst.cls == 3 and colour not in ROBOT_COLOURS) or (inst.cls == 2 and inst.half[0] < MIN_BIN_HALF):
-            inst = replace(inst, cls=1)
-        fixed.append((inst, colour))
-    merged: list[tuple[Instance, str]] = []
-    for inst, colour in sorted(fixed, key=lambda ic: (ic[0].cls != 3, -ic[0].pixels)):  # peg places first
-        for k, (other, other_colour) in enumerate(merged):
-            grey_on_peg = (inst.cls == 1 and colour in ROBOT_COLOURS and other.cls == 3
-                           and np.hypot(inst.centre[0] - other.centre[0], inst.centre[1] - other.centre[1]) < PEG_REACH)
-            same = (inst.cls == other.cls == 1 and colour == other_colour
-                    and np.linalg.norm(np.subtract(inst.centre, other.centre)) < SAME_OBJECT)
-            if grey_on_peg or same:
-                merged[k] = (replace(other, mask=other.mask | inst.mask), other_colour)  # the larger part's box
+        low, high = _heights(z, inst.mask)
+        classed = _classed(inst, colour, low, high, pegs)
+        if classed is not None:
+            fixed.append((classed, colour, high))
+    merged: list[tuple[Instance, str, float]] = []
+    for inst, colour, high in sorted(fixed, key=lambda ich: (MERGE_ORDER[ich[0].cls], -ich[0].pixels)):
+        for k, (other, other_colour, other_high) in enumerate(merged):
+            if _part_of(inst, colour, high, other, other_colour, other_high):
+                merged[k] = (replace(other, mask=other.mask | inst.mask), other_colour, other_high)  # its box
                 break
         else:
-            merged.append((inst, colour))
-    return [m[0] for m in merged], [m[1] for m in merged]
+            merged.append((inst, colour, high))
+    shared = _above_rims(_peg_pixels_by_place([m[0] for m in merged], points), points)
+    kept = [(inst, m[1]) for inst, m in zip(shared, merged) if inst.mask.any()]
+    return [k[0] for k in kept], [k[1] for k in kept]
+
+
+def _above_rims(instances: list[Instance], points: np.ndarray) -> list[Instance]:
+    """A bin's pixels that show points higher than ``BIN_RIM`` above its own rim are of a cube in it (a cube
+    of the bin's own colour was often read partly as bin): each goes to the movable instance whose centre
+    is nearest, across the table, to the point it shows, when one lies within ``CUBE_REACH``."""
+    movable = [k for k, inst in enumerate(instances) if inst.cls == 1]
+    out = list(instances)
+    for b, bin_ in enumerate(instances):
+        if bin_.cls != 2 or not movable:
+            continue
+        z = points[..., 2]
+        above = bin_.mask & (z > _heights(z, bin_.mask)[1] + BIN_RIM)
+        if not above.any():
+            continue
+        centres = np.array([out[k].centre[:2] for k in movable])
+        distance = np.sqrt(((points[..., :2][above][:, None, :] - centres[None]) ** 2).sum(-1))
+        owner = np.where(distance.min(1) < CUBE_REACH, distance.argmin(1), -1)
+        where = np.flatnonzero(above.ravel())
+        for j, k in enumerate(movable):
+            mask = out[k].mask.copy().ravel()
+            mask[where[owner == j]] = True
+            out[k] = replace(out[k], mask=mask.reshape(above.shape))
+        mask = bin_.mask.copy().ravel()
+        mask[where[owner >= 0]] = False
+        out[b] = replace(bin_, mask=mask.reshape(above.shape))
+    return out
+
+
+def _peg_pixels_by_place(instances: list[Instance], points: np.ndarray) -> list[Instance]:
+    """Peg places' pixels shared out by where they are: each goes to the peg place whose centre is nearest
+    to its own world point."""
+    pegs = [k for k, inst in enumerate(instances) if inst.cls == 3]
+    if len(pegs) < 2:
+        return instances
+    pixels = np.logical_or.reduce([instances[k].mask for k in pegs])
+    centres = np.array([instances[k].centre[:2] for k in pegs])
+    owner = ((points[..., :2][pixels][:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    out = list(instances)
+    for j, k in enumerate(pegs):
+        mask = np.zeros_like(pixels)
+        mask[pixels] = owner == j
+        out[k] = replace(instances[k], mask=mask)
+    return out
+
+
+def width_rank(half_width: float, centre: tuple[float, float, float]) -> tuple[float, float]:
+    """The order of Hanoi discs, narrowest first (equal widths: the higher first): their names and the
+    ``smaller`` relation both follow it."""
+    return half_width, -centre[2]
 
 
 def _image_order(items: list[dict]) -> list[dict]:
@@ -123,33 +226,36 @@ def describe(instances: list[Instance], frame: Frame, task: str,
     nothing to act on or objects the task's naming cannot tell apart."""
     if task not in TASK_KINDS:
         raise PerceptionError(f"task {task!r}: camera mode knows {', '.join(sorted(TASK_KINDS))}")
-    movable = [i for i in instances if i.cls == 1]
-    if not movable:
-        raise PerceptionError("camera: no object on the table (the segmenter found nothing to move)")
     points = frame.points()
     z = points[..., 2]
     us, vs = np.meshgrid(np.arange(frame.rgb.shape[1]), np.arange(frame.rgb.shape[0]))
-    instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances])
+    instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances], points,
+                                   task == "hanoi")
     raw = []
     for index, (inst, colour) in enumerate(zip(instances, colours)):
         kind = TASK_KINDS[task] if inst.cls == 1 else CLASS_KINDS[inst.cls]
         if inst.cls == 1 and colour in ROBOT_COLOURS:
             continue  # the arm's own grey: no movable object of these tasks has it
         half = inst.half
-        if kind == "disc":  # widths vary: measured across the image, where every disc of a tower shows whole
+        if kind in ("disc", "peg"):
+            # measured across the image, where every disc of a tower shows whole and a peg place shows its
+            # full width beside the (narrower) discs on it; a peg place's predicted width stands when the
+            # arm hides part of it, and is no width at all when it was read as a movable instance first
             across = points[..., 1][inst.mask]
             width = np.quantile(across, 1 - EDGE_QUANTILE) - np.quantile(across, EDGE_QUANTILE) + PIXEL_FOOTPRINT
-            half = (float(width / 2), half[1])
+            half = (float(width / 2) if kind == "disc" else max(float(width / 2), half[0]), half[1])
+        low, high = _heights(z, inst.mask)
         raw.append({"kind": kind, "colour": colour, "centre": inst.centre,
                     "half": half, "pixel": (float(us[inst.mask].mean()), float(vs[inst.mask].mean())),
-                    "index": index, "mask": inst.mask, "low": float(np.quantile(z[inst.mask], LOW_QUANTILE)),
-                    "high": float(np.quantile(z[inst.mask], 1 - LOW_QUANTILE))})
+                    "index": index, "mask": inst.mask, "low": low, "high": high})
+    if not any(d["kind"] == TASK_KINDS[task] for d in raw):
+        raise PerceptionError("camera: no object on the table (the segmenter found nothing to move)")
     names: dict[int, str] = {}
     pegs = _image_order([d for d in raw if d["kind"] == "peg"])
     if pegs and len(pegs) != len(PEG_NAMES):
         raise PerceptionError(f"camera: {len(pegs)} peg places seen, Hanoi has {len(PEG_NAMES)}")
     names.update({d["index"]: name for d, name in zip(pegs, PEG_NAMES)})
-    discs = sorted((d for d in raw if d["kind"] == "disc"), key=lambda d: (d["half"][0], -d["centre"][2]))
+    discs = sorted((d for d in raw if d["kind"] == "disc"), key=lambda d: width_rank(d["half"][0], d["centre"]))
     names.update({d["index"]: f"d{rank}" for rank, d in enumerate(discs, start=1)})
     for kind, numbered, suffix in (("block", False, ""), ("cube", True, ""), ("bin", False, "_bin")):
         by_colour: dict[str, list[dict]] = {}

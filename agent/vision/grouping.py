@@ -42,16 +42,22 @@ class Instance:
 def _seeds(votes: np.ndarray, radius: float, separation: float, min_votes: int) -> np.ndarray:
     step = max(1, len(votes) // MAX_SEEDING)
     sample = votes[::step]
-    d2 = ((sample[:, None, :] - sample[None, :, :]) ** 2).sum(-1)
+    squares = (sample ** 2).sum(1)
+    d2 = squares[:, None] + squares[None, :] - 2.0 * (sample @ sample.T)
     near = d2 < radius * radius
     density = near.sum(1)
-    seeds: list[np.ndarray] = []
-    for i in np.argsort(-density, kind="stable"):
-        if density[i] * step < min_votes:
-            break
-        centre = sample[near[i]].mean(0)
-        if all(((centre - s) ** 2).sum() >= separation * separation for s in seeds):
-            seeds.append(centre)
+    order = np.argsort(-density, kind="stable")
+    order = order[density[order] * step >= min_votes]
+    # every candidate's neighbourhood mean at once, then each accepted seed rules out the candidates within
+    # ``separation`` of it: the same seeds as testing each candidate against those accepted before it
+    centres = (near[order].astype(sample.dtype) @ sample) / density[order, None]
+    excluded = np.zeros(len(centres), dtype=bool)
+    seeds = []
+    for k in range(len(centres)):
+        if excluded[k]:
+            continue
+        seeds.append(centres[k])
+        excluded |= ((centres - centres[k]) ** 2).sum(1) < separation * separation
     return np.asarray(seeds).reshape(-1, votes.shape[1])
 
 

@@ -27,6 +27,8 @@ from policies.seeds import VISION_SPLIT_BASES
 TRAIN_SIZES = {"blocks": (2, 6), "hanoi": (1, 4), "sort": (1, 6)}
 LARGER_SIZES = {"blocks": (7, 8), "hanoi": (5, 6), "sort": (7, 8)}
 TASK_WEIGHTS = {"blocks": 0.4, "hanoi": 0.3, "sort": 0.3}
+#: where ``validation-larger`` starts within validation's seed range
+VALIDATION_LARGER_OFFSET = 500_000
 #: object classes the segmenter tells apart (0 is the background: table, robot, floor)
 CLASSES = ("background", "movable", "bin", "peg")
 #: a bin's outer half width and a peg's radius, as the segmenter's size targets
@@ -60,6 +62,9 @@ class SplitSpec:
 SPLITS = {
     "train": SplitSpec("train", VISION_SPLIT_BASES["train"], TRAIN_SIZES),
     "validation": SplitSpec("validation", VISION_SPLIT_BASES["validation"], TRAIN_SIZES),
+    # larger scenes to choose on, from the upper half of validation's seed range: ``larger`` chooses nothing
+    "validation-larger": SplitSpec("validation-larger", VISION_SPLIT_BASES["validation"] + VALIDATION_LARGER_OFFSET,
+                                   LARGER_SIZES),
     "test": SplitSpec("test", VISION_SPLIT_BASES["test"], TRAIN_SIZES),
     "larger": SplitSpec("larger", VISION_SPLIT_BASES["larger"], LARGER_SIZES),
 }

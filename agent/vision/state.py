@@ -16,7 +16,7 @@ from itertools import permutations
 
 import numpy as np
 
-from agent.vision.describe import Described
+from agent.vision.describe import Described, width_rank
 from agent.vision.frames import Gripper
 from envs.detectors import format_atom
 from envs.errors import PerceptionError
@@ -30,8 +30,15 @@ SIZE_TOLERANCE = 0.0015
 #: a bin's walls are this thick: inside means within the perceived outer half width less a wall
 BIN_WALL = 0.01
 BIN_FLOOR = 0.01
-#: how far (m) above a support's top an object's pixels may stop for the object to be rested on it
-RESTING_GAP = 0.03
+#: how far (m) above a support's top an object's pixels may stop for the object to be rested on it: a
+#: block's pixels stop up to 4 cm above a block under it whose top face it hides (validation split)
+RESTING_GAP = 0.05
+#: an object stands on another only if its own pixels reach at least this much (m) less low
+STACK_STEP = 0.01
+#: how far (m) beyond the narrower one's half width the centres of two stacked objects may be voted apart
+STACK_SLACK = 0.01
+#: what an object on the table stands on
+TABLE = "table"
 #: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
 MIN_THICKNESS = 0.012
 GRASP_RADIUS = 0.04
@@ -67,33 +74,61 @@ def _low(obj: Described) -> float:
     return obj.bottom if obj.low is None else obj.low
 
 
+def _high(obj: Described) -> float:
+    return obj.top if obj.high is None else obj.high
+
+
 def rest_stacks(objects: list[Described], holding: str | None) -> list[Described]:
-    """Boxes set down on what holds them up. Votes place an object's centre well across the image and less
-    well in height (a lower block shows only a side face, a pixel row of which spans 1.5 cm of height), so
-    heights come from support instead: lowest first (by how low the object's own pixels reach), each object
-    not in the hand is rested on the highest box already rested under its centre, or on the table or a
-    bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that support's top (and not
-    more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to (a top face is seen
-    edge-on to no error in height; discs' thickness varies); an object further from any support keeps its
-    voted height."""
+    """Boxes set down on what holds them up (see ``supports``)."""
+    return _rest(objects, holding)[0]
+
+
+def supports(objects: list[Described], holding: str | None) -> dict[str, str]:
+    """What each object at rest stands on: another object's name, ``TABLE`` or a bin's name (its floor)."""
+    return _rest(objects, holding)[1]
+
+
+def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described], dict[str, str]]:
+    """Boxes set down on what holds them up, and what that is. Votes place an object's centre well across
+    the image and less well in height (a lower block shows only a side face, a pixel row of which spans 1.5
+    cm of height), so heights come from support instead: lowest first (by how low the object's own pixels
+    reach), each object not in the hand is rested on the highest box already rested under it (their centres
+    within the narrower one's half width and ``STACK_SLACK``: a lower block's centre is voted least well,
+    and cubes in a bin, predicted wider than they are, stand 5 cm apart) whose own pixels reach at least
+    ``STACK_STEP`` less low and which reach at least ``MIN_THICKNESS`` above its rested top (an object
+    beside it on the same support does not, nor does a cube in a bin whose near wall hides all but its top
+    face; stacks and pegs stand at least 12 cm apart), or
+    else on the table or a bin's floor, when its pixels reach down to within ``RESTING_GAP`` above that
+    support's top (and not more than ``SUPPORT_TOLERANCE`` below it), its top where its pixels reach up to
+    (a top face is seen edge-on to no error in height; discs' thickness varies); an object further from any
+    support keeps its voted height and stands on nothing.
+
+    What an object stands on is decided here, once, not by comparing heights again afterwards: a block
+    under another shows no top face, so its top is read low, and the gap that leaves is not the sign of an
+    object floating (the scenes' objects rest or are held)."""
     bins = [o for o in objects if o.kind == "bin"]
     rested: list[Described] = []
     out = []
+    on: dict[str, str] = {}
     for obj in sorted(objects, key=lambda o: (_low(o), o.centre[2], o.name)):
         if not obj.movable or obj.name == holding:
             out.append(obj)
             continue
-        under = [r for r in rested if _xy(obj, r) < max(r.half[0], obj.half[0])]
+        under = [r for r in rested if _xy(obj, r) < min(r.half[0], obj.half[0]) + STACK_SLACK
+                 and _low(obj) - _low(r) > STACK_STEP and _high(obj) > r.top + MIN_THICKNESS]
         if under:
-            support = max(r.top for r in under)
+            below = max(under, key=lambda r: r.top)
+            support, name = below.top, below.name
         else:
-            support = TABLE_TOP_Z + (BIN_FLOOR if any(_inside_xy(obj, b) for b in bins) else 0.0)
+            floor = [b.name for b in bins if _inside_xy(obj, b)]
+            support, name = TABLE_TOP_Z + (BIN_FLOOR if floor else 0.0), floor[0] if floor else TABLE
         if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
             half = obj.half[1] if obj.high is None else max(obj.high - support, MIN_THICKNESS) / 2
             obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + half), half=(obj.half[0], half))
+            on[obj.name] = name
         rested.append(obj)
         out.append(obj)
-    return sorted(out, key=lambda o: o.name)
+    return sorted(out, key=lambda o: o.name), on
 
 
 def perceive_state(objects: list[Described], gripper: Gripper | None, predicates: Mapping[str, str]) -> list[str]:
@@ -102,28 +137,28 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
     if unknown:
         raise PerceptionError(f"camera: cannot read {', '.join(unknown)} from pixels yet")
     holding = held(objects, gripper)
-    objects = rest_stacks(objects, holding)
+    objects, stands_on = _rest(objects, holding)
     movable = [o for o in objects if o.movable]
-    resting = [o for o in movable if o.name != holding]
+    resting = [o for o in movable if o.name in stands_on]
     bins = [o for o in objects if o.kind == "bin"]
     pegs = [o for o in objects if o.kind == "peg"]
-    on = set()
-    for x in resting:
-        for y in resting:
-            if y.name != x.name and abs(x.bottom - y.top) < SUPPORT_TOLERANCE and _xy(x, y) < y.half[0]:
-                on.add((x.name, y.name))
-        if abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE:
-            on |= {(x.name, p.name) for p in pegs if _xy(x, p) < p.half[0]}
+    # Hanoi's discs all differ in width (by 6 mm or more): their order is what perception must get right,
+    # and a tolerance on measured widths would drop pairs whose measurements came out close
+    discs = [o for o in objects if o.kind == "disc"]
+    on = {(x.name, stands_on[x.name]) for x in resting if stands_on[x.name] in {o.name for o in movable}}
+    on |= {(x.name, p.name) for x in resting if stands_on[x.name] == TABLE for p in pegs if _xy(x, p) < p.half[0]}
     facts = {
         "on": on,
-        "ontable": {(x.name,) for x in resting if abs(x.bottom - TABLE_TOP_Z) < SUPPORT_TOLERANCE
-                    and not any(_inside(x, b) for b in bins)},
+        "ontable": {(x.name,) for x in resting if stands_on[x.name] == TABLE and not any(_inside(x, b) for b in bins)},
         "in": {(x.name, b.name) for x in resting for b in bins if _inside(x, b)},
         "holding": {(holding,)} if holding else set(),
         "handempty": set() if holding else {()},
-        "clear": {(x.name,) for x in movable + pegs if x.name != holding and x.name not in {y for _, y in on}},
-        "smaller": {(a.name, b.name) for kind in ("disc", "block") for a, b in
-                    permutations([o for o in objects if o.kind == kind], 2) if a.half[0] < b.half[0] - SIZE_TOLERANCE}
-                   | {(d.name, p.name) for d in objects if d.kind == "disc" for p in pegs},
+        # an object out of the hand that stands on nothing has fallen: no surface to build on, as the detectors say
+        "clear": {(x.name,) for x in resting + pegs if x.name not in {y for _, y in on}},
+        "smaller": {(a.name, b.name) for a, b in permutations([o for o in objects if o.kind == "block"], 2)
+                    if a.half[0] < b.half[0] - SIZE_TOLERANCE}
+                   | {(a.name, b.name) for a, b in permutations(discs, 2)
+                      if width_rank(a.half[0], a.centre) < width_rank(b.half[0], b.centre)}
+                   | {(d.name, p.name) for d in discs for p in pegs},
     }
     return sorted(format_atom(p, args) for p, detector in predicates.items() for args in facts[detector])

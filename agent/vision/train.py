@@ -32,7 +32,7 @@ BATCH = 16
 TOP_BAND = 0.006
 #: cross-entropy weight per class (background, movable, bin, peg): with equal weights a cube's pixels inside
 #: a bin of its own colour, or a wide disc's, were often read as the bin's (validation split)
-CLASS_WEIGHTS = (1.0, 3.0, 1.0, 1.0)
+CLASS_WEIGHTS = (1.0, 3.0, 1.0, 3.0)
 
 
 class Targets:
