@@ -229,10 +229,11 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     return SkillResult(upright, used, "" if upright else down.reason or f"{name} is not upright on the table")
 
 
-#: where the hand waits while a camera-mode agent looks: in front of the robot's base, where the camera's line of
-#: sight through it meets the floor beyond the table (so it hides nothing on the table) and a held object shows
-#: below the fingers; every object stands at x >= 0.4, clear of it
-VIEW_POINT = (0.3, 0.0, 0.22)
+#: where the hand waits while a camera-mode agent looks: low over the table's far strip, between the robot's base
+#: and the nearest objects (every object stands at x >= 0.34). The camera looks from the far side (x = 0.95), so
+#: the hand, the arm and a held object are behind everything on the table and hide none of it, and the held
+#: object shows against the table (higher, it would show against the background the segmenter never saw)
+VIEW_POINT = (0.28, 0.0, 0.12)
 #: the hand crosses to the view point at least this high (m): above the tallest tower any task builds
 VIEW_TRAVEL_Z = 0.4
 

@@ -139,6 +139,9 @@ class EpisodeResult:
     #: with ``--state camera``: the scoring translation and the perceived targets' errors (``CameraJudge``);
     #: None (and left out of the record) in an oracle-state run
     camera: dict[str, Any] | None = None
+    #: camera mode: how often the agent kept its model's prediction over a frame it could not plan from
+    #: (recorded under ``camera``)
+    kept_predictions: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "success": self.success, "instruction": self.instruction, "goal": self.goal,
@@ -167,7 +170,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     binding = domain.binding
     predicates = dict(binding.predicates)
     observer = make_observer(config.state, env, predicates)
-    judge = CameraJudge(env) if config.state == "camera" else None
+    judge = CameraJudge(env, predicates) if config.state == "camera" else None
     # the instruction's author sees the scene: the demo instruction names its objects
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     demo = env.scene.demo_instruction(seed) if hooks.demo_instruction else None
@@ -239,6 +242,9 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     if disturber is not None:
         result.disturbances = []
 
+    #: camera mode: the state the model predicted after a skill that succeeded, the objects and the rest of the
+    #: plan, kept in case the next frame is misread into a state the goal cannot be reached from
+    belief: tuple[list[str], dict[str, str], list[tuple[Operator, frozenset[str]]]] | None = None
     while not holds(goal, state):
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
@@ -246,7 +252,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
         why = hooks.before_operator(objects, state, [op for op, _ in queue], goal) if queue else ""
         if queue and not why:
             operator, predicted = queue.pop(0)
-            before = state
+            before, before_objects = state, objects
             try:
                 outcome, look, mismatch = act_and_compare(env, hooks.model(domain, planner)[0], config, operator,
                                                           predicted, budget, observer, look, result, disturber,
@@ -257,6 +263,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
             state = look.state
             if judge is not None:  # the camera may see other objects now (a name it reads differently)
                 objects = binding.pddl_objects(look.kinds)
+                belief = (sorted(predicted), before_objects, list(queue)) if outcome.success else None
             hooks.after_operator(objects, before, operator, outcome, state)
             if not mismatch:
                 continue
@@ -266,6 +273,11 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
         if not _replan_allowed(result, config):
             break
         queue = _replan(hooks.model(domain, planner)[1], objects, state, goal, result)
+        if queue is None and belief is not None:
+            # The skill succeeded but the frame shows a state the goal cannot be reached from (or without an
+            # object the goal names): a misreading is likelier than a dead end, so act on the prediction.
+            (state, objects, queue), belief = belief, None
+            result.kept_predictions += 1
         if queue is None:
             break
 
@@ -295,7 +307,10 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     if judge is not None:
         judge.before_skill(look, *skill)
     clock = time.perf_counter()
-    outcome = execute(env, domain, config, operator, budget, look.targets() if look.targets else None)
+    if look.targets is None:
+        outcome = execute(env, domain, config, operator, budget)
+    else:
+        outcome = execute(env, domain, config, operator, budget, look.targets())
     if look.targets is not None:  # camera mode: the arm must not hide what the camera is about to read
         clear_view(env, max(budget - env.sim.steps, 1))
     if disturber is not None and result.disturbances is not None:
@@ -337,7 +352,7 @@ def _finish(result: EpisodeResult, env: TaskEnv, goal: frozenset[str], predicate
     result.final_state = env.symbolic_state(predicates)
     result.perceive_time_s += time.perf_counter() - clock
     if judge is not None:
-        result.camera = judge.to_dict()
+        result.camera = {**judge.to_dict(), "kept_predictions": result.kept_predictions}
     result.success = bool(goal) and holds(goal, result.final_state)
     if result.success:
         result.reason = ""

@@ -7,7 +7,9 @@ operator it measures how far the perceived targets the skill is about to act on 
 
 - grasp error (``pick``): the distance from the perceived centre of the object to its true centre;
 - placement error (``place``): the distance from where the skill will put the object down, computed on the
-  perceived boxes, to where the same rule puts it on the true scene (``policies.placement``).
+  perceived boxes, to where the same rule puts it on the true scene (``policies.placement``);
+- whether the state the agent acts from is exactly the detectors' (``state_exact``, over the predicates the
+  camera reads, in the simulator's names): what tells a failure of perception from one of acting.
 
 Nothing it computes flows back to the agent: the episode loop only writes it into the record.
 """
@@ -32,8 +34,9 @@ MEASURED = ("pick", "place")
 class CameraJudge:
     """Measures one camera-mode episode against the simulator's ground truth."""
 
-    def __init__(self, env: TaskEnv) -> None:
+    def __init__(self, env: TaskEnv, predicates: dict[str, str]) -> None:
         self.env = env
+        self.predicates = predicates
         #: perceived name -> simulator name at the episode's first look (the goal's names)
         self.names: dict[str, str] = {}
         self.errors: list[dict[str, Any]] = []
@@ -59,8 +62,12 @@ class CameraJudge:
         if look.perceived is None:
             return
         names = self.translate(look)
+        from agent.vision.scoring import translate
+
+        readable = {p: d for p, d in self.predicates.items() if p not in look.perceived.unread}
         entry: dict[str, Any] = {"skill": skill, "args": list(args),
-                                 "matched": all(a in names or a == "table" for a in args)}
+                                 "matched": all(a in names or a == "table" for a in args),
+                                 "state_exact": translate(look.state, names) == set(self.env.symbolic_state(readable))}
         if entry["matched"] and skill in MEASURED:
             perceived, truth = look.perceived.world(), _renamed(self.env.world(), names)
             if skill == "pick":

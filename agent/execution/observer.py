@@ -72,8 +72,11 @@ class CameraObserver:
         self.camera = camera
 
     def look(self) -> Look:
+        from agent.perception.observation import perceived_view
+
         perceived = self.camera.perceive(self.env.camera_frame(), self.predicates)
-        return Look(perceived.kinds, perceived.colours, list(perceived.state), perceived.view,
+        return Look(perceived.kinds, perceived.colours, list(perceived.state),
+                    lambda: perceived_view(perceived.frame, perceived.objects),
                     lambda: Targets(self.env, perceived.world()), perceived)
 
 

@@ -23,13 +23,15 @@ def read_goal(reader: GoalReader, env: Any, instruction: str, state: str = "orac
     if state == "oracle":
         reading = reader.read(env, instruction, env.symbolic_state())
         return reading, list(reading.goal)
-    from agent.execution.observer import make_observer
+    from agent.goals.refusal import SceneFacts
+    from agent.perception.observation import perceived_view
+    from agent.vision.perceive import Camera, shared_segmenter
     from agent.vision.scoring import simulator_names, translate
 
-    look = make_observer(state, env, env.scene.predicates).look()
-    reading = reader.read_scene(look.view(), look.facts(env.task), instruction)
-    names = simulator_names(env, look.perceived.objects) if look.perceived is not None else {}
-    return reading, sorted(translate(list(reading.goal), names))
+    seen = Camera(env.task, shared_segmenter()).perceive(env.camera_frame(), env.scene.predicates)
+    facts = SceneFacts(env.task, seen.kinds, seen.colours, frozenset(seen.state))
+    reading = reader.read_scene(perceived_view(seen.frame, seen.objects), facts, instruction)
+    return reading, sorted(translate(list(reading.goal), simulator_names(env, seen.objects)))
 
 
 def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str,

@@ -4,8 +4,8 @@ This is what a camera-mode agent knows of the world (``--state camera``): ``perc
 ``envs.camera_frame.Frame`` (RGB-D, the camera's calibration, the gripper's proprioception) with the
 segmenter, names the instances (``describe``) and reads the symbolic state from their boxes (``state``).
 Nothing here touches a simulator. ``Perceived`` then says the same things in the forms the rest of the
-agent uses: PDDL objects, a view for the goal network, facts for the goal checks and a ``World`` of
-perceived boxes for the skills.
+agent uses: names and kinds, colours for the goal checks and a ``World`` of perceived boxes for the skills
+(``agent.perception.observation.perceived_view`` turns it into the goal network's view).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.perception.observation import NO_OBJECT, View
 from agent.vision.describe import Described, describe
 from agent.vision.frames import Frame
 from agent.vision.segmenter import Segmenter
@@ -48,15 +47,6 @@ class Perceived:
     @property
     def colours(self) -> dict[str, str]:
         return {o.name: o.colour for o in self.objects}
-
-    def view(self) -> View:
-        """The goal network's input: the frame with the perceived instances' masks, kinds and names."""
-        masks = np.full(self.frame.depth.shape, NO_OBJECT, dtype=np.int8)
-        for index, obj in enumerate(self.objects):
-            if obj.mask is not None:
-                masks[obj.mask] = index
-        return View(tuple(o.name for o in self.objects), tuple(o.kind for o in self.objects), self.frame.rgb,
-                    self.frame.points().astype(np.float16), masks)
 
     def world(self) -> World:
         """The perceived boxes as the skills read geometry (``policies.targets``); the held object gripped."""
