@@ -17,9 +17,9 @@ This is the only episode loop: a loop that learns while it acts (``agent.alignme
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.execution.disturbance import Disturber
@@ -242,9 +242,10 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     if disturber is not None:
         result.disturbances = []
 
-    #: camera mode: the state the model predicted after a skill that succeeded, the objects and the rest of the
-    #: plan, kept in case the next frame is misread into a state the goal cannot be reached from
-    belief: tuple[list[str], dict[str, str], list[tuple[Operator, frozenset[str]]]] | None = None
+    #: camera mode: the state the model predicted after a skill that succeeded, the objects, the rest of the
+    #: plan and the skill's own account of where things ended up (its targets, the held object on the hand),
+    #: kept in case the next frame is misread into a state the goal cannot be reached from
+    belief: tuple[list[str], dict[str, str], list[tuple[Operator, frozenset[str]]], Look] | None = None
     while not holds(goal, state):
         if env.sim.steps >= budget:
             result.reason = f"episode step budget of {budget} simulation steps spent"
@@ -263,7 +264,8 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
             state = look.state
             if judge is not None:  # the camera may see other objects now (a name it reads differently)
                 objects = binding.pddl_objects(look.kinds)
-                belief = (sorted(predicted), before_objects, list(queue)) if outcome.success else None
+                reckoned = replace(look, targets=_same(look.acted)) if look.acted is not None else look
+                belief = (sorted(predicted), before_objects, list(queue), reckoned) if outcome.success else None
             hooks.after_operator(objects, before, operator, outcome, state)
             if not mismatch:
                 continue
@@ -276,7 +278,7 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
         if queue is None and belief is not None:
             # The skill succeeded but the frame shows a state the goal cannot be reached from (or without an
             # object the goal names): a misreading is likelier than a dead end, so act on the prediction.
-            (state, objects, queue), belief = belief, None
+            (state, objects, queue, look), belief = belief, None
             result.kept_predictions += 1
         if queue is None:
             break
@@ -302,15 +304,17 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     """Execute ``operator`` on what ``look`` saw (the skill's targets, in camera mode), let ``disturber``
     disturb the scene, look again, compare with the ``predicted`` state and record the step (and its acting
     and perceiving time) in ``result``; returns the skill's outcome, the new look and the mismatch. A frame
-    that cannot be read records the step and raises its ``PerceptionError``."""
+    that cannot be read after a skill that succeeded (camera mode) leaves the prediction and the skill's own
+    targets in its place; after one that failed, it records the step and raises its ``PerceptionError``."""
     skill = domain.skill_call(operator.name, operator.args)
     if judge is not None:
         judge.before_skill(look, *skill)
     clock = time.perf_counter()
-    if look.targets is None:
+    targets = look.targets() if look.targets is not None else None
+    if targets is None:
         outcome = execute(env, domain, config, operator, budget)
     else:
-        outcome = execute(env, domain, config, operator, budget, look.targets())
+        outcome = execute(env, domain, config, operator, budget, targets)
     if look.targets is not None:  # camera mode: the arm must not hide what the camera is about to read
         clear_view(env, max(budget - env.sim.steps, 1))
     if disturber is not None and result.disturbances is not None:
@@ -321,14 +325,25 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     try:
         look = observer.look()
     except PerceptionError as exc:
-        result.steps.append(StepRecord(str(operator), outcome.success, False, outcome.sim_steps,
-                                       str(exc), substitute))
-        raise
+        if targets is None or not outcome.success:
+            result.steps.append(StepRecord(str(operator), outcome.success, False, outcome.sim_steps,
+                                           str(exc), substitute))
+            raise
+        # the skill succeeded and the frame cannot be read: go on from the prediction and the skill's account
+        result.kept_predictions += 1
+        result.steps.append(StepRecord(str(operator), outcome.success, True, outcome.sim_steps,
+                                       f"{exc} (kept the prediction)", substitute))
+        return outcome, replace(look, state=sorted(predicted), targets=_same(targets), acted=targets), Mismatch((), ())
     result.perceive_time_s += time.perf_counter() - acted
     mismatch = compare(predicted, look.state)
     result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
                                    mismatch.describe(), substitute))
-    return outcome, look, mismatch
+    return outcome, replace(look, acted=targets) if targets is not None else look, mismatch
+
+
+def _same(targets: Targets) -> Callable[[], Targets]:
+    """The targets a skill ended on, handed on as they are (dead reckoning across one misread frame)."""
+    return lambda: targets
 
 
 def execute(env: TaskEnv, domain: Domain, config: EpisodeConfig, operator: Operator, budget: int,

@@ -36,6 +36,8 @@ class Look:
     targets: Callable[[], Targets] | None = None
     #: in camera mode, what the frame showed (the scoring matches its masks to the simulator's objects)
     perceived: Perceived | None = None
+    #: in camera mode, the targets the skill before this look acted on, as it left them
+    acted: Targets | None = None
 
     def facts(self, task: str) -> SceneFacts:
         """What the goal checks know of this scene."""
