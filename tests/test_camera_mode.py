@@ -178,3 +178,20 @@ def test_camera_mode_refuses_disturbances_it_cannot_recover_from() -> None:
         RunConfig(task="blocks", state="camera", disturb=1)
     with pytest.raises(ConfigError, match="--state"):
         RunConfig(state="lidar")
+
+
+def test_state_is_a_flag_of_every_command_that_reads_a_scene_and_old_run_configs_still_load(tmp_path) -> None:
+    from agent.cli.main import _subcommand, build_parser
+    from agent.runs import config_file
+    from agent.runs.config import as_flags
+
+    parser = build_parser()
+    for argv in (["run"], ["align"], ["goal", "--instruction", "x"], ["eval-goals", "f.jsonl"]):
+        assert parser.parse_args(argv).state == "oracle"
+        assert parser.parse_args([*argv, "--state", "camera"]).state == "camera"
+    run = _subcommand(parser, ["run"])
+    for written, expected in ((RunConfig(state="camera").to_dict(), "camera"),
+                              ({k: v for k, v in RunConfig().to_dict().items() if k != "state"}, None)):
+        path = tmp_path / "config.yaml"
+        path.write_text(config_file.dump(written))
+        assert config_file.load(path, run, as_flags).get("state") == expected  # absent: the flag's default
