@@ -323,7 +323,7 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     result.act_time_s += acted - clock
     substitute = "scripted" if config.controller != "scripted" and skill[0] in SCRIPTED_ONLY_SKILLS else ""
     try:
-        look = observer.look(skill[1][0] if skill[0] == "pick" and outcome.success else None)
+        look = observer.look()
     except PerceptionError as exc:
         if targets is None or not outcome.success:
             result.steps.append(StepRecord(str(operator), outcome.success, False, outcome.sim_steps,

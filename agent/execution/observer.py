@@ -45,9 +45,8 @@ class Look:
 
 
 class Observer(Protocol):
-    def look(self, picked: str | None = None) -> Look:
-        """The scene now, as this source tells it; ``picked``: the object a pick just took (camera mode names
-        the object in the hand by it)."""
+    def look(self) -> Look:
+        """The scene now, as this source tells it."""
 
 
 class OracleObserver:
@@ -57,7 +56,7 @@ class OracleObserver:
         self.env = env
         self.predicates = dict(predicates)
 
-    def look(self, picked: str | None = None) -> Look:
+    def look(self) -> Look:
         from agent.perception.observation import observe
 
         objects = self.env.scene.objects
@@ -74,12 +73,10 @@ class CameraObserver:
         self.predicates = dict(predicates)
         self.camera = camera
 
-    def look(self, picked: str | None = None) -> Look:
+    def look(self) -> Look:
         from agent.perception.observation import perceived_view
 
         perceived = self.camera.perceive(self.env.camera_frame(), self.predicates)
-        if picked is not None:
-            perceived = perceived.holding_as(picked)
         return Look(perceived.kinds, perceived.colours, list(perceived.state),
                     lambda: perceived_view(perceived.frame, perceived.objects),
                     lambda: Targets(self.env, perceived.world()), perceived)

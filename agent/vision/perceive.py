@@ -11,7 +11,7 @@ agent uses: names and kinds, colours for the goal checks and a ``World`` of perc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,22 +47,6 @@ class Perceived:
     @property
     def colours(self) -> dict[str, str]:
         return {o.name: o.colour for o in self.objects}
-
-    def holding_as(self, name: str) -> Perceived:
-        """The same frame with the held object called ``name``, what the agent just picked: its own action
-        names what is in the hand better than a size rank read from a hand-held view (a held disc seen from
-        the side can rank above or below its neighbour in size). The object ``name`` was given to instead
-        takes the held object's perceived name; nothing changes unless both are of one kind."""
-        kinds = self.kinds
-        seen = self.holding
-        if seen is None or seen == name or kinds.get(name) != kinds.get(seen):
-            return self
-        swap = {seen: name, name: seen}
-        objects = tuple(sorted((replace(o, name=swap.get(o.name, o.name)) for o in self.objects),
-                               key=lambda o: o.name))
-        state = tuple(sorted("(" + " ".join(swap.get(part, part) for part in atom.strip("()").split()) + ")"
-                             for atom in self.state))
-        return Perceived(objects, state, name, self.frame, self.unread)
 
     def world(self) -> World:
         """The perceived boxes as the skills read geometry (``policies.targets``); the held object gripped."""
