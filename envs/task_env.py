@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.camera import Camera
+from envs.camera_frame import FRAME_SIZE, Frame, Gripper
 from envs.detectors import ObjectState, World, box_half_height, detect
 from envs.robot import FINGER_JOINTS, MAX_OPENING, Panda
 from envs.scenes.base import Scene, settle
@@ -133,6 +134,16 @@ class TaskEnv(gym.Env):
         """Atoms that hold now, sorted; ``predicates`` maps a domain's predicate names to detectors
         (default: the task's own vocabulary)."""
         return detect(self.world(), predicates or self.scene.predicates)
+
+    def camera_frame(self, size: int = FRAME_SIZE) -> Frame:
+        """All a camera-mode agent gets (``envs.camera_frame``): the fixed camera's RGB-D frame and
+        calibration, and the gripper as the robot's joints report it."""
+        camera = Camera(size, size)
+        rgb, depth = camera.render(self.sim.client)
+        robot = self.robot
+        x, y, z = (float(v) for v in robot.ee_position())
+        gripper = Gripper((x, y, z), robot.finger_width(), float(robot.opening))
+        return Frame(rgb, depth[..., 0], camera, gripper)
 
     def _observation(self) -> dict[str, np.ndarray]:
         rgb, depth = self.camera.render(self.sim.client)

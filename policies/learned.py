@@ -2,7 +2,8 @@
 
 The policy's actions alone move the arm and the fingers; nothing scripted takes over when it falters. A
 skill stops when its ``SkillTask`` reports success or failure from the detectors' view of the scene, or
-when its budget of simulation steps runs out; a failure is the agent loop's to handle (it replans).
+when its budget of simulation steps runs out; a failure is the agent loop's to handle (it replans). Given
+``targets`` (perceived boxes, camera mode), the task reads them instead (see ``policies.skill_tasks``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from policies.policy_files import check_skill, inspect_policy
 from policies.skill import SKILL_NAMES, SkillResult
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
+from policies.targets import Targets
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 #: a learned skill gets this many times its training episode's length before it is stopped (a policy that
@@ -81,19 +83,21 @@ class LearnedSkills:
     def skills(self) -> dict[str, Any]:
         return {"pick": self.pick, "place": self.place}
 
-    def pick(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    def pick(self, env: TaskEnv, args: Sequence[str], step_budget: int,
+             targets: Targets | None = None) -> SkillResult:
         (name,) = args
-        world = env.world()
+        world = env.world() if targets is None else targets.world()
         if name not in world.objects or not world.objects[name].movable:
             return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
-        return self._drive(env, "pick", PickTask(env, name), step_budget)
+        return self._drive(env, "pick", PickTask(env, name, targets), step_budget)
 
-    def place(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+    def place(self, env: TaskEnv, args: Sequence[str], step_budget: int,
+              targets: Targets | None = None) -> SkillResult:
         name, target = args
-        if (name,) not in detect_holding(env.world()):
+        if (name,) not in detect_holding(env.world() if targets is None else targets.world()):
             return SkillResult(False, 0, f"{name!r} is not in the hand")
         try:
-            task = PlaceTask(env, name, target)
+            task = PlaceTask(env, name, target, targets=targets)
         except NoFreeSpot as exc:
             return SkillResult(False, 0, str(exc))
         return self._drive(env, "place", task, step_budget)
@@ -102,11 +106,11 @@ class LearnedSkills:
         actor = self.actors[skill]
         start = env.sim.steps
         deadline = start + min(step_budget, PATIENCE * MAX_STEPS[skill] * SUBSTEPS)
-        world = env.world()
+        world = task.world()
         status = task.status(world)
         while status.state == RUNNING and env.sim.steps + SUBSTEPS <= deadline:
             env.apply_action(np.asarray(actor(task.observe(world))))
-            world = env.world()
+            world = task.world()
             status = task.status(world)
         used = env.sim.steps - start
         if status.state == RUNNING:

@@ -4,6 +4,10 @@ They drive the arm only through ``TaskEnv.apply_action`` (end-effector deltas an
 through inverse kinematics and joint position control, and grasp by friction: nothing is teleported or
 welded to the hand. Each skill stops when its symbolic effect holds, or fails when its budget of
 simulation steps runs out or a phase cannot finish.
+
+Given ``targets`` (``policies.targets``: perceived boxes, in camera mode), a skill reads every object's
+geometry from them and the robot's proprioception instead of from the simulator, and waits a fixed time for
+the scene to settle instead of watching the objects' speed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
 from policies.skill import SkillResult
+from policies.targets import Targets
 
 #: height (m) kept between the hand's load and the tallest thing it passes over
 TRAVEL_CLEARANCE = 0.05
@@ -31,6 +36,8 @@ TRAVEL_TOLERANCE = 0.015
 SETTLE_LIMIT = 60
 #: speed (m/s) under which an object counts as at rest
 REST_SPEED = 0.005
+#: control steps waited after a release where the objects' speed is not known (acting on perceived targets)
+BLIND_SETTLE = 20
 GRIP_STEPS = 25
 RELEASE_STEPS = 12
 RETREAT = 0.06
@@ -85,9 +92,13 @@ class Motion:
             self.env.apply_action(np.array([0.0, 0.0, 0.0, self._grip(opening)]))
         return True
 
-    def settle(self, opening: float) -> None:
+    def settle(self, opening: float, blind: bool = False) -> None:
         """Wait (up to ``SETTLE_LIMIT`` control steps) until nothing in the scene moves: a tall stack still
-        swaying after a release would be judged on a passing pose."""
+        swaying after a release would be judged on a passing pose. ``blind``: the objects' speed is not
+        known (perceived targets), wait ``BLIND_SETTLE`` steps."""
+        if blind:
+            self.hold(opening, BLIND_SETTLE)
+            return
         sim = self.env.sim
         movable = [o.name for o in self.env.scene.objects if o.movable]
         for _ in range(SETTLE_LIMIT):
@@ -118,11 +129,16 @@ def _opening_for(world: World, name: str) -> float:
     return min(MAX_OPENING, 2.0 * max(obj.half_extents[0], obj.half_extents[1]) + OPENING_MARGIN)
 
 
-def pick(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+def _world(env: TaskEnv, targets: Targets | None, handled: str) -> World:
+    """The geometry the skill acts on now: the simulator's, or the perceived ``targets``."""
+    return env.world() if targets is None else targets.world(handled)
+
+
+def pick(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets | None = None) -> SkillResult:
     """Grasp ``args[0]`` from above and lift it clear of everything."""
     (name,) = args
     motion = Motion(env, step_budget)
-    world = env.world()
+    world = _world(env, targets, name)
     if name not in world.objects or not world.objects[name].movable:
         return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
     obj = world.objects[name]
@@ -133,19 +149,19 @@ def pick(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     if not (motion.cross(xy, travel_z, opening) and motion.descend(grasp_z, opening)
             and motion.hold(0.0, GRIP_STEPS)):
         return SkillResult(False, motion.used, "could not reach the object")
-    lift_z = _highest_top(env.world(), name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE
+    lift_z = _highest_top(_world(env, targets, name), name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE
     here = env.robot.target
     if not motion.move_to(np.array([here[0], here[1], lift_z]), 0.0):
         return SkillResult(False, motion.used, "could not lift the object")
-    held = (name,) in detect_holding(env.world())
+    held = (name,) in detect_holding(_world(env, targets, name))
     return SkillResult(held, motion.used, "" if held else "the object is not in the hand after lifting")
 
 
-def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+def place(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets | None = None) -> SkillResult:
     """Put the held ``args[0]`` onto ``args[1]``: an object, a peg, a bin or the table."""
     name, target = args
     motion = Motion(env, step_budget)
-    world = env.world()
+    world = _world(env, targets, name)
     if (name,) not in detect_holding(world):
         return SkillResult(False, 0, f"{name!r} is not in the hand")
     obj = world.objects[name]
@@ -157,10 +173,10 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     travel_z = _highest_top(world, name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE + grasp_above_bottom
     # The grasp is never perfectly centred and the object may slip on the way: aim the hand so that the
     # object, not the hand, lands on the spot, measuring the offset in the hand's frame (immune to lag).
-    if not motion.cross(_hand_target(env, name, where.xy), travel_z, 0.0):
+    if not motion.cross(_hand_target(env, _world(env, targets, name), name, where.xy), travel_z, 0.0):
         return SkillResult(False, motion.used, "could not reach the place")
     release_z = where.bottom_z + grasp_above_bottom
-    if not (motion.cross(_hand_target(env, name, where.xy), travel_z, 0.0)
+    if not (motion.cross(_hand_target(env, _world(env, targets, name), name, where.xy), travel_z, 0.0)
             and motion.descend(release_z, 0.0, where.tolerance)):
         return SkillResult(False, motion.used, "could not reach the place")
     opening = _opening_for(world, name)
@@ -168,12 +184,12 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     if not (motion.hold(opening, RELEASE_STEPS)
             and motion.move_to(np.array([here[0], here[1], here[2] + RETREAT]), opening)):
         return SkillResult(False, motion.used, "could not release and retreat")
-    motion.settle(opening)
-    done = placed(env.world(), name, target)
+    motion.settle(opening, blind=targets is not None)
+    done = placed(_world(env, targets, name), name, target)
     return SkillResult(done, motion.used, "" if done else f"{name} did not end up on {target}")
 
 
-def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+def right(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets | None = None) -> SkillResult:
     """Pick the fallen (or loose) ``args[0]`` as it lies and put it down upright on a free spot of the table.
 
     An object lying on it is set upright first (a grasp would take both). The hand turns so that the fingers
@@ -181,9 +197,12 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
     vertical, a grasp as firm as on a flat box. It grasps at the object's centre (higher where it lies across
     another, so that the fingertips stay off that one's top), then ``place`` lowers it until its lowest
     corner is just above the table and lets go: tilted by less than 45 degrees about the finger axis, it
-    drops onto the face nearest the table.
+    drops onto the face nearest the table. It needs the object's orientation, which perceived ``targets``
+    do not give: with them it refuses.
     """
     (name,) = args
+    if targets is not None:
+        return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
     world = env.world()
     if name not in world.objects or not world.objects[name].movable:
         return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
@@ -230,11 +249,14 @@ def _set_upright(env: TaskEnv, name: str, step_budget: int) -> SkillResult:
     return SkillResult(upright, used, "" if upright else down.reason or f"{name} is not upright on the table")
 
 
-def fetch(env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult:
+def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets | None = None) -> SkillResult:
     """Take the loose ``args[0]`` into the hand wherever it lies: one flat on the table as ``pick`` takes any
     object; any other (tilted, lying across another) righted onto the table first (``right``): a disc held
-    askew would land askew, and a grasp from above on one resting across another takes both."""
+    askew would land askew, and a grasp from above on one resting across another takes both. Loose objects
+    are not read from pixels yet, so with perceived ``targets`` it refuses."""
     (name,) = args
+    if targets is not None:
+        return SkillResult(False, 0, f"fetching {name} needs it seen loose, which the camera does not read yet")
     world = env.world()
     if name not in world.objects or not world.objects[name].movable:
         return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
@@ -266,6 +288,26 @@ def _support_top(world: World, name: str) -> float:
     return max(tops, default=TABLE_TOP_Z)
 
 
+#: where the hand waits while a camera-mode agent looks: low over the table's far strip, between the robot's base
+#: and the nearest objects (every object stands at x >= 0.34). The camera looks from the far side (x = 0.95), so
+#: the hand, the arm and a held object are behind everything on the table and hide none of it, and the held
+#: object shows against the table (higher, it would show against the background the segmenter never saw)
+VIEW_POINT = (0.28, 0.0, 0.12)
+#: the hand crosses to the view point at least this high (m): above the tallest tower any task builds
+VIEW_TRAVEL_Z = 0.4
+
+
+def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
+    """Take the hand, and what it holds, out of the camera's way before it looks (camera mode): up, across
+    and down to ``VIEW_POINT``, the fingers as they are. Proprioception and the fixed layout of the workspace
+    only: no object is read."""
+    motion = Motion(env, step_budget)
+    opening = env.robot.opening
+    travel = max(float(env.robot.target[2]), VIEW_TRAVEL_Z)
+    done = motion.cross(VIEW_POINT[:2], travel, opening) and motion.descend(VIEW_POINT[2], opening, TRAVEL_TOLERANCE)
+    return SkillResult(done, motion.used, "" if done else "could not take the hand out of the camera's view")
+
+
 def _finger_yaw(orientation: Sequence[float]) -> float:
     """The hand's yaw that closes the fingers along the object's most horizontal axis (within +-90 degrees:
     either finger may take either face)."""
@@ -278,9 +320,9 @@ def _finger_yaw(orientation: Sequence[float]) -> float:
     return float((yaw + np.pi / 2) % np.pi - np.pi / 2)
 
 
-def _hand_target(env: TaskEnv, name: str, spot: tuple[float, float]) -> tuple[float, float]:
-    """Where the hand goes so that the held ``name`` is centred over ``spot``."""
-    offset = np.asarray(env.sim.pose(name).position[:2]) - env.robot.ee_position()[:2]
+def _hand_target(env: TaskEnv, world: World, name: str, spot: tuple[float, float]) -> tuple[float, float]:
+    """Where the hand goes so that the held ``name`` (where ``world`` has it) is centred over ``spot``."""
+    offset = np.asarray(world.objects[name].position[:2]) - env.robot.ee_position()[:2]
     return (spot[0] - offset[0], spot[1] - offset[1])
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from envs.task_env import TaskEnv
+    from policies.targets import Targets
 
 #: the skills with a scripted and a learned controller
 SKILL_NAMES = ("pick", "place")
@@ -31,6 +32,8 @@ class SkillResult:
 
 
 class Skill(Protocol):
-    """Runs one operator's motion in ``env`` within ``step_budget`` simulation steps."""
+    """Runs one operator's motion in ``env`` within ``step_budget`` simulation steps, on the simulator's
+    geometry or, given ``targets``, on perceived boxes and proprioception (``policies.targets``)."""
 
-    def __call__(self, env: TaskEnv, args: Sequence[str], step_budget: int) -> SkillResult: ...
+    def __call__(self, env: TaskEnv, args: Sequence[str], step_budget: int,
+                 targets: Targets | None = None) -> SkillResult: ...

@@ -13,6 +13,10 @@ so the optimal policy is unchanged by the shaping. The distance follows a corrid
 the held object) is far from its target in the plane it must stay above everything in the scene, and
 the required height ramps down to the target's as it comes close. That is what keeps a learned arm from
 sweeping stacks over.
+
+Given ``targets`` (``policies.targets``: perceived boxes, in camera mode), a task reads the scene from them
+and the robot's proprioception instead of the simulator: the handled object follows the hand while the
+fingers are held apart, a finger "touches" it when they are, and nothing is seen to move otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from envs.detectors import ObjectState, World
 from envs.robot import FINGER_JOINTS, MAX_OPENING
 from envs.task_env import TaskEnv
 from policies.placement import Placement, placed, placement
+from policies.targets import Targets
 
 #: the object counts as picked once it is in the hand this far (m) above where it rested
 LIFT = 0.05
@@ -102,11 +107,22 @@ class SkillTask(ABC):
     #: length of ``observe()``
     size: int
 
-    def __init__(self, env: TaskEnv, name: str) -> None:
+    def __init__(self, env: TaskEnv, name: str, targets: Targets | None = None) -> None:
         self.env = env
         self.name = name
-        world = env.world()
+        self.targets = targets
+        world = self.world()
         self.start = {o.name: np.asarray(o.position) for o in world.movable() if o.name != name}
+
+    def world(self) -> World:
+        """The scene as this task reads it now: the simulator's, or the perceived targets."""
+        return self.env.world() if self.targets is None else self.targets.world(self.name)
+
+    def speed(self) -> float:
+        """How fast the handled object moves (m/s); on perceived targets, the hand's speed while it holds it."""
+        if self.targets is not None:
+            return self.targets.speed(self.name)
+        return float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
 
     @abstractmethod
     def observe(self, world: World | None = None) -> np.ndarray:
@@ -131,13 +147,18 @@ class SkillTask(ABC):
 
     def fingers_touching(self) -> int:
         """How many fingers touch the handled object. The detectors' ``gripped`` also needs nothing else
-        to touch it, which an object still resting on its support never is."""
+        to touch it, which an object still resting on its support never is. On perceived targets: both, when
+        the fingers are held apart."""
+        if self.targets is not None:
+            return 2 * self.targets.blocked()
         sim, robot = self.env.sim, self.env.robot
         contacts = sim.client.getContactPoints(bodyA=robot.body, bodyB=sim.bodies[self.name])
         return len({contact[3] for contact in contacts} & set(FINGER_JOINTS))
 
     def in_hand(self) -> bool:
-        """Whether any part of the hand touches the handled object."""
+        """Whether any part of the hand touches the handled object (on perceived targets: holds it)."""
+        if self.targets is not None:
+            return self.targets.blocked()
         sim = self.env.sim
         return bool(sim.client.getContactPoints(bodyA=self.env.robot.body, bodyB=sim.bodies[self.name]))
 
@@ -156,15 +177,15 @@ class PickTask(SkillTask):
 
     size = 13
 
-    def __init__(self, env: TaskEnv, name: str) -> None:
-        super().__init__(env, name)
-        obj = env.world().objects[name]
+    def __init__(self, env: TaskEnv, name: str, targets: Targets | None = None) -> None:
+        super().__init__(env, name, targets)
+        obj = self.world().objects[name]
         self.rest = np.asarray(obj.position)
         self.rest_bottom = obj.bottom
         self.squeezing = 0
 
     def observe(self, world: World | None = None) -> np.ndarray:
-        world = world or self.env.world()
+        world = world or self.world()
         obj = world.objects[self.name]
         hand = self.env.robot.ee_position()
         floor = obstacle_height(world, "") + CLEARANCE
@@ -216,21 +237,22 @@ class PlaceTask(SkillTask):
 
     size = 12
 
-    def __init__(self, env: TaskEnv, name: str, target: str, where: Placement | None = None) -> None:
-        super().__init__(env, name)
+    def __init__(self, env: TaskEnv, name: str, target: str, where: Placement | None = None,
+                 targets: Targets | None = None) -> None:
+        super().__init__(env, name, targets)
         self.target = target
-        self.where = where or placement(env, env.world(), name, target)
+        self.where = where or placement(env, self.world(), name, target)
         self.spot = np.array([*self.where.xy, self.where.bottom_z])
 
     def _bottom_centre(self, obj: ObjectState) -> np.ndarray:
         return np.array([obj.position[0], obj.position[1], obj.bottom])
 
     def observe(self, world: World | None = None) -> np.ndarray:
-        world = world or self.env.world()
+        world = world or self.world()
         obj = world.objects[self.name]
         hand = self.env.robot.ee_position()
         floor = obstacle_height(world, self.name) + CLEARANCE
-        speed = float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
+        speed = self.speed()
         commanded = self.env.robot.target
         return SCALE * np.array([
             *(self.spot - self._bottom_centre(obj)),
@@ -257,7 +279,7 @@ class PlaceTask(SkillTask):
         knocked = self._knocked(world, skip=self.target)
         if knocked:
             return Status(FAILURE, f"knocked {knocked} over")
-        speed = float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
+        speed = self.speed()
         if self.in_hand() or speed > REST_SPEED:
             return Status(RUNNING)
         if not placed(world, self.name, self.target):

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from agent.planning import PLANNERS
-from agent.runs.config import RunConfig
+from agent.runs.config import STATE_SOURCES, RunConfig
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS
 from policies.seeds import ALIGNMENT_EVAL_OFFSET
@@ -42,6 +42,8 @@ def add_align_parser(commands: argparse._SubParsersAction, positive: Callable[[s
                        help="mispredictions a rule must explain before it is kept (default: 2)")
     align.add_argument("--out", default=None, help="run directory (default: runs/<time>-align-<task><size>-<variant>)")
     align.add_argument("--json", default=None, metavar="PATH", help="also write the summary as JSON to PATH")
+    align.add_argument("--state", choices=STATE_SOURCES, default="oracle",
+                       help="oracle: the simulator's detectors and names (default); camera: RGB-D frames alone")
     align.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -50,7 +52,7 @@ def align_command(args: argparse.Namespace) -> int:
 
     config = RunConfig(task=args.task, size=args.size, episodes=args.episodes, seed=args.seed, domain=args.domain,
                        planner=args.planner, goal="oracle", out=args.out, json=args.json, variant=args.variant,
-                       controller=args.controller)
+                       controller=args.controller, state=args.state)
     summary = align(config, iterations=args.iterations, eval_episodes=args.eval_episodes,
                     min_support=args.min_support, progress=not args.quiet)
     print(format_alignment(summary))

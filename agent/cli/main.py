@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
-from agent.runs.config import GOAL_SOURCES, VIDEO_FORMATS, RunConfig, as_flags, check_instruction
+from agent.runs.config import GOAL_SOURCES, STATE_SOURCES, VIDEO_FORMATS, RunConfig, as_flags, check_instruction
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--goal", choices=GOAL_SOURCES, default="perception",
                      help="perception: the trained network reads the goal from image and instruction (default); "
                           "oracle: the rule-based instruction parser")
+    _add_state(run)
     run.add_argument("--goal-checkpoint", default=None, metavar="PATH",
                      help="perception checkpoint (default: the shipped one)")
     run.add_argument("--device", choices=DEVICES, default="auto", help="where perception runs (default: auto)")
@@ -253,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--seed", type=_seed, default=0)
     goal.add_argument("--instruction", required=True, help="e.g. 'put the red block on the blue one'")
     goal.add_argument("--json", action="store_true", help="print JSON")
+    _add_state(goal)
     _add_checkpoint(goal)
 
     add_align_parser(commands, _positive, _seed)
@@ -264,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", metavar="FILE.jsonl")
     evaluate.add_argument("--json", default=None, metavar="OUT", help="write the results to OUT (default: stdout)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_state(evaluate)
     _add_checkpoint(evaluate)
 
     domain = commands.add_parser("domain", help="check or scaffold a PDDL domain folder",
@@ -404,6 +407,12 @@ def _resolved(args: argparse.Namespace) -> dict[str, object]:
     return config_file.resolved(args, _subcommand(build_parser(), _names(args)))
 
 
+def _add_state(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", choices=STATE_SOURCES, default="oracle",
+                        help="oracle: the simulator's detectors and object names (default); camera: objects, names, "
+                             "state and skill targets read from RGB-D frames alone (see docs/vision.md)")
+
+
 def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=None, metavar="PATH",
                         help="perception checkpoint (default: the shipped one)")
@@ -426,7 +435,7 @@ def _run(args: argparse.Namespace) -> int:
                        gui=args.gui, out=args.resume or args.out, json=args.json, max_replans=args.max_replans,
                        goal=args.goal, goal_checkpoint=args.goal_checkpoint, device=args.device,
                        controller=args.controller, variant=args.variant, skill_step_budget=args.skill_step_budget,
-                       episode_step_budget=args.episode_step_budget, disturb=args.disturb)
+                       episode_step_budget=args.episode_step_budget, disturb=args.disturb, state=args.state)
     summary = run(config, progress=not args.quiet, workers=args.workers, ray_address=args.ray,
                   resume=args.resume is not None)
     print(format_summary(summary))
@@ -587,7 +596,7 @@ def _goal(args: argparse.Namespace) -> int:
     check_size(args.task, args.size)
     check_instruction(args.instruction)
     result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
-                            args.instruction)
+                            args.instruction, args.state)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -606,7 +615,8 @@ def _eval_goals(args: argparse.Namespace) -> int:
     from policies.artifacts import write_atomic
 
     requests = read_requests(Path(args.file))
-    result = evaluate_requests(GoalReader(args.checkpoint, args.device), requests, progress=not args.quiet)
+    result = evaluate_requests(GoalReader(args.checkpoint, args.device), requests, progress=not args.quiet,
+                               state=args.state)
     text = json.dumps(result, indent=2) + "\n"
     if args.json:
         write_atomic(Path(args.json), text)

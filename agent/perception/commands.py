@@ -9,24 +9,48 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agent.perception.decoder import Reading
 from agent.perception.predictor import GoalReader
 from agent.planning.planner import parse_atom
-from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, Refusal
+from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, PerceptionError, Refusal
 from envs.scenes import TASKS
 
 
-def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str) -> dict[str, Any]:
-    """The predicted goal of ``instruction`` in the scene ``task``/``size``/``seed``."""
+def read_goal(reader: GoalReader, env: Any, instruction: str, state: str = "oracle") -> tuple[Reading, list[str]]:
+    """The goal of ``instruction`` in ``env``'s scene as it is, the scene read by ``state`` (``oracle``: the
+    simulator's masks, names and detectors; ``camera``: the frame alone), and the same goal in the simulator's
+    names (camera mode: through the scoring's pixel matching, for comparison only; the reader never sees it)."""
+    if state == "oracle":
+        reading = reader.read(env, instruction, env.symbolic_state())
+        return reading, list(reading.goal)
+    from agent.goals.refusal import SceneFacts
+    from agent.perception.observation import perceived_view
+    from agent.vision.perceive import Camera, shared_segmenter
+    from agent.vision.scoring import simulator_names, translate
+
+    seen = Camera(env.task, shared_segmenter()).perceive(env.camera_frame(), env.scene.predicates)
+    facts = SceneFacts(env.task, seen.kinds, seen.colours, frozenset(seen.state))
+    reading = reader.read_scene(perceived_view(seen.frame, seen.objects), facts, instruction)
+    return reading, sorted(translate(list(reading.goal), simulator_names(env, seen.objects)))
+
+
+def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str,
+                   state: str = "oracle") -> dict[str, Any]:
+    """The predicted goal of ``instruction`` in the scene ``task``/``size``/``seed``; in camera mode over the
+    perceived names, with ``in_simulator_names`` beside it."""
     from envs.task_env import TaskEnv
 
     env = TaskEnv(task, size, image_size=16)
     try:
         env.reset(seed=seed)
-        reading = reader.read(env, instruction, env.symbolic_state())
+        reading, translated = read_goal(reader, env, instruction, state)
     finally:
         env.close()
-    return {"task": task, "size": size, "seed": seed, "instruction": instruction, "goal": list(reading.goal),
-            "confidence": reading.confidence, "dropped": reading.dropped}
+    result = {"task": task, "size": size, "seed": seed, "instruction": instruction, "goal": list(reading.goal),
+              "confidence": reading.confidence, "dropped": reading.dropped}
+    if state != "oracle":
+        result["in_simulator_names"] = translated
+    return result
 
 
 def read_requests(path: Path) -> list[dict[str, Any]]:
@@ -90,9 +114,12 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True) -> dict[str, Any]:
-    """Predict every request's goal or refusal, in input order. Accuracy is over the requests that give the
-    expected outcome: a ``goal`` (read exactly, not refused) or a ``refuse`` reason (refused for it)."""
+def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True,
+                      state: str = "oracle") -> dict[str, Any]:
+    """Predict every request's goal or refusal, in input order, the scene read by ``state`` (``read_goal``).
+    Accuracy is over the requests that give the expected outcome: a ``goal`` (read exactly, in the
+    simulator's names, not refused) or a ``refuse`` reason (refused for it). In camera mode a frame that
+    cannot be read is that request's error, and ``perceived`` keeps the goal in the perceived names."""
     from tqdm import tqdm
 
     from envs.task_env import TaskEnv
@@ -108,10 +135,12 @@ def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progre
             env.reset(seed=request["seed"])
             record: dict[str, Any] = {"instruction": request["instruction"], "refused": None}
             try:
-                record["predicted"] = list(reader.read(env, request["instruction"], env.symbolic_state()).goal)
+                reading, record["predicted"] = read_goal(reader, env, request["instruction"], state)
+                if state != "oracle":
+                    record["perceived"] = list(reading.goal)
             except Refusal as refusal:
                 record["predicted"], record["refused"], record["error"] = [], refusal.reason, refusal.detail
-            except GoalError as exc:
+            except (GoalError, PerceptionError) as exc:
                 record["predicted"], record["error"] = [], str(exc)
             if "refuse" in request:
                 record["refuse"] = request["refuse"]

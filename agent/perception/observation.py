@@ -9,7 +9,9 @@ object the planner calls what.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -35,6 +37,37 @@ class View:
         """The same objects with nothing to see: the control that shows what the image contributes."""
         return View(self.names, self.kinds, np.zeros_like(self.rgb), np.zeros_like(self.points),
                     np.full_like(self.masks, NO_OBJECT))
+
+
+class Seen(Protocol):
+    """A perceived object as the camera names it (``agent.vision.describe.Described``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def mask(self) -> np.ndarray | None: ...
+
+
+class Framed(Protocol):
+    """An RGB-D frame with its calibration (``envs.camera_frame.Frame``)."""
+
+    @property
+    def rgb(self) -> np.ndarray: ...
+
+    def points(self) -> np.ndarray: ...
+
+
+def perceived_view(frame: Framed, objects: Sequence[Seen]) -> View:
+    """The network's view of a camera frame in camera mode: the perceived instances' masks, kinds and names
+    (nothing of the simulator)."""
+    masks = np.full(frame.rgb.shape[:2], NO_OBJECT, dtype=np.int8)
+    for index, obj in enumerate(objects):
+        if obj.mask is not None:
+            masks[obj.mask] = index
+    return View(tuple(o.name for o in objects), tuple(o.kind for o in objects), frame.rgb,
+                frame.points().astype(np.float16), masks)
 
 
 def observe(env: TaskEnv, size: int = VIEW_SIZE) -> View:

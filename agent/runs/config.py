@@ -13,6 +13,9 @@ from policies import CONTROLLERS
 #: where an episode's goal comes from: the trained network reading image + instruction, or the rule-based
 #: parser of the instruction text (exact on the phrasings it knows: the reference to compare with)
 GOAL_SOURCES = ("perception", "oracle")
+#: where the agent's symbolic state, object names and skill targets come from: the simulator's detectors and
+#: names, or the camera frame alone (``agent.execution.observer``)
+STATE_SOURCES = ("oracle", "camera")
 VIDEO_FORMATS = ("mp4", "gif")
 #: episodes one run may hold: its seeds, records and summary live in memory
 MAX_EPISODES = 1_000_000
@@ -59,12 +62,16 @@ class RunConfig:
     #: disturbances per episode (``agent.execution.disturbance``): objects pushed, dropped, toppled or displaced
     #: between operators behind the agent's back
     disturb: int = 0
+    #: ``oracle``: the detectors and the simulator's names; ``camera``: RGB-D frames alone (``agent.vision``)
+    state: str = "oracle"
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ConfigError(f"--task: unknown task {self.task!r} (choices: {', '.join(TASKS)})")
         if self.goal not in GOAL_SOURCES:
             raise ConfigError(f"--goal: unknown goal source {self.goal!r} (choices: {', '.join(GOAL_SOURCES)})")
+        if self.state not in STATE_SOURCES:
+            raise ConfigError(f"--state: unknown state source {self.state!r} (choices: {', '.join(STATE_SOURCES)})")
         if self.controller not in CONTROLLERS:
             raise ConfigError(f"--controller: unknown controller {self.controller!r} "
                               f"(choices: {', '.join(CONTROLLERS)})")
@@ -100,6 +107,9 @@ class RunConfig:
                 raise ConfigError(f"--variant: task {self.task} has no variants")
             raise ConfigError(f"--variant: task {self.task} has no variant {self.variant!r} (its variants: "
                               f"{', '.join(variants)})")
+        if self.disturb and self.state == "camera":
+            raise ConfigError("--disturb: recovering needs fallen objects seen, which --state camera does not read "
+                              "yet; use --state oracle")
         if self.goal_checkpoint is not None and self.goal != "perception":
             raise ConfigError("--goal-checkpoint: only the perception network reads one; drop it or use "
                               "--goal perception")

@@ -1,6 +1,7 @@
 """Scoring against the simulator: the one place where perceived instances meet ground truth.
 
-``match_instances`` is the documented matching that every figure uses and the agent never calls: a
+``simulator_names`` (on a live scene) and ``match_instances`` (on labelled data) are the documented matching
+that every figure uses and the agent never calls: a
 perceived instance is matched to the simulator object whose pixels (from PyBullet's segmentation buffer) it
 covers, one to one, when their masks overlap with IoU >= 0.5 (at most one such partner can exist on each
 side, so the matching is unique). Everything else about an unmatched object is classified from overlaps.
@@ -11,9 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from agent.vision.describe import Described
 
 
 class Masked(Protocol):
@@ -135,3 +139,25 @@ def translate(atoms: list[str], names: dict[str, str]) -> set[str]:
         parts = atom.strip("()").split()
         out.add("(" + " ".join([parts[0]] + [names.get(a, "?" + a) for a in parts[1:]]) + ")")
     return out
+
+
+def simulator_names(env, objects: Sequence[Described]) -> dict[str, str]:
+    """Perceived object name -> the simulator's name of the object it covers: THE scoring translation of a
+    camera-mode episode (``agent.execution.judge``), and never called by the agent itself.
+
+    ``objects`` must come from a frame of ``env``'s scene as it is now (nothing moved since): the scene is
+    rendered again with PyBullet's segmentation buffer from the same camera, and each perceived mask is
+    matched to the object whose pixels it covers with IoU >= 0.5 (``match_instances``). A perceived object
+    with no such partner is left out."""
+    from envs.camera import Camera
+
+    truth_objects = env.scene.objects
+    frame = objects[0].mask.shape if objects and objects[0].mask is not None else None
+    if frame is None:
+        return {}
+    _, _, bodies = Camera(frame[1], frame[0]).render_segmented(env.sim.client)
+    truth = np.full(bodies.shape, -1, dtype=np.int64)
+    for index, obj in enumerate(truth_objects):
+        truth[bodies == env.sim.bodies[obj.name]] = index
+    match = match_instances(objects, truth, len(truth_objects))
+    return {objects[p].name: truth_objects[o].name for p, o in match.items()}

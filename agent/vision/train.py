@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from agent.runs.rundir import write_atomic
 from agent.vision.data import SceneSet, load_or_generate
 from agent.vision.network import UNIT, NetConfig, SegNet, net_input
 from agent.vision.segmenter import CHECKPOINT, CHECKPOINT_FORMAT, Segmenter
+from policies.artifacts import write_atomic
 
 SCENES = {"train": 1500, "validation": 150}
 CROP = 48

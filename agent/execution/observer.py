@@ -1,0 +1,93 @@
+"""Where the agent's knowledge of the scene comes from: the simulator's detectors, or the camera alone.
+
+``--state oracle`` (``OracleObserver``) reads what the detectors see (``TaskEnv.symbolic_state``), the
+scene's own object names and kinds, and gives the goal network the simulator's instance masks; skills read
+the simulator's geometry. ``--state camera`` (``CameraObserver``) receives only ``TaskEnv.camera_frame()``
+(RGB-D, the camera's calibration, the gripper's proprioception) and reads everything from it with
+``agent.vision``: the objects' names, kinds and colours, the symbolic state, the goal network's masks and the
+boxes the skills act on (``policies.targets``). ``Look`` is all the episode loop learns of a scene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from agent.goals.refusal import SceneFacts
+from envs.task_env import TaskEnv
+from policies.targets import Targets
+
+if TYPE_CHECKING:
+    from agent.perception.observation import View
+    from agent.vision.perceive import Camera, Perceived
+
+@dataclass(frozen=True)
+class Look:
+    """What the agent knows of the scene at one moment."""
+
+    #: object name -> kind, the names the planner and the goal use
+    kinds: Mapping[str, str]
+    colours: Mapping[str, str]
+    state: list[str]
+    #: the goal network's input, rendered on demand (only a perceived goal needs it)
+    view: Callable[[], View]
+    #: the geometry skills act on; None: they read the simulator's
+    targets: Callable[[], Targets] | None = None
+    #: in camera mode, what the frame showed (the scoring matches its masks to the simulator's objects)
+    perceived: Perceived | None = None
+    #: in camera mode, the targets the skill before this look acted on, as it left them
+    acted: Targets | None = None
+
+    def facts(self, task: str) -> SceneFacts:
+        """What the goal checks know of this scene."""
+        return SceneFacts(task, dict(self.kinds), dict(self.colours), frozenset(self.state))
+
+
+class Observer(Protocol):
+    def look(self) -> Look:
+        """The scene now, as this source tells it."""
+
+
+class OracleObserver:
+    """The simulator's names and the detectors' state (``--state oracle``)."""
+
+    def __init__(self, env: TaskEnv, predicates: Mapping[str, str]) -> None:
+        self.env = env
+        self.predicates = dict(predicates)
+
+    def look(self) -> Look:
+        from agent.perception.observation import observe
+
+        objects = self.env.scene.objects
+        return Look({o.name: o.kind for o in objects}, {o.name: o.color for o in objects},
+                    self.env.symbolic_state(self.predicates), lambda: observe(self.env))
+
+
+class CameraObserver:
+    """Everything from the camera frame (``--state camera``); a frame that cannot be read raises
+    ``PerceptionError``."""
+
+    def __init__(self, env: TaskEnv, predicates: Mapping[str, str], camera: Camera) -> None:
+        self.env = env
+        self.predicates = dict(predicates)
+        self.camera = camera
+
+    def look(self) -> Look:
+        from agent.perception.observation import perceived_view
+
+        perceived = self.camera.perceive(self.env.camera_frame(), self.predicates)
+        return Look(perceived.kinds, perceived.colours, list(perceived.state),
+                    lambda: perceived_view(perceived.frame, perceived.objects),
+                    lambda: Targets(self.env, perceived.world()), perceived)
+
+
+def make_observer(source: str, env: TaskEnv, predicates: Mapping[str, str],
+                  segmenter: str | None = None) -> Observer:
+    """The observer of ``source`` (``STATE_SOURCES``) for ``env``'s task; camera mode loads the segmenter
+    (``segmenter``: a checkpoint, default the shipped one) once per process."""
+    if source == "oracle":
+        return OracleObserver(env, predicates)
+    from agent.vision.perceive import Camera, shared_segmenter
+
+    return CameraObserver(env, predicates, Camera(env.task, shared_segmenter(segmenter)))

@@ -1,0 +1,105 @@
+"""Object geometry handed to a skill instead of read from the simulator: what a camera-mode agent perceived.
+
+A skill normally reads every object's pose, size and contacts from the simulator (``TaskEnv.world``). In
+camera mode the agent perceives the scene before each operator and passes the perceived boxes here as a
+``World``; the skill then acts on them and on the robot's own proprioception only:
+
+- where things are: the perceived boxes, fixed for the operator (the scene is re-perceived before the next);
+- whether the hand holds something: the fingers stopped (``STALLED``) wider than commanded (``GRIP_MARGIN``),
+  as ``agent.vision.state`` reads ``holding`` (fingers still closing lag their command: not a grip);
+- where the held object is: it follows the hand from where the hand was when the grip closed on it within
+  ``GRASP_RADIUS`` of its centre (or, for an object already held when the operator starts, at its perceived
+  offset from the hand); let go, it drops straight down onto what the perceived boxes put under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from envs.detectors import ObjectState, World
+from envs.simulation import TABLE_TOP_Z, TIMESTEP
+from envs.task_env import TaskEnv
+
+#: fingers this much wider (m) than commanded are held apart by an object (``agent.vision.state``'s rule)
+GRIP_MARGIN = 0.003
+#: narrower than this (m), the fingers are closed on nothing
+MIN_GRIP = 0.005
+#: fingers whose width changed less than this (m) over the last control step have stopped
+STALLED = 0.0005
+#: a grip closes on the handled object only with the hand this close (m) to its centre (``agent.vision.state``)
+GRASP_RADIUS = 0.04
+#: a bin's floor is this thick (m; ``envs.scenes.sort``'s wall): what a cube let go into it lands on
+BIN_FLOOR = 0.01
+
+
+class Targets:
+    """The perceived ``world`` a skill acts on in ``env``, with the handled object tracked by proprioception."""
+
+    def __init__(self, env: TaskEnv, world: World) -> None:
+        self.env = env
+        self.perceived = world
+        held = [o.name for o in world.movable() if o.gripped]
+        hand = env.robot.ee_position()
+        #: the held object's centre relative to the hand, while one is held
+        self.offsets = {name: np.asarray(world.objects[name].position) - hand for name in held}
+        #: the finger width and hand position at the last two simulation step counts seen, oldest first
+        self.history = [(env.sim.steps, env.robot.finger_width(), hand)] * 2
+
+    def _sense(self) -> tuple[float, np.ndarray]:
+        """The finger width and hand position now, remembering them once per simulation step count."""
+        robot = self.env.robot
+        width, hand = robot.finger_width(), robot.ee_position()
+        if self.env.sim.steps != self.history[-1][0]:
+            self.history = [self.history[-1], (self.env.sim.steps, width, hand)]
+        return width, hand
+
+    def blocked(self) -> bool:
+        """Whether the fingers are held apart by something: proprioception alone."""
+        width, _ = self._sense()
+        stalled = abs(width - self.history[0][1]) < STALLED
+        return stalled and width >= self.env.robot.opening + GRIP_MARGIN and width >= MIN_GRIP
+
+    def speed(self, name: str) -> float:
+        """How fast ``name`` moves (m/s): the hand's speed over the last control step while it is held, else 0
+        (a perceived object at rest stays at rest until the next look)."""
+        _, hand = self._sense()
+        (before, _, then), (now, _, _) = self.history
+        if name not in self.offsets or now == before:
+            return 0.0
+        return float(np.linalg.norm(hand - then)) / ((now - before) * TIMESTEP)
+
+    def world(self, handled: str | None = None) -> World:
+        """The perceived world now: ``handled`` (the object the skill moves) follows the hand once the fingers
+        close on it, and stays where the hand left it when they open."""
+        hand = self.env.robot.ee_position()
+        gripped = self.blocked()
+        objects = dict(self.perceived.objects)
+        if handled in objects and gripped and handled not in self.offsets:
+            offset = np.asarray(objects[handled].position) - hand
+            if np.linalg.norm(offset) < GRASP_RADIUS:
+                self.offsets[handled] = offset
+        for name, offset in list(self.offsets.items()):
+            if gripped:
+                x, y, z = (float(v) for v in hand + offset)
+                objects[name] = replace(objects[name], position=(x, y, z), gripped=True)
+            else:
+                objects[name] = _dropped(replace(objects[name], gripped=False), objects)
+                del self.offsets[name]
+        self.perceived = World(objects)
+        return self.perceived
+
+
+def _dropped(obj: ObjectState, objects: dict[str, ObjectState]) -> ObjectState:
+    """``obj`` let go: resting on the highest perceived top under its centre, a bin's floor or the table."""
+    support = TABLE_TOP_Z
+    for other in objects.values():
+        if other.name == obj.name or other.kind == "peg":
+            continue
+        inside = max(abs(obj.position[0] - other.position[0]), abs(obj.position[1] - other.position[1]))
+        if inside < other.half_extents[0]:
+            top = other.position[2] + BIN_FLOOR if other.kind == "bin" else other.top
+            support = max(support, min(top, obj.bottom))
+    x, y, _ = obj.position
+    return replace(obj, position=(x, y, support + obj.half_height))

@@ -1,0 +1,197 @@
+"""Camera mode (``--state camera``): the agent reads everything from RGB-D frames, and nothing else leaks in."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from agent.execution.episode import run_episode
+from agent.execution.observer import CameraObserver
+from agent.planning.domain import Domain
+from agent.planning.planner import Planner
+from agent.runs.config import RunConfig
+from agent.vision.perceive import Camera, shared_segmenter
+from envs.camera_frame import Frame
+from envs.errors import ConfigError, PerceptionError
+from envs.scenes.base import COLORS
+from envs.task_env import TaskEnv
+
+#: fields of an episode record that the scoring writes (in the simulator's names); everything else is the agent's
+SCORING_FIELDS = ("intended_goal", "final_state", "success", "reason")
+TIMING_FIELDS = ("plan_time_s", "perceive_time_s", "act_time_s", "wall_time_s")
+
+
+class FrameOnly:
+    """An environment seen through the camera-mode boundary only: any other attribute is an error."""
+
+    def __init__(self, env: TaskEnv) -> None:
+        self._env = env
+
+    def camera_frame(self) -> Frame:
+        return self._env.camera_frame()
+
+
+class ShuffledEnv(TaskEnv):
+    """The same world with the simulator's object names shuffled (within each kind) and every scene body's
+    PyBullet id shifted by an invisible, collision-free body created before them."""
+
+    def build_scene(self, rng: np.random.Generator, keep_robot: bool = False) -> None:
+        sim = self.sim
+        sim.client.createMultiBody(0.0, -1, -1, basePosition=(5.0, 5.0, -5.0))
+        super().build_scene(rng, keep_robot)
+        objects = self.scene.objects
+        renamed = {}
+        for kind in sorted({o.kind for o in objects}):
+            names = [o.name for o in objects if o.kind == kind]
+            renamed.update(zip(names, names[1:] + names[:1]))
+        sim.bodies = {renamed.get(name, name): body for name, body in sim.bodies.items()}
+        self.scene.objects = [replace(o, name=renamed[o.name]) for o in reversed(objects)]
+
+
+def _config(task: str, **options) -> RunConfig:
+    return RunConfig(task=task, goal="oracle", controller="scripted", state="camera", **options)
+
+
+def _agent_side(record: dict) -> dict:
+    out = {k: v for k, v in record.items() if k not in SCORING_FIELDS + TIMING_FIELDS}
+    out["camera"] = record["camera"]["targets"]
+    return out
+
+
+def test_the_frame_is_all_that_crosses_the_boundary() -> None:
+    env = TaskEnv("blocks", 3, image_size=16)
+    try:
+        env.reset(seed=0)
+        frame = env.camera_frame()
+        assert [f.name for f in dataclasses.fields(frame)] == ["rgb", "depth", "camera", "gripper"]
+        assert [f.name for f in dataclasses.fields(frame.camera)] == ["width", "height"]
+        look = CameraObserver(FrameOnly(env), env.scene.predicates, Camera("blocks", shared_segmenter())).look()  # type: ignore[arg-type]
+        assert sorted(look.kinds) == sorted(o.name for o in env.scene.objects)
+        assert look.state == env.symbolic_state()
+    finally:
+        env.close()
+
+
+def test_shuffled_names_and_permuted_body_ids_change_nothing_the_agent_does(hanoi: Domain) -> None:
+    config = _config("hanoi", instruction="move the tower to the right peg")
+    records, bodies = [], []
+    for cls in (TaskEnv, ShuffledEnv):
+        env = cls("hanoi", 3, image_size=16)
+        try:
+            records.append(run_episode(env, hanoi, Planner(hanoi), config, seed=1).to_dict())
+            bodies.append({o.name: env.sim.bodies[o.name] for o in env.scene.objects})
+        finally:
+            env.close()
+    plain, shuffled = records
+    # the names point at other bodies, and the bodies have other ids
+    assert bodies[0] != bodies[1] and set(bodies[0].values()) != set(bodies[1].values())
+    assert len(plain["executed"]) >= 2
+    assert _agent_side(plain) == _agent_side(shuffled)
+    # only the scoring's translation differs: the perceived discs map onto other simulator names
+    assert plain["camera"]["names"] != shuffled["camera"]["names"]
+    assert plain["camera"]["names"] == {n: n for n in plain["camera"]["names"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("task", "size", "seed"), [("hanoi", 3, 7), ("blocks", 5, 4), ("sort", 6, 1)])
+def test_one_camera_mode_episode_per_task_succeeds(task: str, size: int, seed: int) -> None:
+    from agent.runs.runner import EpisodeRunner
+
+    runner = EpisodeRunner(RunConfig(task=task, size=size, state="camera"))
+    try:
+        record = runner.run(seed).record
+    finally:
+        runner.close()
+    assert record["success"], record["reason"]
+    errors = [t["grasp_error_mm"] for t in record["camera"]["targets"] if t.get("grasp_error_mm") is not None]
+    assert errors and np.median(errors) < 20  # millimetres: the perceived boxes are close to the true ones
+
+
+def test_the_goal_follows_the_pixels_when_colours_are_swapped() -> None:
+    from agent.perception.commands import read_goal
+    from agent.perception.predictor import shared_reader
+
+    env = TaskEnv("blocks", 3, image_size=16)
+    try:
+        env.reset(seed=0)
+        first, second, third = (o.name for o in env.scene.objects)
+        client = env.sim.client
+        client.changeVisualShape(env.sim.bodies[first], -1, rgbaColor=COLORS[second])
+        client.changeVisualShape(env.sim.bodies[second], -1, rgbaColor=COLORS[first])
+        reader = shared_reader(None, "cpu")
+        instruction = f"put the {first} block on the {third} block"
+        oracle, _ = read_goal(reader, env, instruction, "oracle")
+        perceived, in_simulator_names = read_goal(reader, env, instruction, "camera")
+    finally:
+        env.close()
+    assert list(oracle.goal) == [f"(on {first} {third})"]  # the simulator's names: not what the camera sees
+    assert list(perceived.goal) == [f"(on {first} {third})"]  # the block that looks {first}...
+    assert in_simulator_names == [f"(on {second} {third})"]  # ...is the simulator's {second}
+
+
+def test_a_blank_frame_is_a_recorded_failure_not_a_crash(blocks: Domain, monkeypatch) -> None:
+    env = TaskEnv("blocks", 3, image_size=16)
+    blank = lambda size=128: replace(TaskEnv.camera_frame(env, size), rgb=np.zeros((size, size, 3), np.uint8))  # noqa: E731
+    monkeypatch.setattr(env, "camera_frame", blank)
+    try:
+        with pytest.raises(PerceptionError, match="blank"):
+            Camera("blocks", shared_segmenter()).perceive(env.camera_frame(), env.scene.predicates)
+        result = run_episode(env, blocks, Planner(blocks), _config("blocks"), seed=0)
+    finally:
+        env.close()
+    assert not result.success and "blank" in result.reason and not result.steps
+
+
+class EmptyTable(TaskEnv):
+    def build_scene(self, rng: np.random.Generator, keep_robot: bool = False) -> None:
+        super().build_scene(rng, keep_robot)
+        for obj in self.scene.objects:  # far out of the camera's sight (the detectors still find them)
+            self.sim.client.resetBasePositionAndOrientation(self.sim.bodies[obj.name], (5.0, 5.0, -5.0),
+                                                            (0.0, 0.0, 0.0, 1.0))
+
+
+def test_nothing_on_the_table_is_a_recorded_failure(blocks: Domain) -> None:
+    env = EmptyTable("blocks", 3, image_size=16)
+    try:
+        result = run_episode(env, blocks, Planner(blocks), _config("blocks"), seed=0)
+    finally:
+        env.close()
+    assert not result.success and "no object on the table" in result.reason
+
+
+def test_a_hidden_peg_place_is_a_clear_perception_error() -> None:
+    env = TaskEnv("hanoi", 3, image_size=16)
+    try:
+        env.reset(seed=0)
+        env.sim.client.changeVisualShape(env.sim.bodies["middle"], -1, rgbaColor=COLORS["red"])
+        with pytest.raises(PerceptionError, match="peg places seen"):
+            Camera("hanoi", shared_segmenter()).perceive(env.camera_frame(), env.scene.predicates)
+    finally:
+        env.close()
+
+
+def test_camera_mode_refuses_disturbances_it_cannot_recover_from() -> None:
+    with pytest.raises(ConfigError, match="--disturb"):
+        RunConfig(task="blocks", state="camera", disturb=1)
+    with pytest.raises(ConfigError, match="--state"):
+        RunConfig(state="lidar")
+
+
+def test_state_is_a_flag_of_every_command_that_reads_a_scene_and_old_run_configs_still_load(tmp_path) -> None:
+    from agent.cli.main import _subcommand, build_parser
+    from agent.runs import config_file
+    from agent.runs.config import as_flags
+
+    parser = build_parser()
+    for argv in (["run"], ["align"], ["goal", "--instruction", "x"], ["eval-goals", "f.jsonl"]):
+        assert parser.parse_args(argv).state == "oracle"
+        assert parser.parse_args([*argv, "--state", "camera"]).state == "camera"
+    run = _subcommand(parser, ["run"])
+    for written, expected in ((RunConfig(state="camera").to_dict(), "camera"),
+                              ({k: v for k, v in RunConfig().to_dict().items() if k != "state"}, None)):
+        path = tmp_path / "config.yaml"
+        path.write_text(config_file.dump(written))
+        assert config_file.load(path, run, as_flags).get("state") == expected  # absent: the flag's default
