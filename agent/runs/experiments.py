@@ -145,8 +145,9 @@ def run_id(config: RunConfig) -> str:
 
 
 #: settings added after records were kept: left out at their default, so that those records still describe
-#: the runs they were made by (an undisturbed run is the same with or without ``disturb: 0``)
-LATER_SETTINGS = {"disturb": 0}
+#: the runs they were made by (an undisturbed run is the same with or without ``disturb: 0``, a run on the
+#: detectors' state with or without ``state: oracle``)
+LATER_SETTINGS = {"disturb": 0, "state": "oracle"}
 
 
 def resolved(config: RunConfig) -> dict[str, Any]:
