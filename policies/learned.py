@@ -23,7 +23,7 @@ from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
-from policies.skill import SKILL_NAMES, SkillResult
+from policies.skill import SKILL_NAMES, SkillResult, not_movable
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
 from policies.targets import Targets
@@ -87,8 +87,8 @@ class LearnedSkills:
              targets: Targets | None = None) -> SkillResult:
         (name,) = args
         world = env.world() if targets is None else targets.world()
-        if name not in world.objects or not world.objects[name].movable:
-            return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+        if (failure := not_movable(world, name)) is not None:
+            return failure
         return self._drive(env, "pick", PickTask(env, name, targets), step_budget)
 
     def place(self, env: TaskEnv, args: Sequence[str], step_budget: int,

@@ -21,7 +21,7 @@ from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
-from policies.skill import SkillResult
+from policies.skill import SkillResult, not_movable
 from policies.targets import Targets
 
 #: height (m) kept between the hand's load and the tallest thing it passes over
@@ -139,8 +139,8 @@ def pick(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets |
     (name,) = args
     motion = Motion(env, step_budget)
     world = _world(env, targets, name)
-    if name not in world.objects or not world.objects[name].movable:
-        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    if (failure := not_movable(world, name)) is not None:
+        return failure
     obj = world.objects[name]
     opening = _opening_for(world, name)
     grasp_z = obj.bottom + min(obj.half_height, GRASP_HEIGHT)
@@ -204,8 +204,8 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     if targets is not None:
         return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
     world = env.world()
-    if name not in world.objects or not world.objects[name].movable:
-        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    if (failure := not_movable(world, name)) is not None:
+        return failure
     if (name,) not in detect_fallen(world) | detect_loose(world):
         return SkillResult(False, 0, f"{name!r} has not fallen")
     return _set_upright(env, name, step_budget)
@@ -258,8 +258,8 @@ def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     if targets is not None:
         return SkillResult(False, 0, f"fetching {name} needs it seen loose, which the camera does not read yet")
     world = env.world()
-    if name not in world.objects or not world.objects[name].movable:
-        return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
+    if (failure := not_movable(world, name)) is not None:
+        return failure
     used = 0
     if (name,) not in detect_ontable(world):
         upright = right(env, args, step_budget)

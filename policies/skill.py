@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from envs.detectors import World
     from envs.task_env import TaskEnv
     from policies.targets import Targets
 
@@ -37,3 +38,10 @@ class Skill(Protocol):
 
     def __call__(self, env: TaskEnv, args: Sequence[str], step_budget: int,
                  targets: Targets | None = None) -> SkillResult: ...
+
+
+def not_movable(world: World, name: str) -> SkillResult | None:
+    """The failure every skill gives for an operand that is no movable object of the scene it sees, else None."""
+    if name in world.objects and world.objects[name].movable:
+        return None
+    return SkillResult(False, 0, f"{name!r} is not a movable object of this scene")
