@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from agent.alignment.command import add_align_parser, align_command
 from agent.planning import PLANNERS
@@ -19,6 +19,9 @@ from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
 from policies.algorithms import ALGORITHMS
+
+if TYPE_CHECKING:
+    from agent.perception.predictor import GoalReader
 
 EXIT_USER_ERROR = 2
 
@@ -254,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--seed", type=_seed, default=0)
     goal.add_argument("--instruction", required=True, help="e.g. 'put the red block on the blue one'")
     goal.add_argument("--json", action="store_true", help="print JSON")
+    _add_reader(goal)
     _add_state(goal)
     _add_checkpoint(goal)
 
@@ -266,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", metavar="FILE.jsonl")
     evaluate.add_argument("--json", default=None, metavar="OUT", help="write the results to OUT (default: stdout)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_reader(evaluate)
     _add_state(evaluate)
     _add_checkpoint(evaluate)
 
@@ -411,6 +416,21 @@ def _add_state(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", choices=STATE_SOURCES, default="oracle",
                         help="oracle: the simulator's detectors and object names (default); camera: objects, names, "
                              "state and skill targets read from RGB-D frames alone (see docs/vision.md)")
+
+
+def _add_reader(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--goal", choices=GOAL_SOURCES, default="perception",
+                        help="perception: the trained network reads the goal (default); oracle: the rule-based "
+                             "instruction parser (--checkpoint and --device unused); both refuse the same way")
+
+
+def _goal_reader(args: argparse.Namespace) -> GoalReader | None:
+    """The reader ``--goal`` names: a loaded ``GoalReader``, or ``None`` for the rule-based one."""
+    if args.goal == "oracle":
+        return None
+    from agent.perception.predictor import GoalReader
+
+    return GoalReader(args.checkpoint, args.device)
 
 
 def _add_checkpoint(parser: argparse.ArgumentParser) -> None:
@@ -590,12 +610,11 @@ def _check_skill_checkpoint(skill: str, checkpoint: str | None) -> None:
 
 def _goal(args: argparse.Namespace) -> int:
     from agent.perception.commands import goal_for_scene
-    from agent.perception.predictor import GoalReader
     from envs.scenes.registry import check_size
 
     check_size(args.task, args.size)
     check_instruction(args.instruction)
-    result = goal_for_scene(GoalReader(args.checkpoint, args.device), args.task, args.size, args.seed,
+    result = goal_for_scene(_goal_reader(args), args.task, args.size, args.seed,
                             args.instruction, args.state)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -611,11 +630,10 @@ def _eval_goals(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from agent.perception.commands import evaluate_requests, read_requests
-    from agent.perception.predictor import GoalReader
     from policies.artifacts import write_atomic
 
     requests = read_requests(Path(args.file))
-    result = evaluate_requests(GoalReader(args.checkpoint, args.device), requests, progress=not args.quiet,
+    result = evaluate_requests(_goal_reader(args), requests, progress=not args.quiet,
                                state=args.state)
     text = json.dumps(result, indent=2) + "\n"
     if args.json:

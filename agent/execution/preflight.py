@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.goals.oracle import parse_instruction
-from agent.goals.refusal import SceneFacts, check_goal, check_reachable, check_words
+from agent.goals.oracle import parse_instruction, read_checked
+from agent.goals.refusal import SceneFacts, check_reachable, check_words
 from agent.planning.atoms import has_variables
 from agent.planning.domain import Domain
 from agent.planning.planner import Planner
@@ -32,11 +32,10 @@ def preflight(env: TaskEnv, domain: Domain, planner: Planner, task: str, instruc
     scene_objects = {o.name: o.kind for o in env.scene.objects}
     state = env.symbolic_state(dict(binding.predicates))
     scene = SceneFacts.of(env, state)
-    check_words(instruction, scene)
     if reader is None:
-        goal = parse_instruction(instruction, task, scene_objects)
-        check_goal(goal, scene, domain)
+        goal = read_checked(instruction, scene, domain)
     else:
+        check_words(instruction, scene)
         try:
             intended = parse_instruction(instruction, task, scene_objects)
         except InstructionError:  # a refusal is raised again by the reader, which reads beside the parser

@@ -11,11 +11,15 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from agent.goals.refusal import names_an_object
+from agent.goals.refusal import SceneFacts, check_goal, check_words, names_an_object
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
 from envs.scenes.base import COLORS
+
+if TYPE_CHECKING:
+    from agent.planning.domain import Domain
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
 _FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "a", "an", "the", "one", "ones", "block",
@@ -231,6 +235,15 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str]) -> froze
         raise Refusal("not-an-instruction", f"{quoted(text)} has no word a {task} instruction uses")
     examples = "; ".join(example for _, _, example in _FORMS[task])
     raise InstructionError(f"cannot read {quoted(text)} as a {task} instruction; supported forms: {examples}")
+
+
+def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
+    """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
+    goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
+    check_words(text, scene)
+    goal = parse_instruction(text, scene.task, scene.kinds)
+    check_goal(goal, scene, domain)
+    return goal
 
 
 def _read_clause(words: str, task: str, objects: Mapping[str, str]) -> frozenset[str] | None:

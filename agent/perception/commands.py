@@ -5,36 +5,52 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from agent.goals.refusal import SceneFacts
 from agent.perception.decoder import Reading
+from agent.perception.observation import View, observe
 from agent.perception.predictor import GoalReader
 from agent.planning.planner import parse_atom
-from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, PerceptionError, Refusal
+from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, InstructionError, PerceptionError, Refusal
 from envs.scenes import TASKS
 
 
-def read_goal(reader: GoalReader, env: Any, instruction: str, state: str = "oracle") -> tuple[Reading, list[str]]:
-    """The goal of ``instruction`` in ``env``'s scene as it is, the scene read by ``state`` (``oracle``: the
-    simulator's masks, names and detectors; ``camera``: the frame alone), and the same goal in the simulator's
-    names (camera mode: through the scoring's pixel matching, for comparison only; the reader never sees it)."""
+def read_goal(reader: GoalReader | None, env: Any, instruction: str, state: str = "oracle"
+              ) -> tuple[Reading, list[str]]:
+    """The goal of ``instruction`` in ``env``'s scene as it is, read by ``reader`` (``None``: the rule-based
+    reader, ``agent.goals.oracle.read_checked``, its atoms at confidence 1), the scene read by ``state``
+    (``oracle``: the simulator's masks, names and detectors; ``camera``: the frame alone), and the same goal
+    in the simulator's names (camera mode: through the scoring's pixel matching, for comparison only; the
+    reader never sees it)."""
     if state == "oracle":
-        reading = reader.read(env, instruction, env.symbolic_state())
+        facts = SceneFacts.of(env, env.symbolic_state())
+        reading = _read(reader, facts, instruction, lambda: observe(env))
         return reading, list(reading.goal)
-    from agent.goals.refusal import SceneFacts
     from agent.perception.observation import perceived_view
     from agent.vision.perceive import Camera, shared_segmenter
     from agent.vision.scoring import simulator_names, translate
 
     seen = Camera(env.task, shared_segmenter()).perceive(env.camera_frame(), env.scene.predicates)
     facts = SceneFacts(env.task, seen.kinds, seen.colours, frozenset(seen.state))
-    reading = reader.read_scene(perceived_view(seen.frame, seen.objects), facts, instruction)
+    reading = _read(reader, facts, instruction, lambda: perceived_view(seen.frame, seen.objects))
     return reading, sorted(translate(list(reading.goal), simulator_names(env, seen.objects)))
 
 
-def goal_for_scene(reader: GoalReader, task: str, size: int, seed: int, instruction: str,
+def _read(reader: GoalReader | None, facts: SceneFacts, instruction: str, view: Callable[[], View]) -> Reading:
+    """One reader on one scene: the network on the rendered ``view``, or the rules on the facts alone."""
+    if reader is not None:
+        return reader.read_scene(view(), facts, instruction)
+    from agent.goals.oracle import read_checked
+    from agent.planning.domain import domain_folder, load_domain
+
+    goal = sorted(read_checked(instruction, facts, load_domain(domain_folder(facts.task), task=facts.task)))
+    return Reading(tuple(goal), dict.fromkeys(goal, 1.0))
+
+
+def goal_for_scene(reader: GoalReader | None, task: str, size: int, seed: int, instruction: str,
                    state: str = "oracle") -> dict[str, Any]:
     """The predicted goal of ``instruction`` in the scene ``task``/``size``/``seed``; in camera mode over the
     perceived names, with ``in_simulator_names`` beside it."""
@@ -114,7 +130,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progress: bool = True,
+def evaluate_requests(reader: GoalReader | None, requests: list[dict[str, Any]], progress: bool = True,
                       state: str = "oracle") -> dict[str, Any]:
     """Predict every request's goal or refusal, in input order, the scene read by ``state`` (``read_goal``).
     Accuracy is over the requests that give the expected outcome: a ``goal`` (read exactly, in the
@@ -140,7 +156,7 @@ def evaluate_requests(reader: GoalReader, requests: list[dict[str, Any]], progre
                     record["perceived"] = list(reading.goal)
             except Refusal as refusal:
                 record["predicted"], record["refused"], record["error"] = [], refusal.reason, refusal.detail
-            except (GoalError, PerceptionError) as exc:
+            except (GoalError, InstructionError, PerceptionError) as exc:  # the rule reader cannot read it
                 record["predicted"], record["error"] = [], str(exc)
             if "refuse" in request:
                 record["refuse"] = request["refuse"]
