@@ -73,7 +73,7 @@ def test_sort_forms() -> None:
         ("put red on purple", "blocks", BLOCKS, r"unknown block 'purple' \(in the scene: blue, green, red, yellow\)"),
         ("put red on red", "blocks", BLOCKS, "a block cannot be on itself"),
         ("stack red on blue on red", "blocks", BLOCKS, "a block cannot be on itself"),
-        ("put red on the table on blue", "blocks", BLOCKS, "only the bottom of a tower can be the table"),
+        ("put red on the table on blue", "blocks", BLOCKS, "the table cannot be moved"),
         ("put all the yellow cubes in the red bin", "sort", SORT, r"unknown cube colour 'yellow' \(in the scene: blue"),
         ("put red1 in the yellow bin", "sort", SORT, "unknown bin 'yellow_bin'"),
         ("put pink7 in the red bin", "sort", SORT, "unknown cube 'pink7'"),

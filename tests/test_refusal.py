@@ -38,7 +38,7 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     """What the rule-based reader and the shared checks make of ``text`` in ``scene``."""
     with pytest.raises(Refusal) as caught:
         check_words(text, scene)
-        goal = parse_instruction(text, scene.task, scene.kinds)
+        goal = parse_instruction(text, scene.task, scene.kinds, scene.colours)
         check_goal(goal, scene, load_domain(domain_folder(scene.task), task=scene.task))
     return caught.value
 
@@ -56,7 +56,18 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (HANOI, "put d5 on the right peg", "absent-object", "d5"),
     (SORT, "put red1 in the blue bin", "absent-object", "red"),
     (BLOCKS, "put the red block in the bin", "absent-object", "no bin"),
-    (HANOI, "what a lovely day it is", "not-an-instruction", "no word"),
+    (HANOI, "what a lovely day it is", "not-an-instruction", "names nothing"),
+    (BLOCKS, "put it on red", "ambiguous", "could be any of blue, green, pink, red"),
+    (BLOCKS, "put the block on red", "ambiguous", "'the block' could be any of"),
+    (BLOCKS, "stack blue on the other one", "ambiguous", "could be any of green, pink, red"),
+    (BLOCKS, "stack seven blocks into a tower", "impossible", "7 blocks, and this scene has 4"),
+    (BLOCKS, "put red on green, green on blue and blue on red", "impossible", "a cycle"),
+    (BLOCKS, "red on green and green on red", "contradiction", "contradict each other"),
+    (BLOCKS, "put the table on red", "impossible", "the table cannot be moved"),
+    (HANOI, "put the left peg on d1", "impossible", "left is a peg"),
+    (HANOI, "place the big yellow disc on the small red one", "impossible", "(smaller d3 d1)"),
+    (SORT, "don't touch anything", "no-change", "no change"),
+    (SORT, "put blue1 in yellow1", "impossible", "yellow1 is a cube"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)
@@ -190,6 +201,22 @@ def test_eval_goals_records_refusals_and_scores_expected_ones(tmp_path: Path) ->
     assert [r["refused"] for r in result["records"]] == ["impossible", None, "no-change"]
     assert [r["correct"] for r in result["records"]] == [True, True, False]
     assert result["refused"] == {"count": 2, "by_reason": {"impossible": 1, "no-change": 1}}
+
+
+def test_eval_goals_scores_the_rule_reader_with_goal_oracle(tmp_path: Path) -> None:
+    lines = [
+        {"task": "blocks", "size": 4, "seed": 4, "instruction": "put it on red", "refuse": "ambiguous"},
+        {"task": "hanoi", "size": 3, "seed": 0, "instruction": "move the tower to the right peg",
+         "goal": ["(on d1 d2)", "(on d2 d3)", "(on d3 right)"]},
+        {"task": "hanoi", "size": 3, "seed": 0, "instruction": "juggle the tower", "refuse": "impossible"},
+    ]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "results.json"
+    assert main(["eval-goals", str(requests), "--goal", "oracle", "--json", str(out), "--quiet"]) == 0
+    records = json.loads(out.read_text())["records"]
+    assert [r["refused"] for r in records] == ["ambiguous", None, None]
+    assert [r["correct"] for r in records] == [True, True, False] and "cannot read" in records[2]["error"]
 
 
 def test_eval_goals_names_a_bad_refuse_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

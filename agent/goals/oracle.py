@@ -13,38 +13,42 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SceneFacts, check_goal, check_words, names_an_object
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
-from envs.scenes.base import COLORS
 
 if TYPE_CHECKING:
     from agent.planning.domain import Domain
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
-_FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "a", "an", "the", "one", "ones", "block",
-                      "blocks", "cube", "cubes", "peg", "pegs", "rod", "rods", "pole", "poles"])
+_FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "also", "a", "an", "the", "one", "ones", "block",
+                      "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod", "rods", "pole", "poles",
+                      "big", "small", "large", "little"])
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
+#: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
+_THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
+                     "everything", "thing", "colour", "color"))
 
 _Goal = frozenset[str]
-_Form = tuple[re.Pattern[str], Callable[[re.Match[str], Mapping[str, str]], _Goal], str]
+_Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
 def _words(text: str) -> str:
     """Lowercase words without punctuation, fillers and synonyms, joined by single spaces."""
-    text = re.sub(r"(\w+)_bin\b", r"\1 bin", text.lower())
-    words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text).split() if w not in _FILLERS]
+    words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split() if w not in _FILLERS]
     return re.sub(r"\bon top of\b", "on", " ".join(words))
 
 
-def _natural(name: str) -> list[int | str]:
-    """Sort key that puts d2 before d10: the discs' order is their size order."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+def _marked(text: str, objects: Objects) -> str:
+    """``text`` lowercased, bins written as two words, and bare references marked (``mark_bare_references``)."""
+    text = re.sub(r"(\w+)_bin\b", r"\1 bin", text.lower())
+    return mark_bare_references(text, {*objects.kinds, *objects.colours.values()})
 
 
-def _of_kind(objects: Mapping[str, str], kind: str) -> list[str]:
+def _of_kind(objects: Objects, kind: str) -> list[str]:
     """Names of the scene objects of one kind, in natural order."""
-    return sorted((n for n, k in objects.items() if k == kind), key=_natural)
+    return objects.of_kinds((kind,))
 
 
 def _unknown(word: str, what: str, names: list[str], said: str | None = None) -> InstructionError:
@@ -55,52 +59,58 @@ def _unknown(word: str, what: str, names: list[str], said: str | None = None) ->
     return Refusal("absent-object", message) if names_an_object(said or word) else InstructionError(message)
 
 
-def _hanoi_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _object(word: str, kinds: tuple[str, ...], objects: Objects, what: str) -> str:
+    """The object ``word`` refers to among ``kinds`` (``agent.goals.references``), or why not."""
+    name = resolve(word, kinds, objects, what)
+    if name is None:
+        raise _unknown(word, what, objects.of_kinds(kinds))
+    return name
+
+
+def _hanoi_tower(match: re.Match[str], objects: Objects) -> _Goal:
     discs, pegs = _of_kind(objects, "disc"), _of_kind(objects, "peg")
-    peg = match.group(1)
+    peg = _object(match.group(1), ("peg",), objects, "peg")
     if peg not in pegs:
-        raise _unknown(peg, "peg", pegs)
+        raise Refusal("impossible", f"a tower stands on a peg, and {peg} is a {objects.kinds[peg]}")
     if not discs:
         raise InstructionError("there are no discs in the scene to move")
     below = [*discs[1:], peg]
     return frozenset(format_atom("on", (disc, under)) for disc, under in zip(discs, below))
 
 
-def _blocks_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
-    blocks = _of_kind(objects, "block")
-    names = match.group(1).split(" on ")
-    on_table = names[-1] == "table"
-    stack = names[:-1] if on_table else names
-    if "table" in stack:
-        raise InstructionError(f"only the bottom of a tower can be the table: {' on '.join(names)}")
-    for name in stack:
-        if name not in blocks:
-            raise _unknown(name, "block", blocks)
+def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    said = match.group(1).split(" on ")
+    if len(said) > 2 and any(word not in objects.kinds and word != "table" for word in said):
+        # "the block on top of red on blue": a reference that the words after it may narrow, not a tower
+        raise InstructionError(f"cannot read {' on '.join(said)} as a tower of named blocks")
+    on_table = said[-1] == "table"
+    names = said[:-1] if on_table else said
+    if "table" in names:
+        raise Refusal("impossible", f"the table cannot be moved: {' on '.join(said)}")
+    stack: list[str] = []
+    for word in names:
+        stack.append(stack[-1] if word == "itself" and stack else _object(word, ("block", "cube"), objects, "block"))
     if len(set(stack)) < len(stack):
-        raise Refusal("impossible", f"a block cannot be on itself: {' on '.join(names)}")
+        raise Refusal("impossible", f"a block cannot be on itself: {' on '.join(stack)}")
     atoms = {format_atom("on", pair) for pair in zip(stack, stack[1:])}
     if on_table:
         atoms.add(format_atom("ontable", (stack[-1],)))
     return frozenset(atoms)
 
 
-def _hanoi_disc(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _hanoi_disc(match: re.Match[str], objects: Objects) -> _Goal:
     """One disc onto a disc or a peg: the domain, not the parser, says whether it may go there."""
-    disc, target = match.groups()
-    discs = _of_kind(objects, "disc")
-    if disc not in discs:
-        raise _unknown(disc, "disc", discs)
-    if target not in objects:
-        raise _unknown(target, "disc or peg", [*discs, *_of_kind(objects, "peg")])
+    disc = _object(match.group(1), ("disc",), objects, "disc")
+    target = _object(match.group(2), ("disc", "peg"), objects, "disc or peg")
     return frozenset({format_atom("on", (disc, target))})
 
 
-def _no_change(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _no_change(match: re.Match[str], objects: Objects) -> _Goal:
     """A request to leave the scene as it is: the empty goal, which every reader refuses as no change."""
     return frozenset()
 
 
-def _one_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _one_tower(match: re.Match[str], objects: Objects) -> _Goal:
     """Every block in one tower, in an order the planner chooses: a chain of ``on`` atoms over one
     variable per block (``(on ?b1 ?b2) (on ?b2 ?b3) ...``), which holds only when all the blocks stand
     in a single stack."""
@@ -113,26 +123,29 @@ def _one_tower(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
     return frozenset(format_atom("on", pair) for pair in zip(places, places[1:]))
 
 
-def _bin(colour: str, objects: Mapping[str, str]) -> str:
-    bins = _of_kind(objects, "bin")
-    name = f"{colour}_bin"
-    if name not in bins:
-        raise _unknown(name, "bin", bins, said=colour)
-    return name
+def _bin(said: str, objects: Objects) -> str:
+    """The bin ``said`` ("red bin", "any_bin" or an object's name, which the domain then judges)."""
+    if said.endswith(" bin"):
+        colour = said.removesuffix(" bin")
+        name = f"{colour}_bin"
+        if name not in objects.kinds:
+            raise _unknown(name, "bin", _of_kind(objects, "bin"), said=colour)
+        return name
+    return _object(said, ("bin",), objects, "bin")
 
 
 def _colour(cube: str) -> str:
     return cube.rstrip("0123456789")
 
 
-def _sort_all(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _sort_all(match: re.Match[str], objects: Objects) -> _Goal:
     cubes = _of_kind(objects, "cube")
     if not cubes:
         raise InstructionError("there are no cubes in the scene to sort")
-    return frozenset(format_atom("in", (cube, _bin(_colour(cube), objects))) for cube in cubes)
+    return frozenset(format_atom("in", (cube, _bin(f"{_colour(cube)} bin", objects))) for cube in cubes)
 
 
-def _sort_colour(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _sort_colour(match: re.Match[str], objects: Objects) -> _Goal:
     colour, target = match.groups()
     cubes = _of_kind(objects, "cube")
     chosen = [cube for cube in cubes if _colour(cube) == colour]
@@ -143,40 +156,49 @@ def _sort_colour(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
     return frozenset(format_atom("in", (cube, target_bin)) for cube in chosen)
 
 
-def _sort_one(match: re.Match[str], objects: Mapping[str, str]) -> _Goal:
+def _sort_one(match: re.Match[str], objects: Objects) -> _Goal:
     cube, target = match.groups()
-    cubes = _of_kind(objects, "cube")
-    if cube not in cubes:
-        raise _unknown(cube, "cube", cubes)
-    return frozenset({format_atom("in", (cube, _bin(target, objects)))})
+    return frozenset({format_atom("in", (_sorted_object(cube, objects), _bin(target, objects)))})
 
 
-_PUT = r"(?:put|place|move|set|drop|stack)"
+def _sort_table(match: re.Match[str], objects: Objects) -> _Goal:
+    return frozenset({format_atom("ontable", (_sorted_object(match.group(1), objects),))})
+
+
+def _sorted_object(said: str, objects: Objects) -> str:
+    """The cube (or, for the domain to refuse, the bin) a sort instruction moves."""
+    return _bin(said, objects) if said.endswith(" bin") else _object(said, ("cube",), objects, "cube")
+
+
+_PUT = r"(?:put|place|move|set|drop|stack|keep|leave)"
+_IT = r"(?:it|any_thing)"  # "it" with nothing named before it is marked as a bare reference
+_NOTHING = rf"(?:anything|any thing|a thing|everything|{_IT}|them|things)"
 _NO_CHANGE: _Form = (
-    re.compile(r"do nothing|(?:leave|keep) (?:everything|it all|all|them|it|things)"
-               r"(?: (?:where|as|how) (?:it is|they are|is|it was|they were))?(?: alone)?"),
+    re.compile(r"(?:do|move|touch|change) nothing(?: at all| for| for while)?|nothing to do|stay (?:still|put)"
+               rf"|(?:do not|don t|dont|never) (?:do|move|touch|change) {_NOTHING}"
+               rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all|all)?(?: ?(?:where|as|how) (?:{_IT} is|they are|is|"
+               rf"{_IT} was|they were))?(?: ?(?:alone|untouched|in place))?"),
     _no_change,
     "leave everything where it is (nothing to do)",
 )
-#: words of the forms that any English sentence may have: they do not make a sentence an instruction
-_FUNCTION_WORDS = frozenset(("it", "is", "as", "are", "they", "them", "was", "were", "of", "from", "with", "how",
-                             "any", "in", "on", "all", "do", "to"))
-#: the word joining the clauses of an instruction that asks for several things ("then" is a filler)
-_CLAUSE_BREAK = re.compile(r" and ")
+#: the words an instruction starts with, which a clause without its own takes from the clause before
+_VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
+#: where an instruction of several clauses breaks ("put red on blue, then green on red")
+_CLAUSE_BREAK = re.compile(r"[,;.]|\band\b|\bthen\b|\balso\b")
 _FORMS: dict[str, list[_Form]] = {
     "hanoi": [
         (
-            re.compile(rf"{_PUT} (d\d+) on (\w+)"),
-            _hanoi_disc,
-            "put d1 on d2 / put d1 on the left peg",
-        ),
-        (
             re.compile(
-                r"(?:move|put|transfer|shift|bring|stack) (?:all |whole |entire )?"
+                rf"(?:{_PUT}|transfer|shift|bring) (?:all |whole |entire )?"
                 r"(?:tower|stack|discs|disks) (?:to|on|in) (\w+)"
             ),
             _hanoi_tower,
             "move the tower to the right peg (left, middle/center, right)",
+        ),
+        (
+            re.compile(rf"{_PUT} (\w+) (?:on|to) (\w+)"),
+            _hanoi_disc,
+            "put d1 on d2 / put d1 on the left peg",
         ),
     ],
     "blocks": [
@@ -201,64 +223,95 @@ _FORMS: dict[str, list[_Form]] = {
             "sort the cubes by colour",
         ),
         (
-            re.compile(rf"{_PUT} all (\w+) in (\w+) bin"),
+            re.compile(rf"{_PUT} all (\w+) in (\w+ bin|any_bin)"),
             _sort_colour,
             "put all the red cubes in the blue bin",
         ),
         (
-            re.compile(rf"{_PUT} (\w+) in (\w+) bin"),
+            re.compile(rf"{_PUT} (\w+(?: bin)?) in (\w+ bin|\w+)"),
             _sort_one,
             "put red1 in the red bin",
+        ),
+        (
+            re.compile(rf"{_PUT} (\w+(?: bin)?) on table"),
+            _sort_table,
+            "put red1 on the table",
         ),
     ],
 }
 
 
-def parse_instruction(text: str, task: str, objects: Mapping[str, str]) -> frozenset[str]:
-    """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds.
+def parse_instruction(text: str, task: str, objects: Mapping[str, str],
+                      colours: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds, and
+    ``colours`` (where known) to their colours, so that "the yellow disc" names one.
 
-    An instruction of several clauses ("put red on blue and put blue on red") asks for all of them: its goal
-    is the union of theirs, which ``agent.goals.refusal`` then checks for contradictions. Text with no word
-    any form of the task uses, nor any object's name, is refused as no instruction."""
+    An instruction of several clauses ("put red on blue and blue on red") asks for all of them: its goal is
+    the union of theirs, which ``agent.goals.refusal`` then checks for contradictions; a clause without a verb
+    takes the one before it. Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    words = _words(text)
-    goal = _read_clause(words, task, objects)
-    if goal is None and _CLAUSE_BREAK.search(words):
-        clauses = [_read_clause(clause, task, objects) for clause in _CLAUSE_BREAK.split(words)]
-        if all(clause is not None for clause in clauses):
-            goal = frozenset(atom for clause in clauses for atom in clause or ())
+    scene = Objects(objects, colours or {})
+    marked = _marked(text, scene)
+    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects))
+    goal = _read_clause(_words(marked), task, scene)
+    if goal is None:
+        goal = _read_clauses(marked, task, scene)
     if goal is not None:
         return goal
     said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()}
-    if not said & (_lexicon(task) | set(objects) | set(objects.values())):
-        raise Refusal("not-an-instruction", f"{quoted(text)} has no word a {task} instruction uses")
+    if not said & (_THINGS | set(objects) | set(objects.values()) | set(scene.colours.values())):
+        raise Refusal("not-an-instruction", f"{quoted(text)} names nothing a {task} instruction is about")
     examples = "; ".join(example for _, _, example in _FORMS[task])
     raise InstructionError(f"cannot read {quoted(text)} as a {task} instruction; supported forms: {examples}")
+
+
+def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """The union of the clauses' goals, each clause read alone; ``None`` if any cannot be read. A clause
+    that refuses refuses the whole only when every clause could be read: an unread clause may be what
+    gives the refused one its meaning ("pick up red and put it on blue"). A clause without a verb takes the
+    first clause's, or "put"."""
+    clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
+    clauses = [clause for clause in clauses if clause]
+    if len(clauses) < 2:
+        return None
+    first = _VERB.match(clauses[0])
+    verb = first.group(0) if first else "put"  # "red on blue and blue on green": a list of placings
+    goal: set[str] = set()
+    refusal: Refusal | None = None
+    for clause in clauses:
+        if _VERB.match(clause) is None:
+            clause = f"{verb} {clause}"
+        try:
+            read = _read_clause(clause, task, objects)
+        except Refusal as exc:
+            refusal = refusal or exc
+            continue
+        except InstructionError:
+            return None
+        if read is None:
+            return None
+        goal |= read
+    if refusal is not None:
+        raise refusal
+    return frozenset(goal)
 
 
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
     check_words(text, scene)
-    goal = parse_instruction(text, scene.task, scene.kinds)
+    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours)
     check_goal(goal, scene, domain)
     return goal
 
 
-def _read_clause(words: str, task: str, objects: Mapping[str, str]) -> frozenset[str] | None:
+def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | None:
     for pattern, to_goal, _ in [*_FORMS[task], _NO_CHANGE]:
         match = pattern.fullmatch(words)
         if match is not None:
             return to_goal(match, objects)
     return None
-
-
-def _lexicon(task: str) -> set[str]:
-    """The words the task's forms are written with (and the colours, which name objects)."""
-    text = " ".join(pattern.pattern for pattern, _, _ in [*_FORMS[task], _NO_CHANGE])
-    words = set(re.findall(r"(?<![\\?])\b[a-z]{2,}\b", text)) | set(COLORS) | set(_SYNONYMS.values())
-    return words - _FUNCTION_WORDS
 
 
 def default_instruction(task: str, objects: Mapping[str, str], seed: int) -> str:

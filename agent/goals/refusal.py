@@ -66,7 +66,8 @@ def names_an_object(word: str) -> bool:
 
 
 def check_words(text: str, scene: SceneFacts) -> None:
-    """Refuse (absent-object) an instruction that names a colour or an object this scene does not have."""
+    """Refuse (absent-object) an instruction that names a colour or an object this scene does not have, and
+    (``check_counts``, impossible) one that counts more objects of a kind than the scene has."""
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
@@ -85,6 +86,25 @@ def check_words(text: str, scene: SceneFacts) -> None:
             same = sorted(n for n in scene.kinds if n.rstrip("0123456789") == word.rstrip("0123456789"))
             raise Refusal("absent-object", f"there is no {word} in the scene (objects here: "
                                            f"{', '.join(same or sorted(scene.kinds))})")
+    check_counts(text, scene)
+
+
+_NUMBERS = {word: n for n, word in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                                               "eleven", "twelve"), start=2)}
+_COUNTED = re.compile(r"\b(\d+|" + "|".join(_NUMBERS) + r") (?:[a-z]+ )?(blocks|cubes|discs|disks|pegs|bins)\b")
+_COUNTED_KINDS = {"blocks": ("block", "cube"), "cubes": ("cube", "block"), "discs": ("disc",), "disks": ("disc",),
+                  "pegs": ("peg",), "bins": ("bin",)}
+
+
+def check_counts(text: str, scene: SceneFacts) -> None:
+    """Refuse (impossible) an instruction that asks for more objects of a kind than the scene has ("stack
+    seven blocks" among five): no plan can use objects that are not there."""
+    for match in _COUNTED.finditer(text.lower()):
+        number, noun = match.groups()
+        wanted = int(number) if number.isdigit() else _NUMBERS[number]
+        have = sum(kind in _COUNTED_KINDS[noun] for kind in scene.kinds.values())
+        if wanted > have:
+            raise Refusal("impossible", f"it asks for {wanted} {noun}, and this scene has {have}")
 
 
 def check_goal(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:

@@ -62,7 +62,8 @@ class GoalReader:
         domain = domain or _shipped_domain(scene.task)
         check_words(instruction, scene)
         try:
-            rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds)
+            rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
+                                                                 scene.colours)
         except Refusal as refusal:
             if refusal.reason != "not-an-instruction":  # the network reads more words than the rules
                 raise

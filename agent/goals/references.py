@@ -1,0 +1,94 @@
+"""Which scene object a word of an instruction refers to, decided from the scene: one object, or a refusal.
+
+The rule reader's forms leave a slot per object ("put X on Y"); the word in a slot is resolved here against
+the objects of the kinds that slot takes. A word fits a set of objects, and how many there are decides:
+
+- an object's name (``red``, ``d3``, ``blue_bin``) fits that object;
+- a colour (``blue`` in "the blue cube") fits the objects of the slot's kinds that have it;
+- a bare reference (``the block``, ``the cube``, written ``any_block`` by the reader's normaliser) fits every
+  object of that kind; a pronoun with nothing named before it (``it``, ``that``) fits every object of the
+  slot's kinds (``any_thing``);
+- ``other`` / ``another`` fits the slot's objects that the instruction does not name;
+- a superlative of size (``biggest``, ``smallest``) fits the largest or smallest disc (Hanoi discs are
+  numbered by size).
+
+One fit is the object; none is absent (``absent-object`` where the word names an object, else the reader
+cannot read it); two or more is ``ambiguous``: the robot would have to guess which one was meant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from envs.errors import InstructionError, Refusal
+
+#: the words a bare reference to a kind is written as (see ``mark_bare_references``), and the kinds each means
+BARE = {"any_block": ("block", "cube"), "any_cube": ("cube", "block"), "any_disc": ("disc",), "any_peg": ("peg",),
+        "any_bin": ("bin",), "any_thing": ()}
+_BARE_KIND = re.compile(r"\b(?:the|a|an|that|this) (block|cube|disc|disk|peg|rod|pole|bin)\b")
+_KIND_OF = {"disk": "disc", "rod": "peg", "pole": "peg"}
+_PRONOUN = re.compile(r"\b(?:it|that|this)\b")
+_OTHER = frozenset(("other", "another"))
+_LARGEST = frozenset(("biggest", "largest"))
+_SMALLEST = frozenset(("smallest", "tiniest", "littlest"))
+
+
+@dataclass(frozen=True)
+class Objects:
+    """The scene's objects as a reader sees them: kinds, colours (may be empty) and the names the text says."""
+
+    kinds: Mapping[str, str]
+    colours: Mapping[str, str] = field(default_factory=dict)
+    named: Collection[str] = ()
+
+    def of_kinds(self, kinds: Collection[str]) -> list[str]:
+        return sorted((n for n, k in self.kinds.items() if not kinds or k in kinds), key=natural)
+
+
+def natural(name: str) -> list[int | str]:
+    """Sort key that puts d2 before d10: the discs' order is their size order."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def mark_bare_references(text: str, names: Collection[str]) -> str:
+    """Lowercased ``text`` with each kind noun that stands with no word to say which ("the block", "a disc")
+    written as ``any_<kind>``, and a pronoun that comes before any object's name as ``any_thing`` (with
+    nothing before it, it can only mean "one of them")."""
+    text = _BARE_KIND.sub(lambda m: f"any_{_KIND_OF.get(m.group(1), m.group(1))}", text.lower())
+    first_name = min((m.start() for n in names for m in re.finditer(rf"\b{re.escape(n)}\b", text)), default=len(text))
+    pronoun = _PRONOUN.search(text[:first_name])
+    if pronoun:
+        text = text[:pronoun.start()] + "any_thing" + text[pronoun.end():]
+    return text
+
+
+def resolve(word: str, kinds: Collection[str], objects: Objects, what: str) -> str | None:
+    """The one object of ``kinds`` that ``word`` refers to; ``None`` when ``word`` is no reference this
+    module knows (the caller says it cannot read it); a ``Refusal`` when it fits several, or names a colour
+    none of them has."""
+    if word in objects.kinds:
+        return word
+    if word in BARE:
+        fits = objects.of_kinds(BARE[word] or kinds)
+        said = f"the {BARE[word][0]}" if BARE[word] else "it"
+    elif word in _OTHER:
+        fits = [n for n in objects.of_kinds(kinds) if n not in objects.named]
+        said = f"the {word} {what}"
+    elif word in _LARGEST | _SMALLEST and "disc" in kinds:
+        discs = objects.of_kinds(("disc",))
+        fits = discs[-1:] if word in _LARGEST else discs[:1]
+        said = f"the {word} disc"
+    elif word in set(objects.colours.values()):
+        fits = [n for n in objects.of_kinds(kinds) if objects.colours.get(n) == word]
+        said = f"the {word} {what}"
+        if not fits:
+            raise Refusal("absent-object", f"no {what} here is {word} ({', '.join(objects.of_kinds(kinds))})")
+    else:
+        return None
+    if len(fits) == 1:
+        return fits[0]
+    if not fits:
+        raise InstructionError(f"{said!r} fits no {what} in the scene")
+    raise Refusal("ambiguous", f"{said!r} could be any of {', '.join(fits)}: say which")
