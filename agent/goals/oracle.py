@@ -269,8 +269,8 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
 def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
     """The union of the clauses' goals, each clause read alone; ``None`` if any cannot be read. A clause
     that refuses refuses the whole only when every clause could be read: an unread clause may be what
-    gives the refused one its meaning ("pick up red and put it on blue"). A clause without a verb takes the
-    first clause's, or "put"."""
+    gives the refused one its meaning ("pick up red and put it on blue"). A clause that cannot be read
+    without a verb takes the first clause's, or "put"."""
     clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
     clauses = [clause for clause in clauses if clause]
     if len(clauses) < 2:
@@ -280,10 +280,10 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     goal: set[str] = set()
     refusal: Refusal | None = None
     for clause in clauses:
-        if _VERB.match(clause) is None:
-            clause = f"{verb} {clause}"
         try:
             read = _read_clause(clause, task, objects)
+            if read is None and _VERB.match(clause) is None:
+                read = _read_clause(f"{verb} {clause}", task, objects)
         except Refusal as exc:
             refusal = refusal or exc
             continue
