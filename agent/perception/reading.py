@@ -24,7 +24,8 @@ BATCH_SCENES = 32
 def probabilities(model: GoalNet, encoder: TextEncoder, views: Sequence[View], texts: Sequence[str],
                   scene_of: Sequence[int], device: str = "cpu") -> list[np.ndarray]:
     """For instruction i about ``views[scene_of[i]]``: an n x (n + 1) array of pair probabilities."""
-    model.eval()
+    if model.training:  # a training run's evaluation; ``eval()`` walks every module, a millisecond per call
+        model.eval()
     results: list[np.ndarray | None] = [None] * len(texts)
     by_scene: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(scene_of):
