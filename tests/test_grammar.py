@@ -53,3 +53,19 @@ def test_polite_prefixes_only_precede_commands() -> None:
     for _ in range(500):
         text = grammar.tower_example(rng, _BLOCKS).instruction.lower()  # type: ignore[union-attr]
         assert not text.startswith(("could you the", "please the", "kindly the", "could you first"))
+
+
+def test_one_block_on_another_keeps_mover_and_support_apart() -> None:
+    rng = random.Random(4)
+    seen = set()
+    for _ in range(400):
+        example = grammar.on_example(rng, _BLOCKS)
+        assert example is not None
+        (atom,) = example.goal
+        mover, support = atom[4:-1].split()
+        text = example.instruction.lower()
+        first = "a" if text.find(_BLOCKS.colours[mover]) < text.find(_BLOCKS.colours[support]) else "b"
+        template = grammar._ON_ONE[int(example.template.rsplit(".", 1)[1])]
+        assert first == ("a" if template.find("{a}") < template.find("{b}") else "b"), (template, text)
+        seen.add(example.template)
+    assert len(seen) == len(grammar._ON_ONE)

@@ -2,7 +2,8 @@
 
 The template generator in ``language.py`` tells a tower top-down ("red on blue on green"); people also tell
 it bottom-up, by place in the pile ("green at the base, red on top"), as a sequence ("first green, then
-blue, last red"), in two sentences, or with "beneath"/"under", which reverse the roles. Each production
+blue, last red"), in two sentences, or with "beneath"/"under", which reverse the roles; one block on
+another comes with mover and support in either clause ("onto green, place red"). Each production
 here says which way it reads, so the canonical goal is computed from the scene's chosen order exactly as
 the templates do. Sorting is also phrased by which bin each colour belongs in.
 
@@ -19,13 +20,13 @@ from agent.perception.language import Example, Facts
 from agent.planning.planner import format_atom
 
 #: productions of each intent from this index on never appear in training (``held-out-templates``)
-HELD_OUT_FROM = {"grammar.tower": 12, "grammar.sort": 6}
+HELD_OUT_FROM = {"grammar.tower": 12, "grammar.on": 9, "grammar.sort": 6}
 
 _STACK_VERBS = ("stack", "pile", "set", "place", "put", "rest")
 _ON = ("on", "onto", "on top of", "atop", "above")
 _UNDER = ("under", "beneath", "below", "underneath")
 #: first words of the productions that are commands, the only ones a polite prefix fits
-_COMMANDS = frozenset({*_STACK_VERBS, "build", "make", "start", "match", "drop", "pair"})
+_COMMANDS = frozenset({*_STACK_VERBS, "build", "make", "start", "match", "drop", "pair", "take", "onto"})
 _POLITE = ("", "", "", "please ", "could you ", "kindly ", "hey robot, ", "ok so ", "i'd like you to ")
 _CLOSE = ("", "", "", ".", " please", ", thank you", " thx", "!", " asap")
 #: common misspellings of function words only: a misspelt colour would change what the label means
@@ -114,6 +115,13 @@ _TOWER: tuple[_Production, ...] = (
     _two_sentences, _clauses_reversed, _start_with, _one_pile, _terse_up, _terse_down,
     _lowest_highest, _rest_on, _upward_sequence)
 
+#: one block on another, the mover ``{a}`` and the support ``{b}`` in either order and either clause
+_ON_ONE = ("{verb} {a} {on} {b}", "{b} {under} {a}", "onto {b}, {verb} {a}", "{b} should have {a} on it",
+           "{a} goes {on} {b}", "{b} goes {under} {a}", "take {a}, then {verb} it {on} {b}",
+           "{a} needs to be {on} {b}", "{a} {on} {b}",
+           # held out from here
+           "{b} is where {a} goes", "i want {b} to carry {a}", "{b} supports {a}")
+
 _SORT = ("{cubes} go in the {bin} of their colour", "match each {cube} to its {bin}",
          "every {cube} belongs in the {bin} that has its colour", "each colour has a {bin}: put the {cubes} there",
          "drop the {cubes} into the same-colour {bins}", "{cubes} into matching {bins}",
@@ -160,6 +168,21 @@ def tower_example(rng: random.Random, facts: Facts) -> Example | None:
     text = _style(rng, _TOWER[index](rng, words))
     return Example(text, tuple(sorted(goal)), "name", f"grammar.tower.{index}",
                    index >= HELD_OUT_FROM["grammar.tower"], _colour_pairs(facts, goal))
+
+
+def on_example(rng: random.Random, facts: Facts) -> Example | None:
+    """One block on another, the clauses in either order; "under" and "beneath" put the support first."""
+    blocks = facts.named("block")
+    if len(blocks) < 2:
+        return None
+    a, b = rng.sample(blocks, 2)
+    index = rng.randrange(len(_ON_ONE))
+    words = {n: facts.colours[n] if rng.random() < 0.5 else f"the {facts.colours[n]} {rng.choice(('block', 'cube'))}"
+             for n in (a, b)}
+    text = _ON_ONE[index].format(a=words[a], b=words[b], verb=_verb(rng), on=rng.choice(_ON), under=rng.choice(_UNDER))
+    goal = {format_atom("on", (a, b))}
+    return Example(_style(rng, text), tuple(sorted(goal)), "name", f"grammar.on.{index}",
+                   index >= HELD_OUT_FROM["grammar.on"], _colour_pairs(facts, goal))
 
 
 def sort_example(rng: random.Random, facts: Facts) -> Example | None:
