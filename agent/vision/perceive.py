@@ -19,6 +19,7 @@ import numpy as np
 
 from agent.vision.describe import Described, describe
 from agent.vision.frames import Frame
+from agent.vision.identity import renamed, stack_ranked, tracked
 from agent.vision.segmenter import Segmenter
 from agent.vision.state import READABLE, held, perceive_state, rest_stacks
 from envs.detectors import ObjectState, World
@@ -72,16 +73,27 @@ class Camera:
         self.task = task
         self.segmenter = segmenter
 
-    def perceive(self, frame: Frame, predicates: Mapping[str, str]) -> Perceived:
+    def perceive(self, frame: Frame, predicates: Mapping[str, str],
+                 previous: Perceived | None = None) -> Perceived:
         """The objects and the state of ``predicates`` (PDDL predicate -> detector) in ``frame``; raises
-        ``PerceptionError`` (one line) when the frame shows nothing to act on or cannot be named."""
+        ``PerceptionError`` (one line) when the frame shows nothing to act on or cannot be named.
+        ``previous``: the episode's last look, whose disc names the discs keep (``identity.tracked``);
+        without it (a first look) discs are ranked by the stacking too (``identity.stack_ranked``)."""
         if not np.isfinite(frame.depth).all() or not frame.rgb.any():
             raise PerceptionError("camera: the frame is blank (no colour or no depth): nothing can be seen")
         instances = self.segmenter.segment(frame, self.task)
         objects = describe(instances, frame, self.task, self.segmenter.palette)
         readable = {p: d for p, d in predicates.items() if d in READABLE}
         holding = held(objects, frame.gripper)
-        state = _ranked_discs(perceive_state(objects, frame.gripper, readable), objects, readable)
+        state = perceive_state(objects, frame.gripper, readable)
+        on = next((p for p, d in readable.items() if d == "on"), None)
+        if previous is not None:
+            objects, state, holding = renamed(objects, state, holding,
+                                              tracked(rest_stacks(objects, holding), previous.objects))
+        elif on is not None:
+            objects, state, holding = renamed(objects, state, holding, stack_ranked(objects, state, on))
+        objects.sort(key=lambda o: o.name)
+        state = _ranked_discs(state, objects, readable)
         rested = rest_stacks(objects, holding)
         return Perceived(tuple(rested), tuple(state), holding, frame,
                          tuple(sorted(p for p in predicates if p not in readable)))

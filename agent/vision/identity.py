@@ -1,0 +1,94 @@
+"""Disc names that stay put across the looks of one episode.
+
+``describe`` names Hanoi discs ``d1..dN`` by measured width, but adjacent discs differ by 6 mm, about one
+pixel, so one frame can swap two ranks. A disc never changes size, so a rank swap mid-episode is a
+perception error, not a change of the world. Two rules, both from the frames alone:
+
+- ``stack_ranked`` (first look): an episode starts from a legal tower, so a disc seen on another disc is the
+  smaller of the two; the width ranking is kept wherever the stacking does not order two discs.
+- ``tracked`` (later looks): each disc keeps the name of the previous look's disc it matches by position (an
+  operator moves one disc; the others stay where they were), so names are never re-ranked from scratch.
+
+Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
+names (``perceive._ranked_discs``) by the caller.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import replace
+
+from agent.vision.describe import Described
+
+#: more discs than this are matched greedily instead of over every permutation
+EXHAUSTIVE = 7
+#: a disc whose centre moved further than this (m) between looks was moved (discs stand 2.5 cm apart in
+#: height, pegs 20 cm apart)
+MOVED = 0.03
+
+
+def disc_names(objects: tuple[Described, ...] | list[Described]) -> list[str]:
+    """The discs' names in rank order (``d1`` first)."""
+    return sorted((o.name for o in objects if o.kind == "disc"), key=lambda n: int(n[1:]))
+
+
+def stack_ranked(objects: list[Described], state: list[str], on: str) -> dict[str, str]:
+    """Old name -> new name so that a disc on another disc ranks smaller (``on``: the PDDL predicate read
+    by the ``on`` detector); ties keep the width order. Identity when the stacking is cyclic (a misread)."""
+    discs = disc_names(objects)
+    below: dict[str, set[str]] = {d: set() for d in discs}  # disc -> the discs that must rank after it
+    for atom in state:
+        parts = atom.strip("()").split()
+        if len(parts) == 3 and parts[0] == on and parts[1] in below and parts[2] in below:
+            below[parts[1]].add(parts[2])
+    order: list[str] = []
+    left = list(discs)
+    while left:
+        free = [d for d in left if not any(d in below[o] for o in left)]
+        if not free:
+            return {d: d for d in discs}
+        order.append(free[0])  # lowest width rank among those nothing above must precede
+        left.remove(free[0])
+    return {old: f"d{rank}" for rank, old in enumerate(order, start=1)}
+
+
+def tracked(objects: list[Described], previous: tuple[Described, ...]) -> dict[str, str]:
+    """Old name -> the name of the previous look's disc at the nearest position (``objects`` rested on their
+    supports, as ``previous`` was; least total distance, each capped at ``MOVED``);
+    a look missing a disc (a held one not seen) still matches those it shows; one showing more discs than
+    the previous look (a disc split) keeps ``describe``'s names."""
+    now = [o for o in objects if o.kind == "disc"]
+    before = [o for o in previous if o.kind == "disc"]
+    if len(now) > len(before) or not now:
+        return {o.name: o.name for o in now}
+
+    def cost(a: Described, b: Described) -> float:
+        # capped: the one disc an operator moved costs the same wherever it went, so the discs that
+        # stayed match themselves rather than shifting names along a row of pegs
+        return min(sum((x - y) ** 2 for x, y in zip(a.centre, b.centre)) ** 0.5, MOVED)
+
+    if len(before) <= EXHAUSTIVE:
+        best = min(itertools.permutations(range(len(before)), len(now)),
+                   key=lambda p: sum(cost(now[i], before[j]) for i, j in enumerate(p)))
+        return {now[i].name: before[j].name for i, j in enumerate(best)}
+    pairs = sorted((cost(a, b), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
+    mapping: dict[int, int] = {}
+    for _, i, j in pairs:
+        if i not in mapping and j not in mapping.values():
+            mapping[i] = j
+    return {now[i].name: before[j].name for i, j in mapping.items()}
+
+
+def renamed(objects: list[Described], state: list[str], holding: str | None,
+            mapping: Mapping[str, str]) -> tuple[list[Described], list[str], str | None]:
+    """``objects``, ``state`` and ``holding`` with every name in ``mapping`` replaced."""
+    def name(n: str) -> str:
+        return mapping.get(n, n)
+
+    atoms = []
+    for atom in state:
+        parts = atom.strip("()").split()
+        atoms.append("(" + " ".join([parts[0], *map(name, parts[1:])]) + ")")
+    return ([replace(o, name=name(o.name)) for o in objects], sorted(atoms),
+            name(holding) if holding is not None else None)
