@@ -4,6 +4,12 @@ The scripted skills (``policies/scripted.py``) move the arm only through ``TaskE
 that call is routed through the skill environment's ``step``, so every scripted control step becomes a
 transition (observation, action, reward, next observation) exactly as a policy would have produced it.
 Training starts the policy from these (behaviour cloning) and keeps them in SAC's replay buffer.
+
+On randomised episodes (``randomise=True``) each action takes effect one control step after it is chosen.
+The scripted skills steer the commanded target onto a waypoint in one step and wait for it to get there, so
+with that delay they overshoot and never settle. The recorder hands them a Smith predictor instead of the
+arm: the commanded target as it will be once the pending action is carried out. The demonstrations then
+show how to act under the delay, which nominal ones never do.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from envs.robot import WORKSPACE_HIGH, WORKSPACE_LOW
+from envs.task_env import MAX_STEP
 from policies.scripted import SKILLS
 from policies.skill_envs import SKILL_ENVS, SkillEnv
 from policies.skill_tasks import PlaceTask
@@ -39,6 +47,25 @@ class _EpisodeOver(Exception):
     """The skill environment ended the episode while the scripted skill was still moving."""
 
 
+class _PredictedRobot:
+    """The arm as a scripted skill should see it under action latency: ``target`` is where the commanded
+    target will be after the pending action; everything else is the arm's own."""
+
+    def __init__(self, skill_env: SkillEnv) -> None:
+        self._skill_env = skill_env
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._skill_env.env.robot, name)
+
+    @property
+    def target(self) -> np.ndarray:
+        """Read at every call: a skill keeps the arm object across control steps."""
+        robot, pending = self._skill_env.env.robot, self._skill_env.pending_action
+        if pending is None:
+            return robot.target
+        return np.clip(robot.target + pending[:3] * MAX_STEP, WORKSPACE_LOW, WORKSPACE_HIGH)
+
+
 class _RecordingEnv:
     """Looks like the episode's ``TaskEnv`` to a scripted skill; its ``apply_action`` steps the skill env."""
 
@@ -50,6 +77,11 @@ class _RecordingEnv:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._skill_env.env, name)
+
+    @property
+    def robot(self) -> Any:
+        env = self._skill_env
+        return env.env.robot if env.pending_action is None else _PredictedRobot(env)
 
     def apply_action(self, action: np.ndarray) -> None:
         action = np.clip(np.asarray(action, dtype=np.float32), -1.0, 1.0)
@@ -65,11 +97,12 @@ class _RecordingEnv:
             raise _EpisodeOver
 
 
-def record(skill: str, seeds: list[int], progress: bool = False) -> Demonstrations:
-    """Run the scripted ``skill`` on the skill environment's episodes ``seeds``."""
+def record(skill: str, seeds: list[int], progress: bool = False, randomise: bool = False) -> Demonstrations:
+    """Run the scripted ``skill`` on the skill environment's episodes ``seeds``, domain-randomised when
+    ``randomise``."""
     from tqdm import tqdm
 
-    env = SKILL_ENVS[skill]()
+    env = SKILL_ENVS[skill](randomise=randomise)
     log = Demonstrations()
     try:
         for seed in tqdm(seeds, desc=f"demonstrations {skill}", unit="episode", disable=not progress):

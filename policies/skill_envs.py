@@ -139,6 +139,12 @@ class SkillEnv(gym.Env, ABC):
         truncated = not terminated and self._steps >= MAX_STEPS[self.skill]
         return self._observe(world), float(reward), terminated, truncated, self._info(status.state, status.reason)
 
+    @property
+    def pending_action(self) -> np.ndarray | None:
+        """With latency, the action chosen at the last step that the arm carries out at the next one; None
+        without latency (every action takes effect at once)."""
+        return self._pending.copy() if self.randomise and DEFAULT.latency else None
+
     def _observe(self, world: World) -> np.ndarray:
         observation = self.task.observe(world)
         if self.randomise:
