@@ -157,3 +157,23 @@ def test_refusal_notes_agree_with_scene_and_domain(record: dict[str, Any],
         if record["refuse"] == "contradiction":
             for atom in record["asks"]:
                 assert atom in state or planner.plan(objects, state, [atom]).operators, where(record)
+
+
+#: floors under the shipped GoalNet's figures on the locked sets (docs/results.md: 50.0% of valid.jsonl read
+#: exactly, 64.8% of refuse.jsonl refused for the right reason), so that only a regression fails them; the
+#: issue's targets (97% and 95%) are not met yet
+VALID_FLOOR, REFUSE_FLOOR = 0.45, 0.60
+
+
+@pytest.mark.slow
+def test_shipped_reader_on_the_locked_sets() -> None:
+    """The shipped network reader, scored on both locked sets the way ``nesy eval-goals`` scores them."""
+    from agent.perception.commands import evaluate_requests
+    from agent.perception.predictor import GoalReader
+
+    reader = GoalReader(None, "cpu")
+    valid = evaluate_requests(reader, read_requests(VALID), progress=False)
+    refuse = evaluate_requests(reader, read_requests(REFUSE), progress=False)
+    assert valid["accuracy"] >= VALID_FLOOR, valid["accuracy"]
+    assert refuse["accuracy"] >= REFUSE_FLOOR, refuse["accuracy"]
+    assert set(refuse["refused"]["by_reason"]) <= set(REASONS)
