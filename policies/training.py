@@ -82,7 +82,7 @@ def make_envs(skill: str, n_envs: int, seed: int, randomise: bool = True):
 def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,
                      out: str | Path | None = None, progress: bool = True,
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
-                     critic_steps: int = CRITIC_FITTING_STEPS,
+                     critic_steps: int = CRITIC_FITTING_STEPS, randomised_demonstrations: bool = False,
                      validation_episodes: int = VALIDATION_EPISODES, init: str | Path | None = None,
                      config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``, and ``config``
@@ -121,7 +121,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     torch.set_num_threads(1)  # per-operation overhead, not arithmetic, bounds these small networks
     rng = np.random.default_rng(seed)
     demo_seeds = sorted(int(s) for s in rng.choice(SKILL_VALIDATION_OFFSET, size=demonstrations, replace=False))
-    demos = record(skill, demo_seeds, progress)
+    demos = record(skill, demo_seeds, progress, randomise=randomised_demonstrations)
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
                 device="cpu", **HYPERPARAMETERS[algo])
@@ -155,6 +155,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     metadata = {
         "skill": skill, "algorithm": algo, "steps": steps, "envs": envs, "seed": seed,
         "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
+                           "randomised": randomised_demonstrations,
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
                            "cloning_error": None if cloning_error is None else round(cloning_error, 5)},
         "started_from": started_from,

@@ -172,7 +172,8 @@ def test_shipped_policies_are_the_step_their_metadata_names(skill: str) -> None:
 def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo: str) -> None:
     config = {"algo": algo, "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
     meta = train_controller("pick", algo, steps=600, seed=5, out=tmp_path / "run", progress=False,
-                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config)
+                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config,
+                            randomised_demonstrations=algo == "sacbc")
     assert Path(meta["path"]).is_file()
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text()) == config
     written = json.loads((tmp_path / "run" / "pick.json").read_text())
@@ -180,6 +181,7 @@ def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo
                 "energy"):
         assert key in written
     assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
+    assert written["demonstrations"]["randomised"] == (algo == "sacbc")
     assert (tmp_path / "run" / "tensorboard").is_dir()
     assert (tmp_path / "run" / "validation.png").read_bytes()[:4] == b"\x89PNG"
     curve = written["validation"]["curve"]

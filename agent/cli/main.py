@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--seed", type=_seed, default=0, help="initialisation and training episodes")
     controller.add_argument("--demonstrations", type=_positive, default=DEFAULT_DEMONSTRATIONS,
                             help=f"scripted episodes to clone and keep (default: {DEFAULT_DEMONSTRATIONS})")
+    controller.add_argument("--randomised-demonstrations", action="store_true",
+                            help="record the demonstrations on domain-randomised episodes, action latency included")
     controller.add_argument("--init", default=None, metavar="PATH",
                             help="start from this policy (.zip with its .json, same skill) instead of cloning")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
@@ -564,7 +566,7 @@ def _train_controller(args: argparse.Namespace) -> int:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
                             progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
-                            config=_resolved(args))
+                            randomised_demonstrations=args.randomised_demonstrations, config=_resolved(args))
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
