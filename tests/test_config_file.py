@@ -55,10 +55,12 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def fake(skill: str, algo: str, steps: int, envs: int, seed: int, out: str | None, progress: bool,
-             demonstrations: int, init: str | None, config: dict[str, Any]) -> dict[str, Any]:
+             demonstrations: int, init: str | None, randomised_demonstrations: bool,
+             config: dict[str, Any]) -> dict[str, Any]:
         calls.append(config)
         assert config == {"skill": skill, "algo": algo, "steps": steps, "envs": envs, "seed": seed,
-                          "demonstrations": demonstrations, "init": init}
+                          "demonstrations": demonstrations, "randomised_demonstrations": randomised_demonstrations,
+                          "init": init}
         return {"steps": steps, "wall_seconds": 0, "cpu_seconds": 0, "energy": {"joules": 0, "source": "none"},
                 "validation_success_rate": 1.0, "validation": {"episodes": 1, "kept_step": 0},
                 "kept_stage": "cloning", "path": "x.zip"}
@@ -70,10 +72,10 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
         tmp_path: Path, recorded: list[dict[str, Any]]) -> None:
     path = tmp_path / "pick.yaml"
-    path.write_text("skill: pick\nalgo: tqc\nsteps: 300\n")
+    path.write_text("skill: pick\nalgo: tqc\nsteps: 300\nrandomised_demonstrations: true\n")
     assert main(["train", "controller", "--config", str(path), "--seed", "4", "--quiet"]) == 0
     assert recorded[-1] == {"skill": "pick", "algo": "tqc", "steps": 300, "envs": 1, "seed": 4,
-                            "demonstrations": 1000, "init": None}
+                            "demonstrations": 1000, "randomised_demonstrations": True, "init": None}
     (tmp_path / "config.yaml").write_text(config_file.dump(recorded[-1]))
     assert main(["train", "controller", "--config", str(tmp_path / "config.yaml"), "--quiet"]) == 0
     assert recorded[-1] == recorded[-2]
