@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
 from agent.goals.references import Objects, mark_bare_references, resolve
@@ -40,10 +40,11 @@ def _words(text: str) -> str:
     return re.sub(r"\bon top of\b", "on", " ".join(words))
 
 
-def _marked(text: str, objects: Objects) -> str:
-    """``text`` lowercased, bins written as two words, and bare references marked (``mark_bare_references``)."""
+def _marked(text: str, names: Collection[str]) -> str:
+    """``text`` lowercased, bins written as two words, and bare references marked (``mark_bare_references``;
+    ``names``: the scene's object names and colours)."""
     text = re.sub(r"(\w+)_bin\b", r"\1 bin", text.lower())
-    return mark_bare_references(text, {*objects.kinds, *objects.colours.values()})
+    return mark_bare_references(text, names)
 
 
 def _of_kind(objects: Objects, kind: str) -> list[str]:
@@ -251,8 +252,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     takes the one before it. Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    scene = Objects(objects, colours or {})
-    marked = _marked(text, scene)
+    marked = _marked(text, {*objects, *(colours or {}).values()})
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects))
     goal = _read_clause(_words(marked), task, scene)
     if goal is None:

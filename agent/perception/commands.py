@@ -12,7 +12,7 @@ from typing import Any
 from agent.goals.refusal import SceneFacts
 from agent.perception.decoder import Reading
 from agent.perception.observation import View, observe
-from agent.perception.predictor import GoalReader
+from agent.perception.predictor import GoalReader, shipped_domain
 from agent.planning.planner import parse_atom
 from envs.errors import REFUSAL_REASONS, ConfigError, GoalError, InstructionError, PerceptionError, Refusal
 from envs.scenes import TASKS
@@ -44,9 +44,8 @@ def _read(reader: GoalReader | None, facts: SceneFacts, instruction: str, view: 
     if reader is not None:
         return reader.read_scene(view(), facts, instruction)
     from agent.goals.oracle import read_checked
-    from agent.planning.domain import domain_folder, load_domain
 
-    goal = sorted(read_checked(instruction, facts, load_domain(domain_folder(facts.task), task=facts.task)))
+    goal = sorted(read_checked(instruction, facts, shipped_domain(facts.task)))
     return Reading(tuple(goal), dict.fromkeys(goal, 1.0))
 
 

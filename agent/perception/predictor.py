@@ -59,7 +59,7 @@ class GoalReader:
 
     def read_scene(self, view: View, scene: SceneFacts, instruction: str, domain: Domain | None = None) -> Reading:
         """``read`` on a frame already rendered: the checks, the network and the decoder."""
-        domain = domain or _shipped_domain(scene.task)
+        domain = domain or shipped_domain(scene.task)
         check_words(instruction, scene)
         try:
             rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
@@ -100,7 +100,8 @@ def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -
 
 
 @lru_cache(maxsize=4)
-def _shipped_domain(task: str) -> Domain:
+def shipped_domain(task: str) -> Domain:
+    """The task's shipped domain, read once per process: readers check every goal against it."""
     return load_domain(domain_folder(task), task=task)
 
 
