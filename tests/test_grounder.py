@@ -28,7 +28,9 @@ def assert_same_sas(fast_downward: FastDownward, objects: dict[str, str], state:
                     variables: dict[str, str] | None = None) -> None:
     for goal_action in (True, False) if not variables else (True,):
         task = fast_downward.task(objects, state, goal, goal_action, variables)
-        assert fast_downward.translate(*task) == fast_downward.translate(*task, grounder=False)
+        reference = fast_downward.translate(*task, grounder=False)
+        assert fast_downward.translate(*task) == reference
+        assert fast_downward.sas(objects, state, goal, goal_action, variables) == reference
 
 
 def random_walk(folder: Path, objects: dict[str, str], state: set[str], steps: int, seed: int) -> set[str]:
@@ -158,3 +160,27 @@ def test_kept_groundings_and_encodings_give_the_translators_task(task: str) -> N
     encoder = fast_downward._encoder
     finished = sum(len(encoding._finished) for encoding in encoder._encodings.values())
     assert len(encoder.grounder._bindings) < calls and len(encoder._encodings) < calls and finished < calls
+
+
+@pytest.mark.parametrize("task", ["hanoi", "blocks"])
+def test_first_plans_from_a_kept_encoding_equal_fresh_translations(task: str) -> None:
+    """With the optimal engine every goal is a new lifted task (the goal action holds it). A translator that
+    keeps the domain's part per objects encodes it once and adds each goal's variable and operators: its
+    task is a fresh translator's, text for text, and so is its plan, goal after goal."""
+    folder = domain_folder(task)
+    kept = FastDownward(folder / "domain.pddl")
+    problem = hanoi_problem(4) if task == "hanoi" else blocks_problem(5, 0)
+    goals = ([set(problem.goal), {"(on d1 d2)", "(on d2 middle)"}, {"(on d4 middle)"}, {"(on d3 right)", "(clear d1)"}]
+             if task == "hanoi" else [set(blocks_problem(5, seed).goal) for seed in range(1, 5)])
+    state = atoms(set(problem.state))
+    for goal in goals:
+        fresh = FastDownward(folder / "domain.pddl")
+        reference = fresh.translate(*fresh.task(problem.objects, state, atoms(goal), True), grounder=False)
+        assert kept.sas(problem.objects, state, atoms(goal), True) == reference
+        plan = kept.solve(problem.objects, state, atoms(goal), "fast-downward-opt")
+        fresh_plan = fresh.search(reference, "fast-downward-opt")
+        assert plan.status == fresh_plan.status == "SOLVED"
+        assert plan.plan == fresh_plan.plan[:-1] and fresh_plan.plan[-1][0] == "reach_goal0"
+    # one grounding and one encoding of the domain's part served every goal
+    encoder = kept._encoder
+    assert len(encoder.grounder._bindings) == 1 and len(encoder._encodings) == 1

@@ -19,10 +19,10 @@ import gc
 import io
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from agent.planning import fd_invariants, fd_search, strips_sas
 from envs.errors import PlanningError
@@ -98,9 +98,12 @@ class FastDownward:
         # The domain as the translator's reader turns it into nested lists (names lower-cased), reused.
         self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
         self.domain_name = self.domain[1][1]
+        self._words = _words(self.domain)
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
         self._domains: OrderedDict[str, tuple] = OrderedDict()
+        #: per goal action's shape (its name, parameters and effect): the invariants' key, the parsed domain
+        self._shapes: dict[str, tuple[str, tuple]] = {}
         self._encoder = strips_sas.Encoder()
         if options.options is None:
             # The translator reads its settings from a module global; its defaults are what the driver uses.
@@ -115,27 +118,79 @@ class FastDownward:
         task UP's optimal Fast Downward engine hands to the planner, so ties break as they do there. The
         goal's ``variables`` (name -> type) become that action's parameters, so the planner chooses them;
         a goal with variables needs the goal action."""
+        parts = self._parts(objects, state, goal, goal_action, variables)
+        if parts.action is None:
+            return self.domain, parts.problem
+        return _with_goal_action(self.domain, parts.constants, parts.goal_atom, parts.action), parts.problem
+
+    def _parts(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom],
+               goal_action: bool, variables: Mapping[str, str] | None) -> _Parts:
+        """``task``'s problem and, with ``goal_action``, what it adds to the domain (see ``_Parts``)."""
         variables = {name.lower(): kind.lower() for name, kind in (variables or {}).items()}
         if variables and not goal_action:
             raise ValueError("a goal with variables needs the goal action")
         objects = {name.lower(): kind.lower() for name, kind in objects.items()}
         goal_lists = [[predicate.lower(), *(a.lower() for a in args)] for predicate, args in sorted(goal)]
-        domain = self.domain
+        constants: dict[str, str] = {}
+        goal_atom: list = []
+        action = None
         if goal_action:
-            goal_atom = [_free_name(self.domain, objects, "goal")]
+            goal_atom = [_free_name(self._words, objects, "goal")]
             goal_objects = {a for atom in goal_lists for a in atom[1:]}
             constants = {name: objects.pop(name) for name in sorted(goal_objects) if name in objects}
             parameters = [token for name in sorted(variables) for token in (name, "-", variables[name])]
-            action = [":action", _free_name(self.domain, objects, "reach_goal"), ":parameters", parameters,
+            action = [":action", _free_name(self._words, objects, "reach_goal"), ":parameters", parameters,
                       ":precondition", ["and", *goal_lists], ":effect", ["and", goal_atom]]
-            domain = _with_goal_action(domain, constants, goal_atom, action)
             goal_lists = [goal_atom]
         typed = [token for name in sorted(objects) for token in (name, "-", objects[name])]
         problem = ["define", ["problem", f"{self.domain_name}-problem"], [":domain", self.domain_name],
                    [":objects", *typed],
                    [":init", *([p.lower(), *(a.lower() for a in args)] for p, args in sorted(state))],
                    [":goal", ["and", *goal_lists]]]
-        return domain, problem
+        return _Parts(problem, constants, goal_atom, action)
+
+    def sas(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], goal_action: bool,
+            variables: Mapping[str, str] | None = None) -> str:
+        """``translate(*task(...))``, sooner for the optimal engine's goal action on plain STRIPS domains.
+
+        There every goal is a new lifted task (the goal action holds the goal, and its objects are
+        constants), which the translator would parse, ground and encode anew. Here the domain with a goal
+        action of the same name, parameters and effect is parsed once and only the goal action per call,
+        and the encoder keeps the domain's part per objects (``strips_sas.Encoder``), so a new goal costs
+        about what a replan does. ``tests/test_grounder.py`` checks the text against ``translate``."""
+        from fast_downward.translate import normalize, pddl
+        from fast_downward.translate.pddl_parser import parsing_functions as parsing
+
+        parts = self._parts(objects, state, goal, goal_action, variables)
+        if parts.action is None:
+            return self.translate(self.domain, parts.problem)
+        shape_key = repr([*parts.action[:5], *parts.action[6:]])  # all but the goal
+        if shape_key not in self._shapes:
+            shape = _with_goal_action(self.domain, {}, parts.goal_atom,
+                                      [*parts.action[:5], ["and"], *parts.action[6:]])
+            self._shapes[shape_key] = (_invariants_key(shape), self._parsed(repr(shape), shape))
+        lifted_key, (name, requirements, types, type_dict, constants, predicates, predicate_dict, functions, actions,
+                     axioms) = self._shapes[shape_key]
+        with _translating(lifted_key):
+            # what ``_parse_task`` makes of ``task``'s lists: the goal's objects are constants, after the domain's
+            goal_constants = [pddl.TypedObject(obj, kind) for obj, kind in parts.constants.items()]
+            constant_names = {c.name for c in constants} | set(parts.constants)
+            goal_action_parsed = parsing.parse_action(parsing.Context(), parts.action, type_dict, predicate_dict,
+                                                      constant_names)
+            problem_name, _, problem_requirements, problem_objects, init, goal_condition, use_metric = \
+                parsing.parse_problem_pddl(parsing.Context(), parts.problem, type_dict, predicate_dict,
+                                           constant_names)
+            every_object = [*constants, *goal_constants, *problem_objects]
+            init += [pddl.Atom("=", (o.name, o.name)) for o in every_object]
+            requirements = pddl.Requirements(sorted(set(requirements.requirements
+                                                        + problem_requirements.requirements)))
+            task = pddl.Task(name, problem_name, requirements, list(types), every_object, list(predicates),
+                             list(functions), init, goal_condition, [*actions[:-1], goal_action_parsed],
+                             list(axioms), use_metric)
+            normalize.normalize(task)
+            if strips_sas.usable(task):
+                return self._encoder.sas_text(task, goal_action=True)
+        return self.translate(*self.task(objects, state, goal, goal_action, variables))
 
     def translate(self, domain: list, problem: list, grounder: bool = True) -> str:
         """The SAS task of a domain and problem, as the translator would write it to ``output.sas``.
@@ -147,25 +202,16 @@ class FastDownward:
         from fast_downward.translate.main import pddl_to_sas
 
         lifted = repr(domain)
-        chatter = io.StringIO()  # the translator reports its progress on stdout
         # The goal is a conjunction of atoms (``task`` builds it so), which normalising leaves alone: the
         # lifted task, and so its invariants, is the domain's.
-        collecting = gc.isenabled()
-        # The translator makes many small objects and frees them in bulk at the end: the collector's
-        # passes over them (and over everything else in an agent process) cost 10 to 20% of a translation.
-        gc.disable()
-        try:
-            with contextlib.redirect_stdout(chatter), fd_invariants.memoized(_invariants_key(domain)):
-                task = self._parse_task(lifted, domain, problem)
-                normalize.normalize(task)
-                if grounder and strips_sas.usable(task):
-                    return self._encoder.sas_text(task)
-                sas = io.StringIO()
-                pddl_to_sas(task).output(sas)
-                return sas.getvalue()
-        finally:
-            if collecting:
-                gc.enable()
+        with _translating(_invariants_key(domain)):
+            task = self._parse_task(lifted, domain, problem)
+            normalize.normalize(task)
+            if grounder and strips_sas.usable(task):
+                return self._encoder.sas_text(task)
+            sas = io.StringIO()
+            pddl_to_sas(task).output(sas)
+            return sas.getvalue()
 
     def _parse_task(self, lifted: str, domain: list, problem: list) -> Any:
         """The translator's ``parse_task``, with the domain parsed once per lifted text and reused.
@@ -177,13 +223,8 @@ class FastDownward:
         from fast_downward.translate import pddl
         from fast_downward.translate.pddl_parser import parsing_functions as parsing
 
-        if lifted not in self._domains:
-            self._domains[lifted] = tuple(parsing.parse_domain_pddl(parsing.Context(), domain))
-            while len(self._domains) > DOMAIN_MEMO_SIZE:
-                self._domains.popitem(last=False)
-        self._domains.move_to_end(lifted)
         name, requirements, types, type_dict, constants, predicates, predicate_dict, functions, actions, axioms = \
-            self._domains[lifted]
+            self._parsed(lifted, domain)
         problem_name, _, problem_requirements, objects, init, goal, use_metric = parsing.parse_problem_pddl(
             parsing.Context(), problem, type_dict, predicate_dict, {c.name for c in constants})
         requirements = pddl.Requirements(sorted(set(requirements.requirements + problem_requirements.requirements)))
@@ -191,6 +232,17 @@ class FastDownward:
         init += [pddl.Atom("=", (o.name, o.name)) for o in objects]
         return pddl.Task(name, problem_name, requirements, list(types), objects, list(predicates), list(functions),
                          init, goal, list(actions), list(axioms), use_metric)
+
+    def _parsed(self, lifted: str, domain: list) -> tuple:
+        """The translator's ``parse_domain_pddl`` of ``domain``, kept per lifted text (``lifted``)."""
+        from fast_downward.translate.pddl_parser import parsing_functions as parsing
+
+        if lifted not in self._domains:
+            self._domains[lifted] = tuple(parsing.parse_domain_pddl(parsing.Context(), domain))
+            while len(self._domains) > DOMAIN_MEMO_SIZE:
+                self._domains.popitem(last=False)
+        self._domains.move_to_end(lifted)
+        return self._domains[lifted]
 
     def search(self, sas: str, engine: str, timeout_s: float | None = None) -> SearchResult:
         """Run the search binary on a SAS task with ``engine``'s configuration (a process started ahead of
@@ -222,16 +274,50 @@ class FastDownward:
         """Translate and search; names in the plan are lower case, as Fast Downward writes them. The goal's
         ``variables`` (name -> type) are left for the planner to choose."""
         goal_action = engine == "fast-downward-opt" or bool(variables)
-        task = self.task(objects, state, goal, goal_action, variables)
-        result = self.search(self.translate(*task), engine, timeout_s)
+        result = self.search(self.sas(objects, state, goal, goal_action, variables), engine, timeout_s)
         if goal_action and result.status == "SOLVED":
             return SearchResult(result.status, result.plan[:-1], result.log)  # without reach_goal
         return result
 
 
-def _free_name(domain: list, objects: Mapping[str, str], prefix: str) -> str:
-    """``prefix0``, ``prefix1``, ...: the first that names nothing in the domain or the problem (UP's rule)."""
-    used = set(objects)
+class _Parts(NamedTuple):
+    """A call's problem (nested lists) and, with the optimal engine's goal action, what it adds to the
+    domain: the goal's objects as constants (name -> type), the goal atom and the action (else ``action``
+    is None)."""
+
+    problem: list
+    constants: dict[str, str]
+    goal_atom: list
+    action: list | None
+
+
+@contextlib.contextmanager
+def _translating(lifted_key: str) -> Iterator[None]:
+    """While translating: the translator's chatter on stdout silenced, invariants answered from the memo
+    (``fd_invariants``) for ``lifted_key``, and the garbage collector off.
+
+    The translator makes many small objects and frees them in bulk at the end: the collector's passes over
+    them (and over everything else in an agent process) cost 10 to 20% of a translation."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), fd_invariants.memoized(lifted_key):
+            yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _free_name(used: frozenset[str], objects: Mapping[str, str], prefix: str) -> str:
+    """``prefix0``, ``prefix1``, ...: the first that names nothing in the domain (``used``: its words) or the
+    problem (UP's rule)."""
+    names = (f"{prefix}{n}" for n in itertools.count())
+    return next(name for name in names if name not in used and name not in objects)
+
+
+def _words(domain: list) -> frozenset[str]:
+    """Every word of a domain's nested lists."""
+    used = set()
     pending = list(domain)
     while pending:
         item = pending.pop()
@@ -239,7 +325,7 @@ def _free_name(domain: list, objects: Mapping[str, str], prefix: str) -> str:
             pending.extend(item)
         else:
             used.add(item)
-    return next(f"{prefix}{n}" for n in itertools.count() if f"{prefix}{n}" not in used)
+    return frozenset(used)
 
 
 def _invariants_key(domain: list) -> str:

@@ -107,7 +107,9 @@ class Grounding(NamedTuple):
     relaxed reachable, the reached fluent atoms (the translator's), the reached ground actions
     (``GroundAction``, sorted), the goal's fluent atoms (as ``(predicate, args)``; None when a static one
     is false) and each action's reached parameters;
-    ``key`` names the atoms, actions and parameters (equal keys, equal groundings but for the goal)."""
+    ``key`` names the atoms, actions and parameters (equal keys, equal groundings but for the goal).
+    With a goal action, ``actions`` holds the domain's and ``goal_actions`` the goal action's (the
+    translator lists them last), and ``key`` leaves the goal action's precondition out."""
 
     relaxed_reachable: bool
     atoms: set
@@ -115,6 +117,7 @@ class Grounding(NamedTuple):
     goal_list: list | None
     reachable_params: dict
     key: tuple
+    goal_actions: list[GroundAction]
 
 
 class _Bindings(NamedTuple):
@@ -145,46 +148,70 @@ class _Ground(NamedTuple):
 class Grounder:
     """``explore`` for one domain, with what repeats across calls kept: the typed bindings whose static
     preconditions hold, per (lifted task, objects, static atoms), and the ground task, per relaxed model
-    (an agent's new states of the same objects mostly reach the same atoms)."""
+    (an agent's new states of the same objects mostly reach the same atoms).
+
+    The optimal engine's goal action (``goal_action``: the task's last action, which only adds an atom
+    that nothing reads) is grounded apart: it changes what no other action reaches, so the domain's part
+    is kept per objects and the goal's part, a few bindings, is all a new goal costs."""
 
     def __init__(self, memo_size: int = 16) -> None:
         self.memo_size = memo_size
         self._bindings: OrderedDict[tuple, _Bindings] = OrderedDict()
         self._ground: OrderedDict[tuple, _Ground] = OrderedDict()
 
-    def explore(self, task: Any) -> Grounding:
-        """What ``instantiate.explore`` finds on ``task``, a task that ``is_plain_strips`` accepts."""
+    def explore(self, task: Any, goal_action: bool = False) -> Grounding:
+        """What ``instantiate.explore`` finds on ``task``, a task that ``is_plain_strips`` accepts; with
+        ``goal_action``, its last action is the goal action."""
         init: set[_GroundAtom] = {(fact.predicate, fact.args) for fact in task.init}
         fluent = {effect.literal.predicate for action in task.actions for effect in action.effects}
-        # the parsed actions themselves (shared by the tasks of one parsed domain), not their text
-        lifted = (tuple(task.actions), tuple((kind.name, *kind.supertype_names) for kind in task.types),
-                  tuple((obj.name, obj.type_name) for obj in task.objects),
+        actions = task.actions[:-1] if goal_action else task.actions
+        # the parsed actions themselves (shared by the tasks of one parsed domain), not their text; the
+        # objects as a set (the ground task does not depend on their order, and a goal's objects come first
+        # in the optimal engine's task, as its constants)
+        lifted = (tuple(actions), tuple((kind.name, *kind.supertype_names) for kind in task.types),
+                  tuple(sorted((obj.name, obj.type_name) for obj in task.objects)),
                   frozenset(atom for atom in init if atom[0] not in fluent))
-        bindings = _recall(self._bindings, lifted, lambda: _bind(task, init, fluent), self.memo_size)
+        objects_by_type = _objects_by_type(task)
+        bindings = _recall(self._bindings, lifted, lambda: _bind(actions, objects_by_type, init, fluent),
+                           self.memo_size)
 
         reached, fired = _fixpoint(bindings, init)
         # the relaxed model: the static initial atoms (in ``lifted``), the reached fluent ones and the other
         # fluent initial ones
         others = frozenset(atom for atom in init if atom[0] in fluent and atom not in bindings.ids)
-        key = (lifted, bytes(reached), others)
+        key: tuple = (lifted, bytes(reached), others)
 
         def ground_task() -> _Ground:
             model = init | {atom for atom, hit in zip(bindings.atoms, reached) if hit}
             return _ground_task(bindings, model, [bindings.candidates[c] for c in fired])
 
         ground = _recall(self._ground, key, ground_task, self.memo_size)
+        atom_set, reachable_params = ground.atom_set, ground.reachable_params
+        goal_actions: list[tuple[tuple[str, ...], GroundAction]] = []
+        reached_goal: set[_GroundAtom] = set()  # the goal action's effects, where it fires
+        if goal_action:
+            def in_model(atom: _GroundAtom) -> bool:
+                return atom in init or (atom in bindings.ids and reached[bindings.ids[atom]] == 1)
+
+            action = task.actions[-1]
+            goal_actions = _ground_goal_action(action, fluent, objects_by_type, in_model, ground.atoms)
+            reachable_params = defaultdict(list, reachable_params)
+            reachable_params[action] = [args for args, _ in goal_actions]
+            reached_goal = {atom for _, ground_action in goal_actions for atom in ground_action.add}
+            atom_set = atom_set | {_translator_atom(atom) for atom in reached_goal}
+            key = (key, tuple((effect.literal.predicate, effect.literal.args) for effect in action.effects))
         goal = [(part.predicate, part.args) for part in _atoms(task.goal) or ()]
         goal_list: list | None = []
         for atom in goal:
-            if atom in ground.atoms:
+            if atom in ground.atoms or atom in reached_goal:
                 goal_list.append(atom)  # type: ignore[union-attr]
             elif atom not in init:
                 goal_list = None
                 break
-        relaxed_reachable = all(atom in init or (atom in bindings.ids and reached[bindings.ids[atom]])
-                                for atom in goal)
-        return Grounding(relaxed_reachable, ground.atom_set, ground.actions, goal_list,
-                         ground.reachable_params, key)
+        relaxed_reachable = all(atom in init or atom in reached_goal
+                                or (atom in bindings.ids and reached[bindings.ids[atom]]) for atom in goal)
+        return Grounding(relaxed_reachable, atom_set, ground.actions, goal_list, reachable_params, key,
+                         [action for _, action in goal_actions])
 
 
 _T = TypeVar("_T")
@@ -201,11 +228,11 @@ def _recall(memo: OrderedDict[tuple, _T], key: tuple, make: Callable[[], _T], si
     return value
 
 
-def _bind(task: Any, init: set[_GroundAtom], fluent: set[str]) -> _Bindings:
+def _bind(actions: list[Any], objects_by_type: dict[str, list[str]], init: set[_GroundAtom],
+          fluent: set[str]) -> _Bindings:
     """Every typed binding of every action whose static preconditions hold (static atoms are the initial
     ones), with its fluent preconditions: it fires once all of those are reached."""
-    objects_by_type = _objects_by_type(task)
-    schemas = [_schema(action, fluent) for action in task.actions]
+    schemas = [_schema(action, fluent) for action in actions]
     candidates: list[_Candidate] = []
     for index, schema in enumerate(schemas):
         for args in itertools.product(*(objects_by_type.get(p.type_name, ()) for p in schema.action.parameters)):
@@ -251,6 +278,28 @@ def _fixpoint(bindings: _Bindings, init: set[_GroundAtom]) -> tuple[bytearray, l
                 if not missing[candidate]:
                     ready.append(candidate)
     return reached, fired
+
+
+def _ground_goal_action(action: Any, fluent: set[str], objects_by_type: dict[str, list[str]],
+                        in_model: Callable[[_GroundAtom], bool], fluent_atoms: dict[_GroundAtom, Any],
+                        ) -> list[tuple[tuple[str, ...], GroundAction]]:
+    """The goal action's reached bindings, sorted, each with its ground action: those whose preconditions
+    are all in the relaxed model (nothing else reads its effect, so it adds nothing to the model)."""
+    schema = _schema(action, fluent)
+    reached = []
+    for args in itertools.product(*(objects_by_type.get(p.type_name, ()) for p in action.parameters)):
+        ground = [atom(args) for atom in schema.preconditions]
+        if all(map(in_model, ground)):
+            name = f"({action.name} {' '.join(args)})"
+            add = [effect(args) for effect in schema.add]
+            reached.append((args, GroundAction(name, [atom for atom in ground if atom in fluent_atoms], add, [])))
+    return sorted(reached, key=lambda pair: pair[0])
+
+
+def _translator_atom(atom: _GroundAtom) -> Any:
+    from fast_downward.translate import pddl
+
+    return pddl.Atom(*atom)
 
 
 def _ground_task(bindings: _Bindings, model: set[_GroundAtom], fired: list[_Candidate]) -> _Ground:

@@ -14,9 +14,12 @@ initial state and goal and writes those two sections.
 
 from __future__ import annotations
 
+import copy
+import heapq
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 #: finished tasks kept per encoding (reachable values and goal variables met recently)
 MEMO_SIZE = 16
@@ -35,9 +38,30 @@ class _Finished:
 
 
 @dataclass
+class _Renamed:
+    """The encoding after ``filter_unreachable_propositions`` for one set of reachable values: the renaming,
+    the renamed variables and mutex groups, the operators that survive it (sorted by name, as the task
+    lists them) and their causal graph's arcs (``CausalGraph.weight_graph_from_ops`` on them)."""
+
+    renaming: Any
+    variables: Any
+    mutexes: list[Any]
+    operators: list[Any]
+    weights: dict[int, dict[int, int]]
+    predecessors: dict[int, set[int]]
+    #: per final variable order: the text before the initial state and each surviving operator's text
+    ordered: OrderedDict[tuple[int, ...], tuple[str, list[tuple[str, str]]]] = field(default_factory=OrderedDict)
+
+
+@dataclass
 class Encoding:
     """A task's variables, mutex groups and operators as the translator encodes them, before simplifying;
-    ``strips_to_sas`` and ``mutex_dict`` map atoms as ``(predicate, args)`` to (variable, value) pairs."""
+    ``strips_to_sas`` and ``mutex_dict`` map atoms as ``(predicate, args)`` to (variable, value) pairs.
+
+    The operators of the optimal engine's goal action come with each call (``extra``), not with the
+    encoding: they are all that differs between two goals over the same objects. Simplification and
+    variable order then run on the encoding's operators once per set of reachable values and order, and
+    per call only on the goal's operators and the causal graph (which they extend)."""
 
     ranges: list[int]
     translation_key: list[list[str]]
@@ -47,29 +71,39 @@ class Encoding:
     operators: list[Any]
     metric: bool
     _arcs: list[dict[int, set[int]]] = field(default_factory=list)
+    _renamed: OrderedDict[tuple, _Renamed] = field(default_factory=OrderedDict)
     _finished: OrderedDict[tuple, _Finished] = field(default_factory=OrderedDict)
 
-    def sas_text(self, init: list[int], goal: dict[int, int]) -> str:
+    def sas_text(self, init: list[int], goal: dict[int, int], extra: list[Any] | None = None) -> str:
         """The finished task's text from this encoding's initial values and goal (neither empty nor
-        contradictory: the caller settles those first, as the translator does)."""
+        contradictory: the caller settles those first, as the translator does) and ``extra`` operators
+        (encoded as this encoding's, sorted among them by name)."""
         from fast_downward.translate import main as translator
         from fast_downward.translate import simplify
 
+        extra = extra or []
         if not self._arcs:
             self._arcs = [dict(dtg.arcs) for dtg in simplify.build_dtgs(self._task([0] * len(self.ranges), {}))]
-        reachable = tuple(frozenset(_reachable(arcs, value)) for arcs, value in zip(self._arcs, init))
-        key = (reachable, frozenset(goal))
+        arcs = self._arcs
+        if extra:
+            arcs = list(arcs)
+            for var, dtg in enumerate(simplify.build_dtgs(self._task([0] * len(self.ranges), {}, extra, False))):
+                for source, targets in dtg.arcs.items():
+                    if arcs[var] is self._arcs[var]:
+                        arcs[var] = {value: set(ends) for value, ends in arcs[var].items()}
+                    arcs[var].setdefault(source, set()).update(targets)
+        reachable = tuple(frozenset(_reachable(var_arcs, value)) for var_arcs, value in zip(arcs, init))
+        key = (reachable, frozenset(goal), tuple(map(_operator_key, extra)))
         finished = self._finished.get(key)
         if finished is None:
-            try:
-                finished = self._finish(init, goal, reachable)
-            except simplify.Impossible:
+            renamed = _recall(self._renamed, reachable, lambda: self._rename(reachable))
+            new_goal = [renamed.renaming.translate_pair(pair) for pair in sorted(goal.items())]
+            kept = [pair for pair in new_goal if pair[1] is not simplify.always_true]
+            if any(value is simplify.always_false for _, value in kept):
                 return sas_text(translator.unsolvable_sas_task("Simplified to trivially false goal"))
-            except simplify.TriviallySolvable:
+            if not kept:
                 return sas_text(translator.solvable_sas_task("Simplified to empty goal"))
-            self._finished[key] = finished
-            while len(self._finished) > MEMO_SIZE:
-                self._finished.popitem(last=False)
+            finished = _recall(self._finished, key, lambda: self._finish(renamed, kept, extra))
         self._finished.move_to_end(key)
         goal_pairs = []
         for var, value in sorted(goal.items()):
@@ -88,36 +122,98 @@ class Encoding:
                 values[position] = finished.new_values[var][value]
         return finished.head + "\n".join(_state_and_goal(values, sorted(goal_pairs))) + "\n" + finished.tail
 
-    def _task(self, init: list[int], goal: dict[int, int]) -> Any:
-        """A fresh translator task of this encoding (the translator's steps change their task in place)."""
+    def _task(self, init: list[int], goal: dict[int, int], operators: list[Any] | None = None,
+              mutexes: bool = True) -> Any:
+        """A fresh translator task of this encoding (the translator's steps change their task in place),
+        with ``operators`` in place of the encoding's where given."""
         from fast_downward.translate import sas_tasks
 
         return sas_tasks.SASTask(
             sas_tasks.SASVariables(list(self.ranges), [-1] * len(self.ranges), list(self.translation_key)),
-            [sas_tasks.SASMutexGroup(group) for group in self.mutex_key], sas_tasks.SASInit(list(init)),
-            sas_tasks.SASGoal(list(goal.items())), list(self.operators), [], self.metric)
+            [sas_tasks.SASMutexGroup(group) for group in self.mutex_key] if mutexes else [],
+            sas_tasks.SASInit(list(init)), sas_tasks.SASGoal(list(goal.items())),
+            list(self.operators if operators is None else operators), [], self.metric)
 
-    def _finish(self, init: list[int], goal: dict[int, int], reachable: tuple[frozenset[int], ...]) -> _Finished:
-        """``filter_unreachable_propositions`` and ``find_and_apply_variable_order`` (both options on, as
-        ``strips_sas.usable`` demands), keeping the renaming and the order they apply. ``reachable`` holds
-        each variable's values reachable from ``init`` (what ``build_renaming`` reads of the graphs)."""
+    def _rename(self, reachable: tuple[frozenset[int], ...]) -> _Renamed:
+        """``filter_unreachable_propositions`` on the encoding's variables, mutex groups and operators, with
+        ``reachable`` holding each variable's values reachable from the initial state (what
+        ``build_renaming`` reads of the graphs); the goal is renamed per call."""
         from fast_downward.translate import simplify, variable_order
 
-        task = self._task(init, goal)
+        task = self._task([min(values) for values in reachable], {})
         renaming = simplify.VarValueRenaming()
-        for size, value, values in zip(self.ranges, init, reachable):
-            renaming.register_variable(size, value, values)
-        renaming.apply_to_task(task)  # raises Impossible or TriviallySolvable as the translator's call does
+        for size, values in zip(self.ranges, reachable):
+            renaming.register_variable(size, min(values), values)
+        renaming.apply_to_variables(task.variables)
+        renaming.apply_to_mutexes(task.mutexes)
+        renaming.apply_to_operators(task.operators)
         graph = variable_order.CausalGraph(task)
-        necessary = graph.calculate_important_vars(task.goal)
+        return _Renamed(renaming, task.variables, task.mutexes, task.operators,
+                        {source: dict(targets) for source, targets in graph.weighted_graph.items()},
+                        {target: set(sources) for target, sources in graph.predecessor_graph.items()})
+
+    def _finish(self, renamed: _Renamed, goal: list[tuple[int, int]], extra: list[Any]) -> _Finished:
+        """``find_and_apply_variable_order`` (both options on, as ``strips_sas.usable`` demands) on the
+        renamed task, its goal (renamed, none always false) and the ``extra`` operators, keeping the
+        renaming and the order they apply. The causal graph is the kept one of the encoding's operators
+        plus the extra operators' arcs (weights add up, whatever the operators' order)."""
+        from fast_downward.translate import sas_tasks, variable_order
+
+        variables = renamed.variables
+        extra_task = sas_tasks.SASTask(
+            sas_tasks.SASVariables(list(variables.ranges), list(variables.axiom_layers), list(variables.value_names)),
+            [], sas_tasks.SASInit([0] * len(variables.ranges)), sas_tasks.SASGoal(goal),
+            [op for op in map(renamed.renaming.translate_operator, extra) if op is not None], [], self.metric)
+        graph = variable_order.CausalGraph(extra_task)
+        for source, targets in renamed.weights.items():
+            for target, weight in targets.items():
+                graph.weighted_graph[source][target] += weight
+        for target, sources in renamed.predecessors.items():
+            graph.predecessor_graph[target] |= sources
+        necessary = graph.calculate_important_vars(extra_task.goal)
         order = [var for var in graph.get_ordering() if necessary[var]]
-        variable_order.VariableOrder(order).apply_to_task(task)
+        head, operators = _recall(renamed.ordered, tuple(order), lambda: self._ordered(renamed, order))
+        variable_order.VariableOrder(order).apply_to_task(extra_task)
+        extra_lines = [(op.name, "\n".join(_operator_lines(op))) for op in extra_task.operators]
+        merged = [text for _, text in heapq.merge(operators, extra_lines, key=lambda named: named[0])]
+        tail = "\n".join([str(len(merged)), *merged, "0"]) + "\n"  # no axioms
         place = {var: i for i, var in enumerate(order)}
-        position = [None if new_var is None else place.get(new_var) for new_var in renaming.new_var_nos]
-        text = sas_text(task)
-        head, _, rest = text.partition("begin_state\n")
-        _, _, tail = rest.partition("end_goal\n")
-        return _Finished(renaming.new_values, position, head, tail)
+        position = [None if new_var is None else place.get(new_var) for new_var in renamed.renaming.new_var_nos]
+        return _Finished(renamed.renaming.new_values, position, head, tail)
+
+    def _ordered(self, renamed: _Renamed, order: list[int]) -> tuple[str, list[tuple[str, str]]]:
+        """``VariableOrder(order)`` applied to the renamed task: the text before its initial state, and each
+        operator that keeps an effect, by name, as text."""
+        from fast_downward.translate import sas_tasks, variable_order
+
+        variables = renamed.variables
+        # shallow copies: the order replaces the lists of the mutex groups and operators, never changes them
+        task = sas_tasks.SASTask(
+            sas_tasks.SASVariables(list(variables.ranges), list(variables.axiom_layers), list(variables.value_names)),
+            [copy.copy(mutex) for mutex in renamed.mutexes], sas_tasks.SASInit([0] * len(variables.ranges)),
+            sas_tasks.SASGoal([]), [copy.copy(op) for op in renamed.operators], [], self.metric)
+        variable_order.VariableOrder(order).apply_to_task(task)
+        return ("\n".join(_head_lines(task)) + "\n",
+                [(op.name, "\n".join(_operator_lines(op))) for op in task.operators])
+
+
+_T = TypeVar("_T")
+
+
+def _recall(memo: OrderedDict[Any, _T], key: Any, make: Callable[[], _T]) -> _T:
+    """``memo[key]``, made first if missing; the ``MEMO_SIZE`` most recently used entries are kept."""
+    if key in memo:
+        memo.move_to_end(key)
+        return memo[key]
+    value = memo[key] = make()
+    while len(memo) > MEMO_SIZE:
+        memo.popitem(last=False)
+    return value
+
+
+def _operator_key(op: Any) -> tuple:
+    """An encoded operator as a hashable value (its name and conditions)."""
+    return op.name, tuple(op.prevail), tuple((var, pre, post, tuple(cond)) for var, pre, post, cond in op.pre_post)
 
 
 def _reachable(arcs: dict[int, set[int]], init: int) -> set[int]:
@@ -139,6 +235,29 @@ def _state_and_goal(values: list[int], goal: list[tuple[int, int]]) -> list[str]
 
 def sas_text(task: Any) -> str:
     """``SASTask.output``'s text, built in one join rather than a ``print`` call per number."""
+    lines = [*_head_lines(task), *_state_and_goal(task.init.values, task.goal.pairs), str(len(task.operators))]
+    for op in task.operators:
+        lines += _operator_lines(op)
+    lines.append(str(len(task.axioms)))
+    for axiom in task.axioms:
+        var, val = axiom.effect
+        lines += ["begin_rule", str(len(axiom.condition)), *(f"{c_var} {c_val}" for c_var, c_val in axiom.condition),
+                  f"{var} {1 - val} {val}", "end_rule"]
+    return "\n".join(lines) + "\n"
+
+
+def _operator_lines(op: Any) -> list[str]:
+    """One operator's lines of ``SASTask.output``."""
+    lines = ["begin_operator", op.name[1:-1], str(len(op.prevail)), *(f"{var} {val}" for var, val in op.prevail),
+             str(len(op.pre_post))]
+    for var, pre, post, cond in op.pre_post:
+        conditions = (f"{c_var} {c_val}" for c_var, c_val in cond)
+        lines.append(" ".join([str(len(cond)), *conditions, f"{var} {pre} {post}"]))
+    return [*lines, str(op.cost), "end_operator"]
+
+
+def _head_lines(task: Any) -> list[str]:
+    """The lines of ``SASTask.output`` before the initial state: version, metric, variables, mutex groups."""
     from fast_downward.translate.sas_tasks import SAS_FILE_VERSION
 
     lines = ["begin_version", str(SAS_FILE_VERSION), "end_version", "begin_metric", str(int(task.metric)),
@@ -150,17 +269,4 @@ def sas_text(task: Any) -> str:
     for mutex in task.mutexes:
         lines += ["begin_mutex_group", str(len(mutex.facts)), *(f"{var} {val}" for var, val in mutex.facts),
                   "end_mutex_group"]
-    lines += [*_state_and_goal(task.init.values, task.goal.pairs), str(len(task.operators))]
-    for op in task.operators:
-        lines += ["begin_operator", op.name[1:-1], str(len(op.prevail)), *(f"{var} {val}" for var, val in op.prevail),
-                  str(len(op.pre_post))]
-        for var, pre, post, cond in op.pre_post:
-            conditions = (f"{c_var} {c_val}" for c_var, c_val in cond)
-            lines.append(" ".join([str(len(cond)), *conditions, f"{var} {pre} {post}"]))
-        lines += [str(op.cost), "end_operator"]
-    lines.append(str(len(task.axioms)))
-    for axiom in task.axioms:
-        var, val = axiom.effect
-        lines += ["begin_rule", str(len(axiom.condition)), *(f"{c_var} {c_val}" for c_var, c_val in axiom.condition),
-                  f"{var} {1 - val} {val}", "end_rule"]
-    return "\n".join(lines) + "\n"
+    return lines

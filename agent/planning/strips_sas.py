@@ -48,19 +48,24 @@ class Encoder:
         self.grounder = grounder.Grounder(MEMO_SIZE)
         self._encodings: OrderedDict[tuple, sas_finish.Encoding] = OrderedDict()
 
-    def sas_text(self, task: Any) -> str:
-        """The translator's SAS task for a normalised task that ``usable`` accepts, as ``output.sas`` holds it."""
+    def sas_text(self, task: Any, goal_action: bool = False) -> str:
+        """The translator's SAS task for a normalised task that ``usable`` accepts, as ``output.sas`` holds it.
+        With ``goal_action`` its last action is the optimal engine's goal action: the encoding is kept for
+        the domain's part (the same for every goal over the same objects) and the goal action's operators
+        are encoded per call."""
         from fast_downward.translate import invariant_finder
         from fast_downward.translate import main as translator
 
-        grounding = self.grounder.explore(task)
+        grounding = self.grounder.explore(task, goal_action)
         if not grounding.relaxed_reachable:
             return sas_text(translator.unsolvable_sas_task("No relaxed solution"))
         if grounding.goal_list is None:
             return sas_text(translator.unsolvable_sas_task("Trivially false goal"))
-        # the groups the invariants give for this initial state (``fact_groups.compute_groups``' first step),
-        # in the order of the atoms that make them useful, which ``_encode`` sorts away
-        found = invariant_finder.get_groups(task, grounding.reachable_params)
+        # the groups the invariants give for this initial state (``fact_groups.compute_groups``' first step,
+        # ``get_groups`` without its timers, whose clock reads cost more than the rest of it), in the order
+        # of the atoms that make them useful, which ``_encode`` sorts away
+        invariants = list(invariant_finder.find_invariants(task, grounding.reachable_params))
+        found = list(invariant_finder.useful_groups(invariants, task.init))
         key = (grounding.key, tuple(sorted(tuple(sorted(group)) for group in found)))
         encoding = self._encodings.get(key)
         if encoding is None:
@@ -77,7 +82,10 @@ class Encoder:
             return sas_text(translator.unsolvable_sas_task("Goal violates a mutex"))
         if not goal:
             return sas_text(translator.solvable_sas_task("Empty goal"))
-        return encoding.sas_text(init, goal)
+        extra = [operator for operator in (_operator(action, encoding.strips_to_sas, encoding.ranges,
+                                                     encoding.mutex_dict) for action in grounding.goal_actions)
+                 if operator is not None]
+        return encoding.sas_text(init, goal, extra)
 
 
 def _encode(task: Any, atoms: set, actions: list[grounder.GroundAction], found: list) -> sas_finish.Encoding:
