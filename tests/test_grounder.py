@@ -184,3 +184,38 @@ def test_first_plans_from_a_kept_encoding_equal_fresh_translations(task: str) ->
     # one grounding and one encoding of the domain's part served every goal
     encoder = kept._encoder
     assert len(encoder.grounder._bindings) == 1 and len(encoder._encodings) == 1
+
+
+def test_renamed_objects_give_the_translators_task_for_the_real_names() -> None:
+    """Objects are renamed in the order of their names (``agent.planning.canonical``), so a scene with other
+    names but the same shape reuses the kept encoding; the text is still the translator's for the real
+    names, also where names are prefixes of one another or mix types (a space or ``)`` ends a name in an
+    operator's name, and both sort below every character of a name)."""
+    sort = FastDownward(domain_folder("sort") / "domain.pddl")
+    scenes = [{"red": "cube", "red1": "cube", "red-2": "cube", "red_bin": "bin", "r": "bin"},
+              {"blue1": "cube", "blue_bin": "bin", "blue": "cube", "b": "cube", "b1": "bin"},
+              {"a1": "cube", "a10": "cube", "a2": "cube", "a_bin": "bin", "a1bin": "bin"}]
+    for objects in scenes:
+        cubes = sorted(name for name, kind in objects.items() if kind == "cube")
+        bins = sorted(name for name, kind in objects.items() if kind == "bin")
+        state = atoms({"(handempty)", *(f"(ontable {cube})" for cube in cubes)})
+        goal = atoms({f"(in {cube} {bins[i % 2]})" for i, cube in enumerate(cubes)})
+        assert_same_sas(sort, objects, state, goal)
+    blocks = FastDownward(domain_folder("blocks") / "domain.pddl")
+    renamed = FastDownward(domain_folder("blocks") / "domain.pddl")  # planning only through ``sas``
+    for names in (["red", "red1", "red10", "red2", "re"], ["pink", "blue", "green", "cyan", "orange"],
+                  ["x-1", "x_1", "x1", "x", "x-"]):
+        objects = {name: "block" for name in names}
+        state = atoms({"(handempty)", *(f"(ontable {name})" for name in names[1:]), f"(on {names[0]} {names[1]})",
+                       *(f"(clear {name})" for name in [names[0], *names[2:]])})
+        goal = atoms({f"(on {top} {bottom})" for top, bottom in zip(names[2:], names[1:])})
+        assert_same_sas(blocks, objects, state, goal)
+        for goal_action in (True, False):
+            assert renamed.sas(objects, state, goal, goal_action) == blocks.translate(
+                *blocks.task(objects, state, goal, goal_action), grounder=False)
+    # the three scenes share one grounding and encoding of the domain's part (one without the goal action)
+    assert len(renamed._encoder.grounder._bindings) == 2 and len(renamed._encoder._encodings) == 2
+    # names that could be taken for canonical ones are not renamed, and give the translator's task too
+    assert_same_sas(blocks, {"o001": "block", "o000": "block"}, atoms({"(handempty)", "(ontable o000)",
+                                                                        "(on o001 o000)", "(clear o001)"}),
+                    atoms({"(on o000 o001)"}))

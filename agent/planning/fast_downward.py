@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agent.planning import fd_invariants, fd_search, strips_sas
+from agent.planning import canonical, fd_invariants, fd_search, strips_sas
 from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]
@@ -99,6 +99,7 @@ class FastDownward:
         self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
         self.domain_name = self.domain[1][1]
         self._words = _words(self.domain)
+        self._constants = any(isinstance(block, list) and block[:1] == [":constants"] for block in self.domain)
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
         self._domains: OrderedDict[str, tuple] = OrderedDict()
@@ -151,6 +152,17 @@ class FastDownward:
 
     def sas(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], goal_action: bool,
             variables: Mapping[str, str] | None = None) -> str:
+        """``translate(*task(...))``, sooner: the objects renamed in the order of their names
+        (``agent.planning.canonical``), so that scenes of one shape share what the encoder keeps, and the
+        real names written back into the text."""
+        renaming = canonical.renaming(objects, self._words, self._constants)
+        if renaming is None:
+            return self._sas(objects, state, goal, goal_action, variables)
+        return renaming.restore(self._sas(renaming.objects(objects), renaming.atoms(state), renaming.atoms(goal),
+                                          goal_action, variables))
+
+    def _sas(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], goal_action: bool,
+             variables: Mapping[str, str] | None = None) -> str:
         """``translate(*task(...))``, sooner for the optimal engine's goal action on plain STRIPS domains.
 
         There every goal is a new lifted task (the goal action holds the goal, and its objects are
