@@ -99,6 +99,7 @@ class FastDownward:
         self.domain = lisp_parser.parse_nested_list(io.StringIO(domain_pddl.read_text(encoding="utf-8")))
         self.domain_name = self.domain[1][1]
         self._words = _words(self.domain)
+        self._lifted, self._invariants_key = repr(self.domain), _invariants_key(self.domain)
         self._constants = any(isinstance(block, list) and block[:1] == [":constants"] for block in self.domain)
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
@@ -157,13 +158,19 @@ class FastDownward:
         real names written back into the text."""
         renaming = canonical.renaming(objects, self._words, self._constants)
         if renaming is None:
-            return self._sas(objects, state, goal, goal_action, variables)
-        return renaming.restore(self._sas(renaming.objects(objects), renaming.atoms(state), renaming.atoms(goal),
-                                          goal_action, variables))
+            text = self._sas(objects, state, goal, goal_action, variables)
+        else:
+            text = self._sas(renaming.objects(objects), renaming.atoms(state), renaming.atoms(goal), goal_action,
+                             variables)
+            text = None if text is None else renaming.restore(text)
+        # the translator's own steps where the grounder's do not apply (with the real names: the renaming's
+        # argument is made for the grounder's steps)
+        return self.translate(*self.task(objects, state, goal, goal_action, variables)) if text is None else text
 
     def _sas(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom], goal_action: bool,
-             variables: Mapping[str, str] | None = None) -> str:
-        """``translate(*task(...))``, sooner for the optimal engine's goal action on plain STRIPS domains.
+             variables: Mapping[str, str] | None = None) -> str | None:
+        """``translate(*task(...))`` for a task ``strips_sas`` encodes (None for others), sooner for the
+        optimal engine's goal action.
 
         There every goal is a new lifted task (the goal action holds the goal, and its objects are
         constants), which the translator would parse, ground and encode anew. Here the domain with a goal
@@ -175,7 +182,10 @@ class FastDownward:
 
         parts = self._parts(objects, state, goal, goal_action, variables)
         if parts.action is None:
-            return self.translate(self.domain, parts.problem)
+            with _translating(self._invariants_key):
+                task = self._parse_task(self._lifted, self.domain, parts.problem)
+                normalize.normalize(task)
+                return self._encoder.sas_text(task) if strips_sas.usable(task) else None
         shape_key = repr([*parts.action[:5], *parts.action[6:]])  # all but the goal
         if shape_key not in self._shapes:
             shape = _with_goal_action(self.domain, {}, parts.goal_atom,
@@ -200,9 +210,7 @@ class FastDownward:
                              list(functions), init, goal_condition, [*actions[:-1], goal_action_parsed],
                              list(axioms), use_metric)
             normalize.normalize(task)
-            if strips_sas.usable(task):
-                return self._encoder.sas_text(task, goal_action=True)
-        return self.translate(*self.task(objects, state, goal, goal_action, variables))
+            return self._encoder.sas_text(task, goal_action=True) if strips_sas.usable(task) else None
 
     def translate(self, domain: list, problem: list, grounder: bool = True) -> str:
         """The SAS task of a domain and problem, as the translator would write it to ``output.sas``.
