@@ -8,8 +8,14 @@ two ways only: it compares them (atoms sort as ``(predicate, args)`` tuples, ope
 name may hold), and it writes them into the task's text (value and operator names). So renaming the
 objects to ``o000``, ``o001``, ... in the order of their names gives the same task but for the names in
 its text, and writing the real names back gives the translator's text for the real objects.
+
+Two names are compared only where they fill the same argument of one predicate or action. Where every
+argument's type is a leaf of the type tree (``leaf_typed``: no type below it), only objects of one type
+meet there, so the order within each type is all that has to be kept: each type's objects are numbered
+in their order, types one after another, and scenes with other names but the same number of objects
+of each type share one renaming. Elsewhere the objects are numbered in the order of all their names.
 ``tests/test_grounder.py`` checks the text against the translator's for sets of names that are
-prefixes of one another.
+prefixes of one another, and of types whose names interleave.
 
 A renaming is made only where that argument holds: names of letters, digits, ``-`` and ``_`` (what
 ``agent.planning`` admits, lower case), no name that looks like a canonical one or like the optimal
@@ -51,9 +57,11 @@ class Renaming(NamedTuple):
         return _IN_TEXT.sub(lambda match: self.back[match.group()], text)
 
 
-def renaming(objects: Iterable[str], domain_words: frozenset[str], constants: bool) -> Renaming | None:
-    """The order-keeping renaming of ``objects``, or None where the module's argument does not hold
-    (``domain_words``: every word of the domain; ``constants``: whether it declares any)."""
+def renaming(objects: Mapping[str, str], domain_words: frozenset[str], constants: bool,
+             leaf_typed: bool) -> Renaming | None:
+    """The order-keeping renaming of ``objects`` (name -> type), or None where the module's argument does
+    not hold (``domain_words``: every word of the domain; ``constants``: whether it declares any;
+    ``leaf_typed``: whether every argument of its predicates and actions, and of the goal, has a leaf type)."""
     names = sorted({name.lower() for name in objects})
     if constants or any(_IN_TEXT.search(word) for word in domain_words):
         return None
@@ -61,5 +69,14 @@ def renaming(objects: Iterable[str], domain_words: frozenset[str], constants: bo
                for name in names):
         return None
     width = max(3, len(str(len(names))))
+    if leaf_typed:
+        kinds = {name.lower(): kind.lower() for name, kind in objects.items()}
+        names = sorted(names, key=lambda name: (kinds[name], name))
     forward = {name: f"o{rank:0{width}d}" for rank, name in enumerate(names)}
     return Renaming(forward, {canonical: name for name, canonical in forward.items()})
+
+
+def leaf_typed(types: Iterable[tuple[str, str | None]], argument_types: Iterable[str]) -> bool:
+    """Whether every one of ``argument_types`` is a leaf of the tree of ``types`` (name, parent)."""
+    parents = {parent for _, parent in types if parent is not None}
+    return not parents.intersection(argument_types)

@@ -100,6 +100,8 @@ class FastDownward:
         self.domain_name = self.domain[1][1]
         self._words = _words(self.domain)
         self._lifted, self._invariants_key = repr(self.domain), _invariants_key(self.domain)
+        #: the type tree (type, parent) and the types of the predicates' and actions' arguments, once parsed
+        self._typing: tuple[list[tuple[str, str | None]], set[str]] | None = None
         self._constants = any(isinstance(block, list) and block[:1] == [":constants"] for block in self.domain)
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
@@ -156,7 +158,16 @@ class FastDownward:
         """``translate(*task(...))``, sooner: the objects renamed in the order of their names
         (``agent.planning.canonical``), so that scenes of one shape share what the encoder keeps, and the
         real names written back into the text."""
-        renaming = canonical.renaming(objects, self._words, self._constants)
+        if self._typing is None:
+            with _translating(self._invariants_key):
+                _, _, types, _, _, predicates, _, _, actions, _ = self._parsed(self._lifted, self.domain)
+            arguments = {arg.type_name for predicate in predicates if predicate.name != "="
+                         for arg in predicate.arguments}
+            self._typing = ([(kind.name, kind.basetype_name) for kind in types],
+                            arguments | {param.type_name for action in actions for param in action.parameters})
+        types, arguments = self._typing
+        leaf_typed = canonical.leaf_typed(types, [*arguments, *(kind.lower() for kind in (variables or {}).values())])
+        renaming = canonical.renaming(objects, self._words, self._constants, leaf_typed)
         if renaming is None:
             text = self._sas(objects, state, goal, goal_action, variables)
         else:
