@@ -49,6 +49,8 @@ class _Renamed:
     operators: list[Any]
     weights: dict[int, dict[int, int]]
     predecessors: dict[int, set[int]]
+    #: per goal variables and weights of the extra operators' arcs: the variable order
+    orders: OrderedDict[tuple, list[int]] = field(default_factory=OrderedDict)
     #: per final variable order: the text before the initial state and each surviving operator's text
     ordered: OrderedDict[tuple[int, ...], tuple[str, list[tuple[str, str]]]] = field(default_factory=OrderedDict)
 
@@ -165,13 +167,21 @@ class Encoding:
             [], sas_tasks.SASInit([0] * len(variables.ranges)), sas_tasks.SASGoal(goal),
             [op for op in map(renamed.renaming.translate_operator, extra) if op is not None], [], self.metric)
         graph = variable_order.CausalGraph(extra_task)
-        for source, targets in renamed.weights.items():
-            for target, weight in targets.items():
-                graph.weighted_graph[source][target] += weight
-        for target, sources in renamed.predecessors.items():
-            graph.predecessor_graph[target] |= sources
-        necessary = graph.calculate_important_vars(extra_task.goal)
-        order = [var for var in graph.get_ordering() if necessary[var]]
+        # the order depends on the operators only through the graph's weights: goals whose operators add the
+        # same weights (a goal on the same variables, other values) share it
+        weights = sorted((source, tuple(sorted(targets.items()))) for source, targets in graph.weighted_graph.items())
+        key = (tuple(goal_var for goal_var, _ in extra_task.goal.pairs), tuple(weights))
+
+        def variable_order_of_graph() -> list[int]:
+            for source, targets in renamed.weights.items():
+                for target, weight in targets.items():
+                    graph.weighted_graph[source][target] += weight
+            for target, sources in renamed.predecessors.items():
+                graph.predecessor_graph[target] |= sources
+            necessary = graph.calculate_important_vars(extra_task.goal)
+            return [var for var in graph.get_ordering() if necessary[var]]
+
+        order = _recall(renamed.orders, key, variable_order_of_graph)
         head, operators = _recall(renamed.ordered, tuple(order), lambda: self._ordered(renamed, order))
         variable_order.VariableOrder(order).apply_to_task(extra_task)
         extra_lines = [(op.name, "\n".join(_operator_lines(op))) for op in extra_task.operators]
