@@ -61,9 +61,9 @@ class Encoder:
             return sas_text(translator.unsolvable_sas_task("No relaxed solution"))
         if grounding.goal_list is None:
             return sas_text(translator.unsolvable_sas_task("Trivially false goal"))
-        # the groups the invariants give for this initial state (``fact_groups.compute_groups``' first step,
-        # ``get_groups`` without its timers, whose clock reads cost more than the rest of it), in the order
-        # of the atoms that make them useful, which ``_encode`` sorts away
+        # the groups the invariants give for this initial state (``fact_groups.compute_groups``' first step:
+        # ``get_groups`` without its timers, whose clock reads and progress lines cost a third of it), in the
+        # order of the atoms that make them useful, which ``_encode`` sorts away
         invariants = list(invariant_finder.find_invariants(task, grounding.reachable_params))
         found = list(invariant_finder.useful_groups(invariants, task.init))
         key = (grounding.key, tuple(sorted(tuple(sorted(group)) for group in found)))
