@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agent.planning import canonical, fd_invariants, fd_search, strips_sas
+from agent.planning import canonical, fd_invariants, fd_search, grounder, strips_sas
 from envs.errors import PlanningError
 
 _Atom = tuple[str, tuple[str, ...]]
@@ -100,8 +100,6 @@ class FastDownward:
         self.domain_name = self.domain[1][1]
         self._words = _words(self.domain)
         self._lifted, self._invariants_key = repr(self.domain), _invariants_key(self.domain)
-        #: the type tree (type, parent) and the types of the predicates' and actions' arguments, once parsed
-        self._typing: tuple[list[tuple[str, str | None]], set[str]] | None = None
         self._constants = any(isinstance(block, list) and block[:1] == [":constants"] for block in self.domain)
         self.binary = search_binary()
         #: parsed domains (the optimal engine's goal action makes one per goal), by their text
@@ -112,6 +110,8 @@ class FastDownward:
         if options.options is None:
             # The translator reads its settings from a module global; its defaults are what the driver uses.
             options.set_options(["domain.pddl", "problem.pddl"])
+        #: whether the domain is one ``sas`` takes its own way (see ``_Typing``), and its typing
+        self._typing = _typing(self.domain)
 
     def task(self, objects: Mapping[str, str], state: Iterable[_Atom], goal: Iterable[_Atom],
              goal_action: bool, variables: Mapping[str, str] | None = None) -> tuple[list, list]:
@@ -158,15 +158,11 @@ class FastDownward:
         """``translate(*task(...))``, sooner: the objects renamed in the order of their names
         (``agent.planning.canonical``), so that scenes of one shape share what the encoder keeps, and the
         real names written back into the text."""
-        if self._typing is None:
-            with _translating(self._invariants_key):
-                _, _, types, _, _, predicates, _, _, actions, _ = self._parsed(self._lifted, self.domain)
-            arguments = {arg.type_name for predicate in predicates if predicate.name != "="
-                         for arg in predicate.arguments}
-            self._typing = ([(kind.name, kind.basetype_name) for kind in types],
-                            arguments | {param.type_name for action in actions for param in action.parameters})
-        types, arguments = self._typing
-        leaf_typed = canonical.leaf_typed(types, [*arguments, *(kind.lower() for kind in (variables or {}).values())])
+        typing = self._typing
+        if typing is None:  # not plain STRIPS: the translator's own steps, with the real names
+            return self.translate(*self.task(objects, state, goal, goal_action, variables))
+        leaf_typed = canonical.leaf_typed(typing.types, [*typing.arguments,
+                                                         *(kind.lower() for kind in (variables or {}).values())])
         renaming = canonical.renaming(objects, self._words, self._constants, leaf_typed)
         if renaming is None:
             text = self._sas(objects, state, goal, goal_action, variables)
@@ -247,10 +243,9 @@ class FastDownward:
     def _parse_task(self, lifted: str, domain: list, problem: list) -> Any:
         """The translator's ``parse_task``, with the domain parsed once per lifted text and reused.
 
-        Each task gets its own lists; the parsed actions are shared, which is safe on the STRIPS domains
-        this class serves (``agent.planner`` sends nothing else): normalising rewrites their conditions
-        into the same conjunctions every time. ``tests/test_fast_downward.py`` checks that the SAS tasks
-        equal those of a fresh translator."""
+        Each task gets its own lists; the parsed actions are shared where normalising leaves them as they
+        are (``_parsed``). ``tests/test_fast_downward.py`` checks that the SAS tasks equal those of a fresh
+        translator."""
         from fast_downward.translate import pddl
         from fast_downward.translate.pddl_parser import parsing_functions as parsing
 
@@ -265,11 +260,16 @@ class FastDownward:
                          init, goal, list(actions), list(axioms), use_metric)
 
     def _parsed(self, lifted: str, domain: list) -> tuple:
-        """The translator's ``parse_domain_pddl`` of ``domain``, kept per lifted text (``lifted``)."""
+        """The translator's ``parse_domain_pddl`` of ``domain``, kept per lifted text (``lifted``) where
+        normalising leaves its actions as they are (``_normal``); others it rewrites in place (quantified
+        conditions become axioms that only the first task would get), so those are parsed anew per task."""
         from fast_downward.translate.pddl_parser import parsing_functions as parsing
 
         if lifted not in self._domains:
-            self._domains[lifted] = tuple(parsing.parse_domain_pddl(parsing.Context(), domain))
+            parsed = tuple(parsing.parse_domain_pddl(parsing.Context(), domain))
+            if not _normal(parsed[8], parsed[9]):  # actions, axioms
+                return parsed
+            self._domains[lifted] = parsed
             while len(self._domains) > DOMAIN_MEMO_SIZE:
                 self._domains.popitem(last=False)
         self._domains.move_to_end(lifted)
@@ -309,6 +309,48 @@ class FastDownward:
         if goal_action and result.status == "SOLVED":
             return SearchResult(result.status, result.plan[:-1], result.log)  # without reach_goal
         return result
+
+
+def _normal(actions: list[Any], axioms: list[Any]) -> bool:
+    """Whether normalising leaves parsed actions as they are: no axioms, preconditions that are literals or
+    a conjunction of them, effects without parameters or conditions."""
+    from fast_downward.translate import pddl
+
+    def literals(condition: Any) -> bool:
+        parts = condition.parts if isinstance(condition, pddl.Conjunction) else (condition,)
+        return all(isinstance(part, (pddl.Literal, pddl.Truth)) for part in parts)
+
+    return not axioms and all(literals(action.precondition) and all(not effect.parameters and isinstance(
+        effect.condition, pddl.Truth) for effect in action.effects) for action in actions)
+
+
+class _Typing(NamedTuple):
+    """A plain STRIPS domain's type tree (type, parent) and the types of its predicates' and actions'
+    arguments."""
+
+    types: list[tuple[str, str | None]]
+    arguments: set[str]
+
+
+def _typing(domain: list) -> _Typing | None:
+    """The typing of a domain whose actions ``grounder.plain_actions`` accepts, from a parse of its own;
+    None for others (or where the translator's parser refuses it: ``translate`` then says why).
+
+    Only such domains take ``FastDownward.sas``'s own way: it shares a domain's parsed actions across calls
+    and goals, which is safe where normalising leaves them as they are; elsewhere (quantified conditions
+    become axioms, in place) every call goes to ``translate``."""
+    from fast_downward.translate.pddl_parser import parsing_functions as parsing
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the parser reports what it ignores
+            _, _, types, _, _, predicates, _, _, actions, axioms = parsing.parse_domain_pddl(parsing.Context(), domain)
+    except (SystemExit, Exception):
+        return None
+    if axioms or not grounder.plain_actions(actions):
+        return None
+    arguments = {arg.type_name for predicate in predicates if predicate.name != "=" for arg in predicate.arguments}
+    return _Typing([(kind.name, kind.basetype_name) for kind in types],
+                   arguments | {param.type_name for action in actions for param in action.parameters})
 
 
 class _Parts(NamedTuple):

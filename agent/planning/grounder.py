@@ -41,9 +41,20 @@ def is_plain_strips(task: Any) -> bool:
 
     if task.axioms or task.use_min_cost_metric or not all(isinstance(fact, pddl.Atom) for fact in task.init):
         return False
-    if _atoms(task.goal) is None:
+    if _atoms(task.goal) is None or not plain_actions(task.actions):
         return False
-    for action in task.actions:
+    objects_by_type = _objects_by_type(task)
+    bindings = sum(math.prod(len(objects_by_type.get(p.type_name, ())) for p in action.parameters)
+                   for action in task.actions)
+    return bindings <= MAX_BINDINGS
+
+
+def plain_actions(actions: list[Any]) -> bool:
+    """Whether actions (parsed or normalised: normalising leaves such actions as they are) have no costs,
+    preconditions made of positive atoms and unconditional add and delete effects."""
+    from fast_downward.translate import pddl
+
+    for action in actions:
         if action.cost is not None or action.num_external_parameters != len(action.parameters):
             return False
         if _atoms(action.precondition) is None:
@@ -53,10 +64,7 @@ def is_plain_strips(task: Any) -> bool:
                 return False
             if not isinstance(effect.literal, (pddl.Atom, pddl.NegatedAtom)) or effect.literal.predicate == "=":
                 return False
-    objects_by_type = _objects_by_type(task)
-    bindings = sum(math.prod(len(objects_by_type.get(p.type_name, ())) for p in action.parameters)
-                   for action in task.actions)
-    return bindings <= MAX_BINDINGS
+    return True
 
 
 def _objects_by_type(task: Any) -> dict[str, list[str]]:
