@@ -47,9 +47,14 @@ GRIP_MARGIN = 0.003
 READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
 
 
+def gripping(gripper: Gripper | None) -> bool:
+    """Whether the fingers are held apart by something (proprioception alone)."""
+    return gripper is not None and gripper.width >= gripper.opening + GRIP_MARGIN and gripper.width >= 0.005
+
+
 def held(objects: list[Described], gripper: Gripper | None) -> str | None:
     """The name of the object in the hand, from proprioception and the perceived boxes."""
-    if gripper is None or gripper.width < gripper.opening + GRIP_MARGIN or gripper.width < 0.005:
+    if gripper is None or not gripping(gripper):
         return None
     hand = np.asarray(gripper.position)
     near = [(float(np.linalg.norm(np.asarray(o.centre) - hand)), o.name) for o in objects if o.movable]
