@@ -52,3 +52,4 @@ def test_a_gripped_object_the_frame_does_not_show_is_the_one_the_last_look_had()
     assert unseen_held(now, before, Gripper(hand, width=0.0, opening=0.0), (4, 4)) is None
     assert unseen_held(list(before), before, gripping, (4, 4)) is None
     assert unseen_held(now[:1], before, gripping, (4, 4)) is None
+

@@ -7,8 +7,8 @@
   the segmenter. A movable instance whose colour is the arm's grey is taken for a piece of the arm and
   dropped (no movable object of these tasks is grey).
 - box: the centre the instance's pixels voted for, and the half width and half height they predicted; a
-  disc's centre across the table and its width, which varies, are measured from its own pixels' world
-  points instead (``footprint``);
+  movable object's centre across the table and its width (a disc's varies) are measured from its own
+  pixels' world points instead (``footprint``);
   ``agent.vision.state`` then rests stacked boxes on their supports (see there).
 - names, with their tie rules:
   blocks: the colour (``red``); two blocks of one colour: ``red1``, ``red2`` in image order (left to right,
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from agent.vision.footprint import disc_footprint, own_pixels
+from agent.vision.footprint import footprint, own_pixels
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
 from envs.errors import PerceptionError
@@ -239,9 +239,9 @@ def describe(instances: list[Instance], frame: Frame, task: str,
         if inst.cls == 1 and colour in ROBOT_COLOURS:
             continue  # the arm's own grey: no movable object of these tasks has it
         half, centre, own = inst.half, inst.centre, inst.mask
-        if kind == "disc":  # its own points place it better than the votes (``footprint``)
+        if inst.cls == 1:  # its own points place it better than the votes (``footprint``)
             own = own_pixels(frame.rgb, inst.mask, colour, palette)
-            x, y, width = disc_footprint(points, own)
+            x, y, width = footprint(points, own)
             half, centre = (width, half[1]), (x, y, centre[2])
         elif kind == "peg":
             # measured across the image, where a peg place shows its full width beside the (narrower) discs

@@ -13,8 +13,9 @@ cuboid standing upright, so its points say more than the votes do:
   is seen whole even under a narrower disc; points within ``ABOVE_TABLE`` of the table are left out: a
   pixel of table at the disc's foot would reach further).
 
-Only pixels whose own colour is nearest the instance's colour count (``own_pixels``): every disc has its
-own colour, and a mask that spills onto the arm (grey) or the next disc must not widen or move the disc.
+Only pixels whose own colour is nearest the instance's colour count (``own_pixels``): a mask that spills
+onto the arm (grey) or the next object (of another colour: no two discs or blocks share one) must not
+widen or move the object.
 Pixel centres stop inside the edges and the calibrated points fall slightly to +y of the surfaces they
 show, so each measurement carries a constant correction measured on development episodes.
 """
@@ -34,7 +35,9 @@ PIXEL_FOOTPRINT = 0.0028
 #: (``SIDE_CORRECTION``). These three constants are mean errors over the discs at rest at every operator
 #: of development episodes (hanoi 3 seeds 10-17, 356 discs; hanoi 4 seeds 10-13, 352 discs); on the latter
 #: the centre is then off by 1.2 mm (median; 90th percentile 2.4 mm) along x and 1.4 (3.1) mm along y,
-#: the votes by 4.3 (18.2) and 4.0 (7.7) mm, and the half width by 0.9 (2.1) mm
+#: the votes by 4.3 (18.2) and 4.0 (7.7) mm, and the half width by 0.9 (2.1) mm. On blocks (blocks 5 seeds
+#: 10-14, 315 blocks at rest) the same constants leave 0.8 (3.9) mm along x, 1.3 (3.6) mm along y and
+#: 0.9 (2.8) mm on the half width, against the votes' 1.8 (6.2), 5.1 (11.4) and 2.9 (7.1) mm
 FRONT_CORRECTION = 0.0024
 SIDE_CORRECTION = -0.0037
 #: points this close (m) to the table top may be the table at the disc's foot
@@ -61,8 +64,8 @@ def own_pixels(rgb: np.ndarray, mask: np.ndarray, colour: str,
     return own
 
 
-def disc_footprint(points: np.ndarray, own: np.ndarray) -> tuple[float, float, float]:
-    """The centre (x, y) across the table and the half width of a disc whose pixels are ``own``, from
+def footprint(points: np.ndarray, own: np.ndarray) -> tuple[float, float, float]:
+    """The centre (x, y) across the table and the half width of an object whose pixels are ``own``, from
     ``points`` (the world point each pixel shows)."""
     seen = points[own]
     left, right = np.quantile(seen[:, 1], EDGE_QUANTILE), np.quantile(seen[:, 1], 1 - EDGE_QUANTILE)

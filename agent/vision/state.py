@@ -128,8 +128,13 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
             floor = [b.name for b in bins if _inside_xy(obj, b)]
             support, name = TABLE_TOP_Z + (BIN_FLOOR if floor else 0.0), floor[0] if floor else TABLE
         if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
-            half = obj.half[1] if obj.high is None else max(obj.high - support, MIN_THICKNESS) / 2
-            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + half), half=(obj.half[0], half))
+            bottom = support
+            if under and obj.high is not None:
+                # the support's top is read low where this object hides it: this object's own top and the
+                # height the segmenter predicts for it put its bottom no lower than that
+                bottom = max(support, obj.high - 2 * obj.half[1])
+            half = obj.half[1] if obj.high is None else max(obj.high - bottom, MIN_THICKNESS) / 2
+            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], bottom + half), half=(obj.half[0], half))
             on[obj.name] = name
         rested.append(obj)
         out.append(obj)
