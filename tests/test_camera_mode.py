@@ -95,8 +95,8 @@ def test_shuffled_names_and_permuted_body_ids_change_nothing_the_agent_does(hano
     assert plain["camera"]["names"] == {n: n for n in plain["camera"]["names"]}
 
 
-#: development seeds whose camera-mode episode succeeded when chosen: camera mode succeeds on few seeds yet
-#: (blocks 5: 3 of seeds 0-9), so this checks that the whole path can succeed, not how often it does
+#: development seeds whose camera-mode episode succeeded when chosen: this checks that the whole path can
+#: succeed, not how often it does (docs/vision.md has the rates)
 @pytest.mark.slow
 @pytest.mark.parametrize(("task", "size", "seed"), [("hanoi", 3, 7), ("blocks", 5, 0), ("sort", 6, 1)])
 def test_one_camera_mode_episode_per_task_succeeds(task: str, size: int, seed: int) -> None:
