@@ -1,23 +1,24 @@
-"""Where a Hanoi disc stands and how wide it is, from the 3-D points of its own pixels.
+"""Where a movable object (a Hanoi disc, a block, a sort cube) stands and how wide it is, from the 3-D points
+of its own pixels.
 
-The segmenter's voted centre is good across the image (y) but poor along the camera's line of sight (x):
-a disc under another shows its front face and a rim of its top, and the votes of those few pixels land
-up to 4 cm off (discs at rest, development seeds 10-17 of hanoi 3: median 6 mm, 90th percentile 25 mm).
-A disc is a square
-cuboid standing upright, so its points say more than the votes do:
+The segmenter's voted centre is poor along the camera's line of sight (x) and not good across it: a disc
+under another shows its front face and a rim of its top, and the votes of those few pixels land up to 4 cm
+off (discs at rest, development seeds 10-17 of hanoi 3: median 6 mm, 90th percentile 25 mm along x).
+Every movable object of these tasks is a square cuboid standing upright, so its points say more than the
+votes do:
 
 - its width is the spread of its points across the table (y), which every disc of a tower shows whole;
 - its centre across the table is the middle of that spread;
 - its front face (the side facing the camera, +x) is the farthest its points reach towards the camera, and
   its centre lies half a width behind that (the camera looks down at about 60 degrees, so the front face
   is seen whole even under a narrower disc; points within ``ABOVE_TABLE`` of the table are left out: a
-  pixel of table at the disc's foot would reach further).
+  pixel of table at the object's foot would reach further).
 
 Only pixels whose own colour is nearest the instance's colour count (``own_pixels``): a mask that spills
 onto the arm (grey) or the next object (of another colour: no two discs or blocks share one) must not
-widen or move the object.
-Pixel centres stop inside the edges and the calibrated points fall slightly to +y of the surfaces they
-show, so each measurement carries a constant correction measured on development episodes.
+widen or move the object. Pixel centres stop inside the edges and the calibrated points fall slightly to
++y of the surfaces they show, so each measurement carries a constant correction measured on development
+episodes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 
 from envs.simulation import TABLE_TOP_Z
 
-#: a disc's width: the spread of its points' y between these quantiles, plus what the quantiles and the
+#: an object's width: the spread of its points' y between these quantiles, plus what the quantiles and the
 #: pixel centres leave out at the edges (``PIXEL_FOOTPRINT``)
 EDGE_QUANTILE = 0.02
 PIXEL_FOOTPRINT = 0.0028
@@ -40,7 +41,7 @@ PIXEL_FOOTPRINT = 0.0028
 #: 0.9 (2.8) mm on the half width, against the votes' 1.8 (6.2), 5.1 (11.4) and 2.9 (7.1) mm
 FRONT_CORRECTION = 0.0024
 SIDE_CORRECTION = -0.0037
-#: points this close (m) to the table top may be the table at the disc's foot
+#: points this close (m) to the table top may be the table at the object's foot
 ABOVE_TABLE = 0.004
 #: fewer own pixels than this: the whole mask counts
 MIN_OWN = 3
