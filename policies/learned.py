@@ -23,7 +23,7 @@ from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
-from policies.skill import SKILL_NAMES, SkillResult, not_movable
+from policies.skill import SKILL_NAMES, SkillResult, not_movable, unknown_place
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
 from policies.targets import Targets
@@ -94,8 +94,11 @@ class LearnedSkills:
     def place(self, env: TaskEnv, args: Sequence[str], step_budget: int,
               targets: Targets | None = None) -> SkillResult:
         name, target = args
-        if (name,) not in detect_holding(env.world() if targets is None else targets.world()):
+        world = env.world() if targets is None else targets.world()
+        if (name,) not in detect_holding(world):
             return SkillResult(False, 0, f"{name!r} is not in the hand")
+        if (failure := unknown_place(world, target)) is not None:
+            return failure
         try:
             task = PlaceTask(env, name, target, targets=targets)
         except NoFreeSpot as exc:

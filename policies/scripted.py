@@ -21,7 +21,7 @@ from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
-from policies.skill import SkillResult, not_movable
+from policies.skill import SkillResult, not_movable, unknown_place
 from policies.targets import Targets
 
 #: height (m) kept between the hand's load and the tallest thing it passes over
@@ -164,6 +164,8 @@ def place(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     world = _world(env, targets, name)
     if (name,) not in detect_holding(world):
         return SkillResult(False, 0, f"{name!r} is not in the hand")
+    if (failure := unknown_place(world, target)) is not None:
+        return failure
     obj = world.objects[name]
     try:
         where = placement(env, world, name, target)

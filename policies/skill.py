@@ -40,6 +40,14 @@ class Skill(Protocol):
                  targets: Targets | None = None) -> SkillResult: ...
 
 
+def unknown_place(world: World, target: str) -> SkillResult | None:
+    """The failure a place skill gives for a target that is neither the table nor an object of the scene it
+    sees (a camera-mode agent plans with objects its last frame did not show), else None."""
+    if target == "table" or target in world.objects:
+        return None
+    return SkillResult(False, 0, f"{target!r} is not an object of this scene")
+
+
 def not_movable(world: World, name: str) -> SkillResult | None:
     """The failure every skill gives for an operand that is no movable object of the scene it sees, else None."""
     if name in world.objects and world.objects[name].movable:

@@ -12,7 +12,7 @@ from agent.vision.frames import Gripper, capture
 from agent.vision.grouping import Instance
 from agent.vision.scoring import match_instances, score_segmentation
 from agent.vision.segmenter import Segmenter
-from agent.vision.state import perceive_state
+from agent.vision.state import perceive_state, rest_stacks
 from envs.errors import PerceptionError
 from envs.scenes.registry import SCENES
 
@@ -242,3 +242,33 @@ def test_the_shipped_segmenter_scores_as_reported_on_held_out_scenes(segmenter: 
     # on these 40 scenes: 100% found, 95.0% exact; on all 300 test scenes 99.4% found, 96.3% exact states
     assert result["segmentation"]["all"]["found"] >= 0.98
     assert result["state"]["all"]["exact"] >= 0.9
+
+
+def test_a_block_on_a_support_whose_top_is_read_low_keeps_its_own_height() -> None:
+    """The lower block's hidden top face leaves its top read 1.3 cm low; the upper block's own top (seen) and
+    predicted height put its bottom where it is, so a grasp aimed above its bottom stays on it."""
+    lower = Described("blue", "block", "blue", (0.65, -0.11, 0.02), (0.02, 0.02), (0.0, 0.0), None, 0.01, 0.027)
+    upper = Described("red", "block", "red", (0.652, -0.108, 0.07), (0.02, 0.02), (0.0, 0.0), None, 0.062, 0.08)
+    rested = {o.name: o for o in rest_stacks([lower, upper], None)}
+    assert rested["blue"].top == pytest.approx(0.027)
+    assert rested["red"].bottom == pytest.approx(0.04) and rested["red"].top == pytest.approx(0.08)
+
+
+def test_an_objects_footprint_comes_from_its_own_pixels_points() -> None:
+    """A 4 cm cube centred at (0.5, 0.1): its top face and front face (+x, towards the camera) seen as a grid
+    of points, and grey pixels of the arm in its mask well beside it, which must neither move nor widen it."""
+    from agent.vision.footprint import footprint, own_pixels
+
+    top = [(x, y, 0.04) for x in np.linspace(0.482, 0.518, 6) for y in np.linspace(0.082, 0.118, 6)]
+    front = [(0.52, y, z) for y in np.linspace(0.082, 0.118, 6) for z in (0.01, 0.02, 0.03, 0.04)]
+    arm = [(0.6, 0.3, 0.05)] * 12
+    points = np.array([top + front + arm])  # one row of pixels
+    rgb = np.array([[(200, 30, 30)] * (len(top) + len(front)) + [(70, 70, 74)] * len(arm)], dtype=np.uint8)
+    mask = np.ones(rgb.shape[:2], bool)
+    palette = {"red": (192.0, 27.0, 27.0), "gray": (69.0, 69.0, 74.0)}
+    own = own_pixels(rgb, mask, "red", palette)
+    assert own.sum() == len(top) + len(front)
+    x, y, half = footprint(points, own)
+    assert abs(x - 0.5) < 0.006 and abs(y - 0.1) < 0.006 and abs(half - 0.02) < 0.004
+    wide = footprint(points, mask)  # the arm's pixels counted: moved and widened
+    assert wide[2] > 0.05

@@ -307,6 +307,7 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     that cannot be read after a skill that succeeded (camera mode) leaves the prediction and the skill's own
     targets in its place; after one that failed, it records the step and raises its ``PerceptionError``."""
     skill = domain.skill_call(operator.name, operator.args)
+    before = look
     if judge is not None:
         judge.before_skill(look, *skill)
     clock = time.perf_counter()
@@ -335,10 +336,25 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
                                        f"{exc} (kept the prediction)", substitute))
         return outcome, replace(look, state=sorted(predicted), targets=_same(targets), acted=targets), Mismatch((), ())
     result.perceive_time_s += time.perf_counter() - acted
+    if targets is not None:
+        look = _unseen_kept(look, before, predicted)
     mismatch = compare(predicted, look.state)
     result.steps.append(StepRecord(str(operator), outcome.success, not mismatch, outcome.sim_steps,
                                    mismatch.describe(), substitute))
     return outcome, replace(look, acted=targets) if targets is not None else look, mismatch
+
+
+def _unseen_kept(look: Look, before: Look, predicted: frozenset[str]) -> Look:
+    """Camera mode: ``look`` with the objects ``before`` showed and it does not (a cube inside a bin of its
+    own colour is often read as part of the bin): objects never leave these scenes, so each keeps its kind,
+    its colour and the atoms the model predicted about it, while everything the frame shows is read from it."""
+    missing = {name: kind for name, kind in before.kinds.items() if name not in look.kinds}
+    if not missing:
+        return look
+    kept = {atom for atom in predicted if any(arg in missing for arg in atom.strip("()").split()[1:])}
+    return replace(look, kinds={**look.kinds, **missing},
+                   colours={**look.colours, **{name: before.colours[name] for name in missing}},
+                   state=sorted(set(look.state) | kept))
 
 
 def _same(targets: Targets) -> Callable[[], Targets]:

@@ -72,23 +72,24 @@ class CameraObserver:
         self.env = env
         self.predicates = dict(predicates)
         self.camera = camera
-        #: the episode's last look that showed every disc: its disc names carry over (a disc never
-        #: changes size; a look missing one, a held disc unseen, names the others by it but does not replace it)
+        #: the episode's last look that showed every object: its disc names carry over (a disc never changes
+        #: size) and it names a held object the frame does not show; a look missing one names the others by
+        #: it but does not replace it
         self.previous: Perceived | None = None
 
     def look(self) -> Look:
         from agent.perception.observation import perceived_view
 
         perceived = self.camera.perceive(self.env.camera_frame(), self.predicates, self.previous)
-        if self.previous is None or _discs(perceived) >= _discs(self.previous):
+        if self.previous is None or _movable(perceived) >= _movable(self.previous):
             self.previous = perceived
         return Look(perceived.kinds, perceived.colours, list(perceived.state),
                     lambda: perceived_view(perceived.frame, perceived.objects),
                     lambda: Targets(self.env, perceived.world()), perceived)
 
 
-def _discs(perceived: Perceived) -> int:
-    return sum(o.kind == "disc" for o in perceived.objects)
+def _movable(perceived: Perceived) -> int:
+    return sum(o.movable for o in perceived.objects)
 
 
 def make_observer(source: str, env: TaskEnv, predicates: Mapping[str, str],

@@ -6,8 +6,9 @@
 - colour: the median colour of the instance's pixels, nearest in chromaticity among the palette learnt with
   the segmenter. A movable instance whose colour is the arm's grey is taken for a piece of the arm and
   dropped (no movable object of these tasks is grey).
-- box: the centre the instance's pixels voted for, and the half width and half height they predicted
-  (a disc's width, which varies, is measured across the image from its pixels' world points instead);
+- box: the centre the instance's pixels voted for, and the half width and half height they predicted; a
+  movable object's centre across the table and its width (a disc's varies) are measured from its own
+  pixels' world points instead (``footprint``);
   ``agent.vision.state`` then rests stacked boxes on their supports (see there).
 - names, with their tie rules:
   blocks: the colour (``red``); two blocks of one colour: ``red1``, ``red2`` in image order (left to right,
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from agent.vision.footprint import footprint, own_pixels
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
 from envs.errors import PerceptionError
@@ -51,8 +53,8 @@ CUBE_REACH = 0.035
 MERGE_ORDER = {3: 0, 2: 1, 1: 2}
 #: a robust lowest point: a stray pixel of what lies below must not count
 LOW_QUANTILE = 0.15
-#: a disc's width: the spread of its pixels' world y between these quantiles, plus what one pixel covers
-#: there (7 mm: pixel centres stop half a pixel inside each edge)
+#: a peg place's width: the spread of its pixels' world y between these quantiles, plus what one pixel
+#: covers there (7 mm: pixel centres stop half a pixel inside each edge)
 EDGE_QUANTILE = 0.02
 PIXEL_FOOTPRINT = 0.007
 
@@ -236,16 +238,19 @@ def describe(instances: list[Instance], frame: Frame, task: str,
         kind = TASK_KINDS[task] if inst.cls == 1 else CLASS_KINDS[inst.cls]
         if inst.cls == 1 and colour in ROBOT_COLOURS:
             continue  # the arm's own grey: no movable object of these tasks has it
-        half = inst.half
-        if kind in ("disc", "peg"):
-            # measured across the image, where every disc of a tower shows whole and a peg place shows its
-            # full width beside the (narrower) discs on it; a peg place's predicted width stands when the
-            # arm hides part of it, and is no width at all when it was read as a movable instance first
+        half, centre, own = inst.half, inst.centre, inst.mask
+        if inst.cls == 1:  # its own points place it better than the votes (``footprint``)
+            own = own_pixels(frame.rgb, inst.mask, colour, palette)
+            x, y, width = footprint(points, own)
+            half, centre = (width, half[1]), (x, y, centre[2])
+        elif kind == "peg":
+            # measured across the image, where a peg place shows its full width beside the (narrower) discs
+            # on it; its predicted width stands when the arm hides part of it
             across = points[..., 1][inst.mask]
             width = np.quantile(across, 1 - EDGE_QUANTILE) - np.quantile(across, EDGE_QUANTILE) + PIXEL_FOOTPRINT
-            half = (float(width / 2) if kind == "disc" else max(float(width / 2), half[0]), half[1])
-        low, high = _heights(z, inst.mask)
-        raw.append({"kind": kind, "colour": colour, "centre": inst.centre,
+            half = (max(float(width / 2), half[0]), half[1])
+        low, high = _heights(z, own)
+        raw.append({"kind": kind, "colour": colour, "centre": centre,
                     "half": half, "pixel": (float(us[inst.mask].mean()), float(vs[inst.mask].mean())),
                     "index": index, "mask": inst.mask, "low": low, "high": high})
     if not any(d["kind"] == TASK_KINDS[task] for d in raw):

@@ -11,6 +11,10 @@ perception error, not a change of the world. Two rules, both from the frames alo
 
 Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
 names (``perceive._ranked_discs``) by the caller.
+
+- ``unseen_held``: a held object the frame does not show (at the view point the segmenter often reads it
+  with the hand, or not at all) is still in the hand when the fingers say they grip something: objects
+  never leave these scenes, so it is the one object the previous look showed and this one lacks.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
+
 from agent.vision.describe import Described
+from agent.vision.frames import Gripper
+from agent.vision.state import gripping
 
 #: more discs than this are matched greedily instead of over every permutation
 EXHAUSTIVE = 7
@@ -78,6 +86,24 @@ def tracked(objects: list[Described], previous: tuple[Described, ...]) -> dict[s
         if i not in mapping and j not in mapping.values():
             mapping[i] = j
     return {now[i].name: before[j].name for i, j in mapping.items()}
+
+
+def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripper: Gripper | None,
+                shape: tuple[int, ...]) -> Described | None:
+    """The object in the hand when the fingers grip something (proprioception) and ``objects`` (already
+    named as ``previous`` named them) lack exactly one movable object of ``previous``: that one, its size as
+    last seen, centred between the finger pads (the fingers centre what they close on) and covering no pixel
+    of the frame (``shape``).
+    None otherwise (nothing gripped, nothing missing, or more than one object missing: which is held is
+    then unknown)."""
+    if gripper is None or not gripping(gripper):
+        return None
+    names = {o.name for o in objects}
+    missing = [o for o in previous if o.movable and o.name not in names]
+    if len(missing) != 1:
+        return None
+    x, y, z = (float(v) for v in gripper.position)
+    return replace(missing[0], centre=(x, y, z), mask=np.zeros(shape, bool), low=None, high=None)
 
 
 def renamed(objects: list[Described], state: list[str], holding: str | None,

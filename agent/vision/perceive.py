@@ -19,7 +19,7 @@ import numpy as np
 
 from agent.vision.describe import Described, describe
 from agent.vision.frames import Frame
-from agent.vision.identity import renamed, stack_ranked, tracked
+from agent.vision.identity import renamed, stack_ranked, tracked, unseen_held
 from agent.vision.segmenter import Segmenter
 from agent.vision.state import READABLE, held, perceive_state, rest_stacks
 from envs.detectors import ObjectState, World
@@ -77,7 +77,8 @@ class Camera:
                  previous: Perceived | None = None) -> Perceived:
         """The objects and the state of ``predicates`` (PDDL predicate -> detector) in ``frame``; raises
         ``PerceptionError`` (one line) when the frame shows nothing to act on or cannot be named.
-        ``previous``: the episode's last look, whose disc names the discs keep (``identity.tracked``);
+        ``previous``: the episode's last look, whose disc names the discs keep (``identity.tracked``) and
+        which names the object the hand grips when this frame does not show it (``identity.unseen_held``);
         without it (a first look) discs are ranked by the stacking too (``identity.stack_ranked``)."""
         if not np.isfinite(frame.depth).all() or not frame.rgb.any():
             raise PerceptionError("camera: the frame is blank (no colour or no depth): nothing can be seen")
@@ -90,6 +91,11 @@ class Camera:
         if previous is not None:
             objects, state, holding = renamed(objects, state, holding,
                                               tracked(rest_stacks(objects, holding), previous.objects))
+            unseen = None if holding else unseen_held(objects, previous.objects, frame.gripper, frame.depth.shape[:2])
+            if unseen is not None:
+                objects.append(unseen)
+                holding = unseen.name
+                state = perceive_state(objects, frame.gripper, readable)
         elif on is not None:
             objects, state, holding = renamed(objects, state, holding, stack_ranked(objects, state, on))
         objects.sort(key=lambda o: o.name)

@@ -47,9 +47,14 @@ GRIP_MARGIN = 0.003
 READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
 
 
+def gripping(gripper: Gripper | None) -> bool:
+    """Whether the fingers are held apart by something (proprioception alone)."""
+    return gripper is not None and gripper.width >= gripper.opening + GRIP_MARGIN and gripper.width >= 0.005
+
+
 def held(objects: list[Described], gripper: Gripper | None) -> str | None:
     """The name of the object in the hand, from proprioception and the perceived boxes."""
-    if gripper is None or gripper.width < gripper.opening + GRIP_MARGIN or gripper.width < 0.005:
+    if gripper is None or not gripping(gripper):
         return None
     hand = np.asarray(gripper.position)
     near = [(float(np.linalg.norm(np.asarray(o.centre) - hand)), o.name) for o in objects if o.movable]
@@ -123,8 +128,13 @@ def _rest(objects: list[Described], holding: str | None) -> tuple[list[Described
             floor = [b.name for b in bins if _inside_xy(obj, b)]
             support, name = TABLE_TOP_Z + (BIN_FLOOR if floor else 0.0), floor[0] if floor else TABLE
         if -SUPPORT_TOLERANCE < _low(obj) - support < RESTING_GAP:
-            half = obj.half[1] if obj.high is None else max(obj.high - support, MIN_THICKNESS) / 2
-            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], support + half), half=(obj.half[0], half))
+            bottom = support
+            if under and obj.high is not None:
+                # the support's top is read low where this object hides it: this object's own top and the
+                # height the segmenter predicts for it put its bottom no lower than that
+                bottom = max(support, obj.high - 2 * obj.half[1])
+            half = obj.half[1] if obj.high is None else max(obj.high - bottom, MIN_THICKNESS) / 2
+            obj = replace(obj, centre=(obj.centre[0], obj.centre[1], bottom + half), half=(obj.half[0], half))
             on[obj.name] = name
         rested.append(obj)
         out.append(obj)
