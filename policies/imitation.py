@@ -19,6 +19,8 @@ from policies.demonstrations import Demonstrations
 #: the cloned policy explores this narrowly around its actions at first (standard deviation before
 #: squashing): wide enough to find better actions, narrow enough to keep what was cloned
 CLONED_LOG_STD = -1.5
+#: the critic's fitting reports its loss after every so many updates
+CRITIC_REPORT_EVERY = 250
 
 
 def _action_and_log_std(model: Any, observations: Any) -> tuple[Any, Any]:
@@ -68,19 +70,30 @@ def fill_replay_buffer(model: Any, demos: Demonstrations) -> int:
     return added
 
 
-def fit_critic(model: Any, gradient_steps: int, log_folder: str | None = None) -> None:
-    """Run ``gradient_steps`` of the algorithm's own updates with the actor held fixed. The model keeps
-    a logger writing tensorboard events into ``log_folder`` (updates need a logger before ``learn``)."""
+def fit_critic(model: Any, gradient_steps: int, log_folder: str | None = None,
+               every: int = CRITIC_REPORT_EVERY) -> list[tuple[int, float]]:
+    """Run ``gradient_steps`` of the algorithm's own updates with the actor held fixed; returns the critic's
+    loss (its TD error) after every ``every`` updates, averaged over them, to show whether it has settled.
+    The model keeps a logger writing tensorboard events into ``log_folder`` (updates need a logger before
+    ``learn``)."""
     from stable_baselines3.common.logger import configure
 
     if not hasattr(model, "critic"):
-        return
+        return []
     model.set_logger(configure(log_folder, ["tensorboard"] if log_folder else []))
     frozen = list(model.actor.parameters())
     for parameter in frozen:
         parameter.requires_grad_(False)
+    curve: list[tuple[int, float]] = []
     try:
-        model.train(gradient_steps=gradient_steps, batch_size=model.batch_size)
+        done = 0
+        while done < gradient_steps:
+            chunk = min(every, gradient_steps - done)
+            model.train(gradient_steps=chunk, batch_size=model.batch_size)
+            done += chunk
+            curve.append((done, round(float(model.logger.name_to_value["train/critic_loss"]), 5)))
+            model.logger.dump(done)
     finally:
         for parameter in frozen:
             parameter.requires_grad_(True)
+    return curve

@@ -63,6 +63,23 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "ppo": {"learning_rate": 1e-4, "n_steps": 2048, "batch_size": 256, "gamma": 0.95, "n_epochs": 10,
             "policy_kwargs": {"net_arch": [256, 256]}},
 }
+#: the hyperparameters a run may change (``nesy train controller --bc-weight`` and the like), each with the
+#: algorithms that have it; the values a run used are in its ``.json``
+TUNABLE: dict[str, tuple[str, ...]] = {"learning_rate": ("sacbc", "sac", "tqc", "ppo"),
+                                       "ent_coef": ("sacbc", "sac", "tqc"), "bc_weight": ("sacbc",),
+                                       "demo_fraction": ("sacbc",)}
+
+
+def hyperparameters(algo: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``algo``'s hyperparameters with ``overrides`` (keys of ``TUNABLE``) in place of the defaults; an
+    override the algorithm has no use for is a ``ConfigError`` naming its flag."""
+    chosen = dict(HYPERPARAMETERS[algo])
+    for key, value in sorted((overrides or {}).items()):
+        if algo not in TUNABLE.get(key, ()):
+            raise ConfigError(f"--{key.replace('_', '-')}: {algo} has no {key} "
+                              f"(it is for {', '.join(TUNABLE.get(key, ())) or 'no algorithm'})")
+        chosen[key] = value
+    return chosen
 
 
 def make_envs(skill: str, n_envs: int, seed: int, randomise: bool = True):
@@ -84,7 +101,8 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
                      demonstrations: int = DEMONSTRATIONS, cloning_steps: int = CLONING_STEPS,
                      critic_steps: int = CRITIC_FITTING_STEPS, randomised_demonstrations: bool = False,
                      validation_episodes: int = VALIDATION_EPISODES, init: str | Path | None = None,
-                     config: dict[str, Any] | None = None) -> dict[str, Any]:
+                     config: dict[str, Any] | None = None,
+                     overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train ``skill``'s policy; returns the metadata written beside the policy in ``out``, and ``config``
     (the command's resolved settings, if given) as ``config.yaml`` (``nesy train controller --config``).
 
@@ -95,6 +113,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     best mean of the two success rates (the clone unless beaten; the latest among equal refined ones).
     ``init`` (a policy of the same algorithm family and skill, such as a shipped clone) replaces the
     cloning: its weights, actor and critic, are the start, and its metadata is kept in the new policy's.
+    ``overrides`` replace some of ``HYPERPARAMETERS[algo]`` (``hyperparameters``).
     """
     from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 
@@ -109,6 +128,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     if (locked := refusal("--seed", seed)) is not None:
         raise ConfigError(locked)
     cls = algorithm_class(algo)
+    chosen = hyperparameters(algo, overrides)
     started_from = _init_metadata(Path(init), skill) if init is not None else None
     run_dir, _ = new_run_folder(None if out is None else str(out), f"controller-{skill}")
     if config is not None:
@@ -124,7 +144,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
     demos = record(skill, demo_seeds, progress, randomise=randomised_demonstrations)
     train_env = make_envs(skill, envs, seed)
     model = cls("MlpPolicy", train_env, seed=seed, verbose=0, tensorboard_log=str(run_dir / "tensorboard"),
-                device="cpu", **HYPERPARAMETERS[algo])
+                device="cpu", **chosen)
     if init is None:
         cloning_error: float | None = clone(model, demos, cloning_steps, seed)
     else:
@@ -137,8 +157,8 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
         model.set_demonstrations(demos, seed)
     elif hasattr(model, "replay_buffer"):
         fill_replay_buffer(model, demos)
-    if hasattr(model, "replay_buffer"):
-        fit_critic(model, critic_steps, str(run_dir / "tensorboard" / skill))
+    critic_curve = fit_critic(model, critic_steps, str(run_dir / "tensorboard" / skill)) \
+        if hasattr(model, "replay_buffer") else []
     every = max(steps // EVALUATIONS // envs, 1)
     best = _Validation(run_dir / f"{skill}.zip", skill, validation_episodes, every)
     best.consider(model, 0)
@@ -157,7 +177,9 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
         "demonstrations": {"episodes": demos.episodes, "successes": demos.successes, "transitions": len(demos),
                            "randomised": randomised_demonstrations,
                            "cloning_steps": cloning_steps, "critic_steps": critic_steps,
-                           "cloning_error": None if cloning_error is None else round(cloning_error, 5)},
+                           "cloning_error": None if cloning_error is None else round(cloning_error, 5),
+                           # the critic's TD error while it is fitted: [updates so far, mean loss since the last]
+                           "critic_loss_curve": critic_curve},
         "started_from": started_from,
         "randomised_training": True,
         "validation": {"episodes": validation_episodes, "first_seed": VALIDATION_SEED,
@@ -168,7 +190,7 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
         "kept_stage": algo if best.step > 0 else ("cloning" if init is None else "started_from"),
         "validation_success_rate": best.success,
         "cpu_seconds": round(trained_cpu, 1), "wall_seconds": round(trained_wall, 1),
-        "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(HYPERPARAMETERS[algo]),
+        "energy": meter.report(trained_cpu), "commit": source, "hyperparameters": _plain(chosen),
         "policy": best.path.name, "observation_size": int(np.prod(train_env.observation_space.shape)),
     }
     write_atomic(run_dir / f"{skill}.json", json.dumps(metadata, indent=2) + "\n")

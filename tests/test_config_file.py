@@ -56,11 +56,15 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     def fake(skill: str, algo: str, steps: int, envs: int, seed: int, out: str | None, progress: bool,
              demonstrations: int, init: str | None, randomised_demonstrations: bool,
-             config: dict[str, Any]) -> dict[str, Any]:
+             config: dict[str, Any], critic_steps: int, validation_episodes: int,
+             overrides: dict[str, Any]) -> dict[str, Any]:
         calls.append(config)
+        tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction")
+        assert overrides == {key: config[key] for key in tunable if config[key] is not None}
         assert config == {"skill": skill, "algo": algo, "steps": steps, "envs": envs, "seed": seed,
                           "demonstrations": demonstrations, "randomised_demonstrations": randomised_demonstrations,
-                          "init": init}
+                          "init": init, "critic_steps": critic_steps, "validation_episodes": validation_episodes,
+                          **{key: overrides.get(key) for key in tunable}}
         return {"steps": steps, "wall_seconds": 0, "cpu_seconds": 0, "energy": {"joules": 0, "source": "none"},
                 "validation_success_rate": 1.0, "validation": {"episodes": 1, "kept_step": 0},
                 "kept_stage": "cloning", "path": "x.zip"}
@@ -72,10 +76,14 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
         tmp_path: Path, recorded: list[dict[str, Any]]) -> None:
     path = tmp_path / "pick.yaml"
-    path.write_text("skill: pick\nalgo: tqc\nsteps: 300\nrandomised_demonstrations: true\n")
-    assert main(["train", "controller", "--config", str(path), "--seed", "4", "--quiet"]) == 0
-    assert recorded[-1] == {"skill": "pick", "algo": "tqc", "steps": 300, "envs": 1, "seed": 4,
-                            "demonstrations": 1000, "randomised_demonstrations": True, "init": None}
+    path.write_text("skill: pick\nalgo: sacbc\nsteps: 300\nrandomised_demonstrations: true\nbc_weight: 2\n"
+                    "ent_coef: auto_0.003\n")
+    assert main(["train", "controller", "--config", str(path), "--seed", "4", "--critic-steps", "5000",
+                 "--ent-coef", "0.001", "--quiet"]) == 0
+    assert recorded[-1] == {"skill": "pick", "algo": "sacbc", "steps": 300, "envs": 1, "seed": 4,
+                            "demonstrations": 1000, "randomised_demonstrations": True, "init": None,
+                            "critic_steps": 5000, "validation_episodes": 20, "learning_rate": None,
+                            "ent_coef": 0.001, "bc_weight": 2.0, "demo_fraction": None}
     (tmp_path / "config.yaml").write_text(config_file.dump(recorded[-1]))
     assert main(["train", "controller", "--config", str(tmp_path / "config.yaml"), "--quiet"]) == 0
     assert recorded[-1] == recorded[-2]
@@ -83,7 +91,9 @@ def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
 
 
 @pytest.mark.parametrize("component, text, words", [
-    ("controller", "skill: pick\nlearning_rate: 0.1\n", ["learning_rate", "c.yaml:2", "unknown key"]),
+    ("controller", "skill: pick\ngamma: 0.9\n", ["gamma", "c.yaml:2", "unknown key"]),
+    ("controller", "skill: pick\nent_coef: auto_-1\n", ["ent_coef", "c.yaml:2", "above 0"]),
+    ("controller", "skill: pick\ndemo_fraction: 1.5\n", ["demo_fraction", "c.yaml:2", "at most 1"]),
     ("perception", "epochs: 0\n", ["c.yaml:1", "epochs", "at least 1"]),
     ("controller", "algo: sac\n", ["--skill", "required"]),
 ])

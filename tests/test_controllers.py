@@ -172,8 +172,8 @@ def test_shipped_policies_are_the_step_their_metadata_names(skill: str) -> None:
 def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo: str) -> None:
     config = {"algo": algo, "envs": 1, "seed": 5, "skill": "pick", "steps": 600}
     meta = train_controller("pick", algo, steps=600, seed=5, out=tmp_path / "run", progress=False,
-                            demonstrations=2, cloning_steps=20, critic_steps=20, validation_episodes=1, config=config,
-                            randomised_demonstrations=algo == "sacbc")
+                            demonstrations=2, cloning_steps=20, critic_steps=30, validation_episodes=1, config=config,
+                            randomised_demonstrations=algo == "sacbc", overrides={"ent_coef": 0.002})
     assert Path(meta["path"]).is_file()
     assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text()) == config
     written = json.loads((tmp_path / "run" / "pick.json").read_text())
@@ -182,6 +182,8 @@ def test_training_writes_a_loadable_policy_and_its_metadata(tmp_path: Path, algo
         assert key in written
     assert written["steps"] == 600 and written["seed"] == 5 and written["demonstrations"]["episodes"] == 2
     assert written["demonstrations"]["randomised"] == (algo == "sacbc")
+    assert written["hyperparameters"]["ent_coef"] == 0.002 and written["demonstrations"]["critic_steps"] == 30
+    assert [updates for updates, _ in written["demonstrations"]["critic_loss_curve"]] == [30]
     assert (tmp_path / "run" / "tensorboard").is_dir()
     assert (tmp_path / "run" / "validation.png").read_bytes()[:4] == b"\x89PNG"
     curve = written["validation"]["curve"]
@@ -198,6 +200,9 @@ def test_bad_training_arguments_are_errors(tmp_path: Path) -> None:
         train_controller("push", out=tmp_path / "a")
     with pytest.raises(ConfigError, match="--algo"):
         train_controller("pick", "dqn", out=tmp_path / "b")
+    with pytest.raises(ConfigError, match="--bc-weight: sac has no bc_weight"):
+        train_controller("pick", "sac", overrides={"bc_weight": 1.0}, out=tmp_path / "c")
+    assert not (tmp_path / "c").exists(), "refused before the run directory is made"
 
 
 def test_init_from_a_policy_of_another_skill_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,10 +46,41 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_CONTROLLER_STEPS = 6_000  # policies.training.DEFAULT_STEPS, without importing SB3
 DEFAULT_DEMONSTRATIONS = 1_000  # policies.training.DEMONSTRATIONS
+DEFAULT_CRITIC_STEPS = 2_000  # policies.training.CRITIC_FITTING_STEPS
+DEFAULT_VALIDATION_EPISODES = 20  # policies.training.VALIDATION_EPISODES
 #: a planner time limit beyond this (a week) is a typo, and past 2**63 ns it overflows the clock
 MAX_TIMEOUT_S = 7 * 24 * 3600
 _positive = _whole_number(1)
 _seed = _whole_number(0)
+
+
+def _number(low: float, high: float | None = None, low_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number at least ``low`` (above it when ``low_open``), at most ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {quoted(text)}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {quoted(text)}")
+        if value < low or (low_open and value == low):
+            raise argparse.ArgumentTypeError(f"must be {'above' if low_open else 'at least'} {low:g}, got {value:g}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g}, got {value:g}")
+        return value
+
+    return parse
+
+
+def _entropy_weight(text: str) -> float | str:
+    """``--ent-coef``: a positive number fixes SAC's entropy weight; ``auto`` or ``auto_X`` learns it,
+    starting at X (SB3's own spelling)."""
+    if text == "auto" or text.startswith("auto_"):
+        if text != "auto":
+            _number(0.0, low_open=True)(text[len("auto_"):])
+        return text
+    return _number(0.0, low_open=True)(text)
 
 
 #: the output paths of each (sub)command, and whether each is a folder: checked before any work starts
@@ -218,6 +249,21 @@ def build_parser() -> argparse.ArgumentParser:
                             help="record the demonstrations on domain-randomised episodes, action latency included")
     controller.add_argument("--init", default=None, metavar="PATH",
                             help="start from this policy (.zip with its .json, same skill) instead of cloning")
+    controller.add_argument("--critic-steps", type=_positive, default=DEFAULT_CRITIC_STEPS,
+                            help="updates fitting the critic to the demonstrations before the actor moves "
+                                 f"(default: {DEFAULT_CRITIC_STEPS:,})")
+    controller.add_argument("--validation-episodes", type=_positive, default=DEFAULT_VALIDATION_EPISODES,
+                            help="validation episodes, each nominal and randomised, per point of the curve "
+                                 f"(default: {DEFAULT_VALIDATION_EPISODES})")
+    controller.add_argument("--learning-rate", type=_number(0.0, low_open=True), default=None,
+                            help="the algorithm's learning rate (default: 1e-4)")
+    controller.add_argument("--ent-coef", type=_entropy_weight, default=None, metavar="W|auto_W",
+                            help="SAC-family entropy weight: a number fixes it, auto_W learns it from W "
+                                 "(default: auto_0.01)")
+    controller.add_argument("--bc-weight", type=_number(0.0), default=None,
+                            help="sacbc: weight of the cloning term in the actor's loss (default: 10)")
+    controller.add_argument("--demo-fraction", type=_number(0.0, 1.0, low_open=True), default=None,
+                            help="sacbc: share of every batch drawn from the demonstrations (default: 0.5)")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -564,9 +610,13 @@ def _train_controller(args: argparse.Namespace) -> int:
 
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
+    overrides = {key: getattr(args, key) for key in ("learning_rate", "ent_coef", "bc_weight", "demo_fraction")
+                 if getattr(args, key) is not None}
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
                             progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
-                            randomised_demonstrations=args.randomised_demonstrations, config=_resolved(args))
+                            randomised_demonstrations=args.randomised_demonstrations, config=_resolved(args),
+                            critic_steps=args.critic_steps, validation_episodes=args.validation_episodes,
+                            overrides=overrides)
     print(f"trained {args.skill} with {args.algo} for {meta['steps']} steps in {meta['wall_seconds']:.0f} s "
           f"({meta['cpu_seconds']:.0f} CPU-s, {meta['energy']['joules']:.0f} J, {meta['energy']['source']})")
     print(f"  validation success rate {meta['validation_success_rate']:.1%} "
