@@ -348,9 +348,11 @@ def _typing(domain: list) -> _Typing | None:
         return None
     if axioms or not grounder.plain_actions(actions):
         return None
-    arguments = {arg.type_name for predicate in predicates if predicate.name != "=" for arg in predicate.arguments}
-    return _Typing([(kind.name, kind.basetype_name) for kind in types],
-                   arguments | {param.type_name for action in actions for param in action.parameters})
+    arguments = [arg.type_name for predicate in predicates if predicate.name != "=" for arg in predicate.arguments]
+    arguments += [param.type_name for action in actions for param in action.parameters]
+    if not all(isinstance(name, str) for name in arguments):  # ``(either a b)`` types: the translator's way
+        return None
+    return _Typing([(kind.name, kind.basetype_name) for kind in types], set(arguments))
 
 
 class _Parts(NamedTuple):
