@@ -21,7 +21,9 @@ import math
 import operator
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
+
+from agent.planning.memo import recall
 
 _GroundAtom = tuple[str, tuple[str, ...]]
 #: a binding to fire: the action's index, its parameters' objects, its ground preconditions
@@ -180,7 +182,7 @@ class Grounder:
                   tuple(sorted((obj.name, obj.type_name) for obj in task.objects)),
                   frozenset(atom for atom in init if atom[0] not in fluent))
         objects_by_type = _objects_by_type(task)
-        bindings = _recall(self._bindings, lifted, lambda: _bind(actions, objects_by_type, init, fluent),
+        bindings = recall(self._bindings, lifted, lambda: _bind(actions, objects_by_type, init, fluent),
                            self.memo_size)
 
         reached, fired = _fixpoint(bindings, init)
@@ -193,7 +195,7 @@ class Grounder:
             model = init | {atom for atom, hit in zip(bindings.atoms, reached) if hit}
             return _ground_task(bindings, model, [bindings.candidates[c] for c in fired])
 
-        ground = _recall(self._ground, key, ground_task, self.memo_size)
+        ground = recall(self._ground, key, ground_task, self.memo_size)
         atom_set, reachable_params = ground.atom_set, ground.reachable_params
         goal_actions: list[tuple[tuple[str, ...], GroundAction]] = []
         reached_goal: set[_GroundAtom] = set()  # the goal action's effects, where it fires
@@ -220,20 +222,6 @@ class Grounder:
                                 or (atom in bindings.ids and reached[bindings.ids[atom]]) for atom in goal)
         return Grounding(relaxed_reachable, atom_set, ground.actions, goal_list, reachable_params, key,
                          [action for _, action in goal_actions])
-
-
-_T = TypeVar("_T")
-
-
-def _recall(memo: OrderedDict[tuple, _T], key: tuple, make: Callable[[], _T], size: int) -> _T:
-    """``memo[key]``, made first if missing; the ``size`` most recently used entries are kept."""
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    value = memo[key] = make()
-    while len(memo) > size:
-        memo.popitem(last=False)
-    return value
 
 
 def _bind(actions: list[Any], objects_by_type: dict[str, list[str]], init: set[_GroundAtom],

@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
+
+from agent.planning.memo import recall
 
 #: finished tasks kept per encoding (reachable values and goal variables met recently)
 MEMO_SIZE = 16
@@ -98,14 +99,14 @@ class Encoding:
         key = (reachable, frozenset(goal), tuple(map(_operator_key, extra)))
         finished = self._finished.get(key)
         if finished is None:
-            renamed = _recall(self._renamed, reachable, lambda: self._rename(reachable))
+            renamed = recall(self._renamed, reachable, lambda: self._rename(reachable), MEMO_SIZE)
             new_goal = [renamed.renaming.translate_pair(pair) for pair in sorted(goal.items())]
             kept = [pair for pair in new_goal if pair[1] is not simplify.always_true]
             if any(value is simplify.always_false for _, value in kept):
                 return sas_text(translator.unsolvable_sas_task("Simplified to trivially false goal"))
             if not kept:
                 return sas_text(translator.solvable_sas_task("Simplified to empty goal"))
-            finished = _recall(self._finished, key, lambda: self._finish(renamed, kept, extra))
+            finished = recall(self._finished, key, lambda: self._finish(renamed, kept, extra), MEMO_SIZE)
         self._finished.move_to_end(key)
         goal_pairs = []
         for var, value in sorted(goal.items()):
@@ -181,8 +182,9 @@ class Encoding:
             necessary = graph.calculate_important_vars(extra_task.goal)
             return [var for var in graph.get_ordering() if necessary[var]]
 
-        order = _recall(renamed.orders, key, variable_order_of_graph)
-        head, operators = _recall(renamed.ordered, tuple(order), lambda: self._ordered(renamed, order))
+        order = recall(renamed.orders, key, variable_order_of_graph, MEMO_SIZE)
+        head, operators = recall(renamed.ordered, tuple(order), lambda: self._ordered(renamed, order),
+                                    MEMO_SIZE)
         variable_order.VariableOrder(order).apply_to_task(extra_task)
         extra_lines = [(op.name, "\n".join(_operator_lines(op))) for op in extra_task.operators]
         merged = [text for _, text in heapq.merge(operators, extra_lines, key=lambda named: named[0])]
@@ -205,20 +207,6 @@ class Encoding:
         variable_order.VariableOrder(order).apply_to_task(task)
         return ("\n".join(_head_lines(task)) + "\n",
                 [(op.name, "\n".join(_operator_lines(op))) for op in task.operators])
-
-
-_T = TypeVar("_T")
-
-
-def _recall(memo: OrderedDict[Any, _T], key: Any, make: Callable[[], _T]) -> _T:
-    """``memo[key]``, made first if missing; the ``MEMO_SIZE`` most recently used entries are kept."""
-    if key in memo:
-        memo.move_to_end(key)
-        return memo[key]
-    value = memo[key] = make()
-    while len(memo) > MEMO_SIZE:
-        memo.popitem(last=False)
-    return value
 
 
 def _operator_key(op: Any) -> tuple:
