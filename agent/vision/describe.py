@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from agent.vision.footprint import footprint, own_pixels
+from agent.vision.footprint import footprint, nearest_colour, own_pixels
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
 from envs.errors import PerceptionError
@@ -91,11 +91,8 @@ def colour_of(frame_rgb: np.ndarray, mask: np.ndarray, palette: dict[str, tuple[
     """The palette colour nearest in chromaticity (colour with brightness divided out) to the median colour
     of the instance's pixels: a lower block shows only its shaded side faces, whose brightness says
     nothing of its colour."""
-    seen = np.median(frame_rgb[mask].astype(float), axis=0) + 1.0
-    names = sorted(palette)
-    chroma = [np.asarray(palette[n]) + 1.0 for n in names]
-    distances = [np.sum((seen / seen.sum() - c / c.sum()) ** 2) for c in chroma]
-    return names[int(np.argmin(distances))]
+    names, nearest = nearest_colour(np.median(frame_rgb[mask].astype(float), axis=0), palette)
+    return names[int(nearest[0])]
 
 
 def _heights(z: np.ndarray, mask: np.ndarray) -> tuple[float, float]:

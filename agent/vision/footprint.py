@@ -47,16 +47,22 @@ ABOVE_TABLE = 0.004
 MIN_OWN = 3
 
 
-def own_pixels(rgb: np.ndarray, mask: np.ndarray, colour: str,
-               palette: dict[str, tuple[float, float, float]]) -> np.ndarray:
-    """The pixels of ``mask`` whose own colour is nearest, in chromaticity, to ``colour`` among the
-    ``palette``'s (``describe.colour_of``'s rule, per pixel); the whole mask when fewer than ``MIN_OWN`` are."""
+def nearest_colour(rgb: np.ndarray, palette: dict[str, tuple[float, float, float]]) -> tuple[list[str], np.ndarray]:
+    """The ``palette``'s names (sorted) and, for each colour of ``rgb`` (n x 3), the index of the name nearest
+    in chromaticity (colour with brightness divided out): shaded faces keep their colour's chromaticity."""
     names = sorted(palette)
     chroma = np.array([np.asarray(palette[n], float) + 1.0 for n in names])
     chroma /= chroma.sum(axis=1, keepdims=True)
-    seen = rgb[mask].astype(float) + 1.0
+    seen = np.asarray(rgb, float).reshape(-1, 3) + 1.0
     seen /= seen.sum(axis=1, keepdims=True)
-    nearest = ((seen[:, None, :] - chroma[None]) ** 2).sum(-1).argmin(1)
+    return names, ((seen[:, None, :] - chroma[None]) ** 2).sum(-1).argmin(1)
+
+
+def own_pixels(rgb: np.ndarray, mask: np.ndarray, colour: str,
+               palette: dict[str, tuple[float, float, float]]) -> np.ndarray:
+    """The pixels of ``mask`` whose own colour is nearest to ``colour`` among the ``palette``'s
+    (``describe.colour_of``'s rule, per pixel); the whole mask when fewer than ``MIN_OWN`` are."""
+    names, nearest = nearest_colour(rgb[mask], palette)
     keep = nearest == names.index(colour)
     if keep.sum() < MIN_OWN:
         return mask
