@@ -53,3 +53,24 @@ def test_loading_a_shipped_domain_does_not_import_unified_planning() -> None:
             "{'(on d1 left)', '(clear d1)', '(clear right)', '(handempty)', '(smaller d1 left)', "
             "'(smaller d1 right)'}, {'(on d1 right)'}); sys.exit('unified_planning' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_checking_a_goal_does_not_import_unified_planning() -> None:
+    """The refusal checks read static facts off the domain's own STRIPS model, not a UP parse of it."""
+    code = """
+import sys
+from agent.goals.refusal import SceneFacts, check_goal
+from agent.planning.domain import domain_folder, load_domain
+from envs.errors import Refusal
+state = {'(on d2 left)', '(on d1 d2)', '(clear d1)', '(clear right)', '(handempty)', '(smaller d1 d2)',
+         '(smaller d1 left)', '(smaller d2 left)', '(smaller d1 right)', '(smaller d2 right)'}
+scene = SceneFacts('hanoi', {'d1': 'disc', 'd2': 'disc', 'left': 'peg', 'right': 'peg'}, {}, frozenset(state))
+try:
+    check_goal({'(on d2 d1)'}, scene, load_domain(domain_folder('hanoi')))
+except Refusal as refusal:
+    assert refusal.reason == 'impossible' and 'needs (smaller d2 d1)' in str(refusal), refusal
+else:
+    sys.exit('a disc on a smaller one was not refused')
+sys.exit('unified_planning' in sys.modules)
+"""
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

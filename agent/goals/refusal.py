@@ -24,7 +24,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom
@@ -113,7 +112,7 @@ def check_goal(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
     if not atoms:
         raise Refusal("no-change", "the instruction asks for no change")
     objects = domain.binding.pddl_objects(scene.kinds)
-    model = _model(domain)
+    model = domain.strips  # None for a domain beyond STRIPS: its static facts go unchecked
     for atom in atoms:
         _check_atom(atom, objects, scene.state, domain, model)
     _check_supports(atoms)
@@ -129,16 +128,6 @@ def check_reachable(planner: Planner, objects: Mapping[str, str], state: Iterabl
         if str(exc).startswith("no plan reaches"):
             raise Refusal("impossible", str(exc)) from None
         raise
-
-
-_MODELS: dict[Path, StripsModel | None] = {}
-
-
-def _model(domain: Domain) -> StripsModel | None:
-    """The domain's STRIPS actions (None for a domain beyond STRIPS: its static facts go unchecked)."""
-    if domain.pddl_path not in _MODELS:
-        _MODELS[domain.pddl_path] = StripsModel.of(domain.new_problem(domain.name))
-    return _MODELS[domain.pddl_path]
 
 
 def _check_atom(atom: str, objects: Mapping[str, str], state: frozenset[str], domain: Domain,
