@@ -18,10 +18,11 @@ TABLE = "table"
 
 def scene_inputs(views: Sequence[View], encoder: TextEncoder) -> Scenes:
     n = max(len(v.names) for v in views)
-    rgb = np.stack([v.rgb for v in views]).astype(np.float32) / 255.0 - 0.5
-    centre, scale = np.float32(POINT_CENTRE), np.float32(POINT_SCALE)
-    points = (np.stack([v.points for v in views]).astype(np.float32) - centre) / scale
-    image = np.concatenate([rgb, np.clip(points, -4.0, 4.0)], axis=-1).transpose(0, 3, 1, 2)
+    # the same float32 operations as numpy's, in torch: its float16 conversion is vectorised, numpy's is not
+    rgb = torch.from_numpy(np.stack([v.rgb for v in views])).float() / 255.0 - 0.5
+    centre, scale = torch.tensor(POINT_CENTRE), torch.tensor(POINT_SCALE)
+    points = ((torch.from_numpy(np.stack([v.points for v in views])).float() - centre) / scale).clamp(-4.0, 4.0)
+    image = torch.cat([rgb, points], dim=-1).permute(0, 3, 1, 2).contiguous()
     labels = np.stack([v.masks for v in views]).astype(np.int64)
     masks = (labels[:, None] == np.arange(n)[None, :, None, None]).astype(np.float32)
     kinds = np.zeros((len(views), n), dtype=np.int64)
@@ -31,8 +32,7 @@ def scene_inputs(views: Sequence[View], encoder: TextEncoder) -> Scenes:
     for b, view in enumerate(views):
         kinds[b, :len(view.kinds)] = [KINDS.index(k) for k in view.kinds]
         names[b, :len(view.names)] = encoder.sentences(phrases[b])
-    return Scenes(torch.from_numpy(np.ascontiguousarray(image)), torch.from_numpy(masks), torch.from_numpy(kinds),
-                  names)
+    return Scenes(image, torch.from_numpy(masks), torch.from_numpy(kinds), names)
 
 
 def instruction_inputs(texts: Sequence[str], scenes: Sequence[int], encoder: TextEncoder) -> Instructions:

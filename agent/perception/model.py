@@ -38,6 +38,12 @@ RANK_SOFTNESS = 0.01
 #: shows the network no count it never saw (the top disc of six has five below it, of four three)
 RANK_CAP = 1.0
 RELATION = 8
+#: pixels a cell of the CNN's feature map spans (its first convolution's stride)
+CNN_STEP = 2
+#: feature cells around the objects the CNN also computes: each of its three convolutions reads one cell
+#: beyond its output (the strided first, two pixels), so only cells within three of a cut edge differ from
+#: what the whole frame gives, and those hold no object's pixels
+CNN_MARGIN = 3
 
 
 @dataclass
@@ -85,7 +91,7 @@ class GoalNet(nn.Module):
         self.config = config
         d, c = config.width, config.channels
         self.cnn = nn.Sequential(
-            nn.Conv2d(6, c, 5, stride=2, padding=2), nn.GELU(),
+            nn.Conv2d(6, c, 5, stride=CNN_STEP, padding=2), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
             nn.Conv2d(c, c, 3, padding=1), nn.GELU(),
         )
@@ -114,8 +120,12 @@ class GoalNet(nn.Module):
     def object_tokens(self, scenes: Scenes) -> tuple[Tensor, Tensor]:
         """B x (N + 1) x d: the scene's objects, then the table; and B x N x N x RELATION: where each object
         is relative to each other one."""
-        features = self.cnn(scenes.image)
-        small = F.avg_pool2d(scenes.masks, kernel_size=scenes.image.shape[-1] // features.shape[-1])
+        # Only the cells under some object's mask are pooled, and the objects fill a band of the frame (a fifth
+        # to a half of it): the CNN runs on that band and a margin, where its values are the whole frame's.
+        rows, cols = object_window(scenes.masks, CNN_STEP, CNN_MARGIN)
+        image, masks = scenes.image[..., rows, cols], scenes.masks[..., rows, cols]
+        features = self.cnn(image)
+        small = F.avg_pool2d(masks, kernel_size=CNN_STEP)
         pooled = torch.einsum("bnhw,bchw->bnc", small, features) / small.sum(dim=(2, 3)).clamp_min(1e-6)[..., None]
         shape = geometry(scenes)
         visual = self.object_features(torch.cat([pooled, shape], dim=-1))
@@ -161,21 +171,41 @@ class GoalNet(nn.Module):
         return self.score(F.gelu(pair)).squeeze(-1)
 
 
+def object_window(masks: Tensor, step: int = 1, margin: int = 0) -> tuple[slice, slice]:
+    """The rows and columns of pixels (B x N x H x W ``masks``) that hold every object's pixels, on a grid of
+    ``step`` pixels a cell, widened by ``margin`` cells and cut at the frame; the whole frame where no object
+    is seen."""
+    seen = (masks > 0).any(dim=1).any(dim=0)  # H x W
+    height, width = seen.shape
+    rows, cols = seen.any(dim=1).nonzero().flatten(), seen.any(dim=0).nonzero().flatten()
+    if not len(rows):
+        return slice(0, height), slice(0, width)
+
+    def span(found: Tensor, size: int) -> slice:
+        first, last = int(found[0]) // step - margin, int(found[-1]) // step + 1 + margin
+        return slice(max(first, 0) * step, min(last * step, size))
+
+    return span(rows, height), span(cols, width)
+
+
 def geometry(scenes: Scenes) -> Tensor:
     """B x N x GEOMETRY, read off each object's mask: seen or not, area, mean colour, mean world point,
     top height, image bounding box, ranks among its peers (6) and bottom height."""
-    masks = scenes.masks
-    b, n, h, w = masks.shape
+    b, n, height, width = scenes.masks.shape
+    # every figure is read off the objects' pixels: the rest of the frame is left out of the sums
+    rows_at, cols_at = object_window(scenes.masks)
+    masks, image = scenes.masks[..., rows_at, cols_at], scenes.image[..., rows_at, cols_at]
+    h, w = masks.shape[-2:]
     area = masks.sum(dim=(2, 3))
     seen = (area > 0).float()
     weights = masks / area.clamp_min(1.0)[..., None, None]
-    means = torch.einsum("bnhw,bchw->bnc", weights, scenes.image)  # colour (3) and world point (3)
+    means = torch.einsum("bnhw,bchw->bnc", weights, image)  # colour (3) and world point (3)
     inside = masks > 0
-    z = scenes.image[:, 5][:, None].expand(b, n, h, w)
+    z = image[:, 5][:, None].expand(b, n, h, w)
     top = torch.where(inside, z, torch.full_like(z, -1e4)).amax(dim=(2, 3)) * seen
     bottom = torch.where(inside, z, torch.full_like(z, 1e4)).amin(dim=(2, 3)) * seen
-    rows = torch.linspace(-1.0, 1.0, h, device=masks.device)[None, None, :].expand(b, n, h)
-    cols = torch.linspace(-1.0, 1.0, w, device=masks.device)[None, None, :].expand(b, n, w)
+    rows = torch.linspace(-1.0, 1.0, height, device=masks.device)[rows_at][None, None, :].expand(b, n, h)
+    cols = torch.linspace(-1.0, 1.0, width, device=masks.device)[cols_at][None, None, :].expand(b, n, w)
     in_row, in_col = inside.any(dim=3), inside.any(dim=2)
     box = torch.stack([
         torch.where(in_col, cols, torch.full_like(cols, 2.0)).amin(dim=2),
@@ -184,7 +214,7 @@ def geometry(scenes: Scenes) -> Tensor:
         torch.where(in_row, rows, torch.full_like(rows, -2.0)).amax(dim=2),
     ], dim=-1) * seen[..., None]
     ranks = _ranks(scenes.kinds, seen, means[..., 3:6], top)
-    return torch.cat([seen[..., None], (area / (h * w) * 100.0)[..., None], means, top[..., None], box, ranks,
+    return torch.cat([seen[..., None], (area / (height * width) * 100.0)[..., None], means, top[..., None], box, ranks,
                       bottom[..., None]], dim=-1)
 
 
