@@ -17,7 +17,17 @@ from agent.goals.oracle import parse_instruction
 from agent.perception.dataset import SPLITS, _scene_record, generate
 from agent.perception.decoder import decode
 from agent.perception.language import HELD_OUT_PAIRS, Facts, draw_examples
-from agent.perception.model import KINDS, GoalNet, GoalNetConfig, Instructions, Scenes, valid_pairs
+from agent.perception.model import (
+    CNN_MARGIN,
+    CNN_STEP,
+    KINDS,
+    GoalNet,
+    GoalNetConfig,
+    Instructions,
+    Scenes,
+    object_window,
+    valid_pairs,
+)
 from agent.perception.observation import NO_OBJECT, observe
 from agent.perception.reading import domain_veto
 from agent.perception.text import object_phrase
@@ -331,3 +341,29 @@ def test_training_twice_with_one_seed_gives_the_same_network(tmp_path) -> None:
         weights.append(torch.load(metrics["checkpoint"], weights_only=True)["state_dict"])
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+
+@pytest.mark.parametrize("band", [(0, 9, 0, 128), (40, 61, 17, 90), (101, 128, 3, 128), (57, 58, 64, 65)])
+def test_the_cnn_on_the_objects_window_pools_what_the_whole_frame_gives(band: tuple[int, int, int, int]) -> None:
+    """GoalNet runs its CNN on the objects' window and a margin only (``object_window``): the features it pools
+    under each mask must be the whole frame's, up to float rounding, wherever the band lies."""
+    torch.manual_seed(0)
+    cnn = GoalNet().eval().cnn
+    top, bottom, left, right = band
+    masks = torch.zeros(2, 3, 128, 128)
+    masks[0, 0, top:bottom, left:right] = 1.0
+    masks[1, 1, top:bottom, left:(left + right) // 2 + 1] = 1.0
+    image = torch.randn(2, 6, 128, 128)
+
+    def pooled(rows: slice, cols: slice) -> torch.Tensor:
+        small = torch.nn.functional.avg_pool2d(masks[..., rows, cols], kernel_size=CNN_STEP)
+        features = cnn(image[..., rows, cols])
+        return torch.einsum("bnhw,bchw->bnc", small, features) / small.sum(dim=(2, 3)).clamp_min(1e-6)[..., None]
+
+    with torch.inference_mode():
+        whole = pooled(slice(0, 128), slice(0, 128))
+        windowed = pooled(*object_window(masks, CNN_STEP, CNN_MARGIN))
+        assert torch.allclose(windowed, whole, atol=1e-5)
+        if band == (40, 61, 17, 90):  # without the margin, the cut edges reach the objects' cells
+            assert not torch.allclose(pooled(*object_window(masks, CNN_STEP, 0)), whole, atol=1e-5)
