@@ -66,7 +66,8 @@ def test_cubes_of_one_colour_keep_their_numbers_where_the_skill_left_them() -> N
     now = [cube("red1", "red", 0.5, 0.1), cube("red2", "red", 0.6, 0.3), cube("blue1", "blue", 0.4, -0.1)]
     dropped = World({"red1": ObjectState("red1", "cube", (0.02, 0.02, 0.02), (0.6, 0.3, 0.03), True, 0.02)})
     # the blue cube where red1 stood keeps its colour's name
-    assert tracked(now, before, expected_centres(before, dropped)) == {"red1": "red2", "red2": "red1",
+    known = {o.name: o.centre for o in before}
+    assert tracked(now, before, expected_centres(known, dropped)) == {"red1": "red2", "red2": "red1",
                                                                        "blue1": "blue1"}
 
 
@@ -86,3 +87,13 @@ def test_the_held_cube_is_named_by_the_hand_when_another_hides_in_its_bin() -> N
     held = unseen_held(now, before, gripping, (4, 4), expected)
     assert held is not None and held.name == "red3" and held.centre == hand
     assert unseen_held(now, before, gripping, (4, 4)) is None
+
+
+def test_a_cube_the_frames_stop_showing_is_expected_where_the_skill_dropped_it() -> None:
+    hand, in_bin = (0.28, 0.0, 0.13), (0.6, -0.3, 0.03)
+    # the last look saw red1 in the hand; the drop since then let it go into the bin, which hides it
+    dropped = World({"red1": ObjectState("red1", "cube", (0.02, 0.02, 0.02), in_bin, True, 0.02)})
+    after_drop = expected_centres({"red1": hand, "red2": (0.4, -0.1, 0.02)}, dropped)
+    assert after_drop == {"red1": in_bin, "red2": (0.4, -0.1, 0.02)}
+    # the next skill's targets no longer list red1 (no frame showed it): it stays where it was dropped
+    assert expected_centres(after_drop, World({}))["red1"] == in_bin

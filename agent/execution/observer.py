@@ -77,15 +77,20 @@ class CameraObserver:
         #: and it names a held object the frame does not show; a look missing one names the others by it but
         #: does not replace it
         self.previous: Perceived | None = None
+        #: where each movable object was last known to be: seen by the last look that showed it, or where a
+        #: skill left it since (``agent.vision.identity.expected_centres``)
+        self.known: dict[str, tuple[float, float, float]] = {}
 
     def look(self, acted: Targets | None = None) -> Look:
         """The frame now; ``acted``, the targets the skill since the last look acted on, says where that skill
         left the object it moved (``Targets.world`` read now: the held one at the hand), so that objects of
         one group keep their names across the looks (``agent.vision.identity``)."""
         from agent.perception.observation import perceived_view
+        from agent.vision.identity import expected_centres
 
-        moved = acted.world() if acted is not None else None
-        perceived = self.camera.perceive(self.env.camera_frame(), self.predicates, self.previous, moved)
+        expected = expected_centres(self.known, acted.world() if acted is not None else None)
+        perceived = self.camera.perceive(self.env.camera_frame(), self.predicates, self.previous, expected)
+        self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
         if self.previous is None or _movable(perceived) >= _movable(self.previous):
             self.previous = perceived
         return Look(perceived.kinds, perceived.colours, list(perceived.state),

@@ -64,13 +64,16 @@ def stack_ranked(objects: list[Described], state: list[str], on: str) -> dict[st
     return {old: f"d{rank}" for rank, old in enumerate(order, start=1)}
 
 
-def expected_centres(previous: tuple[Described, ...], moved: World | None) -> dict[str, tuple[float, float, float]]:
-    """Where each movable object of ``previous`` should be now: where that look saw it, or where the skill
-    since then left it (``moved``: the skill's targets as it left them, ``policies.targets``: the object it
-    let go where it dropped it, the held one at the hand, read by proprioception at the view point)."""
-    centres = {o.name: o.centre for o in previous if o.movable}
+def expected_centres(known: Mapping[str, tuple[float, float, float]], moved: World | None
+                     ) -> dict[str, tuple[float, float, float]]:
+    """Where each movable object should be now: where it was last known to be (``known``: seen, or where a
+    skill left it), or where the skill since the last look left it (``moved``: the skill's targets as it
+    left them, ``policies.targets``: the object it let go where it dropped it, the held one at the hand,
+    read by proprioception at the view point). An object a frame stops showing (a cube read as part of its
+    bin) keeps the place the skill that moved it left it at, not the one a look before that saw it at."""
+    centres = dict(known)
     if moved is not None:
-        centres.update({o.name: o.position for o in moved.objects.values() if o.movable and o.name in centres})
+        centres.update({o.name: o.position for o in moved.objects.values() if o.movable})
     return centres
 
 
