@@ -80,6 +80,8 @@ class CameraObserver:
         #: where each movable object was last known to be: seen by the last look that showed it, or where a
         #: skill left it since (``agent.vision.identity.expected_centres``)
         self.known: dict[str, tuple[float, float, float]] = {}
+        #: what the last look saw in the hand
+        self.holding: str | None = None
 
     def look(self, acted: Targets | None = None) -> Look:
         """The frame now; ``acted``, the targets the skill since the last look acted on, says where that skill
@@ -87,10 +89,17 @@ class CameraObserver:
         one group keep their names across the looks (``agent.vision.identity``)."""
         from agent.perception.observation import perceived_view
         from agent.vision.identity import expected_centres
+        from agent.vision.state import gripping
 
+        frame = self.env.camera_frame()
         expected = expected_centres(self.known, acted.world() if acted is not None else None)
-        perceived = self.camera.perceive(self.env.camera_frame(), self.predicates, self.previous, expected)
+        if self.holding is not None and gripping(frame.gripper):
+            # the fingers still grip: what the last look saw held is at the hand (a skill that failed part way
+            # may have left it elsewhere in its targets)
+            expected[self.holding] = frame.gripper.position
+        perceived = self.camera.perceive(frame, self.predicates, self.previous, expected)
         self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
+        self.holding = perceived.holding
         if self.previous is None or _movable(perceived) >= _movable(self.previous):
             self.previous = perceived
         return Look(perceived.kinds, perceived.colours, list(perceived.state),
