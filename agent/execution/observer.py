@@ -93,7 +93,7 @@ class CameraObserver:
 
         frame = self.env.camera_frame()
         expected = expected_centres(self.known, acted.world() if acted is not None else None)
-        if self.holding is not None and gripping(frame.gripper):
+        if self.holding is not None and frame.gripper is not None and gripping(frame.gripper):
             # the fingers still grip: what the last look saw held is at the hand (a skill that failed part way
             # may have left it elsewhere in its targets)
             expected[self.holding] = frame.gripper.position
