@@ -1,20 +1,25 @@
-"""Disc names that stay put across the looks of one episode.
+"""Object names that stay put across the looks of one episode.
 
 ``describe`` names Hanoi discs ``d1..dN`` by measured width, but adjacent discs differ by 6 mm, about one
-pixel, so one frame can swap two ranks. A disc never changes size, so a rank swap mid-episode is a
-perception error, not a change of the world. Two rules, both from the frames alone:
+pixel, so one frame can swap two ranks; blocks or cubes of one colour it numbers in image order, which
+changes whenever one of them moves. An object never changes, so a new name mid-episode is a perception
+error, not a change of the world. Two rules, both from what the agent knows (frames, its own skills'
+targets, proprioception):
 
 - ``stack_ranked`` (first look): an episode starts from a legal tower, so a disc seen on another disc is the
   smaller of the two; the width ranking is kept wherever the stacking does not order two discs.
-- ``tracked`` (later looks): each disc keeps the name of the previous look's disc it matches by position (an
-  operator moves one disc; the others stay where they were), so names are never re-ranked from scratch.
+- ``tracked`` (later looks): each object keeps the name of the previous look's object of its group that it
+  matches by position, where that object is expected now (``expected_centres``: an operator moves one
+  object, to where its skill left it; the others stay where they were), so names are never given from
+  scratch.
 
 Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
 names (``perceive._ranked_discs``) by the caller.
 
 - ``unseen_held``: a held object the frame does not show (at the view point the segmenter often reads it
   with the hand, or not at all) is still in the hand when the fingers say they grip something: objects
-  never leave these scenes, so it is the one object the previous look showed and this one lacks.
+  never leave these scenes, so it is the object the previous look showed, this one lacks and the hand is
+  expected to hold.
 """
 
 from __future__ import annotations
