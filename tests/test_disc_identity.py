@@ -2,7 +2,8 @@
 
 from agent.vision.describe import Described
 from agent.vision.frames import Gripper
-from agent.vision.identity import renamed, stack_ranked, tracked, unseen_held
+from agent.vision.identity import expected_centres, renamed, stack_ranked, tracked, unseen_held
+from envs.detectors import ObjectState, World
 
 
 def disc(name: str, x: float, y: float, z: float, half: float = 0.02) -> Described:
@@ -53,3 +54,46 @@ def test_a_gripped_object_the_frame_does_not_show_is_the_one_the_last_look_had()
     assert unseen_held(list(before), before, gripping, (4, 4)) is None
     assert unseen_held(now[:1], before, gripping, (4, 4)) is None
 
+
+
+def cube(name: str, colour: str, x: float, y: float, z: float = 0.02) -> Described:
+    return Described(name, "cube", colour, (x, y, z), (0.02, 0.02), (0.0, 0.0))
+
+
+def test_cubes_of_one_colour_keep_their_numbers_where_the_skill_left_them() -> None:
+    before = (cube("red1", "red", 0.4, -0.1), cube("red2", "red", 0.5, 0.1), cube("blue1", "blue", 0.45, 0.0))
+    # red1 was dropped into the bin on the right; this look numbers the reds in image order, the other way round
+    now = [cube("red1", "red", 0.5, 0.1), cube("red2", "red", 0.6, 0.3), cube("blue1", "blue", 0.4, -0.1)]
+    dropped = World({"red1": ObjectState("red1", "cube", (0.02, 0.02, 0.02), (0.6, 0.3, 0.03), True, 0.02)})
+    # the blue cube where red1 stood keeps its colour's name
+    known = {o.name: o.centre for o in before}
+    assert tracked(now, before, expected_centres(known, dropped)) == {"red1": "red2", "red2": "red1",
+                                                                       "blue1": "blue1"}
+
+
+def test_the_held_cube_is_named_by_the_hand_when_another_hides_in_its_bin() -> None:
+    hand = (0.28, 0.0, 0.13)
+    # the last full look: red1 on the table near the view point, red2 and red3 further off
+    before = (cube("red1", "red", 0.33, 0.05), cube("red2", "red", 0.4, -0.1), cube("red3", "red", 0.6, 0.3))
+    # since then red1 went into the red bin and is read as part of it; red3 is in the hand, seen at the view point
+    expected = {"red1": (0.6, -0.3, 0.03), "red2": (0.4, -0.1, 0.02), "red3": hand}
+    seen_held = [cube("red1", "red", 0.4, -0.1), cube("red2", "red", 0.28, 0.0, 0.12)]
+    assert tracked(seen_held, before, expected) == {"red1": "red2", "red2": "red3"}
+    # by the last look's positions alone, the held cube took the hidden one's name (what dropped the first attempt)
+    assert tracked(seen_held, before) == {"red1": "red2", "red2": "red1"}
+    # the held cube not seen either: the hand says which of the two missing it is
+    gripping = Gripper(hand, width=0.04, opening=0.0)
+    now = [cube("red2", "red", 0.4, -0.1)]
+    held = unseen_held(now, before, gripping, (4, 4), expected)
+    assert held is not None and held.name == "red3" and held.centre == hand
+    assert unseen_held(now, before, gripping, (4, 4)) is None
+
+
+def test_a_cube_the_frames_stop_showing_is_expected_where_the_skill_dropped_it() -> None:
+    hand, in_bin = (0.28, 0.0, 0.13), (0.6, -0.3, 0.03)
+    # the last look saw red1 in the hand; the drop since then let it go into the bin, which hides it
+    dropped = World({"red1": ObjectState("red1", "cube", (0.02, 0.02, 0.02), in_bin, True, 0.02)})
+    after_drop = expected_centres({"red1": hand, "red2": (0.4, -0.1, 0.02)}, dropped)
+    assert after_drop == {"red1": in_bin, "red2": (0.4, -0.1, 0.02)}
+    # the next skill's targets no longer list red1 (no frame showed it): it stays where it was dropped
+    assert expected_centres(after_drop, World({}))["red1"] == in_bin

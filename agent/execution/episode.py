@@ -324,7 +324,7 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     result.act_time_s += acted - clock
     substitute = "scripted" if config.controller != "scripted" and skill[0] in SCRIPTED_ONLY_SKILLS else ""
     try:
-        look = observer.look()
+        look = observer.look(targets)
     except PerceptionError as exc:
         if targets is None or not outcome.success:
             result.steps.append(StepRecord(str(operator), outcome.success, False, outcome.sim_steps,

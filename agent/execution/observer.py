@@ -45,8 +45,9 @@ class Look:
 
 
 class Observer(Protocol):
-    def look(self) -> Look:
-        """The scene now, as this source tells it."""
+    def look(self, acted: Targets | None = None) -> Look:
+        """The scene now, as this source tells it (``acted``: the targets the skill just run acted on, in
+        camera mode)."""
 
 
 class OracleObserver:
@@ -56,7 +57,7 @@ class OracleObserver:
         self.env = env
         self.predicates = dict(predicates)
 
-    def look(self) -> Look:
+    def look(self, acted: Targets | None = None) -> Look:
         from agent.perception.observation import observe
 
         objects = self.env.scene.objects
@@ -72,15 +73,33 @@ class CameraObserver:
         self.env = env
         self.predicates = dict(predicates)
         self.camera = camera
-        #: the episode's last look that showed every object: its disc names carry over (a disc never changes
-        #: size) and it names a held object the frame does not show; a look missing one names the others by
-        #: it but does not replace it
+        #: the episode's last look that showed every object: its names carry over (``agent.vision.identity``)
+        #: and it names a held object the frame does not show; a look missing one names the others by it but
+        #: does not replace it
         self.previous: Perceived | None = None
+        #: where each movable object was last known to be: seen by the last look that showed it, or where a
+        #: skill left it since (``agent.vision.identity.expected_centres``)
+        self.known: dict[str, tuple[float, float, float]] = {}
+        #: what the last look saw in the hand
+        self.holding: str | None = None
 
-    def look(self) -> Look:
+    def look(self, acted: Targets | None = None) -> Look:
+        """The frame now; ``acted``, the targets the skill since the last look acted on, says where that skill
+        left the object it moved (``Targets.world`` read now: the held one at the hand), so that objects of
+        one group keep their names across the looks (``agent.vision.identity``)."""
         from agent.perception.observation import perceived_view
+        from agent.vision.identity import expected_centres
+        from agent.vision.state import gripping
 
-        perceived = self.camera.perceive(self.env.camera_frame(), self.predicates, self.previous)
+        frame = self.env.camera_frame()
+        expected = expected_centres(self.known, acted.world() if acted is not None else None)
+        if self.holding is not None and frame.gripper is not None and gripping(frame.gripper):
+            # the fingers still grip: what the last look saw held is at the hand (a skill that failed part way
+            # may have left it elsewhere in its targets)
+            expected[self.holding] = frame.gripper.position
+        perceived = self.camera.perceive(frame, self.predicates, self.previous, expected)
+        self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
+        self.holding = perceived.holding
         if self.previous is None or _movable(perceived) >= _movable(self.previous):
             self.previous = perceived
         return Look(perceived.kinds, perceived.colours, list(perceived.state),

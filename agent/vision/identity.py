@@ -1,20 +1,25 @@
-"""Disc names that stay put across the looks of one episode.
+"""Object names that stay put across the looks of one episode.
 
 ``describe`` names Hanoi discs ``d1..dN`` by measured width, but adjacent discs differ by 6 mm, about one
-pixel, so one frame can swap two ranks. A disc never changes size, so a rank swap mid-episode is a
-perception error, not a change of the world. Two rules, both from the frames alone:
+pixel, so one frame can swap two ranks; blocks or cubes of one colour it numbers in image order, which
+changes whenever one of them moves. An object never changes, so a new name mid-episode is a perception
+error, not a change of the world. Two rules, both from what the agent knows (frames, its own skills'
+targets, proprioception):
 
 - ``stack_ranked`` (first look): an episode starts from a legal tower, so a disc seen on another disc is the
   smaller of the two; the width ranking is kept wherever the stacking does not order two discs.
-- ``tracked`` (later looks): each disc keeps the name of the previous look's disc it matches by position (an
-  operator moves one disc; the others stay where they were), so names are never re-ranked from scratch.
+- ``tracked`` (later looks): each object keeps the name of the previous look's object of its group that it
+  matches by position, where that object is expected now (``expected_centres``: an operator moves one
+  object, to where its skill left it; the others stay where they were), so names are never given from
+  scratch.
 
 Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
 names (``perceive._ranked_discs``) by the caller.
 
 - ``unseen_held``: a held object the frame does not show (at the view point the segmenter often reads it
   with the hand, or not at all) is still in the hand when the fingers say they grip something: objects
-  never leave these scenes, so it is the one object the previous look showed and this one lacks.
+  never leave these scenes, so it is the object the previous look showed, this one lacks and the hand is
+  expected to hold.
 """
 
 from __future__ import annotations
@@ -27,13 +32,16 @@ import numpy as np
 
 from agent.vision.describe import Described
 from agent.vision.frames import Gripper
-from agent.vision.state import gripping
+from agent.vision.state import GRASP_RADIUS, gripping
+from envs.detectors import World
 
 #: more discs than this are matched greedily instead of over every permutation
 EXHAUSTIVE = 7
 #: a disc whose centre moved further than this (m) between looks was moved (discs stand 2.5 cm apart in
 #: height, pegs 20 cm apart)
 MOVED = 0.03
+#: past the cap, the uncapped distance still counts this much: it only breaks ties
+TIE = 1e-3
 
 
 def disc_names(objects: tuple[Described, ...] | list[Described]) -> list[str]:
@@ -61,45 +69,92 @@ def stack_ranked(objects: list[Described], state: list[str], on: str) -> dict[st
     return {old: f"d{rank}" for rank, old in enumerate(order, start=1)}
 
 
-def tracked(objects: list[Described], previous: tuple[Described, ...]) -> dict[str, str]:
-    """Old name -> the name of the previous look's disc at the nearest position (``objects`` rested on their
-    supports, as ``previous`` was; least total distance, each capped at ``MOVED``);
-    a look missing a disc (a held one not seen) still matches those it shows; one showing more discs than
-    the previous look (a disc split) keeps ``describe``'s names."""
-    now = [o for o in objects if o.kind == "disc"]
-    before = [o for o in previous if o.kind == "disc"]
-    if len(now) > len(before) or not now:
-        return {o.name: o.name for o in now}
+def expected_centres(known: Mapping[str, tuple[float, float, float]], moved: World | None
+                     ) -> dict[str, tuple[float, float, float]]:
+    """Where each movable object should be now: where it was last known to be (``known``: seen, or where a
+    skill left it), or where the skill since the last look left it (``moved``: the skill's targets as it
+    left them, ``policies.targets``: the object it let go where it dropped it, the held one at the hand,
+    read by proprioception at the view point). An object a frame stops showing (a cube read as part of its
+    bin) keeps the place the skill that moved it left it at, not the one a look before that saw it at."""
+    centres = dict(known)
+    if moved is not None:
+        centres.update({o.name: o.position for o in moved.objects.values() if o.movable})
+    return centres
 
-    def cost(a: Described, b: Described) -> float:
-        # capped: the one disc an operator moved costs the same wherever it went, so the discs that
-        # stayed match themselves rather than shifting names along a row of pegs
-        return min(sum((x - y) ** 2 for x, y in zip(a.centre, b.centre)) ** 0.5, MOVED)
+
+def _group(o: Described) -> tuple[str, ...]:
+    """Objects whose names can trade places: all discs (named by width rank); blocks or cubes of one colour
+    (``red1``, ``red2`` by image order)."""
+    return (o.kind,) if o.kind == "disc" else (o.kind, o.colour)
+
+
+def tracked(objects: list[Described], previous: tuple[Described, ...],
+            expected: Mapping[str, tuple[float, float, float]] | None = None) -> dict[str, str]:
+    """Old name -> the name of the previous look's object of the same group (``_group``) at the nearest
+    position (``objects`` rested on their supports, as ``previous`` was; ``expected``: where the previous
+    look's objects should be now, ``expected_centres``, by default where it saw them). Least total distance,
+    each capped at ``MOVED`` with the uncapped distance breaking ties: the one object an operator moved,
+    when no prediction says where to, costs the same wherever it went, so the objects that stayed match
+    themselves rather than shifting names along a row of pegs; among the objects past the cap (the held
+    one and one hidden in a bin, say) the nearer still wins.
+    A look missing objects of a group (a held one not seen, a cube read as part of its bin) still matches
+    those it shows; a group showing more objects than the previous look (a split) keeps ``describe``'s
+    names."""
+    where = dict(expected or {})
+    groups: dict[tuple[str, ...], tuple[list[Described], list[Described]]] = {}
+    for o in objects:
+        if o.movable:
+            groups.setdefault(_group(o), ([], []))[0].append(o)
+    for o in previous:
+        if o.movable and _group(o) in groups:
+            groups[_group(o)][1].append(o)
+    mapping: dict[str, str] = {}
+    for now, before in groups.values():
+        if len(now) > len(before):
+            mapping.update({o.name: o.name for o in now})
+        else:
+            mapping.update(_matched(now, [(b.name, where.get(b.name, b.centre)) for b in before]))
+    return mapping
+
+
+def _matched(now: list[Described], before: list[tuple[str, tuple[float, float, float]]]) -> dict[str, str]:
+    """``now``'s names -> ``before``'s (name, centre) at least total capped distance (``tracked``)."""
+    def cost(a: Described, b: tuple[float, float, float]) -> float:
+        distance = sum((x - y) ** 2 for x, y in zip(a.centre, b)) ** 0.5
+        return min(distance, MOVED) + TIE * distance
 
     if len(before) <= EXHAUSTIVE:
         best = min(itertools.permutations(range(len(before)), len(now)),
-                   key=lambda p: sum(cost(now[i], before[j]) for i, j in enumerate(p)))
-        return {now[i].name: before[j].name for i, j in enumerate(best)}
-    pairs = sorted((cost(a, b), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
+                   key=lambda p: sum(cost(now[i], before[j][1]) for i, j in enumerate(p)))
+        return {now[i].name: before[j][0] for i, j in enumerate(best)}
+    pairs = sorted((cost(a, b[1]), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
     mapping: dict[int, int] = {}
     for _, i, j in pairs:
         if i not in mapping and j not in mapping.values():
             mapping[i] = j
-    return {now[i].name: before[j].name for i, j in mapping.items()}
+    return {now[i].name: before[j][0] for i, j in mapping.items()}
 
 
 def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripper: Gripper | None,
-                shape: tuple[int, ...]) -> Described | None:
+                shape: tuple[int, ...], expected: Mapping[str, tuple[float, float, float]] | None = None
+                ) -> Described | None:
     """The object in the hand when the fingers grip something (proprioception) and ``objects`` (already
-    named as ``previous`` named them) lack exactly one movable object of ``previous``: that one, its size as
-    last seen, centred between the finger pads (the fingers centre what they close on) and covering no pixel
-    of the frame (``shape``).
-    None otherwise (nothing gripped, nothing missing, or more than one object missing: which is held is
-    then unknown)."""
+    named as ``previous`` named them) lack it: of the movable objects of ``previous`` that ``objects`` lack,
+    the one ``expected`` (``expected_centres``) puts at the hand, within ``GRASP_RADIUS`` (a cube read as
+    part of its bin is missing too, so "the one missing" is not enough), else the only one missing. Its
+    size as last seen, centred between the finger pads (the fingers centre what they close on) and covering
+    no pixel of the frame (``shape``).
+    None otherwise (nothing gripped, nothing missing, or several missing and none expected at the hand:
+    which is held is then unknown)."""
     if gripper is None or not gripping(gripper):
         return None
     names = {o.name for o in objects}
     missing = [o for o in previous if o.movable and o.name not in names]
+    hand = np.asarray(gripper.position, float)
+    at_hand = [o for o in missing if expected and o.name in expected
+               and float(np.linalg.norm(np.asarray(expected[o.name]) - hand)) < GRASP_RADIUS]
+    if len(at_hand) == 1:
+        missing = at_hand
     if len(missing) != 1:
         return None
     x, y, z = (float(v) for v in gripper.position)

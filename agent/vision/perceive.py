@@ -74,12 +74,15 @@ class Camera:
         self.segmenter = segmenter
 
     def perceive(self, frame: Frame, predicates: Mapping[str, str],
-                 previous: Perceived | None = None) -> Perceived:
+                 previous: Perceived | None = None,
+                 expected: Mapping[str, tuple[float, float, float]] | None = None) -> Perceived:
         """The objects and the state of ``predicates`` (PDDL predicate -> detector) in ``frame``; raises
         ``PerceptionError`` (one line) when the frame shows nothing to act on or cannot be named.
-        ``previous``: the episode's last look, whose disc names the discs keep (``identity.tracked``) and
-        which names the object the hand grips when this frame does not show it (``identity.unseen_held``);
-        without it (a first look) discs are ranked by the stacking too (``identity.stack_ranked``)."""
+        ``previous``: the episode's last look, whose names the discs and the blocks or cubes of one colour keep
+        (``identity.tracked``) and which names the object the hand grips when this frame does not show it
+        (``identity.unseen_held``); without it (a first look) discs are ranked by the stacking too
+        (``identity.stack_ranked``). ``expected``: where the objects should be now
+        (``identity.expected_centres``), matched instead of ``previous``'s positions where it says otherwise."""
         if not np.isfinite(frame.depth).all() or not frame.rgb.any():
             raise PerceptionError("camera: the frame is blank (no colour or no depth): nothing can be seen")
         instances = self.segmenter.segment(frame, self.task)
@@ -89,9 +92,11 @@ class Camera:
         state = perceive_state(objects, frame.gripper, readable)
         on = next((p for p, d in readable.items() if d == "on"), None)
         if previous is not None:
+            expected = {**{o.name: o.centre for o in previous.objects if o.movable}, **(expected or {})}
             objects, state, holding = renamed(objects, state, holding,
-                                              tracked(rest_stacks(objects, holding), previous.objects))
-            unseen = None if holding else unseen_held(objects, previous.objects, frame.gripper, frame.depth.shape[:2])
+                                              tracked(rest_stacks(objects, holding), previous.objects, expected))
+            unseen = None if holding else unseen_held(objects, previous.objects, frame.gripper,
+                                                      frame.depth.shape[:2], expected)
             if unseen is not None:
                 objects.append(unseen)
                 holding = unseen.name
