@@ -16,7 +16,8 @@ import yaml
 from agent.goals.oracle import parse_instruction
 from agent.perception.dataset import SPLITS, _scene_record, generate
 from agent.perception.decoder import decode
-from agent.perception.language import HELD_OUT_PAIRS, Facts, draw_examples
+from agent.perception.instructions import draw_examples
+from agent.perception.language import HELD_OUT_PAIRS, Facts
 from agent.perception.model import KINDS, GoalNet, GoalNetConfig, Instructions, Scenes, valid_pairs
 from agent.perception.observation import NO_OBJECT, observe
 from agent.perception.reading import domain_veto

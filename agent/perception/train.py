@@ -83,7 +83,7 @@ def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: st
     encoder = _encoder(data, device, cache, progress)
 
     train_set = data["train"]
-    model = GoalNet(GoalNetConfig()).to(device)
+    model = GoalNet(GoalNetConfig(numbered_names=True)).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate, pct_start=0.1,
                                                    total_steps=epochs * math.ceil(len(train_set.scenes) / BATCH_SCENES))
@@ -163,7 +163,7 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
     for start in bar:
         chunk = [int(s) for s in order[start:start + BATCH_SCENES]]
         members = [(k, e) for k, s in enumerate(chunk) for e in examples_of[s]]
-        scenes = scene_inputs([views[s] for s in chunk], encoder).to(device)
+        scenes = scene_inputs([views[s] for s in chunk], encoder, model.config.numbered_names).to(device)
         instructions = instruction_inputs([e["instruction"] for _, e in members], [k for k, _ in members],
                                           encoder).to(device)
         target = support_targets([e["goal"] for _, e in members], [views[chunk[k]] for k, _ in members],
