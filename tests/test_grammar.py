@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from agent.perception import grammar
+from agent.perception import grammar, instructions
 from agent.perception.language import Facts
 from envs.scenes.hanoi import PEGS
 
@@ -166,3 +166,12 @@ def test_every_intent_is_drawn_and_held_out_productions_are_marked(facts: Facts)
         intents.add(intent)
         assert example.held_out_template == (int(index) >= grammar.HELD_OUT_FROM[intent])
     assert len(intents) == len(grammar._INTENTS[facts.task])
+
+
+def test_the_share_decides_which_generator_draws() -> None:
+    """At the share of the candidate run, about four draws in ten come from the grammar; at 0, none do."""
+    mixed = instructions.draw_examples(_STACKED, random.Random(10), 200, attempts=2000, share=0.4)
+    from_grammar = sum(e.template.startswith("grammar.") for e in mixed) / len(mixed)
+    assert 0.25 < from_grammar < 0.55, from_grammar
+    plain = instructions.draw_examples(_STACKED, random.Random(10), 100, attempts=2000, share=0.0)
+    assert plain and not any(e.template.startswith("grammar.") for e in plain)
