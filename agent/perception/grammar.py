@@ -1,5 +1,5 @@
-"""A grammar of instructions as people write them (issue 23, item 1), mixed into training by
-``instructions.draw_examples``.
+"""A grammar of instructions as people write them (issue 23, item 1), mixed into the dataset by
+``instructions.draw_examples`` at ``GRAMMAR_SHARE`` (0 until a checkpoint trained with it ships).
 
 The template generator in ``language.py`` tells a tower top-down ("red on blue on green"); people also tell
 it bottom-up, by place in the pile ("green at the base, red on top"), as a sequence ("first green, then

@@ -8,9 +8,10 @@ what the scene looks like now ("the peg to the right of the tower"). A referring
 used when it picks out one object with a clear margin, so every label is unambiguous.
 
 Every sentence template has an id; the last ones of each intent are held out of training, and so are
-some colour pairs, to measure how far the network generalises. The reference builders (``block_name``,
-``block_position``, ``block_relation``, ``peg_name``, ``bin_ref``, ``cube_ref``, ...) are public because the
-grammar of ``grammar.py`` names objects with them too; ``instructions.draw_examples`` mixes the two.
+some colour pairs, to measure how far the network generalises. The reference builders and their helpers
+(``block_position``, ``block_relation``, ``tower_peg``, ``peg_ref``, ``peg_name``, ``bin_ref``,
+``unique_extreme``, ...) are public because the grammar of ``grammar.py`` names objects with them too;
+``instructions.draw_examples`` mixes the two.
 """
 
 from __future__ import annotations
