@@ -234,7 +234,8 @@ def test_generated_validation_instructions_are_rarely_refused(reader: GoalReader
     """On generated instructions of the splits training never saw, at most 1% of those asking for a change
     are refused; those whose goal already holds (the generator does not check) are refused as no change."""
     from agent.perception.dataset import SPLITS
-    from agent.perception.language import Facts, draw_examples
+    from agent.perception.instructions import draw_examples
+    from agent.perception.language import Facts
     from agent.planning.atoms import holds
     from envs.task_env import TaskEnv
 

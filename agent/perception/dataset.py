@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 import envs
-from agent.perception import language, observation
-from agent.perception.language import Facts, draw_examples
+from agent.perception import grammar, instructions, language, observation
+from agent.perception.instructions import draw_examples
+from agent.perception.language import Facts
 from agent.perception.observation import View, observe
 from envs.scenes.hanoi import PEGS
 from policies.artifacts import atomic_path
@@ -122,7 +123,7 @@ class Dataset:
 def _source_hash() -> str:
     """Changes whenever the code that builds scenes, renders them or writes instructions does."""
     digest = hashlib.sha256()
-    sources = [Path(m.__file__) for m in (language, observation, sys.modules[__name__])]
+    sources = [Path(m.__file__) for m in (language, grammar, instructions, observation, sys.modules[__name__])]
     sources += sorted(Path(envs.__file__).parent.rglob("*.py"))
     for source in sources:
         digest.update(source.read_bytes())

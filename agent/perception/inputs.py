@@ -16,7 +16,8 @@ from agent.planning.planner import format_atom, parse_atom
 TABLE = "table"
 
 
-def scene_inputs(views: Sequence[View], encoder: TextEncoder) -> Scenes:
+def scene_inputs(views: Sequence[View], encoder: TextEncoder, numbered_names: bool = False) -> Scenes:
+    """The network's tensors for ``views``; ``numbered_names`` as the network's ``GoalNetConfig``."""
     n = max(len(v.names) for v in views)
     # the same float32 operations as numpy's, in torch: its float16 conversion is vectorised, numpy's is not
     rgb = torch.from_numpy(np.stack([v.rgb for v in views])).float() / 255.0 - 0.5
@@ -26,7 +27,7 @@ def scene_inputs(views: Sequence[View], encoder: TextEncoder) -> Scenes:
     labels = np.stack([v.masks for v in views]).astype(np.int64)
     masks = (labels[:, None] == np.arange(n)[None, :, None, None]).astype(np.float32)
     kinds = np.zeros((len(views), n), dtype=np.int64)
-    phrases = [[object_phrase(name, kind) for name, kind in zip(v.names, v.kinds)] for v in views]
+    phrases = [[object_phrase(name, kind, numbered_names) for name, kind in zip(v.names, v.kinds)] for v in views]
     encoder.encode([p for row in phrases for p in row])
     names = torch.zeros(len(views), n, TEXT_WIDTH)
     for b, view in enumerate(views):

@@ -8,7 +8,10 @@ what the scene looks like now ("the peg to the right of the tower"). A referring
 used when it picks out one object with a clear margin, so every label is unambiguous.
 
 Every sentence template has an id; the last ones of each intent are held out of training, and so are
-some colour pairs, to measure how far the network generalises.
+some colour pairs, to measure how far the network generalises. The reference builders and their helpers
+(``block_position``, ``block_relation``, ``tower_peg``, ``peg_ref``, ``peg_name``, ``bin_ref``,
+``unique_extreme``, ...) are public because the grammar of ``grammar.py`` names objects with them too;
+``instructions.draw_examples`` mixes the two.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class Example:
 
 
 @dataclass(frozen=True)
-class _Ref:
+class Ref:
     """A noun phrase and the object it refers to."""
 
     text: str
@@ -114,24 +117,25 @@ class _Draft:
         self.intent = intent
         self.template = templates[self.index]
 
-    def finish(self, rng: random.Random, facts: Facts, goal: set[str], refs: Sequence[_Ref], **slots: str) -> Example:
+    def finish(self, rng: random.Random, facts: Facts, goal: set[str], refs: Sequence[Ref], **slots: str) -> Example:
         text = self.template.format(**slots)
         if self.template.split()[0] in _IMPERATIVES:
             text = rng.choice(_PREFIXES) + text
         text += rng.choice(_SUFFIXES)
         category = max((r.category for r in refs), key=CATEGORIES.index, default="name")
         return Example(" ".join(text.split()), tuple(sorted(goal)), category, f"{self.intent}.{self.index}",
-                       self.index >= HELD_OUT_FROM[self.intent], _colour_pairs(facts, goal), _needs_image(facts, refs))
+                       self.index >= HELD_OUT_FROM[self.intent], goal_colour_pairs(facts, goal),
+                       image_needed(facts, refs))
 
 
-def _needs_image(facts: Facts, refs: Sequence[_Ref]) -> bool:
+def image_needed(facts: Facts, refs: Sequence[Ref]) -> bool:
     """Whether some reference by position, relation or scene could mean more than one object for a reader
     who sees only the words: every object of its kind, less those the instruction names."""
     named = {r.name for r in refs if r.category == "name"} | {m for r in refs for m in r.mentions}
     return any(len(set(facts.named(facts.kinds[r.name])) - named) > 1 for r in refs if r.category != "name")
 
 
-def _colour_pairs(facts: Facts, goal: set[str]) -> frozenset[frozenset[str]]:
+def goal_colour_pairs(facts: Facts, goal: set[str]) -> frozenset[frozenset[str]]:
     pairs = set()
     for atom in goal:
         _, args = parse_atom(atom)
@@ -142,7 +146,7 @@ def _colour_pairs(facts: Facts, goal: set[str]) -> frozenset[frozenset[str]]:
     return frozenset(pairs)
 
 
-def _unique_extreme(names: Sequence[str], key: Callable[[str], float]) -> str | None:
+def unique_extreme(names: Sequence[str], key: Callable[[str], float]) -> str | None:
     """The name with the smallest key, if it beats the runner-up by ``MARGIN``."""
     ranked = sorted(names, key=key)
     if not ranked or (len(ranked) > 1 and key(ranked[1]) - key(ranked[0]) < MARGIN):
@@ -150,7 +154,7 @@ def _unique_extreme(names: Sequence[str], key: Callable[[str], float]) -> str | 
     return ranked[0]
 
 
-def _distance_to_robot(facts: Facts, name: str) -> float:
+def distance_to_robot(facts: Facts, name: str) -> float:
     x, y, _ = facts.positions[name]
     return float(np.hypot(x, y))
 
@@ -173,12 +177,12 @@ _BLOCKS_TOWER = ("stack {chain}", "build a tower of {chain}", "make a stack: {ch
                  "i need {pairs}", "i want a tower of {chain}")
 
 
-def _block_name(rng: random.Random, facts: Facts, name: str, as_support: bool = False) -> _Ref:
+def block_name(rng: random.Random, facts: Facts, name: str, as_support: bool = False) -> Ref:
     colour = facts.colours[name]
     forms = [colour, f"the {colour} {rng.choice(_BLOCK)}", f"{colour} {rng.choice(_BLOCK)}"]
     if as_support:
         forms.append(f"the {colour} one")
-    return _Ref(rng.choice(forms), name)
+    return Ref(rng.choice(forms), name)
 
 
 def _stacks(facts: Facts) -> list[list[str]]:
@@ -194,7 +198,7 @@ def _stacks(facts: Facts) -> list[list[str]]:
     return sorted(stacks, key=lambda s: facts.positions[s[0]][1])
 
 
-def _block_position(rng: random.Random, facts: Facts) -> _Ref | None:
+def block_position(rng: random.Random, facts: Facts) -> Ref | None:
     stacks = _stacks(facts)
     options: list[tuple[str, str]] = []
     if len(stacks) >= 2:
@@ -219,10 +223,10 @@ def _block_position(rng: random.Random, facts: Facts) -> _Ref | None:
         return None
     text, name = rng.choice(options)
     category = "scene" if "tallest" in text or "highest tower" in text else "position"
-    return _Ref(text, name, category)
+    return Ref(text, name, category)
 
 
-def _block_relation(rng: random.Random, facts: Facts) -> _Ref | None:
+def block_relation(rng: random.Random, facts: Facts) -> Ref | None:
     support = facts.support()
     options = []
     for top, below in support.items():
@@ -238,14 +242,14 @@ def _block_relation(rng: random.Random, facts: Facts) -> _Ref | None:
     if not options:
         return None
     text, name, anchor = rng.choice(options)
-    return _Ref(text, name, "relation", (anchor,))
+    return Ref(text, name, "relation", (anchor,))
 
 
-def _block_ref(rng: random.Random, facts: Facts, plain: bool, as_support: bool = False) -> _Ref | None:
+def _block_ref(rng: random.Random, facts: Facts, plain: bool, as_support: bool = False) -> Ref | None:
     """A reference to some block: by name when ``plain``, else by position or relation."""
     if plain:
-        return _block_name(rng, facts, rng.choice(facts.named("block")), as_support)
-    return (_block_position if rng.random() < 0.5 else _block_relation)(rng, facts)
+        return block_name(rng, facts, rng.choice(facts.named("block")), as_support)
+    return (block_position if rng.random() < 0.5 else block_relation)(rng, facts)
 
 
 def _blocks_example(rng: random.Random, facts: Facts) -> Example | None:
@@ -304,7 +308,7 @@ _PEG_PLACES = {"left": ("the leftmost {peg}", "the {peg} on the far left", "the 
                "right": ("the rightmost {peg}", "the {peg} on the far right", "the {peg} on the right")}
 
 
-def _tower_peg(facts: Facts) -> str | None:
+def tower_peg(facts: Facts) -> str | None:
     """The peg the largest disc stands on (``None`` when the discs are not all in one tower)."""
     support = facts.support()
     discs = sorted(facts.named("disc"), key=lambda n: int(n[1:]))
@@ -314,7 +318,7 @@ def _tower_peg(facts: Facts) -> str | None:
     return chain[-1] if chain and chain[-1] in PEGS else None
 
 
-def _peg_ref(rng: random.Random, tower: str) -> _Ref:
+def peg_ref(rng: random.Random, tower: str) -> Ref:
     """A peg other than ``tower``, named, placed or related to the tower."""
     i = PEGS.index(tower)
     scene: list[tuple[str, str]] = []
@@ -332,21 +336,26 @@ def _peg_ref(rng: random.Random, tower: str) -> _Ref:
     draw = rng.random()
     if draw < 0.35:
         text, peg = rng.choice(scene)
-        return _Ref(text, peg, "scene")
-    peg = rng.choice([p for p in PEGS if p != tower])
-    if draw < 0.55:  # pegs stand in fixed places: naming one by place is naming it
-        return _Ref(rng.choice(_PEG_PLACES[peg]).format(peg=rng.choice(_PEG)), peg)
+        return Ref(text, peg, "scene")
+    return peg_name(rng, rng.choice([p for p in PEGS if p != tower]), placed=draw < 0.55)
+
+
+def peg_name(rng: random.Random, peg: str, placed: bool) -> Ref:
+    """``peg`` by its name ("the left rod") or, when ``placed``, by its place ("the leftmost peg"): pegs
+    stand in fixed places, so naming one by place is naming it."""
+    if placed:
+        return Ref(rng.choice(_PEG_PLACES[peg]).format(peg=rng.choice(_PEG)), peg)
     word = rng.choice(_PEG_WORDS[peg])
-    return _Ref(rng.choice((f"the {word} {rng.choice(_PEG)}", f"{word} {rng.choice(_PEG)}", f"the {word} one",
+    return Ref(rng.choice((f"the {word} {rng.choice(_PEG)}", f"{word} {rng.choice(_PEG)}", f"the {word} one",
                             f"the {word}")), peg)
 
 
 def _hanoi_example(rng: random.Random, facts: Facts) -> Example | None:
-    tower = _tower_peg(facts)
+    tower = tower_peg(facts)
     if tower is None:
         return None
     draft = _Draft(rng, "hanoi.tower", _HANOI_TOWER)
-    p = _peg_ref(rng, tower)
+    p = peg_ref(rng, tower)
     discs = sorted(facts.named("disc"), key=lambda n: int(n[1:]))
     goal = {format_atom("on", pair) for pair in zip(discs, [*discs[1:], p.name])}
     return draft.finish(rng, facts, goal, [p], p=p.text, stack=rng.choice(("tower", "stack", "pile")),
@@ -375,7 +384,7 @@ _SORT_EVERYTHING = ("put all the {cubes} in {bin}", "put every {cube} into {bin}
 _BIN = ("bin", "box", "tray")
 
 
-def _bin_ref(rng: random.Random, facts: Facts) -> _Ref:
+def bin_ref(rng: random.Random, facts: Facts) -> Ref:
     bins = sorted(facts.named("bin"), key=lambda n: facts.positions[n][1])
     places = []
     if len(bins) >= 2:
@@ -385,30 +394,30 @@ def _bin_ref(rng: random.Random, facts: Facts) -> _Ref:
         places.append(("the middle {bin}", bins[1]))
     if places and rng.random() < 0.4:
         text, name = rng.choice(places)
-        return _Ref(text.format(bin=rng.choice(_BIN)), name, "position")
+        return Ref(text.format(bin=rng.choice(_BIN)), name, "position")
     name = rng.choice(bins)
     colour = facts.colours[name]
-    return _Ref(rng.choice((f"the {colour} {rng.choice(_BIN)}", f"{colour} {rng.choice(_BIN)}")), name)
+    return Ref(rng.choice((f"the {colour} {rng.choice(_BIN)}", f"{colour} {rng.choice(_BIN)}")), name)
 
 
-def _cube_ref(rng: random.Random, facts: Facts) -> _Ref | None:
+def cube_ref(rng: random.Random, facts: Facts) -> Ref | None:
     cubes = facts.named("cube")
     if rng.random() < 0.35:
         colour = facts.colours[rng.choice(cubes)]
         same = [c for c in cubes if facts.colours[c] == colour]
         if len(same) == 1:
-            return _Ref(rng.choice((f"the {colour} {rng.choice(_BLOCK)}", f"the {colour} one")), same[0])
+            return Ref(rng.choice((f"the {colour} {rng.choice(_BLOCK)}", f"the {colour} one")), same[0])
     places = [(("the leftmost cube", "the cube furthest to the left", "the leftmost block"),
                lambda n: facts.positions[n][1]),
               (("the rightmost cube", "the cube furthest to the right", "the rightmost block"),
                lambda n: -facts.positions[n][1]),
               (("the cube nearest the robot", "the block closest to the robot"),
-               lambda n: _distance_to_robot(facts, n)),
+               lambda n: distance_to_robot(facts, n)),
               (("the cube farthest from the robot", "the block furthest from the robot"),
-               lambda n: -_distance_to_robot(facts, n))]
+               lambda n: -distance_to_robot(facts, n))]
     texts, key = rng.choice(places)
-    name = _unique_extreme(cubes, key)
-    return None if name is None else _Ref(rng.choice(texts), name, "position")
+    name = unique_extreme(cubes, key)
+    return None if name is None else Ref(rng.choice(texts), name, "position")
 
 
 def _sort_example(rng: random.Random, facts: Facts) -> Example | None:
@@ -422,7 +431,7 @@ def _sort_example(rng: random.Random, facts: Facts) -> Example | None:
         draft = _Draft(rng, "sort.all", _SORT_ALL)
         goal = {format_atom("in", (c, bin_of[facts.colours[c]])) for c in cubes}
         return draft.finish(rng, facts, goal, [], **words)
-    target = _bin_ref(rng, facts)
+    target = bin_ref(rng, facts)
     words["bin"] = target.text
     if intent == "colour":
         draft = _Draft(rng, "sort.colour", _SORT_COLOUR)
@@ -433,7 +442,7 @@ def _sort_example(rng: random.Random, facts: Facts) -> Example | None:
         draft = _Draft(rng, "sort.everything", _SORT_EVERYTHING)
         return draft.finish(rng, facts, {format_atom("in", (c, target.name)) for c in cubes}, [target], **words)
     draft = _Draft(rng, "sort.one", _SORT_ONE)
-    a = _cube_ref(rng, facts)
+    a = cube_ref(rng, facts)
     if a is None:
         return None
     return draft.finish(rng, facts, {format_atom("in", (a.name, target.name))}, [a, target], a=a.text, **words)
@@ -443,24 +452,7 @@ _EXAMPLES: dict[str, Callable[[random.Random, Facts], Example | None]] = {
     "blocks": _blocks_example, "hanoi": _hanoi_example, "sort": _sort_example}
 
 
-def draw_examples(facts: Facts, rng: random.Random, count: int, templates: str = "train",
-                  colours: str = "train", attempts: int = 400) -> list[Example]:
-    """Up to ``count`` distinct examples for one scene.
+def template_example(rng: random.Random, facts: Facts) -> Example | None:
+    """One example of the scene's task from the sentence templates (``None`` when the draw does not fit)."""
+    return _EXAMPLES[facts.task](rng, facts)
 
-    ``templates``: ``"train"`` keeps templates seen in training, ``"held-out"`` only held-out ones.
-    ``colours``: ``"train"`` excludes held-out colour pairs, ``"held-out"`` requires one.
-    """
-    make = _EXAMPLES[facts.task]
-    found: dict[str, Example] = {}
-    for _ in range(attempts):
-        if len(found) >= count:
-            break
-        example = make(rng, facts)
-        if example is None or example.instruction in found:
-            continue
-        if example.held_out_template != (templates == "held-out"):
-            continue
-        if example.held_out_colours != (colours == "held-out"):
-            continue
-        found[example.instruction] = example
-    return list(found.values())

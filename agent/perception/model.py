@@ -83,6 +83,9 @@ class GoalNetConfig:
     dropout: float = 0.0
     #: share of instruction tokens hidden from the network in training, so it cannot lean on any one word
     word_dropout: float = 0.1
+    #: object names keep their numbers (``text.object_phrase``): "red2" and "d1" in an instruction then find
+    #: their object. False for checkpoints trained before the field, which never saw the numbers
+    numbered_names: bool = False
 
 
 class GoalNet(nn.Module):

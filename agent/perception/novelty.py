@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from agent.perception.dataset import SPLITS
-from agent.perception.language import Example, Facts, draw_examples
+from agent.perception.instructions import draw_examples
+from agent.perception.language import Example, Facts
 from agent.perception.text import TextEncoder
 from envs.errors import ConfigError
 from policies.artifacts import atomic_path

@@ -35,7 +35,7 @@ def probabilities(model: GoalNet, encoder: TextEncoder, views: Sequence[View], t
         chunk = order[start:start + BATCH_SCENES]
         members = [i for s in chunk for i in by_scene[s]]
         local = {s: k for k, s in enumerate(chunk)}
-        scenes = scene_inputs([views[s] for s in chunk], encoder).to(device)
+        scenes = scene_inputs([views[s] for s in chunk], encoder, model.config.numbered_names).to(device)
         instructions = instruction_inputs([texts[i] for i in members], [local[scene_of[i]] for i in members],
                                           encoder).to(device)
         logits = model(scenes, instructions)

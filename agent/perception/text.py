@@ -86,11 +86,14 @@ class TextEncoder:
         return torch.from_numpy(np.stack([self.cache[t].astype(np.float32).mean(axis=0) for t in texts]))
 
 
-def object_phrase(name: str, kind: str) -> str:
+def object_phrase(name: str, kind: str, numbered: bool = False) -> str:
     """How an object's planner name reads as words: ``red_bin`` -> "red bin", ``red2`` -> "red cube",
-    ``d3`` -> "d disc". Numbers only tell objects apart (nobody says "red2"); what tells them apart for the
-    network is what the image shows, which is what lets it read a sixth disc it never trained on."""
-    words = re.sub(r"\d+", " ", name).replace("_", " ").split()
+    ``d3`` -> "d disc". Without ``numbered`` the numbers are dropped, and what tells objects apart for the
+    network is what the image shows. With it they stay (``red2`` -> "red2 cube", ``d3`` -> "d3 disc"), so an
+    instruction that names an object by its planner name ("put red2 in the red bin", "put d1 on the right
+    peg") can find it: people do write them. A checkpoint says which it was trained with
+    (``GoalNetConfig.numbered_names``)."""
+    words = (name if numbered else re.sub(r"\d+", " ", name)).replace("_", " ").split()
     if kind not in words:
         words.append(kind)
     return " ".join(words)

@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from agent.perception.dataset import LOCKED_SPLITS, SPLITS, Dataset, load_or_generate
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
+from agent.perception.instructions import GRAMMAR_SHARE
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
 from agent.perception.reading import read_all, score, support_accuracy
 from agent.perception.text import TextEncoder
@@ -83,7 +84,9 @@ def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: st
     encoder = _encoder(data, device, cache, progress)
 
     train_set = data["train"]
-    model = GoalNet(GoalNetConfig()).to(device)
+    # numbered names go with the grammar, the only one of the two generators that names planner names; without
+    # it, the default run is the shipped checkpoint's recipe, weight for weight
+    model = GoalNet(GoalNetConfig(numbered_names=GRAMMAR_SHARE > 0)).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate, pct_start=0.1,
                                                    total_steps=epochs * math.ceil(len(train_set.scenes) / BATCH_SCENES))
@@ -163,7 +166,7 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
     for start in bar:
         chunk = [int(s) for s in order[start:start + BATCH_SCENES]]
         members = [(k, e) for k, s in enumerate(chunk) for e in examples_of[s]]
-        scenes = scene_inputs([views[s] for s in chunk], encoder).to(device)
+        scenes = scene_inputs([views[s] for s in chunk], encoder, model.config.numbered_names).to(device)
         instructions = instruction_inputs([e["instruction"] for _, e in members], [k for k, _ in members],
                                           encoder).to(device)
         target = support_targets([e["goal"] for _, e in members], [views[chunk[k]] for k, _ in members],
