@@ -15,9 +15,10 @@ little but the clone's own successes, and nothing pulls the actor back. This sub
   -0.7 within 250 updates, and the exploration that followed undid the clone:
   docs/experiments/controllers.md, section 5). ``bc_loss="distribution"`` adds the squared distance of the
   log standard deviation from the clone's (``CLONED_LOG_STD``), so the whole action distribution is held.
-  The negative log-likelihood of the demonstrated actions would hold both too, but most demonstrated
-  actions sit on the bounds (+-1: full steps, the fingers open or shut), whose value before squashing is
-  infinite, and a clipped stand-in for it would drive the mean and widen the deviation instead.
+  The negative log-likelihood of the demonstrated actions would hold both too, but nine in ten
+  demonstrated pick actions have a component on a bound (+-1: a full step, the fingers open or shut), whose
+  value before squashing is infinite; a clipped stand-in would pull the mean onto the clip and widen the
+  deviation to cover the gap instead.
 
 Everything else (critic and target updates, entropy tuning, saving, loading) is SAC's own.
 """
