@@ -58,13 +58,16 @@ class SACBC(SAC):
     """SAC with demonstrations in every batch and a behaviour-cloning term in the actor's loss."""
 
     def __init__(self, *args: Any, bc_weight: float = 10.0, demo_fraction: float = 0.5, bc_loss: str = "mean",
-                 **kwargs: Any) -> None:
+                 bc_weight_end: float | None = None, **kwargs: Any) -> None:
         if not 0.0 < demo_fraction <= 1.0:
             raise ValueError(f"demo_fraction must be in (0, 1], got {demo_fraction}")
         if bc_loss not in BC_LOSSES:
             raise ValueError(f"bc_loss must be one of {', '.join(BC_LOSSES)}, got {bc_loss!r}")
+        if bc_weight_end is not None and bc_weight_end < 0:
+            raise ValueError(f"bc_weight_end must be at least 0, got {bc_weight_end}")
         self.bc_weight = bc_weight
         self.bc_loss = bc_loss
+        self.bc_weight_end = bc_weight_end
         self.demo_fraction = demo_fraction
         self._demonstrations: ReplayBufferSamples | None = None
         self._demo_generator = th.Generator()
@@ -98,6 +101,15 @@ class SACBC(SAC):
             return demo_part, batch_size
         replay = self.replay_buffer.sample(online, env=self._vec_normalize_env)  # type: ignore[union-attr]
         return ReplayBufferSamples(*(th.cat([d, r]) for d, r in zip(demo_part[:5], replay[:5]))), batch_size - online
+
+    def current_bc_weight(self) -> float:
+        """The cloning term's weight now: ``bc_weight``, or with ``bc_weight_end`` set, a linear fall from
+        ``bc_weight`` at the start of ``learn`` to ``bc_weight_end`` at its end (SB3's progress remaining runs
+        from 1 to 0), to let the critic move the actor further once its estimates have had time to settle."""
+        if self.bc_weight_end is None:
+            return self.bc_weight
+        remaining = self._current_progress_remaining
+        return self.bc_weight_end + (self.bc_weight - self.bc_weight_end) * remaining
 
     def cloning_loss(self, observations: th.Tensor, actions: th.Tensor) -> th.Tensor:
         """The cloning term on demonstration rows: the squared error of the deterministic action, plus (for
@@ -145,7 +157,7 @@ class SACBC(SAC):
 
             min_q_pi = th.min(th.cat(self.critic(data.observations, actions_pi), dim=1), dim=1, keepdim=True)[0]
             bc_loss = self.cloning_loss(data.observations[:demo_rows], data.actions[:demo_rows])
-            actor_loss = (ent_coef * log_prob - min_q_pi).mean() + self.bc_weight * bc_loss
+            actor_loss = (ent_coef * log_prob - min_q_pi).mean() + self.current_bc_weight() * bc_loss
             actor_losses.append(actor_loss.item())
             bc_losses.append(bc_loss.item())
             self.actor.optimizer.zero_grad()
@@ -161,3 +173,4 @@ class SACBC(SAC):
         self.logger.record("train/actor_loss", np.mean(actor_losses))
         self.logger.record("train/critic_loss", np.mean(critic_losses))
         self.logger.record("train/bc_loss", np.mean(bc_losses))
+        self.logger.record("train/bc_weight", self.current_bc_weight())

@@ -101,10 +101,23 @@ def test_the_distribution_term_holds_the_exploration_that_entropy_widens(demos) 
     assert abs(log_stds["distribution"] - CLONED_LOG_STD) < 0.5 < log_stds["mean"] - CLONED_LOG_STD, log_stds
 
 
-def test_an_unknown_cloning_term_is_refused() -> None:
+def test_the_cloning_weight_falls_linearly_to_its_end_value() -> None:
+    env = gym.make(SKILL_ENV_IDS["pick"])
+    steady, falling = _model(env, bc_weight=4.0), _model(env, bc_weight=4.0, bc_weight_end=1.0)
+    weights = []
+    for remaining in (1.0, 0.5, 0.0):  # what SB3's learn sets as its steps go by
+        steady._current_progress_remaining = falling._current_progress_remaining = remaining
+        weights.append((steady.current_bc_weight(), falling.current_bc_weight()))
+    assert weights == [(4.0, 4.0), (4.0, 2.5), (4.0, 1.0)]
+    env.close()
+
+
+def test_an_unknown_cloning_term_or_a_negative_end_weight_is_refused() -> None:
     env = gym.make(SKILL_ENV_IDS["pick"])
     with pytest.raises(ValueError, match="bc_loss must be one of mean, distribution"):
         _model(env, bc_loss="nll")
+    with pytest.raises(ValueError, match="bc_weight_end must be at least 0"):
+        _model(env, bc_weight_end=-1.0)
     env.close()
 
 

@@ -267,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--bc-loss", choices=BC_LOSSES, default=None,
                             help="sacbc: the cloning term holds the deterministic action (mean, the default) or "
                                  "also the log standard deviation at the clone's (distribution)")
+    controller.add_argument("--bc-weight-end", type=_number(0.0), default=None, metavar="W",
+                            help="sacbc: the cloning weight falls linearly from --bc-weight to W over the steps "
+                                 "(default: it stays at --bc-weight)")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -613,7 +616,7 @@ def _train_controller(args: argparse.Namespace) -> int:
 
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
-    tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss")
+    tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
     overrides = {key: getattr(args, key) for key in tunable if getattr(args, key) is not None}
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
                             progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
