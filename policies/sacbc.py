@@ -10,15 +10,16 @@ little but the clone's own successes, and nothing pulls the actor back. This sub
   warm-up before ``learn``, ``policies/imitation.py``) the whole batch is demonstrations;
 - the actor's loss adds ``bc_weight`` times a cloning term on the demonstration rows, so the actor improves
   on the clone where the critic says so and stays near it where it does not. ``bc_loss="mean"`` is the
-  squared error between its deterministic action and the demonstrated one. That holds only the mean: the
-  entropy term then widens the policy unopposed (its log standard deviation rose from the clone's -1.5 to
-  -0.7 within 250 updates, and the exploration that followed undid the clone:
-  docs/experiments/controllers.md, section 5). ``bc_loss="distribution"`` adds the squared distance of the
-  log standard deviation from the clone's (``CLONED_LOG_STD``), so the whole action distribution is held.
-  The negative log-likelihood of the demonstrated actions would hold both too, but nine in ten
-  demonstrated pick actions have a component on a bound (+-1: a full step, the fingers open or shut), whose
-  value before squashing is infinite; a clipped stand-in would pull the mean onto the clip and widen the
-  deviation to cover the gap instead.
+  squared error between its deterministic action and the demonstrated one. That holds only the mean, and
+  the entropy term widens the policy unopposed (its log standard deviation rose from the clone's -1.5 to
+  -0.7 within 250 updates). ``bc_loss="distribution"`` adds the squared distance of the log standard
+  deviation from the clone's (``CLONED_LOG_STD``), so the whole action distribution is held; holding it
+  did not stop a weak term (weight 1) from losing the clone, since the critic moves the mean
+  (docs/experiments/controllers.md, sections 5 and 6). The negative log-likelihood of the demonstrated
+  actions would hold both too, but nine in ten demonstrated pick actions have a component on a bound (+-1:
+  a full step, the fingers open or shut), whose value before squashing is infinite; a clipped stand-in
+  would pull the mean onto the clip and widen the deviation to cover the gap instead.
+  ``bc_weight_end`` lets the weight fall linearly over ``learn``.
 
 Everything else (critic and target updates, entropy tuning, saving, loading) is SAC's own.
 """
