@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 
 from policies.demonstrations import Demonstrations
+from policies.sacbc import CLONED_LOG_STD
 
-#: the cloned policy explores this narrowly around its actions at first (standard deviation before
-#: squashing): wide enough to find better actions, narrow enough to keep what was cloned
-CLONED_LOG_STD = -1.5
 #: the critic's fitting reports its loss after every so many updates
 CRITIC_REPORT_EVERY = 250
 

@@ -8,9 +8,18 @@ little but the clone's own successes, and nothing pulls the actor back. This sub
 - every batch is part demonstrations (``demo_fraction`` of it, drawn from a store of their own that online
   data never pushes out) and part the agent's own replay buffer; while that buffer is empty (the critic's
   warm-up before ``learn``, ``policies/imitation.py``) the whole batch is demonstrations;
-- the actor's loss adds ``bc_weight`` times the squared error between its deterministic action and the
-  demonstrated one on the demonstration rows, so the actor improves on the clone where the critic says so
-  and stays near it where it does not.
+- the actor's loss adds ``bc_weight`` times a cloning term on the demonstration rows, so the actor improves
+  on the clone where the critic says so and stays near it where it does not. ``bc_loss="mean"`` is the
+  squared error between its deterministic action and the demonstrated one. That holds only the mean, and
+  the entropy term widens the policy unopposed (its log standard deviation rose from the clone's -1.5 to
+  -0.7 within 250 updates). ``bc_loss="distribution"`` adds the squared distance of the log standard
+  deviation from the clone's (``CLONED_LOG_STD``), so the whole action distribution is held; holding it
+  did not stop a weak term (weight 1) from losing the clone, since the critic moves the mean
+  (docs/experiments/controllers.md, sections 5 and 6). The negative log-likelihood of the demonstrated
+  actions would hold both too, but nine in ten demonstrated pick actions have a component on a bound (+-1:
+  a full step, the fingers open or shut), whose value before squashing is infinite; a clipped stand-in
+  would pull the mean onto the clip and widen the deviation to cover the gap instead.
+  ``bc_weight_end`` lets the weight fall linearly over ``learn``.
 
 Everything else (critic and target updates, entropy tuning, saving, loading) is SAC's own.
 """
@@ -25,6 +34,13 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.utils import polyak_update
 from torch.nn import functional as F
+
+from policies.algorithms import BC_LOSSES
+
+#: the cloned policy explores this narrowly around its actions at first (standard deviation before
+#: squashing, ``policies/imitation.py``): wide enough to find better actions, narrow enough to keep what was
+#: cloned; ``bc_loss="distribution"`` holds it there
+CLONED_LOG_STD = -1.5
 
 
 class Transitions(Protocol):
@@ -42,10 +58,17 @@ class Transitions(Protocol):
 class SACBC(SAC):
     """SAC with demonstrations in every batch and a behaviour-cloning term in the actor's loss."""
 
-    def __init__(self, *args: Any, bc_weight: float = 10.0, demo_fraction: float = 0.5, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, bc_weight: float = 10.0, demo_fraction: float = 0.5, bc_loss: str = "mean",
+                 bc_weight_end: float | None = None, **kwargs: Any) -> None:
         if not 0.0 < demo_fraction <= 1.0:
             raise ValueError(f"demo_fraction must be in (0, 1], got {demo_fraction}")
+        if bc_loss not in BC_LOSSES:
+            raise ValueError(f"bc_loss must be one of {', '.join(BC_LOSSES)}, got {bc_loss!r}")
+        if bc_weight_end is not None and bc_weight_end < 0:
+            raise ValueError(f"bc_weight_end must be at least 0, got {bc_weight_end}")
         self.bc_weight = bc_weight
+        self.bc_loss = bc_loss
+        self.bc_weight_end = bc_weight_end
         self.demo_fraction = demo_fraction
         self._demonstrations: ReplayBufferSamples | None = None
         self._demo_generator = th.Generator()
@@ -79,6 +102,24 @@ class SACBC(SAC):
             return demo_part, batch_size
         replay = self.replay_buffer.sample(online, env=self._vec_normalize_env)  # type: ignore[union-attr]
         return ReplayBufferSamples(*(th.cat([d, r]) for d, r in zip(demo_part[:5], replay[:5]))), batch_size - online
+
+    def current_bc_weight(self) -> float:
+        """The cloning term's weight now: ``bc_weight``, or with ``bc_weight_end`` set, a linear fall from
+        ``bc_weight`` at the start of ``learn`` to ``bc_weight_end`` at its end (SB3's progress remaining runs
+        from 1 to 0), to let the critic move the actor further once its estimates have had time to settle."""
+        if self.bc_weight_end is None:
+            return self.bc_weight
+        remaining = self._current_progress_remaining
+        return self.bc_weight_end + (self.bc_weight - self.bc_weight_end) * remaining
+
+    def cloning_loss(self, observations: th.Tensor, actions: th.Tensor) -> th.Tensor:
+        """The cloning term on demonstration rows: the squared error of the deterministic action, plus (for
+        ``bc_loss="distribution"``) that of the log standard deviation from the clone's."""
+        mean, log_std, _ = self.actor.get_action_dist_params(observations)
+        loss = F.mse_loss(th.tanh(mean), actions)
+        if self.bc_loss == "distribution":
+            loss = loss + F.mse_loss(log_std, th.full_like(log_std, CLONED_LOG_STD))
+        return loss
 
     def train(self, gradient_steps: int, batch_size: int = 64) -> None:
         """SAC's update on mixed batches, with the behaviour-cloning term in the actor's loss."""
@@ -116,9 +157,8 @@ class SACBC(SAC):
             self.critic.optimizer.step()
 
             min_q_pi = th.min(th.cat(self.critic(data.observations, actions_pi), dim=1), dim=1, keepdim=True)[0]
-            mean, _, _ = self.actor.get_action_dist_params(data.observations[:demo_rows])
-            bc_loss = F.mse_loss(th.tanh(mean), data.actions[:demo_rows])
-            actor_loss = (ent_coef * log_prob - min_q_pi).mean() + self.bc_weight * bc_loss
+            bc_loss = self.cloning_loss(data.observations[:demo_rows], data.actions[:demo_rows])
+            actor_loss = (ent_coef * log_prob - min_q_pi).mean() + self.current_bc_weight() * bc_loss
             actor_losses.append(actor_loss.item())
             bc_losses.append(bc_loss.item())
             self.actor.optimizer.zero_grad()
@@ -134,3 +174,4 @@ class SACBC(SAC):
         self.logger.record("train/actor_loss", np.mean(actor_losses))
         self.logger.record("train/critic_loss", np.mean(critic_losses))
         self.logger.record("train/bc_loss", np.mean(bc_losses))
+        self.logger.record("train/bc_weight", self.current_bc_weight())

@@ -53,7 +53,8 @@ DEFAULT_STEPS = 6_000
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "sacbc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
               "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
-              "bc_weight": 10.0, "demo_fraction": 0.5, "policy_kwargs": {"net_arch": [256, 256]}},
+              "bc_weight": 10.0, "demo_fraction": 0.5, "bc_loss": "mean",
+              "bc_weight_end": None, "policy_kwargs": {"net_arch": [256, 256]}},
     "sac": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
             "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256]}},
@@ -67,7 +68,8 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 #: algorithms that have it; the values a run used are in its ``.json``
 TUNABLE: dict[str, tuple[str, ...]] = {"learning_rate": ("sacbc", "sac", "tqc", "ppo"),
                                        "ent_coef": ("sacbc", "sac", "tqc"), "bc_weight": ("sacbc",),
-                                       "demo_fraction": ("sacbc",)}
+                                       "demo_fraction": ("sacbc",), "bc_loss": ("sacbc",),
+                                       "bc_weight_end": ("sacbc",)}
 
 
 def hyperparameters(algo: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
              config: dict[str, Any], critic_steps: int, validation_episodes: int,
              overrides: dict[str, Any]) -> dict[str, Any]:
         calls.append(config)
-        tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction")
+        tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
         assert overrides == {key: config[key] for key in tunable if config[key] is not None}
         assert config == {"skill": skill, "algo": algo, "steps": steps, "envs": envs, "seed": seed,
                           "demonstrations": demonstrations, "randomised_demonstrations": randomised_demonstrations,
@@ -77,13 +77,14 @@ def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
         tmp_path: Path, recorded: list[dict[str, Any]]) -> None:
     path = tmp_path / "pick.yaml"
     path.write_text("skill: pick\nalgo: sacbc\nsteps: 300\nrandomised_demonstrations: true\nbc_weight: 2\n"
-                    "ent_coef: auto_0.003\n")
+                    "ent_coef: auto_0.003\nbc_loss: distribution\n")
     assert main(["train", "controller", "--config", str(path), "--seed", "4", "--critic-steps", "5000",
                  "--ent-coef", "0.001", "--quiet"]) == 0
     assert recorded[-1] == {"skill": "pick", "algo": "sacbc", "steps": 300, "envs": 1, "seed": 4,
                             "demonstrations": 1000, "randomised_demonstrations": True, "init": None,
                             "critic_steps": 5000, "validation_episodes": 20, "learning_rate": None,
-                            "ent_coef": 0.001, "bc_weight": 2.0, "demo_fraction": None}
+                            "ent_coef": 0.001, "bc_weight": 2.0, "demo_fraction": None, "bc_loss": "distribution",
+                            "bc_weight_end": None}
     (tmp_path / "config.yaml").write_text(config_file.dump(recorded[-1]))
     assert main(["train", "controller", "--config", str(tmp_path / "config.yaml"), "--quiet"]) == 0
     assert recorded[-1] == recorded[-2]
@@ -94,6 +95,8 @@ def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
     ("controller", "skill: pick\ngamma: 0.9\n", ["gamma", "c.yaml:2", "unknown key"]),
     ("controller", "skill: pick\nent_coef: auto_-1\n", ["ent_coef", "c.yaml:2", "above 0"]),
     ("controller", "skill: pick\ndemo_fraction: 1.5\n", ["demo_fraction", "c.yaml:2", "at most 1"]),
+    ("controller", "skill: pick\nbc_loss: nll\n", ["bc_loss", "c.yaml:2", "'nll'"]),
+    ("controller", "skill: pick\nbc_weight_end: -1\n", ["bc_weight_end", "c.yaml:2", "at least 0"]),
     ("perception", "epochs: 0\n", ["c.yaml:1", "epochs", "at least 1"]),
     ("controller", "algo: sac\n", ["--skill", "required"]),
 ])

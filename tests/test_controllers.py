@@ -202,6 +202,8 @@ def test_bad_training_arguments_are_errors(tmp_path: Path) -> None:
         train_controller("pick", "dqn", out=tmp_path / "b")
     with pytest.raises(ConfigError, match="--bc-weight: sac has no bc_weight"):
         train_controller("pick", "sac", overrides={"bc_weight": 1.0}, out=tmp_path / "c")
+    with pytest.raises(ConfigError, match="--bc-loss: ppo has no bc_loss"):
+        train_controller("pick", "ppo", overrides={"bc_loss": "distribution"}, out=tmp_path / "c")
     assert not (tmp_path / "c").exists(), "refused before the run directory is made"
 
 

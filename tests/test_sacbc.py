@@ -7,10 +7,12 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch as th
+from torch.nn import functional as F
 
-from policies.algorithms import algorithm_class
+from policies.algorithms import BC_LOSSES, algorithm_class
 from policies.demonstrations import record
-from policies.sacbc import SACBC
+from policies.sacbc import CLONED_LOG_STD, SACBC
 from policies.skill_envs import SKILL_ENV_IDS
 
 
@@ -60,12 +62,72 @@ def test_the_cloning_term_holds_the_actor_to_the_demonstrations(demos) -> None:
     assert errors[50.0] < 0.5 * errors[0.0], errors
 
 
+def test_the_distribution_term_is_the_mean_term_plus_the_log_std_distance(demos) -> None:
+    """At the clone's log standard deviation the two terms agree; away from it only ``distribution`` grows."""
+    env = gym.make(SKILL_ENV_IDS["pick"])
+    terms = {loss: _model(env, bc_loss=loss) for loss in BC_LOSSES}
+    terms["distribution"].actor.load_state_dict(terms["mean"].actor.state_dict())
+    observations = th.as_tensor(np.stack(demos.observations), dtype=th.float32)
+    actions = th.as_tensor(np.stack(demos.actions), dtype=th.float32)
+    with th.no_grad():
+        mean, log_std, _ = terms["mean"].actor.get_action_dist_params(observations)
+        expected = F.mse_loss(th.tanh(mean), actions) + ((log_std - CLONED_LOG_STD) ** 2).mean()
+        got = {loss: float(model.cloning_loss(observations, actions)) for loss, model in terms.items()}
+    assert got["mean"] == pytest.approx(float(F.mse_loss(th.tanh(mean), actions)), rel=1e-5)
+    assert got["distribution"] == pytest.approx(float(expected), rel=1e-5)
+    assert got["distribution"] > got["mean"], "a fresh actor's log std (0) is far from the clone's"
+    env.close()
+
+
+def test_the_distribution_term_holds_the_exploration_that_entropy_widens(demos) -> None:
+    """A strong entropy weight widens the policy; the ``distribution`` term keeps its log standard deviation
+    near the clone's, the ``mean`` term does not (docs/experiments/controllers.md, section 6)."""
+    from stable_baselines3.common.logger import configure
+
+    observations = th.as_tensor(np.stack(demos.observations), dtype=th.float32)
+    log_stds = {}
+    for loss in BC_LOSSES:
+        env = gym.make(SKILL_ENV_IDS["pick"])
+        model = _model(env, bc_weight=5.0, bc_loss=loss, ent_coef=1.0, learning_rate=3e-3)
+        with th.no_grad():  # start where a clone does
+            model.actor.log_std.weight.zero_()
+            model.actor.log_std.bias.fill_(CLONED_LOG_STD)
+        model.set_demonstrations(demos, seed=0)
+        model.set_logger(configure(None, []))
+        model.train(gradient_steps=150, batch_size=64)
+        with th.no_grad():
+            log_stds[loss] = float(model.actor.get_action_dist_params(observations)[1].mean())
+        env.close()
+    assert abs(log_stds["distribution"] - CLONED_LOG_STD) < 0.5 < log_stds["mean"] - CLONED_LOG_STD, log_stds
+
+
+def test_the_cloning_weight_falls_linearly_to_its_end_value() -> None:
+    env = gym.make(SKILL_ENV_IDS["pick"])
+    steady, falling = _model(env, bc_weight=4.0), _model(env, bc_weight=4.0, bc_weight_end=1.0)
+    weights = []
+    for remaining in (1.0, 0.5, 0.0):  # what SB3's learn sets as its steps go by
+        steady._current_progress_remaining = falling._current_progress_remaining = remaining
+        weights.append((steady.current_bc_weight(), falling.current_bc_weight()))
+    assert weights == [(4.0, 4.0), (4.0, 2.5), (4.0, 1.0)]
+    env.close()
+
+
+def test_an_unknown_cloning_term_or_a_negative_end_weight_is_refused() -> None:
+    env = gym.make(SKILL_ENV_IDS["pick"])
+    with pytest.raises(ValueError, match="bc_loss must be one of mean, distribution"):
+        _model(env, bc_loss="nll")
+    with pytest.raises(ValueError, match="bc_weight_end must be at least 0"):
+        _model(env, bc_weight_end=-1.0)
+    env.close()
+
+
 def test_saved_and_loaded_without_its_demonstrations(demos, tmp_path: Path) -> None:
     env = gym.make(SKILL_ENV_IDS["pick"])
-    model = _model(env, bc_weight=3.0)
+    model = _model(env, bc_weight=3.0, bc_loss="distribution")
     model.set_demonstrations(demos)
     model.save(tmp_path / "m.zip")
     loaded = algorithm_class("sacbc").load(tmp_path / "m.zip", device="cpu")
     assert isinstance(loaded, SACBC) and loaded.bc_weight == 3.0 and loaded._demonstrations is None
+    assert loaded.bc_loss == "distribution"
     assert (tmp_path / "m.zip").stat().st_size < 2 * 1024 * 1024
     env.close()

@@ -18,7 +18,7 @@ from agent.runs.config import GOAL_SOURCES, STATE_SOURCES, VIDEO_FORMATS, RunCon
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
-from policies.algorithms import ALGORITHMS
+from policies.algorithms import ALGORITHMS, BC_LOSSES
 
 if TYPE_CHECKING:
     from agent.perception.predictor import GoalReader
@@ -264,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
                             help="sacbc: weight of the cloning term in the actor's loss (default: 10)")
     controller.add_argument("--demo-fraction", type=_number(0.0, 1.0, low_open=True), default=None,
                             help="sacbc: share of every batch drawn from the demonstrations (default: 0.5)")
+    controller.add_argument("--bc-loss", choices=BC_LOSSES, default=None,
+                            help="sacbc: the cloning term holds the deterministic action (mean, the default) or "
+                                 "also the log standard deviation at the clone's (distribution)")
+    controller.add_argument("--bc-weight-end", type=_number(0.0), default=None, metavar="W",
+                            help="sacbc: the cloning weight falls linearly from --bc-weight to W over the steps "
+                                 "(default: it stays at --bc-weight)")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -610,8 +616,8 @@ def _train_controller(args: argparse.Namespace) -> int:
 
     if args.skill is None:
         raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
-    overrides = {key: getattr(args, key) for key in ("learning_rate", "ent_coef", "bc_weight", "demo_fraction")
-                 if getattr(args, key) is not None}
+    tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
+    overrides = {key: getattr(args, key) for key in tunable if getattr(args, key) is not None}
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
                             progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
                             randomised_demonstrations=args.randomised_demonstrations, config=_resolved(args),
