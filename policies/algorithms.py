@@ -11,9 +11,6 @@ from envs.errors import ConfigError
 #: ``sacbc`` (SAC with demonstrations in every batch and a cloning term: ``policies/sacbc.py``) trains the
 #: shipped policies; the others refine a clone without keeping it (docs/experiments/controllers.md)
 ALGORITHMS = ("sacbc", "sac", "tqc", "ppo")
-#: ``sacbc``'s cloning terms (``--bc-loss``): the deterministic action alone, or with the log standard
-#: deviation held at the clone's
-BC_LOSSES = ("mean", "distribution")
 
 
 def algorithm_class(name: str) -> type:

@@ -35,7 +35,7 @@ from stable_baselines3.common.type_aliases import ReplayBufferSamples
 from stable_baselines3.common.utils import polyak_update
 from torch.nn import functional as F
 
-from policies.algorithms import BC_LOSSES
+from policies.bc_losses import BC_LOSSES
 
 #: the cloned policy explores this narrowly around its actions at first (standard deviation before
 #: squashing, ``policies/imitation.py``): wide enough to find better actions, narrow enough to keep what was

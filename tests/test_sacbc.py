@@ -10,7 +10,8 @@ import pytest
 import torch as th
 from torch.nn import functional as F
 
-from policies.algorithms import BC_LOSSES, algorithm_class
+from policies.algorithms import algorithm_class
+from policies.bc_losses import BC_LOSSES
 from policies.demonstrations import record
 from policies.sacbc import CLONED_LOG_STD, SACBC
 from policies.skill_envs import SKILL_ENV_IDS

@@ -18,7 +18,8 @@ from agent.runs.config import GOAL_SOURCES, STATE_SOURCES, VIDEO_FORMATS, RunCon
 from envs.errors import ConfigError, NesyError, quoted
 from envs.scenes import TASKS, VARIANTS
 from policies import CONTROLLERS, SKILL_NAMES
-from policies.algorithms import ALGORITHMS, BC_LOSSES
+from policies.algorithms import ALGORITHMS
+from policies.bc_losses import BC_LOSSES
 
 if TYPE_CHECKING:
     from agent.perception.predictor import GoalReader
