@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "train GoalNet, evaluate every split and save a checkpoint.")
     perception.add_argument("--samples", type=_positive, default=30_000,
                             help="training instructions (10 per rendered scene; default: 30000)")
-    perception.add_argument("--epochs", type=_positive, default=16, help="passes over the data (default: 16)")
+    perception.add_argument("--epochs", type=_positive, default=24, help="passes over the data (default: 24)")
     perception.add_argument("--device", choices=DEVICES, default="auto", help="default: cuda if present, else cpu")
     perception.add_argument("--seed", type=_seed, default=0, help="initialisation and data order")
     perception.add_argument("--workers", type=_positive, default=2, help="processes rendering scenes (default: 2)")

@@ -133,7 +133,7 @@ def fit(encoder: TextEncoder, bank_texts: Sequence[str], valid_texts: Sequence[s
 
 def save(novelty: Novelty, path: Path) -> None:
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
-        np.savez(handle, bank=novelty.bank, threshold=np.float32(novelty.threshold))
+        np.savez(handle, bank=novelty.bank.astype(np.float16), threshold=np.float32(novelty.threshold))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -55,7 +55,7 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def train(samples: int = 30_000, epochs: int = 16, device: str = "auto", out: str | None = None, seed: int = 0,
+def train(samples: int = 30_000, epochs: int = 24, device: str = "auto", out: str | None = None, seed: int = 0,
           workers: int = 2, eval_scenes: dict[str, int] | None = None, progress: bool = True,
           learning_rate: float = 2e-3, cache: Path = DATA_CACHE,
           config: dict[str, Any] | None = None) -> dict[str, Any]:
