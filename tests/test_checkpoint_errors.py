@@ -162,7 +162,7 @@ def _torch_cases(source: Path, other: Path, weights_key: str, kind: str) -> dict
 
     return {**_common(source, kind),
             "the-other-torch-checkpoint": (lambda out: out.write_bytes(other.read_bytes()),
-                                           f"not {kind} (no {weights_key!r} entry; it holds config, "),
+                                           f"not {kind} (no {weights_key!r} entry; it holds "),
             "a-policy-zip": (lambda out: out.write_bytes(PICK.read_bytes()), "no data.pkl: not written by torch.save"),
             "a-list": (lambda out: torch.save([1, 2, 3], out), f"a torch file holding a list, not {kind}"),
             "pickled-code": (lambda out: torch.save({"config": {}, weights_key: {}, "hook": print}, out),
