@@ -63,8 +63,8 @@ class CameraJudge:
             return
         from agent.vision.scoring import simulator_names, translate
 
-        # the state scored is the one the agent acts on, kept atoms included: an object it knows that covers
-        # no pixel now keeps the name the scoring gave it at the first look (``simulator_names``)
+        # the state scored is the one the agent acts on, kept atoms included: a name the frame's pixels match
+        # to no simulator object keeps the translation of the first look (``simulator_names``)
         names = simulator_names(self.env, look.perceived.objects, self.names, look.kinds)
 
         readable = {p: d for p, d in self.predicates.items() if p not in look.perceived.unread}
