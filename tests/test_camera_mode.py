@@ -272,3 +272,44 @@ def test_an_object_the_frame_stops_showing_is_still_a_box_the_skills_keep_clear_
     assert perceived.kinds == {"red1": "cube"}
     assert set(perceived.world().objects) == {"red1", "blue1"}
     assert perceived.world().objects["blue1"].position == (0.61, -0.05, 0.03)
+
+
+class _Hand:
+    """Proprioception only: finger width, commanded opening and hand position, stepped by the test."""
+
+    def __init__(self) -> None:
+        self.width, self.opening, self.steps = 0.0405, 0.0, 0
+        self.robot, self.sim = self, self
+
+    def finger_width(self) -> float:
+        return self.width
+
+    def ee_position(self) -> np.ndarray:
+        return np.array([0.6, -0.15, 0.08])
+
+    def step(self, width: float, opening: float) -> None:
+        self.width, self.opening, self.steps = width, opening, self.steps + 8
+
+
+def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> None:
+    """Fingers that move while still wider than commanded (told to open less than the cube is wide) still
+    hold it; a grip starts only on fingers that stopped (sort 6, development seeds 20 and 36)."""
+    from envs.detectors import ObjectState, World
+    from policies.targets import Targets
+
+    cube = ObjectState("green1", "cube", (0.02, 0.02, 0.02), (0.6, -0.15, 0.075), True, 0.02, gripped=True)
+    hand = _Hand()
+    targets = Targets(hand, World({"green1": cube}))  # type: ignore[arg-type]
+    hand.step(0.0405, 0.0)
+    assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.0393, 0.0355)  # moving, still 3.8 mm wider than commanded: squeezing the cube
+    assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.05, 0.08)  # opened wider than the cube: let go
+    assert not targets.world("green1").objects["green1"].gripped
+    # closing again: moving fingers are no grip; stopped wider than commanded, they are
+    hand.step(0.045, 0.0)
+    assert not targets.world("green1").objects["green1"].gripped
+    hand.step(0.0404, 0.0)
+    assert not targets.blocked()
+    hand.step(0.0404, 0.0)
+    assert targets.blocked()
