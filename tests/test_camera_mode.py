@@ -306,6 +306,13 @@ def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> Non
     assert targets.world("green1").objects["green1"].gripped
     hand.step(0.05, 0.08)  # opened wider than the cube: let go
     assert not targets.world("green1").objects["green1"].gripped
+    # fingers closing on nothing (the object slipped out as the hand rose) let go once 2 mm past the grip
+    hand.step(0.0405, 0.0)
+    slipped = Targets(hand, World({"green1": cube}))  # type: ignore[arg-type]
+    hand.step(0.0395, 0.0)
+    assert slipped.world("green1").objects["green1"].gripped
+    hand.step(0.038, 0.0)
+    assert not slipped.world("green1").objects["green1"].gripped
     # closing again: moving fingers are no grip; stopped wider than commanded, they are
     hand.step(0.045, 0.0)
     assert not targets.world("green1").objects["green1"].gripped
