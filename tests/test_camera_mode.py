@@ -213,3 +213,110 @@ def test_an_object_the_frame_stops_showing_keeps_what_the_model_predicted_of_it(
     assert kept.kinds == before.kinds and kept.colours == before.colours
     assert kept.state == ["(handempty)", "(in blue1 blue_bin)", "(ontable red1)"]
     assert _unseen_kept(before, before, predicted) is before
+
+
+def test_the_scoring_keeps_the_first_look_name_of_an_object_the_frame_does_not_match() -> None:
+    """The state scored is the one the agent acts on: a name the frame's pixels match to nothing keeps the
+    translation of the episode's first look, unless the frame matched another name to that object."""
+    from agent.vision.scoring import simulator_names
+
+    env = TaskEnv("sort", 3, image_size=16)
+    env.reset(seed=0)
+    try:
+        perceived = CameraObserver(env, env.scene.predicates, Camera("sort", shared_segmenter())).look().perceived
+        assert perceived is not None
+        objects = list(perceived.objects)
+        first = simulator_names(env, objects)
+        cube = next(o for o in objects if o.movable and o.name in first)
+        rest = [o for o in objects if o is not cube]
+        assert cube.name not in simulator_names(env, rest)
+        assert simulator_names(env, rest, first, [cube.name]) == {**simulator_names(env, rest),
+                                                                    cube.name: first[cube.name]}
+        # the first look's object for it is matched to another name now: left untranslated
+        other = next(o for o in rest if o.name in first)
+        clash = {**first, cube.name: first[other.name]}
+        assert cube.name not in simulator_names(env, rest, clash, [cube.name])
+    finally:
+        env.close()
+
+
+def test_a_cube_is_not_dropped_where_a_wide_box_in_the_bin_reaches() -> None:
+    """A bin's slots are crowded by a box wider than the dropped cube from further off (cubes read merged into
+    one wide box, sort 6, development seed 13); boxes as wide as it crowd them as before."""
+    from envs.detectors import ObjectState, World
+    from policies.placement import placement
+
+    def cube(name: str, x: float, y: float, half: float = 0.02) -> ObjectState:
+        return ObjectState(name, "cube", (half, half, 0.02), (x, y, 0.03), True, 0.02)
+
+    bin_ = ObjectState("blue_bin", "bin", (0.08, 0.08, 0.04), (0.66, 0.0, 0.0), False, 0.04)
+    held = ObjectState("blue9", "cube", (0.02, 0.02, 0.02), (0.28, 0.0, 0.13), True, 0.02, gripped=True)
+    merged = cube("blue1", 0.56, -0.05, half=0.064)
+    nothing = placement(None, World({"blue_bin": bin_, "blue9": held}), "blue9", "blue_bin")  # type: ignore[arg-type]
+    crowded = placement(None, World({"blue_bin": bin_, "blue9": held, "blue1": merged}),  # type: ignore[arg-type]
+                        "blue9", "blue_bin")
+    alike = placement(None, World({"blue_bin": bin_, "blue9": held,  # type: ignore[arg-type]
+                                   "blue1": cube("blue1", 0.56, -0.05)}), "blue9", "blue_bin")
+    assert alike.xy == nothing.xy
+    assert abs(crowded.xy[0] - 0.56) >= 0.035 + 0.044 or abs(crowded.xy[1] + 0.05) >= 0.035 + 0.044
+    assert crowded.xy != nothing.xy
+
+
+def test_an_object_the_frame_stops_showing_is_still_a_box_the_skills_keep_clear_of() -> None:
+    from agent.vision.describe import Described
+    from agent.vision.perceive import Perceived
+
+    seen = Described("red1", "cube", "red", (0.4, 0.1, 0.021), (0.02, 0.021), (0.0, 0.0))
+    hidden = Described("blue1", "cube", "blue", (0.61, -0.05, 0.03), (0.02, 0.02), (0.0, 0.0))
+    perceived = Perceived((seen,), ("(handempty)",), None, None, hidden=(hidden,))  # type: ignore[arg-type]
+    assert perceived.kinds == {"red1": "cube"}
+    assert set(perceived.world().objects) == {"red1", "blue1"}
+    assert perceived.world().objects["blue1"].position == (0.61, -0.05, 0.03)
+
+
+class _Hand:
+    """Proprioception only: finger width, commanded opening and hand position, stepped by the test."""
+
+    def __init__(self) -> None:
+        self.width, self.opening, self.steps = 0.0405, 0.0, 0
+        self.robot, self.sim = self, self
+
+    def finger_width(self) -> float:
+        return self.width
+
+    def ee_position(self) -> np.ndarray:
+        return np.array([0.6, -0.15, 0.08])
+
+    def step(self, width: float, opening: float) -> None:
+        self.width, self.opening, self.steps = width, opening, self.steps + 8
+
+
+def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> None:
+    """Fingers that move while still wider than commanded (told to open less than the cube is wide) still
+    hold it; a grip starts only on fingers that stopped (sort 6, development seeds 20 and 36)."""
+    from envs.detectors import ObjectState, World
+    from policies.targets import Targets
+
+    cube = ObjectState("green1", "cube", (0.02, 0.02, 0.02), (0.6, -0.15, 0.075), True, 0.02, gripped=True)
+    hand = _Hand()
+    targets = Targets(hand, World({"green1": cube}))  # type: ignore[arg-type]
+    hand.step(0.0405, 0.0)
+    assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.0393, 0.0355)  # moving, still 3.8 mm wider than commanded: squeezing the cube
+    assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.05, 0.08)  # opened wider than the cube: let go
+    assert not targets.world("green1").objects["green1"].gripped
+    # fingers closing on nothing (the object slipped out as the hand rose) let go once 2 mm past the grip
+    hand.step(0.0405, 0.0)
+    slipped = Targets(hand, World({"green1": cube}))  # type: ignore[arg-type]
+    hand.step(0.0395, 0.0)
+    assert slipped.world("green1").objects["green1"].gripped
+    hand.step(0.038, 0.0)
+    assert not slipped.world("green1").objects["green1"].gripped
+    # closing again: moving fingers are no grip; stopped wider than commanded, they are
+    hand.step(0.045, 0.0)
+    assert not targets.world("green1").objects["green1"].gripped
+    hand.step(0.0404, 0.0)
+    assert not targets.blocked()
+    hand.step(0.0404, 0.0)
+    assert targets.blocked()

@@ -36,9 +36,9 @@ def test_a_missing_disc_leaves_the_others_named() -> None:
     before = (disc("d1", 0.5, 0.0, 0.038), disc("d2", 0.5, 0.0, 0.013), disc("d3", 0.5, -0.2, 0.013))
     now = [disc("d1", 0.5, 0.0, 0.013), disc("d2", 0.5, 0.0, 0.038)]
     assert tracked(now, before) == {"d1": "d2", "d2": "d1"}
-    # a split (more discs than before) keeps describe's names
+    # a split (more discs than before): before's names go to the nearest, the piece left over gets a free one
     extra = [*now, disc("d3", 0.5, 0.2, 0.013), disc("d4", 0.5, -0.2, 0.013)]
-    assert tracked(extra, before) == {d.name: d.name for d in extra}
+    assert tracked(extra, before) == {"d1": "d2", "d2": "d1", "d4": "d3", "d3": "d4"}
 
 
 def test_a_gripped_object_the_frame_does_not_show_is_the_one_the_last_look_had() -> None:
@@ -97,3 +97,18 @@ def test_a_cube_the_frames_stop_showing_is_expected_where_the_skill_dropped_it()
     assert after_drop == {"red1": in_bin, "red2": (0.4, -0.1, 0.02)}
     # the next skill's targets no longer list red1 (no frame showed it): it stays where it was dropped
     assert expected_centres(after_drop, World({}))["red1"] == in_bin
+
+
+def test_a_cube_read_as_two_pieces_in_its_bin_leaves_the_one_on_the_table_its_name() -> None:
+    # red1 was dropped into the bin; the look after it reads it as two pieces and numbers the reds in image
+    # order, so the cube on the table would be red1 or red3 by describe's numbers (sort 6, seed 38)
+    hand = (0.28, 0.0, 0.13)
+    before = (cube("red1", "red", *hand), cube("red2", "red", 0.48, 0.3))
+    expected = {"red1": (0.61, -0.15, 0.03), "red2": (0.48, 0.3, 0.02)}
+    now = [cube("red1", "red", 0.48, 0.3), cube("red2", "red", 0.6, -0.15, 0.03),
+           cube("red3", "red", 0.6, -0.1, 0.03)]
+    assert tracked(now, before, expected) == {"red1": "red2", "red2": "red1", "red3": "red3"}
+    # the leftover piece takes the lowest number free when describe's name for it is taken
+    now = [cube("red3", "red", 0.48, 0.3), cube("red1", "red", 0.6, -0.15, 0.03),
+           cube("red2", "red", 0.6, -0.1, 0.03)]
+    assert tracked(now, before, expected) == {"red3": "red2", "red1": "red1", "red2": "red3"}

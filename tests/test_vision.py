@@ -141,6 +141,19 @@ def test_state_of_a_hand_built_sort_scene_with_a_cube_in_the_hand() -> None:
     assert "(handempty)" in perceive_state([bin_, inside, table], open_hand, SORT)
 
 
+def test_a_cube_whose_bins_near_wall_hides_all_but_its_top_is_in_the_bin() -> None:
+    """Cubes of a bin's colour in it were read merged into one wide box whose centre lay 1.5 cm outside the
+    inner wall, its pixels stopping above the rim (sort 6, development seeds 13 and 48): in the bin. A cube
+    on the table beside the bin shows pixels down to the table: on the table."""
+    bin_ = Described("blue_bin", "bin", "blue", (0.66, 0.0, 0.021), (0.087, 0.02), (0.0, 0.0), None, 0.012, 0.0415)
+    merged = Described("blue1", "cube", "blue", (0.569, -0.007, 0.032), (0.061, 0.032), (0.0, 0.0), None, 0.048,
+                       0.064)
+    beside = Described("blue2", "cube", "blue", (0.55, 0.1, 0.021), (0.02, 0.021), (0.0, 0.0), None, 0.02, 0.042)
+    far = Described("blue3", "cube", "blue", (0.4, 0.0, 0.13), (0.02, 0.021), (0.0, 0.0), None, 0.11, 0.15)
+    state = perceive_state([bin_, merged, beside, far], None, SORT)
+    assert state == ["(handempty)", "(in blue1 blue_bin)", "(ontable blue2)"]
+
+
 def test_a_stacked_block_whose_support_shows_no_top_face_is_on_it() -> None:
     """The lower block's top face is hidden by the one on it, so its pixels stop 1.3 cm under its top: what it
     stands on is decided when the stack is rested, not by comparing the heights again."""

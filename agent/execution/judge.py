@@ -61,12 +61,11 @@ class CameraJudge:
         operator, in the order of the record's ``executed``."""
         if look.perceived is None:
             return
-        # an object the frame does not show (a held one the agent named from its last look) covers no pixel
-        # to match: it keeps the name the scoring gave it at the first look
-        unseen = {o.name: self.names[o.name] for o in look.perceived.objects
-                  if o.mask is not None and not o.mask.any() and o.name in self.names}
-        names = {**unseen, **self.translate(look)}
-        from agent.vision.scoring import translate
+        from agent.vision.scoring import simulator_names, translate
+
+        # the state scored is the one the agent acts on, kept atoms included: a name the frame's pixels match
+        # to no simulator object keeps the translation of the first look (``simulator_names``)
+        names = simulator_names(self.env, look.perceived.objects, self.names, look.kinds)
 
         readable = {p: d for p, d in self.predicates.items() if p not in look.perceived.unread}
         entry: dict[str, Any] = {"skill": skill, "args": list(args),

@@ -11,7 +11,7 @@ boxes the skills act on (``policies.targets``). ``Look`` is all the episode loop
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from agent.goals.refusal import SceneFacts
@@ -100,6 +100,13 @@ class CameraObserver:
         perceived = self.camera.perceive(frame, self.predicates, self.previous, expected)
         self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
         self.holding = perceived.holding
+        if self.previous is not None:
+            # objects never leave these scenes: one the frame stops showing (a cube read as part of its bin)
+            # is still where it is expected, and a cube dropped into the same bin must not land on it
+            shown = perceived.kinds
+            perceived = replace(perceived, hidden=tuple(
+                replace(o, centre=self.known[o.name], mask=None, low=None, high=None)
+                for o in self.previous.objects if o.movable and o.name not in shown and o.name in self.known))
         if self.previous is None or _movable(perceived) >= _movable(self.previous):
             self.previous = perceived
         return Look(perceived.kinds, perceived.colours, list(perceived.state),

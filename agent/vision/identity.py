@@ -98,8 +98,10 @@ def tracked(objects: list[Described], previous: tuple[Described, ...],
     themselves rather than shifting names along a row of pegs; among the objects past the cap (the held
     one and one hidden in a bin, say) the nearer still wins.
     A look missing objects of a group (a held one not seen, a cube read as part of its bin) still matches
-    those it shows; a group showing more objects than the previous look (a split) keeps ``describe``'s
-    names."""
+    those it shows; a group showing more objects than the previous look (an object read as two pieces) gives
+    each of the previous look's names to the object nearest where it is expected, as above, and the pieces
+    left over new names (``_spare``): numbering the whole group afresh in image order gave a cube on the
+    table the name of one the plan had put in its bin (sort 6, development seed 38)."""
     where = dict(expected or {})
     groups: dict[tuple[str, ...], tuple[list[Described], list[Described]]] = {}
     for o in objects:
@@ -110,23 +112,41 @@ def tracked(objects: list[Described], previous: tuple[Described, ...],
             groups[_group(o)][1].append(o)
     mapping: dict[str, str] = {}
     for now, before in groups.values():
-        if len(now) > len(before):
-            mapping.update({o.name: o.name for o in now})
-        else:
-            mapping.update(_matched(now, [(b.name, where.get(b.name, b.centre)) for b in before]))
+        matched = _matched(now, [(b.name, where.get(b.name, b.centre)) for b in before])
+        taken = set(matched.values())
+        for o in now:
+            if o.name not in matched:
+                matched[o.name] = _spare(o.name, taken)
+                taken.add(matched[o.name])
+        mapping.update(matched)
     return mapping
 
 
+def _spare(name: str, taken: set[str]) -> str:
+    """``name`` if no matched object has it, else its stem (``red`` of ``red3``, ``d`` of ``d4``) numbered
+    with the lowest number free."""
+    if name not in taken:
+        return name
+    stem = name.rstrip("0123456789")
+    return next(f"{stem}{n}" for n in itertools.count(1) if f"{stem}{n}" not in taken)
+
+
 def _matched(now: list[Described], before: list[tuple[str, tuple[float, float, float]]]) -> dict[str, str]:
-    """``now``'s names -> ``before``'s (name, centre) at least total capped distance (``tracked``)."""
+    """``now``'s names -> ``before``'s (name, centre) at least total capped distance (``tracked``); where
+    ``now`` has more objects, those left over are not in the answer."""
     def cost(a: Described, b: tuple[float, float, float]) -> float:
         distance = sum((x - y) ** 2 for x, y in zip(a.centre, b)) ** 0.5
         return min(distance, MOVED) + TIE * distance
 
-    if len(before) <= EXHAUSTIVE:
-        best = min(itertools.permutations(range(len(before)), len(now)),
-                   key=lambda p: sum(cost(now[i], before[j][1]) for i, j in enumerate(p)))
-        return {now[i].name: before[j][0] for i, j in enumerate(best)}
+    if max(len(now), len(before)) <= EXHAUSTIVE:
+        if len(now) <= len(before):
+            best = min(itertools.permutations(range(len(before)), len(now)),
+                       key=lambda p: sum(cost(now[i], before[j][1]) for i, j in enumerate(p)))
+            return {now[i].name: before[j][0] for i, j in enumerate(best)}
+        # more objects now than before: each name of before goes to one of them, the rest stay unmatched
+        pick = min(itertools.permutations(range(len(now)), len(before)),
+                   key=lambda p: sum(cost(now[i], before[j][1]) for j, i in enumerate(p)))
+        return {now[i].name: before[j][0] for j, i in enumerate(pick)}
     pairs = sorted((cost(a, b[1]), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
     mapping: dict[int, int] = {}
     for _, i, j in pairs:

@@ -40,6 +40,10 @@ class Perceived:
     frame: Frame
     #: predicates of the domain the camera cannot read (blocks' ``fallen``, ``leaning``): taken as false
     unread: tuple[str, ...] = ()
+    #: objects this frame does not show that the episode's looks say are there (a cube read as part of its
+    #: bin), boxed where they are expected (``agent.execution.observer.CameraObserver``): not named or read
+    #: into the state here, only given to the skills, so that a place keeps clear of them
+    hidden: tuple[Described, ...] = ()
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -50,9 +54,10 @@ class Perceived:
         return {o.name: o.colour for o in self.objects}
 
     def world(self) -> World:
-        """The perceived boxes as the skills read geometry (``policies.targets``); the held object gripped."""
+        """The perceived boxes, and the hidden ones, as the skills read geometry (``policies.targets``); the held
+        object gripped."""
         objects = {}
-        for o in self.objects:
+        for o in self.objects + self.hidden:
             if o.kind == "bin":
                 inner = o.half[0] - BIN_WALL
                 objects[o.name] = ObjectState(o.name, o.kind, (inner, inner, 2 * o.half[1]),

@@ -10,7 +10,7 @@ side, so the matching is unique). Everything else about an unmatched object is c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -141,23 +141,35 @@ def translate(atoms: list[str], names: dict[str, str]) -> set[str]:
     return out
 
 
-def simulator_names(env, objects: Sequence[Described]) -> dict[str, str]:
+def simulator_names(env, objects: Sequence[Described], first: Mapping[str, str] | None = None,
+                    known: Iterable[str] = ()) -> dict[str, str]:
     """Perceived object name -> the simulator's name of the object it covers: THE scoring translation of a
     camera-mode episode (``agent.execution.judge``), and never called by the agent itself.
 
     ``objects`` must come from a frame of ``env``'s scene as it is now (nothing moved since): the scene is
     rendered again with PyBullet's segmentation buffer from the same camera, and each perceived mask is
     matched to the object whose pixels it covers with IoU >= 0.5 (``match_instances``). A perceived object
-    with no such partner is left out."""
+    with no such partner is left out.
+
+    ``known``: every name the agent's state uses now, ``first``: the translation at the episode's first look.
+    A known name that this frame's pixels match to no simulator object (a held object the frame does not
+    show, a cube the agent keeps in its bin though the frame reads it as part of the bin, a piece of cubes
+    read merged) keeps its first-look translation, unless this frame matched another name to that object:
+    the atoms the agent keeps about it are then scored against where that object really is, not counted
+    wrong for want of pixels. A name the first look did not have either stays untranslated."""
     from envs.camera import Camera
 
     truth_objects = env.scene.objects
-    frame = objects[0].mask.shape if objects and objects[0].mask is not None else None
-    if frame is None:
-        return {}
-    _, _, bodies = Camera(frame[1], frame[0]).render_segmented(env.sim.client)
-    truth = np.full(bodies.shape, -1, dtype=np.int64)
-    for index, obj in enumerate(truth_objects):
-        truth[bodies == env.sim.bodies[obj.name]] = index
-    match = match_instances(objects, truth, len(truth_objects))
-    return {objects[p].name: truth_objects[o].name for p, o in match.items()}
+    frame = next((o.mask.shape for o in objects if o.mask is not None), None)
+    matched: dict[str, str] = {}
+    if frame is not None:
+        _, _, bodies = Camera(frame[1], frame[0]).render_segmented(env.sim.client)
+        truth = np.full(bodies.shape, -1, dtype=np.int64)
+        for index, obj in enumerate(truth_objects):
+            truth[bodies == env.sim.bodies[obj.name]] = index
+        match = match_instances(objects, truth, len(truth_objects))
+        matched = {objects[p].name: truth_objects[o].name for p, o in match.items()}
+    taken = set(matched.values())
+    kept = {name: first[name] for name in known
+            if first is not None and name in first and name not in matched and first[name] not in taken}
+    return {**kept, **matched}
