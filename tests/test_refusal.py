@@ -240,7 +240,7 @@ def test_generated_validation_instructions_are_rarely_refused(reader: GoalReader
     never trained on, and a reversed reading of one ("purple carries pink" read as purple on pink) is a goal
     that already holds, refused as no change. The shipped network refuses 3 of its first 25 scenes' 96
     instructions (6 of 179 in 50 scenes; docs/perception.md); the network before the grammar refused 17 of
-    all four splits' 333 here, most of them there."""
+    all four splits' 333 here."""
     from agent.perception.dataset import SPLITS
     from agent.perception.instructions import draw_examples
     from agent.perception.language import Facts
