@@ -15,7 +15,8 @@
   then top to bottom). Sort cubes: colour and number, ``red1``, ``red2``, numbered in the same image order
   (the simulator numbers them in the order it drew them, which no camera can see, so the numbers of cubes of
   one colour are interchangeable: the scoring says so). Bins: ``blue_bin``. Hanoi discs: ``d1`` .. ``dN`` by
-  width, narrowest first (equal widths: the higher one first). Pegs: ``left``, ``middle``, ``right`` by image
+  width, narrowest first, a disc above another in one tower first where their widths are a near-tie
+  (``agent.vision.ranking``). Pegs: ``left``, ``middle``, ``right`` by image
   position; any other number of pegs is a perception error.
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 from agent.vision.footprint import footprint, nearest_colour, own_pixels
 from agent.vision.frames import Frame
 from agent.vision.grouping import Instance
+from agent.vision.ranking import Disc, disc_order
 from envs.errors import PerceptionError
 from envs.simulation import TABLE_TOP_Z
 
@@ -209,12 +211,6 @@ def _peg_pixels_by_place(instances: list[Instance], points: np.ndarray) -> list[
     return out
 
 
-def width_rank(half_width: float, centre: tuple[float, float, float]) -> tuple[float, float]:
-    """The order of Hanoi discs, narrowest first (equal widths: the higher first): their names and the
-    ``smaller`` relation both follow it."""
-    return half_width, -centre[2]
-
-
 def _image_order(items: list[dict]) -> list[dict]:
     return sorted(items, key=lambda d: (round(d["pixel"][0], 3), round(d["pixel"][1], 3)))
 
@@ -257,8 +253,9 @@ def describe(instances: list[Instance], frame: Frame, task: str,
     if pegs and len(pegs) != len(PEG_NAMES):
         raise PerceptionError(f"camera: {len(pegs)} peg places seen, Hanoi has {len(PEG_NAMES)}")
     names.update({d["index"]: name for d, name in zip(pegs, PEG_NAMES)})
-    discs = sorted((d for d in raw if d["kind"] == "disc"), key=lambda d: width_rank(d["half"][0], d["centre"]))
-    names.update({d["index"]: f"d{rank}" for rank, d in enumerate(discs, start=1)})
+    discs = [d for d in raw if d["kind"] == "disc"]
+    order = disc_order([Disc(d["half"][0], d["centre"], d["low"]) for d in discs])
+    names.update({discs[k]["index"]: f"d{rank}" for rank, k in enumerate(order, start=1)})
     for kind, numbered, suffix in (("block", False, ""), ("cube", True, ""), ("bin", False, "_bin")):
         by_colour: dict[str, list[dict]] = {}
         for d in raw:

@@ -16,7 +16,7 @@ from itertools import permutations
 
 import numpy as np
 
-from agent.vision.describe import Described, width_rank
+from agent.vision.describe import Described
 from agent.vision.frames import Gripper
 from envs.detectors import format_atom
 from envs.errors import PerceptionError
@@ -170,8 +170,8 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
     resting = [o for o in movable if o.name in stands_on]
     bins = [o for o in objects if o.kind == "bin"]
     pegs = [o for o in objects if o.kind == "peg"]
-    # Hanoi's discs all differ in width (by 6 mm or more): their order is what perception must get right,
-    # and a tolerance on measured widths would drop pairs whose measurements came out close
+    # Hanoi's discs all differ in width (by 6 mm or more): ``smaller`` follows the order that named them
+    # d1..dN (``agent.vision.ranking``); a tolerance on measured widths would drop pairs measured close
     discs = [o for o in objects if o.kind == "disc"]
     on = {(x.name, stands_on[x.name]) for x in resting if stands_on[x.name] in {o.name for o in movable}}
     on |= {(x.name, p.name) for x in resting if stands_on[x.name] == TABLE for p in pegs if _xy(x, p) < p.half[0]}
@@ -186,7 +186,7 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
         "smaller": {(a.name, b.name) for a, b in permutations([o for o in objects if o.kind == "block"], 2)
                     if a.half[0] < b.half[0] - SIZE_TOLERANCE}
                    | {(a.name, b.name) for a, b in permutations(discs, 2)
-                      if width_rank(a.half[0], a.centre) < width_rank(b.half[0], b.centre)}
+                      if int(a.name[1:]) < int(b.name[1:])}
                    | {(d.name, p.name) for d in discs for p in pegs},
     }
     return sorted(format_atom(p, args) for p, detector in predicates.items() for args in facts[detector])
