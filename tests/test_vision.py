@@ -189,6 +189,21 @@ def test_reconcile_reads_flat_grey_pieces_as_peg_places_and_drops_slivers() -> N
     assert [i.cls for i in blocks] == [1]  # no peg places in blocks: flat grey is nothing
 
 
+def test_reconcile_joins_pieces_of_one_colour_where_their_own_points_lie() -> None:
+    from agent.vision.describe import reconcile
+
+    points = np.zeros((12, 12, 3), dtype=np.float32)
+    points[..., 0] = 0.5
+    points[..., 1] = np.linspace(-0.06, 0.06, 12)[None, :]
+    points[6:, :, 2] = 0.02  # a disc's face
+    disc = _instance(1, slice(6, 9), slice(4, 8), (0.5, 0.0, 0.01))
+    piece = _instance(1, slice(9, 10), slice(4, 8), (0.5, 0.1, 0.09))  # a piece of it whose votes went astray
+    instances, _ = reconcile([disc, piece], ["yellow", "yellow"], points, pegs=True)
+    assert len(instances) == 2  # by their votes, 10 cm apart
+    instances, _ = reconcile([disc, piece], ["yellow", "yellow"], points, pegs=True, own=[disc.mask, piece.mask])
+    assert len(instances) == 1 and instances[0].pixels == 16
+
+
 def test_reconcile_gives_a_bins_pixels_above_its_rim_to_the_cube_in_it() -> None:
     from agent.vision.describe import reconcile
 

@@ -125,10 +125,11 @@ def _part_of(inst: Instance, colour: str, high: float, other: Instance, other_co
     return inst.cls == other.cls == 1 and colour == other_colour and xy < SAME_OBJECT
 
 
-def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray, pegs: bool
-              ) -> tuple[list[Instance], list[str]]:
+def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray, pegs: bool,
+              own: list[np.ndarray] | None = None) -> tuple[list[Instance], list[str]]:
     """Instances made consistent with what these tasks' objects look like, before naming (``points``: the
-    world point seen at each pixel; ``pegs``: whether the task has peg places):
+    world point seen at each pixel; ``pegs``: whether the task has peg places; ``own``: each instance's
+    pixels of its own colour, ``footprint.own_pixels``, which place a movable instance across the table):
 
     - a peg place is grey: a "peg" instance of another colour is part of a disc;
     - a bin is about 18 cm wide: a "bin" instance predicted narrower than ``MIN_BIN_HALF`` is a cube in it;
@@ -144,14 +145,20 @@ def reconcile(instances: list[Instance], colours: list[str], points: np.ndarray,
       is part of that bin (a cube in a bin stands 1 cm above the rim);
     - two movable instances of one colour whose centres lie within ``SAME_OBJECT`` of each other across the
       table are one object split in two (often its top face and a sliver of its side): blocks and discs all
-      differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked;
+      differ in colour, and sort's cubes stand in slots at least 5 cm apart and are never stacked. Given
+      ``own``, a movable instance's centre across the table is where its own points put it (``footprint``),
+      not its votes (by its votes, a piece of a cube in a bin was read as a second cube there: validation
+      scene 36, validation-larger scene 68);
     - a bin's pixels above its rim are a cube's in it (``_above_rims``).
     """
     z = points[..., 2]
     fixed = []
-    for inst, colour in zip(instances, colours):
+    for inst, colour, mask in zip(instances, colours, own or [inst.mask for inst in instances]):
         low, high = _heights(z, inst.mask)
         classed = _classed(inst, colour, low, high, pegs)
+        if classed is not None and classed.cls == 1 and own is not None:
+            x, y, _ = footprint(points, mask)
+            classed = replace(classed, centre=(x, y, classed.centre[2]))
         if classed is not None:
             fixed.append((classed, colour, high))
     merged: list[tuple[Instance, str, float]] = []
@@ -224,8 +231,9 @@ def describe(instances: list[Instance], frame: Frame, task: str,
     points = frame.points()
     z = points[..., 2]
     us, vs = np.meshgrid(np.arange(frame.rgb.shape[1]), np.arange(frame.rgb.shape[0]))
-    instances, colours = reconcile(instances, [colour_of(frame.rgb, i.mask, palette) for i in instances], points,
-                                   task == "hanoi")
+    colours = [colour_of(frame.rgb, i.mask, palette) for i in instances]
+    instances, colours = reconcile(instances, colours, points, task == "hanoi",
+                                   [own_pixels(frame.rgb, i.mask, c, palette) for i, c in zip(instances, colours)])
     raw = []
     for index, (inst, colour) in enumerate(zip(instances, colours)):
         kind = TASK_KINDS[task] if inst.cls == 1 else CLASS_KINDS[inst.cls]
