@@ -267,7 +267,7 @@ def test_the_shipped_segmenter_scores_as_reported_on_held_out_scenes(segmenter: 
     from agent.vision.evaluate import evaluate_split
 
     result = evaluate_split(segmenter, generate("test", 40, progress=False))
-    # on these 40 scenes: 100% found, 95.0% exact; on all 300 test scenes 99.4% found, 96.3% exact states
+    # on these 40 scenes: 100% found, 97.5% exact; on all 300 test scenes 99.4% found, 97.0% exact states
     assert result["segmentation"]["all"]["found"] >= 0.98
     assert result["state"]["all"]["exact"] >= 0.9
 
