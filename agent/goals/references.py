@@ -37,11 +37,13 @@ _SMALLEST = frozenset(("smallest", "tiniest", "littlest"))
 
 @dataclass(frozen=True)
 class Objects:
-    """The scene's objects as a reader sees them: kinds, colours (may be empty) and the names the text says."""
+    """The scene's objects as a reader sees them: kinds, colours (may be empty), the names the text says, and
+    the detected state (may be empty: then "keep X where it is" asks for nothing)."""
 
     kinds: Mapping[str, str]
     colours: Mapping[str, str] = field(default_factory=dict)
     named: Collection[str] = ()
+    state: Collection[str] = ()
 
     def of_kinds(self, kinds: Collection[str]) -> list[str]:
         return sorted((n for n, k in self.kinds.items() if not kinds or k in kinds), key=natural)
