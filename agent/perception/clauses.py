@@ -11,8 +11,9 @@ whether the clauses agree.
 A clause is a piece of the instruction between breaks (punctuation, "and", "then", "also", "but"). The
 pieces are rebuilt into clauses that stand alone, from the sentence's structure:
 
-- a piece with no place in it ("put green and blue on yellow": "put green") is the subject of a
-  coordination, and is read together with the piece after it;
+- a piece with no place in it ("put green" in "put green and blue on yellow") is one subject of a
+  coordination: it goes where the piece after it says ("put green on yellow"), or, where that piece has a
+  verb of its own ("take d1 and put it on d2"), is read together with it;
 - a piece that starts with a place ("put blue2 on the table and in the blue bin") takes what the piece
   before it says up to its own place ("put blue2 in the blue bin");
 - a piece that starts with no verb takes the first clause's ("put red on blue, green on red").
@@ -52,11 +53,15 @@ def split_clauses(text: str) -> list[str]:
     joined: list[str] = []
     pending = ""
     for piece in pieces:
-        piece = f"{pending} and {piece}" if pending else piece
-        if _PLACE.search(piece) is None:
+        place = _PLACE.search(piece)
+        if pending and place and not _VERB.match(piece):  # "put green and blue on yellow": each on yellow
+            joined.append(f"{pending} {piece[place.start():]}")
+        elif pending:  # "take d1 and put it on d2": one clause
+            piece = f"{pending} and {piece}"
+        pending = ""
+        if place is None:
             pending = piece
             continue
-        pending = ""
         if _LEADING_PLACE.match(piece) and joined and (before := _LAST_PLACE.match(joined[-1])):
             piece = before.group(0).rsplit(" ", 1)[0] + " " + piece
         joined.append(piece)

@@ -98,7 +98,7 @@ class GoalReader:
             reading = join_clauses(clauses, self._read_clauses(view, clauses, veto)) or whole
         check_goal(reading.goal, scene, domain)
         doubt(probs, view.names, view.kinds, whole)
-        check_number(instruction, reading.goal)
+        check_number(instruction, reading.goal, scene.colours)
         return reading
 
     def _read_clauses(self, view: View, clauses: list[str], veto: Callable[[str, str], bool] | None
