@@ -145,7 +145,7 @@ def _bin(said: str, objects: Objects) -> str:
     if said.endswith(" bin"):
         colour = said.removesuffix(" bin")
         name = f"{colour}_bin"
-        if name not in objects.kinds and colour not in objects.colours.values():  # "the other bin", "an empty bin"
+        if name not in objects.kinds and not names_an_object(colour):  # "the other bin", "an empty bin"
             return _object(colour, ("bin",), objects, "bin")
         if name not in objects.kinds:
             raise _unknown(name, "bin", _of_kind(objects, "bin"), said=colour)
