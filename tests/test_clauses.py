@@ -17,6 +17,7 @@ from envs.errors import Refusal
     ("put green and blue on yellow", ["put green on yellow", "put blue on yellow"]),
     ("stack cyan on blue; then stack blue on cyan", ["stack cyan on blue", "stack blue on cyan"]),
     ("red on pink, orange on pink", ["put red on pink", "put orange on pink"]),
+    ("I need pink on orange as well as orange on pink", ["put i need pink on orange", "put orange on pink"]),
     ("move the whole tower to the middle peg but keep d5 on the left peg",
      ["move the whole tower to the middle peg", "keep d5 on the left peg"]),
 ])

@@ -47,6 +47,6 @@ def check_number(text: str, goal: Iterable[str], colours: Mapping[str, str]) -> 
             support = args[1] if len(args) > 1 else "the table"
             alike[support, colours.get(args[0], "")].append(args[0])
     for (support, colour), objects in sorted(alike.items()):
-        if len(objects) >= 2 and re.search(rf"\b{colour} (?:{_NOUNS})\b", words):
+        if len(objects) >= 2 and colour and re.search(rf"\b{colour} (?:{_NOUNS})\b", words):
             raise Refusal("ambiguous", f"the words refer to one object, and {', '.join(sorted(objects))} "
-                                       f"({colour or 'alike'}) all fit, each read to go on {support}: say which")
+                                       f"({colour}) all fit, each read to go on {support}: say which")

@@ -8,8 +8,8 @@ clause on its own gives each one its own goal, and the domain's mutual exclusion
 one object directly on each ``on`` support, no cycle: ``agent.goals.refusal.check_supports``) then say
 whether the clauses agree.
 
-A clause is a piece of the instruction between breaks (punctuation, "and", "then", "also", "but"). The
-pieces are rebuilt into clauses that stand alone, from the sentence's structure:
+A clause is a piece of the instruction between breaks (punctuation, "and", "then", "also", "but", "plus",
+"as well as"). The pieces are rebuilt into clauses that stand alone, from the sentence's structure:
 
 - a piece with no place in it ("put green" in "put green and blue on yellow") is one subject of a
   coordination: it goes where the piece after it says ("put green on yellow"), or, where that piece has a
@@ -32,7 +32,7 @@ from agent.perception.decoder import Reading
 from envs.errors import Refusal
 
 #: where an instruction breaks into clauses
-_BREAK = re.compile(r"[,;.:!?]|\b(?:and|then|also|but)\b")
+_BREAK = re.compile(r"[,;.:!?]|\b(?:and|then|also|but|plus|as well as)\b")
 #: the verbs an instruction starts with; a clause without one takes the first clause's (else "put")
 _VERB = re.compile(r"(?:put|place|move|set|drop|stack|keep|leave|build|make|sort|transfer|shift|bring|take|get"
                    r"|lay|slide|pop|throw|toss)\b")

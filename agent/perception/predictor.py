@@ -59,8 +59,8 @@ class GoalReader:
         ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``).
         An instruction of several clauses is also read clause by clause (``agent.perception.clauses``): clauses
         that cannot all hold are refused, and where each clause reads surely, their union is the goal; and a
-        reading that moves several unnamed objects onto one support for singular words is ambiguous
-        (``agent.perception.agreement``)."""
+        reading of singular words that moves several unnamed objects of the colour they describe onto one
+        support is ambiguous (``agent.perception.agreement``)."""
         return self.read_scene(observe(env), SceneFacts.of(env, state), instruction, domain)
 
     def read_scene(self, view: View, scene: SceneFacts, instruction: str, domain: Domain | None = None) -> Reading:
