@@ -30,6 +30,9 @@ BLOCKS = SceneFacts("blocks", {c: "block" for c in ("blue", "green", "pink", "re
                     {c: c for c in ("blue", "green", "pink", "red")},
                     frozenset({"(on blue green)", "(on pink blue)", "(ontable green)", "(ontable red)",
                                "(clear pink)", "(clear red)", "(handempty)"}))
+TWO_STACKS = SceneFacts("blocks", BLOCKS.kinds, BLOCKS.colours,
+                        frozenset({"(on pink blue)", "(on red green)", "(ontable blue)", "(ontable green)",
+                                   "(clear pink)", "(clear red)", "(handempty)"}))
 SORT = SceneFacts("sort", {"blue1": "cube", "blue_bin": "bin", "yellow1": "cube", "yellow_bin": "bin"},
                   {"blue1": "blue", "blue_bin": "blue", "yellow1": "yellow", "yellow_bin": "yellow"},
                   frozenset({"(ontable blue1)", "(ontable yellow1)", "(handempty)"}))
@@ -39,7 +42,7 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     """What the rule-based reader and the shared checks make of ``text`` in ``scene``."""
     with pytest.raises(Refusal) as caught:
         check_words(text, scene)
-        goal = parse_instruction(text, scene.task, scene.kinds, scene.colours)
+        goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state)
         check_goal(goal, scene, load_domain(domain_folder(scene.task), task=scene.task))
     return caught.value
 
@@ -69,11 +72,31 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (HANOI, "place the big yellow disc on the small red one", "impossible", "(smaller d3 d1)"),
     (SORT, "don't touch anything", "no-change", "no change"),
     (SORT, "put blue1 in yellow1", "impossible", "yellow1 is a cube"),
+    (BLOCKS, "keep red where it is and put red on pink", "contradiction", "red cannot end up both"),
+    (BLOCKS, "don't move red, and stack red on pink", "contradiction", "red cannot end up both"),
+    (BLOCKS, "leave red alone", "no-change", "(ontable red)"),
+    (SORT, "put blue1 in the other bin", "ambiguous", "could be any of blue_bin, yellow_bin"),
+    (HANOI, "move d1 to an empty peg", "ambiguous", "'the empty disc or peg' could be any of middle, right"),
+    (TWO_STACKS, "put the top block on green", "ambiguous", "'the top block' could be any of pink, red"),
+    (BLOCKS, "stack one block on top of another", "ambiguous", "'the block' could be any of"),
+    (BLOCKS, "move one of the blocks onto red", "ambiguous", "'the block' could be any of"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)
     assert refusal.reason == reason and named in str(refusal)
     assert str(refusal).startswith(f"refused ({reason}): ")
+
+
+def test_references_resolved_by_the_state_and_plurals_of_a_colour() -> None:
+    assert parse_instruction("put the top disc on the right peg", "hanoi", HANOI.kinds, HANOI.colours,
+                             HANOI.state) == {"(on d1 right)"}
+    assert parse_instruction("put d1 on the bottom disc", "hanoi", HANOI.kinds, HANOI.colours,
+                             HANOI.state) == {"(on d1 d3)"}
+    assert parse_instruction("put the top block on red", "blocks", BLOCKS.kinds, BLOCKS.colours,
+                             BLOCKS.state) == {"(on pink red)"}  # the one stack's top, not the lone red
+    sort = SceneFacts("sort", {**SORT.kinds, "blue2": "cube"}, {**SORT.colours, "blue2": "blue"}, SORT.state)
+    assert parse_instruction("put the blue cubes in the yellow bin", "sort", sort.kinds, sort.colours) == {
+        "(in blue1 yellow_bin)", "(in blue2 yellow_bin)"}
 
 
 def test_cycles_of_three_are_impossible_and_readable_goals_pass() -> None:
@@ -158,10 +181,29 @@ def test_perception_reader_refuses(reader: GoalReader, task: str, seed: int, tex
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(("task", "size", "text", "reason"), [
+    ("hanoi", 3, "move d1 to the middle peg, and move d1 to the right peg too", "contradiction"),
+    ("sort", 4, "put blue2 on the table and in the blue bin", "contradiction"),
+    ("sort", 4, "put all the cubes in the blue bin and put the green cube in the green bin", "contradiction"),
+    ("blocks", 6, "put green and blue on yellow", "contradiction"),
+    ("sort", 6, "move the blue block to the yellow bin", "ambiguous"),
+])
+def test_perception_reader_reads_clause_by_clause_and_counts_references(reader: GoalReader, task: str, size: int,
+                                                                         text: str, reason: str) -> None:
+    """Clauses the network's whole-sentence reading would reconcile by dropping one, and a singular reference
+    it reads as every object of a colour (development seed 500: ``tests/data/refusal-dev/refuse-2.jsonl``)."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, 500, text)
+    assert caught.value.reason == reason
+
+
 def test_perception_reader_still_reads(reader: GoalReader) -> None:
     assert _read(reader, "blocks", 4, 4, "put the red block on the green one please") == ("(on red green)",)
     assert _read(reader, "hanoi", 3, 0, "move the tower to the right peg") == (
         "(on d1 d2)", "(on d2 d3)", "(on d3 right)")
+    # the whole sentence read only its first clause; clause by clause it reads both
+    assert _read(reader, "blocks", 3, 500, "put pink on blue and purple on pink") == (
+        "(on pink blue)", "(on purple pink)")
 
 
 # -- one behaviour on the command line --------------------------------------------------------------------------------

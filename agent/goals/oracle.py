@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
 from agent.goals.references import Objects, mark_bare_references, resolve
-from agent.goals.refusal import SceneFacts, check_goal, check_words, names_an_object
+from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
+from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
 
@@ -30,6 +31,7 @@ _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "cen
 _THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
                      "everything", "thing", "colour", "color"))
 
+_PLURAL = re.compile(r"\b(?:all (?:of )?(?:the )?|the |every )?(\w+) (?:cubes|blocks)\b ?")
 _Goal = frozenset[str]
 _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
@@ -44,6 +46,8 @@ def _marked(text: str, names: Collection[str]) -> str:
     """``text`` lowercased, bins written as two words, and bare references marked (``mark_bare_references``;
     ``names``: the scene's object names and colours)."""
     text = re.sub(r"(\w+)_bin\b", r"\1 bin", text.lower())
+    # a plural of a colour ("the blue cubes") means every object of it, as "all the blue cubes" does
+    text = _PLURAL.sub(lambda m: f"all {m.group(1)} " if m.group(1) in names else m.group(0), text)
     return mark_bare_references(text, names)
 
 
@@ -106,6 +110,18 @@ def _hanoi_disc(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("on", (disc, target))})
 
 
+def _stays(match: re.Match[str], objects: Objects) -> _Goal:
+    """One object asked to stay where it is: what it stands on or in now, from the detected state (a goal
+    that already holds, so alone it asks for no change, and beside "move it" it contradicts)."""
+    name = _object(next(word for word in match.groups() if word), (), objects, "object")
+    kept = set()
+    for atom in objects.state:
+        predicate, args = parse_atom(atom)
+        if predicate in SUPPORT_PREDICATES and args[0] == name:
+            kept.add(atom)
+    return frozenset(kept)
+
+
 def _no_change(match: re.Match[str], objects: Objects) -> _Goal:
     """A request to leave the scene as it is: the empty goal, which every reader refuses as no change."""
     return frozenset()
@@ -129,6 +145,8 @@ def _bin(said: str, objects: Objects) -> str:
     if said.endswith(" bin"):
         colour = said.removesuffix(" bin")
         name = f"{colour}_bin"
+        if name not in objects.kinds and not names_an_object(colour):  # "the other bin", "an empty bin"
+            return _object(colour, ("bin",), objects, "bin")
         if name not in objects.kinds:
             raise _unknown(name, "bin", _of_kind(objects, "bin"), said=colour)
         return name
@@ -181,6 +199,16 @@ _NO_CHANGE: _Form = (
                rf"{_IT} was|they were))?(?: ?(?:alone|untouched|in place))?"),
     _no_change,
     "leave everything where it is (nothing to do)",
+)
+#: one object asked to stay where it is: its support now, so that "keep red where it is and put red on blue"
+#: contradicts itself and "keep red where it is" alone changes nothing
+_STAYS: _Form = (
+    re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)|in place|alone|as (?:it )?is"
+               r"|untouched)"
+               r"|(?:do not|don t|dont|never) (?:move|touch) (\w+)"
+               r"|(\w+) (?:stays|remains|stay|should stay) (?:where (?:it|\w+) (?:is|was)|in place|put)"),
+    _stays,
+    "keep red where it is (with another clause)",
 )
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
@@ -243,9 +271,10 @@ _FORMS: dict[str, list[_Form]] = {
 
 
 def parse_instruction(text: str, task: str, objects: Mapping[str, str],
-                      colours: Mapping[str, str] | None = None) -> frozenset[str]:
+                      colours: Mapping[str, str] | None = None, state: Collection[str] = ()) -> frozenset[str]:
     """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds, and
-    ``colours`` (where known) to their colours, so that "the yellow disc" names one.
+    ``colours`` (where known) to their colours, so that "the yellow disc" names one; ``state`` (where known)
+    is the detected state, which "keep X where it is" asks to keep.
 
     An instruction of several clauses ("put red on blue and blue on red") asks for all of them: its goal is
     the union of theirs, which ``agent.goals.refusal`` then checks for contradictions; a clause without a verb
@@ -253,7 +282,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
     marked = _marked(text, {*objects, *(colours or {}).values()})
-    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects))
+    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state)
     goal = _read_clause(_words(marked), task, scene)
     if goal is None:
         goal = _read_clauses(marked, task, scene)
@@ -301,13 +330,13 @@ def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
     check_words(text, scene)
-    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours)
+    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state)
     check_goal(goal, scene, domain)
     return goal
 
 
 def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | None:
-    for pattern, to_goal, _ in [*_FORMS[task], _NO_CHANGE]:
+    for pattern, to_goal, _ in [*_FORMS[task], _NO_CHANGE, _STAYS]:
         match = pattern.fullmatch(words)
         if match is not None:
             return to_goal(match, objects)

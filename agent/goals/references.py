@@ -10,7 +10,11 @@ the objects of the kinds that slot takes. A word fits a set of objects, and how 
   slot's kinds (``any_thing``);
 - ``other`` / ``another`` fits the slot's objects that the instruction does not name;
 - a superlative of size (``biggest``, ``smallest``) fits the largest or smallest disc (Hanoi discs are
-  numbered by size).
+  numbered by size);
+- from the detected state: ``empty`` / ``free`` fits the pegs and bins (else the slot's objects) that nothing
+  stands on or in; ``top`` fits the objects with nothing on them that stand on one of their kind (the tops of
+  stacks; where no stack has two, every object with nothing on it), ``bottom`` the objects of a stack that
+  stand on the table or a peg.
 
 One fit is the object; none is absent (``absent-object`` where the word names an object, else the reader
 cannot read it); two or more is ``ambiguous``: the robot would have to guess which one was meant.
@@ -22,26 +26,35 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from agent.planning.atoms import parse_atom
 from envs.errors import InstructionError, Refusal
 
 #: the words a bare reference to a kind is written as (see ``mark_bare_references``), and the kinds each means
 BARE = {"any_block": ("block", "cube"), "any_cube": ("cube", "block"), "any_disc": ("disc",), "any_peg": ("peg",),
         "any_bin": ("bin",), "any_thing": ()}
-_BARE_KIND = re.compile(r"\b(?:the|a|an|that|this) (block|cube|disc|disk|peg|rod|pole|bin)\b")
+_KINDS = r"(block|cube|disc|disk|peg|rod|pole|bin)"
+_BARE_KIND = re.compile(rf"\b(?:(?:the|a|an|that|this|one) {_KINDS}\b|one of the {_KINDS}s\b)")
 _KIND_OF = {"disk": "disc", "rod": "peg", "pole": "peg"}
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b")
 _OTHER = frozenset(("other", "another"))
 _LARGEST = frozenset(("biggest", "largest"))
 _SMALLEST = frozenset(("smallest", "tiniest", "littlest"))
+_EMPTY = frozenset(("empty", "free", "vacant", "unused"))
+_TOP = frozenset(("top", "topmost", "uppermost"))
+_BOTTOM = frozenset(("bottom", "bottommost", "lowest"))
+#: kinds that hold other objects, which "empty" describes
+_HOLDERS = ("peg", "bin")
 
 
 @dataclass(frozen=True)
 class Objects:
-    """The scene's objects as a reader sees them: kinds, colours (may be empty) and the names the text says."""
+    """The scene's objects as a reader sees them: kinds, colours (may be empty), the names the text says, and
+    the detected state (may be empty: then "keep X where it is" asks for nothing)."""
 
     kinds: Mapping[str, str]
     colours: Mapping[str, str] = field(default_factory=dict)
     named: Collection[str] = ()
+    state: Collection[str] = ()
 
     def of_kinds(self, kinds: Collection[str]) -> list[str]:
         return sorted((n for n, k in self.kinds.items() if not kinds or k in kinds), key=natural)
@@ -56,7 +69,7 @@ def mark_bare_references(text: str, names: Collection[str]) -> str:
     """Lowercased ``text`` with each kind noun that stands with no word to say which ("the block", "a disc")
     written as ``any_<kind>``, and a pronoun that comes before any object's name as ``any_thing`` (with
     nothing before it, it can only mean "one of them")."""
-    text = _BARE_KIND.sub(lambda m: f"any_{_KIND_OF.get(m.group(1), m.group(1))}", text.lower())
+    text = _BARE_KIND.sub(lambda m: f"any_{_KIND_OF.get(kind := m.group(1) or m.group(2), kind)}", text.lower())
     first_name = min((m.start() for n in names for m in re.finditer(rf"\b{re.escape(n)}\b", text)), default=len(text))
     pronoun = _PRONOUN.search(text[:first_name])
     if pronoun:
@@ -80,6 +93,9 @@ def resolve(word: str, kinds: Collection[str], objects: Objects, what: str) -> s
         discs = objects.of_kinds(("disc",))
         fits = discs[-1:] if word in _LARGEST else discs[:1]
         said = f"the {word} disc"
+    elif word in _EMPTY | _TOP | _BOTTOM and objects.state:
+        fits = _by_state(word, objects.of_kinds(kinds), objects)
+        said = f"the {word} {what}"
     elif word in set(objects.colours.values()):
         fits = [n for n in objects.of_kinds(kinds) if objects.colours.get(n) == word]
         said = f"the {word} {what}"
@@ -92,3 +108,23 @@ def resolve(word: str, kinds: Collection[str], objects: Objects, what: str) -> s
     if not fits:
         raise InstructionError(f"{said!r} fits no {what} in the scene")
     raise Refusal("ambiguous", f"{said!r} could be any of {', '.join(fits)}: say which")
+
+
+def _by_state(word: str, candidates: list[str], objects: Objects) -> list[str]:
+    """The ``candidates`` an empty / top / bottom reference fits in the detected state."""
+    support: dict[str, str] = {}
+    for atom in objects.state:
+        predicate, args = parse_atom(atom)
+        if predicate in ("on", "in"):
+            support[args[0]] = args[1]
+    carrying = set(support.values())
+    if word in _EMPTY:
+        holders = [n for n in candidates if objects.kinds[n] in _HOLDERS]
+        return [n for n in holders or candidates if n not in carrying]
+    candidates = [n for n in candidates if objects.kinds[n] not in _HOLDERS] or candidates  # a disc, not a peg
+    kinds = {objects.kinds[n] for n in candidates}
+    stacked = [n for n in candidates if objects.kinds.get(support.get(n, ""), "") in kinds]
+    if word in _TOP:
+        tops = [n for n in stacked if n not in carrying]
+        return tops or [n for n in candidates if n not in carrying]
+    return [n for n in candidates if n in carrying and n not in stacked]

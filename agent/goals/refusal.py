@@ -115,7 +115,7 @@ def check_goal(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
     model = domain.strips  # None for a domain beyond STRIPS: its static facts go unchecked
     for atom in atoms:
         _check_atom(atom, objects, scene.state, domain, model)
-    _check_supports(atoms)
+    check_supports(atoms)
     if holds(atoms, scene.state):
         raise Refusal("no-change", f"the goal already holds in the scene: {' '.join(atoms)}")
 
@@ -195,8 +195,9 @@ def _static_facts(schemas: Iterable[tuple[str, tuple[tuple[str, int | str], ...]
     return facts
 
 
-def _check_supports(atoms: Iterable[str]) -> None:
-    """One support per object, one object directly on each ``on`` support, and no cycle of ``on``."""
+def check_supports(atoms: Iterable[str]) -> None:
+    """Refuse atoms that break the domains' mutual exclusions: one support per object, one object directly on
+    each ``on`` support (contradiction), and no cycle of ``on`` (of two: contradiction; longer: impossible)."""
     support: dict[str, str] = {}
     above: dict[str, list[str]] = defaultdict(list)
     for atom in atoms:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +10,8 @@ from typing import Any
 
 from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.perception.agreement import check_number
+from agent.perception.clauses import join_clauses, split_clauses
 from agent.perception.decoder import Reading, decode
 from agent.perception.doubt import doubt
 from agent.perception.model import GoalNet, GoalNetConfig
@@ -54,7 +56,11 @@ class GoalReader:
         for the same reason (but for not-an-instruction: the network reads more wordings than the rules),
         and where it reads the text, the text is an instruction however novel; the
         goal then passes the checks every reader's goal passes (``agent.goals.refusal``), against
-        ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``)."""
+        ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``).
+        An instruction of several clauses is also read clause by clause (``agent.perception.clauses``): clauses
+        that cannot all hold are refused, and where each clause reads surely, their union is the goal; and a
+        reading of singular words that moves several unnamed objects of the colour they describe onto one
+        support is ambiguous (``agent.perception.agreement``)."""
         return self.read_scene(observe(env), SceneFacts.of(env, state), instruction, domain)
 
     def read_scene(self, view: View, scene: SceneFacts, instruction: str, domain: Domain | None = None) -> Reading:
@@ -63,7 +69,7 @@ class GoalReader:
         check_words(instruction, scene)
         try:
             rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
-                                                                 scene.colours)
+                                                                 scene.colours, scene.state)
         except Refusal as refusal:
             if refusal.reason != "not-an-instruction":  # the network reads more words than the rules
                 raise
@@ -86,9 +92,25 @@ class GoalReader:
                 unvetoed = decode(probs, view.names, view.kinds).goal
                 if set(unvetoed) != set(reading.goal):
                     _refuse_impossible(unvetoed, scene, domain)
+        whole = reading
+        clauses = split_clauses(instruction)
+        if clauses:  # each clause read alone: a contradiction between them, or what the whole reading left out
+            reading = join_clauses(clauses, self._read_clauses(view, clauses, veto)) or whole
         check_goal(reading.goal, scene, domain)
-        doubt(probs, view.names, view.kinds, reading)
+        doubt(probs, view.names, view.kinds, whole)
+        check_number(instruction, reading.goal, scene.colours)
         return reading
+
+    def _read_clauses(self, view: View, clauses: list[str], veto: Callable[[str, str], bool] | None
+                      ) -> list[Reading | None]:
+        """Each clause's own reading in one batch (``None`` where it reads no goal)."""
+        readings: list[Reading | None] = []
+        for probs in probabilities(self.model, self.encoder, [view], clauses, [0] * len(clauses), self.device):
+            try:
+                readings.append(decode(probs, view.names, view.kinds, veto))
+            except GoalError:
+                readings.append(None)
+        return readings
 
 
 def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
