@@ -18,6 +18,7 @@ import numpy as np
 
 from envs.detectors import detect_fallen, detect_holding, detect_loose
 from envs.errors import CheckpointError
+from envs.robot import MAX_OPENING
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
@@ -26,13 +27,15 @@ from policies.policy_files import check_skill, inspect_policy
 from policies.righting import lying_on, out_of_reach
 from policies.skill import SKILL_NAMES, SkillResult, not_movable, unknown_place
 from policies.skill_envs import MAX_STEPS
-from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
+from policies.skill_tasks import REST_SPEED, RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
 from policies.targets import Targets
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 #: a learned skill gets this many times its training episode's length before it is stopped (a policy that
 #: has not finished by then is stuck, and the episode's budget is better spent replanning)
 PATIENCE = 3
+#: control steps a failed righting waits at most for the scene to come to rest
+SETTLE_LIMIT = 60
 
 
 def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None) -> Any:
@@ -135,11 +138,17 @@ class LearnedSkills:
             rest = self._set_upright(env, name, max(step_budget - cleared.sim_steps, 1))
             return SkillResult(rest.success, cleared.sim_steps + rest.sim_steps, rest.reason)
         try:
-            return self._drive(env, "right", RightTask(env, name), step_budget)
+            outcome = self._drive(env, "right", RightTask(env, name), step_budget)
         except NoFreeSpot as exc:
             return SkillResult(False, 0, str(exc))
         finally:
             env.robot.set_yaw(0.0)
+        if outcome.success:
+            return outcome
+        # A righting that failed often leaves a heap still sliding: the next look, and the next try, must see
+        # it at rest, or the try fails at once on objects that were moving before it began.
+        settled = _hold_still(env, max(step_budget - outcome.sim_steps, 0))
+        return SkillResult(False, outcome.sim_steps + settled, outcome.reason)
 
     def _drive(self, env: TaskEnv, skill: str, task: SkillTask, step_budget: int) -> SkillResult:
         actor = self.actors[skill]
@@ -157,3 +166,16 @@ class LearnedSkills:
         if status.state == RUNNING:
             return SkillResult(False, used, f"{skill} did not finish within {used} simulation steps")
         return SkillResult(status.state == SUCCESS, used, status.reason)
+
+
+def _hold_still(env: TaskEnv, step_budget: int) -> int:
+    """Keep the arm where it is commanded, fingers as they are, until every movable object is at rest (or
+    ``SETTLE_LIMIT`` control steps, or the budget, have passed); the simulation steps it took."""
+    start = env.sim.steps
+    hold = np.array([0.0, 0.0, 0.0, env.robot.opening / MAX_OPENING * 2.0 - 1.0])
+    names = [o.name for o in env.world().movable()]
+    for _ in range(min(SETTLE_LIMIT, step_budget // SUBSTEPS)):
+        if all(np.linalg.norm(env.sim.velocity(name)[:3]) < REST_SPEED for name in names):
+            break
+        env.apply_action(hold)
+    return env.sim.steps - start

@@ -321,8 +321,9 @@ class RightTask(SkillTask):
         super().__init__(env, name, targets)
         self.yaw = finger_yaw(env.sim.pose(name).orientation)
         self.turned = False
-        # What the fallen object leans on or lies across moves when it is lifted off: that is no knock.
-        for other in self._touching():
+        # The heap the fallen object is part of (what it leans on or lies across, what leans on or lies on
+        # that) shifts when it is lifted off: that is no knock.
+        for other in self._heap():
             self.start.pop(other, None)
         world = self.world()
         obj = world.objects[name]
@@ -340,12 +341,18 @@ class RightTask(SkillTask):
             self.env.robot.set_yaw(self.yaw)
             self.turned = True
 
-    def _touching(self) -> set[str]:
-        """The objects the handled one touches now (the simulator's contacts)."""
+    def _heap(self) -> set[str]:
+        """The movable objects the handled one touches now, directly or through others (the simulator's
+        contacts)."""
         sim = self.env.sim
-        bodies = {body: name for name, body in sim.bodies.items()}
-        contacts = sim.client.getContactPoints(bodyA=sim.bodies[self.name])
-        return {bodies[contact[2]] for contact in contacts if contact[2] in bodies} - {self.name}
+        movable = {sim.bodies[o.name]: o.name for o in self.env.world().movable()}
+        heap, todo = {self.name}, [self.name]
+        while todo:
+            contacts = sim.client.getContactPoints(bodyA=sim.bodies[todo.pop()])
+            for other in {movable[c[2]] for c in contacts if c[2] in movable} - heap:
+                heap.add(other)
+                todo.append(other)
+        return heap - {self.name}
 
     def _grasp_point(self, obj: ObjectState) -> np.ndarray:
         """The grasp point where the object lies now (it may have been nudged since the task started)."""
