@@ -317,8 +317,10 @@ class RightTask(SkillTask):
 
     size = 20
 
-    def __init__(self, env: TaskEnv, name: str, targets: Targets | None = None) -> None:
-        super().__init__(env, name, targets)
+    def __init__(self, env: TaskEnv, name: str) -> None:
+        """On the simulator's scene only: the turn needs the object's orientation and the heap its contacts,
+        which perceived targets do not give (camera mode refuses to right an object)."""
+        super().__init__(env, name)
         self.yaw = finger_yaw(env.sim.pose(name).orientation)
         self.turned = False
         # The heap the fallen object is part of (what it leans on or lies across, what leans on or lies on
