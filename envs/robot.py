@@ -2,8 +2,8 @@
 
 The arm tracks a *commanded* end-effector target that actions move, rather than "measured pose plus a
 step": the latter makes the arm slower the higher the control rate (controller lag). The orientation is
-fixed, gripper pointing down, fingers closing along the world y axis; only the scripted righting skill turns
-the hand about the vertical (``set_yaw``) to close the fingers on the faces of a tilted object.
+fixed, gripper pointing down, fingers closing along the world y axis; only the righting skills (scripted and
+learned) turn the hand about the vertical (``set_yaw``) to close the fingers on the faces of a tilted object.
 """
 
 from __future__ import annotations

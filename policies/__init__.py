@@ -23,8 +23,8 @@ CONTROLLERS = ("learned", "scripted")
 @cache
 def load_skills(controller: str) -> Mapping[str, Skill]:
     """The skills of ``controller``: ``learned`` (the shipped policies) or ``scripted``; loaded once per
-    process. ``learned`` runs the ``SCRIPTED_ONLY_SKILLS`` (recovering a knocked object) with the scripted
-    skill: no learned one exists yet."""
+    process. ``learned`` runs the ``SCRIPTED_ONLY_SKILLS`` (``fetch``, taking a knocked disc into the hand)
+    with the scripted skill: no learned one exists yet."""
     from policies.scripted import SKILLS
 
     if controller == "scripted":

@@ -1,4 +1,4 @@
-"""Learned pick and place: stable-baselines3 policies drive the arm, one control step per action.
+"""Learned pick, place and right: stable-baselines3 policies drive the arm, one control step per action.
 
 The policy's actions alone move the arm and the fingers; nothing scripted takes over when it falters. A
 skill stops when its ``SkillTask`` reports success or failure from the detectors' view of the scene, or
@@ -16,22 +16,26 @@ from typing import Any
 
 import numpy as np
 
-from envs.detectors import detect_holding
+from envs.detectors import detect_fallen, detect_holding, detect_loose
 from envs.errors import CheckpointError
+from envs.robot import MAX_OPENING
 from envs.task_env import SUBSTEPS, TaskEnv
 from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
+from policies.righting import lying_on, out_of_reach
 from policies.skill import SKILL_NAMES, SkillResult, not_movable, unknown_place
 from policies.skill_envs import MAX_STEPS
-from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
+from policies.skill_tasks import REST_SPEED, RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
 from policies.targets import Targets
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 #: a learned skill gets this many times its training episode's length before it is stopped (a policy that
 #: has not finished by then is stuck, and the episode's budget is better spent replanning)
 PATIENCE = 3
+#: control steps a failed righting waits at most for the scene to come to rest
+SETTLE_LIMIT = 60
 
 
 def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None) -> Any:
@@ -72,7 +76,7 @@ def load_actor(path: str | Path, device: str = "cpu",
 
 
 class LearnedSkills:
-    """The ``pick`` and ``place`` skills backed by trained policies (default: the shipped ones)."""
+    """The ``pick``, ``place`` and ``right`` skills backed by trained policies (default: the shipped ones)."""
 
     def __init__(self, checkpoints: dict[str, str | Path] | None = None, device: str = "cpu") -> None:
         paths = {skill: CHECKPOINTS / f"{skill}.zip" for skill in SKILL_NAMES}
@@ -81,7 +85,7 @@ class LearnedSkills:
         self.actors = {skill: load_actor(path, device, skill) for skill, path in paths.items()}
 
     def skills(self) -> dict[str, Any]:
-        return {"pick": self.pick, "place": self.place}
+        return {"pick": self.pick, "place": self.place, "right": self.right}
 
     def pick(self, env: TaskEnv, args: Sequence[str], step_budget: int,
              targets: Targets | None = None) -> SkillResult:
@@ -105,6 +109,47 @@ class LearnedSkills:
             return SkillResult(False, 0, str(exc))
         return self._drive(env, "place", task, step_budget)
 
+    def right(self, env: TaskEnv, args: Sequence[str], step_budget: int,
+              targets: Targets | None = None) -> SkillResult:
+        """Put the fallen ``args[0]`` upright on the table; one lying on it is righted first (a grasp would
+        take both). The hand turns for the grasp as in training (``RightTask.before_action``), from the
+        object's orientation, which perceived ``targets`` do not give: with them it refuses, as the scripted
+        skill does."""
+        (name,) = args
+        if targets is not None:
+            return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
+        world = env.world()
+        if (failure := not_movable(world, name)) is not None:
+            return failure
+        if (name,) not in detect_fallen(world) | detect_loose(world):
+            return SkillResult(False, 0, f"{name!r} has not fallen")
+        return self._set_upright(env, name, step_budget)
+
+    def _set_upright(self, env: TaskEnv, name: str, step_budget: int) -> SkillResult:
+        """``right``'s motion, for ``name`` and first for whatever lies on it (fallen or resting there)."""
+        world = env.world()
+        if out_of_reach(world, name):
+            return SkillResult(False, 0, f"{name} is out of the arm's reach (off the table)")
+        above = lying_on(world, name)
+        if above is not None:
+            cleared = self._set_upright(env, above, step_budget)
+            if not cleared.success:
+                return SkillResult(False, cleared.sim_steps, f"{above} lies on {name}: {cleared.reason}")
+            rest = self._set_upright(env, name, max(step_budget - cleared.sim_steps, 1))
+            return SkillResult(rest.success, cleared.sim_steps + rest.sim_steps, rest.reason)
+        try:
+            outcome = self._drive(env, "right", RightTask(env, name), step_budget)
+        except NoFreeSpot as exc:
+            return SkillResult(False, 0, str(exc))
+        finally:
+            env.robot.set_yaw(0.0)
+        if outcome.success:
+            return outcome
+        # A righting that failed often leaves a heap still sliding: the next look, and the next try, must see
+        # it at rest, or the try fails at once on objects that were moving before it began.
+        settled = _hold_still(env, max(step_budget - outcome.sim_steps, 0))
+        return SkillResult(False, outcome.sim_steps + settled, outcome.reason)
+
     def _drive(self, env: TaskEnv, skill: str, task: SkillTask, step_budget: int) -> SkillResult:
         actor = self.actors[skill]
         start = env.sim.steps
@@ -112,10 +157,25 @@ class LearnedSkills:
         world = task.world()
         status = task.status(world)
         while status.state == RUNNING and env.sim.steps + SUBSTEPS <= deadline:
-            env.apply_action(np.asarray(actor(task.observe(world))))
+            action = np.asarray(actor(task.observe(world)))
+            task.before_action()
+            env.apply_action(action)
             world = task.world()
             status = task.status(world)
         used = env.sim.steps - start
         if status.state == RUNNING:
             return SkillResult(False, used, f"{skill} did not finish within {used} simulation steps")
         return SkillResult(status.state == SUCCESS, used, status.reason)
+
+
+def _hold_still(env: TaskEnv, step_budget: int) -> int:
+    """Keep the arm where it is commanded, fingers as they are, until every movable object is at rest (or
+    ``SETTLE_LIMIT`` control steps, or the budget, have passed); the simulation steps it took."""
+    start = env.sim.steps
+    hold = np.array([0.0, 0.0, 0.0, env.robot.opening / MAX_OPENING * 2.0 - 1.0])
+    names = [o.name for o in env.world().movable()]
+    for _ in range(min(SETTLE_LIMIT, step_budget // SUBSTEPS)):
+        if all(np.linalg.norm(env.sim.velocity(name)[:3]) < REST_SPEED for name in names):
+            break
+        env.apply_action(hold)
+    return env.sim.steps - start

@@ -2,9 +2,9 @@
 
 SB3 writes a zip whose ``data`` entry is JSON: the policy class, and the observation and action spaces with
 their shapes in plain text beside the pickled objects. Reading that costs milliseconds and no unpickling, and
-it tells a pick policy (it observes ``PickTask.size`` values) from a place policy (``PlaceTask.size``), so a
-policy given to the wrong skill, or trained on another environment, is refused with one line instead of
-failing inside SB3 or, worse, driving the arm with a meaningless observation.
+it tells a pick policy (it observes ``PickTask.size`` values) from a place policy (``PlaceTask.size``) and a
+righting one (``RightTask.size``), so a policy given to the wrong skill, or trained on another environment, is
+refused with one line instead of failing inside SB3 or, worse, driving the arm with a meaningless observation.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from envs.errors import CheckpointError
 from envs.task_env import ACTION_SIZE
 from policies.algorithms import ALGORITHMS
 from policies.checkpoint_files import ZIP_MAGIC, checked_zip, listing, one_line
-from policies.skill_tasks import PickTask, PlaceTask
+from policies.skill_tasks import PickTask, PlaceTask, RightTask
 
 KIND = "a stable-baselines3 policy"
 #: how many values each skill's policy observes (``SkillTask.observe``)
-OBSERVATION_SIZES = {"pick": PickTask.size, "place": PlaceTask.size}
+OBSERVATION_SIZES = {"pick": PickTask.size, "place": PlaceTask.size, "right": RightTask.size}
 #: the module of the policy class SB3 saves -> the algorithm that wrote it (PPO's ``MlpPolicy`` is SB3's
 #: generic actor-critic policy)
 POLICY_MODULES = {"stable_baselines3.sac.policies": "sac", "sb3_contrib.tqc.policies": "tqc",

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from envs.detectors import World, detect_fallen, detect_holding, detect_loose, detect_ontable
-from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
-from envs.simulation import TABLE_TOP_Z
+from envs.robot import MAX_OPENING
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
+from policies.righting import clear_to_turn, finger_yaw, lying_on, out_of_reach, righting_grasp
 from policies.skill import SkillResult, not_movable, unknown_place
 from policies.targets import Targets
 
@@ -43,10 +43,6 @@ RELEASE_STEPS = 12
 RETREAT = 0.06
 #: the grasp point sits this far above the object's bottom at most (fingertips stay off the support)
 GRASP_HEIGHT = 0.012
-#: ``right`` grasps at least this far above the top of what the fallen object lies across: fingertips on that
-#: top keep the fingers from closing, and the object slips out while lifting (the failures of
-#: docs/recovery.md before this existed: a block tilted across another, grasped at its centre)
-SUPPORT_CLEARANCE = 0.016
 
 
 class Motion:
@@ -218,22 +214,24 @@ def _set_upright(env: TaskEnv, name: str, step_budget: int) -> SkillResult:
     motion = Motion(env, step_budget)
     world = env.world()
     obj = world.objects[name]
-    if not (np.all(obj.position[:2] >= WORKSPACE_LOW[:2]) and np.all(obj.position[:2] <= WORKSPACE_HIGH[:2])
-            and obj.top > TABLE_TOP_Z):
+    if out_of_reach(world, name):
         return SkillResult(False, 0, f"{name} is out of the arm's reach (off the table)")
-    above = _lying_on(world, name)
+    above = lying_on(world, name)
     if above is not None:  # a grasp would take both: the one on top goes first
         cleared = _set_upright(env, above, step_budget)
         if not cleared.success:
             return SkillResult(False, cleared.sim_steps, f"{above} lies on {name}: {cleared.reason}")
         rest = _set_upright(env, name, max(step_budget - cleared.sim_steps, 1))
         return SkillResult(rest.success, cleared.sim_steps + rest.sim_steps, rest.reason)
-    env.robot.set_yaw(_finger_yaw(env.sim.pose(name).orientation))
     opening = MAX_OPENING
     travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE
-    grasp_z = min(max(obj.position[2], obj.bottom + GRASP_HEIGHT, _support_top(world, name) + SUPPORT_CLEARANCE),
-                  obj.top - GRASP_HEIGHT)
+    grasp_z = float(righting_grasp(world, name)[2])
     try:
+        here, rise_z = env.robot.target, _highest_top(world, "") + TRAVEL_CLEARANCE
+        if not (clear_to_turn(world, env.robot.ee_position()) or motion.move_to(
+                np.array([here[0], here[1], max(here[2], rise_z)]), env.robot.opening, TRAVEL_TOLERANCE)):
+            return SkillResult(False, motion.used, "could not rise clear to turn the hand")
+        env.robot.set_yaw(finger_yaw(env.sim.pose(name).orientation))
         if not (motion.cross((obj.position[0], obj.position[1]), travel_z, opening)
                 and motion.descend(grasp_z, opening) and motion.hold(0.0, GRIP_STEPS)):
             return SkillResult(False, motion.used, "could not reach the object")
@@ -272,24 +270,6 @@ def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     return SkillResult(taken.success, used + taken.sim_steps, taken.reason)
 
 
-def _lying_on(world: World, name: str) -> str | None:
-    """The lowest object lying on ``name`` (its bottom above ``name``'s centre, their centres closer than the
-    two half widths), if any: a block knocked onto a fallen one has fallen too."""
-    obj = world.objects[name]
-    above = [(o.bottom, o.name) for o in world.movable() if o.name != name and not o.gripped
-             and o.bottom > obj.position[2] and obj.xy_distance(o) < obj.half_extents[0] + o.half_extents[0]]
-    return min(above)[1] if above else None
-
-
-def _support_top(world: World, name: str) -> float:
-    """The highest top, below ``name``'s centre, of the objects under it (their centres closer than the two
-    half widths): a fallen object often lies across one."""
-    obj = world.objects[name]
-    tops = [o.top for o in world.movable() if o.name != name and not o.gripped and o.top < obj.position[2]
-            and obj.xy_distance(o) < obj.half_extents[0] + o.half_extents[0]]
-    return max(tops, default=TABLE_TOP_Z)
-
-
 #: where the hand waits while a camera-mode agent looks: low over the table's far strip, between the robot's base
 #: and the nearest objects (every object stands at x >= 0.34). The camera looks from the far side (x = 0.95), so
 #: the hand, the arm and a held object are behind everything on the table and hide none of it, and the held
@@ -308,18 +288,6 @@ def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
     travel = max(float(env.robot.target[2]), VIEW_TRAVEL_Z)
     done = motion.cross(VIEW_POINT[:2], travel, opening) and motion.descend(VIEW_POINT[2], opening, TRAVEL_TOLERANCE)
     return SkillResult(done, motion.used, "" if done else "could not take the hand out of the camera's view")
-
-
-def _finger_yaw(orientation: Sequence[float]) -> float:
-    """The hand's yaw that closes the fingers along the object's most horizontal axis (within +-90 degrees:
-    either finger may take either face)."""
-    import pybullet
-
-    rotation = np.asarray(pybullet.getMatrixFromQuaternion(tuple(orientation))).reshape(3, 3)
-    axis = rotation[:, int(np.argmin(np.abs(rotation[2])))]
-    # fingers close along (-sin yaw, cos yaw)
-    yaw = float(np.arctan2(-axis[0], axis[1]))
-    return float((yaw + np.pi / 2) % np.pi - np.pi / 2)
 
 
 def _hand_target(env: TaskEnv, world: World, name: str, spot: tuple[float, float]) -> tuple[float, float]:

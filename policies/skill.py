@@ -12,13 +12,13 @@ if TYPE_CHECKING:
     from policies.targets import Targets
 
 #: the skills with a scripted and a learned controller
-SKILL_NAMES = ("pick", "place")
+SKILL_NAMES = ("pick", "place", "right")
 #: skills that recover an object knocked where the domain has no place for it: ``right`` puts it upright on
 #: the table (blocks, sort), ``fetch`` takes it into the hand (hanoi)
 RECOVERY_SKILLS = ("right", "fetch")
 #: skills only the scripted controller has: a learned run executes them with the scripted skill (recorded
 #: as such in its steps) until a learned one is trained
-SCRIPTED_ONLY_SKILLS = RECOVERY_SKILLS
+SCRIPTED_ONLY_SKILLS = ("fetch",)
 #: the skills a domain's binding may name
 BINDABLE_SKILLS = SKILL_NAMES + SCRIPTED_ONLY_SKILLS
 

@@ -1,9 +1,11 @@
-"""Skill-training environments: ``nesy/PickSkill-v0`` and ``nesy/PlaceSkill-v0``.
+"""Skill-training environments: ``nesy/PickSkill-v0``, ``nesy/PlaceSkill-v0`` and ``nesy/RightSkill-v0``.
 
 Each episode is one operator in a real task scene: a seeded hanoi (any legal start), blocks or sort
 scene built by the same scene, robot and detector code as the task environments, a random object (discs
 of every trained size, cubes) and, for placing, a random legal target (a peg, a larger disc, a block, the
-table or a bin). The hand starts where the agent could leave it: anywhere above the scene, or at home.
+table or a bin); for righting, a blocks or sort scene with one object knocked over (leaning on another's
+side, or lying across another's top edge). The hand starts where the agent could leave it: anywhere above
+the scene, or at home.
 Observations and success are a ``SkillTask``'s (``policies/skill_tasks.py``), so what a policy learns
 here is judged at execution exactly as it was in training.
 
@@ -24,20 +26,25 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.detectors import World, detect_in, detect_on
-from envs.robot import MAX_OPENING
+from envs.detectors import World, detect_fallen, detect_in, detect_loose, detect_on
+from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.scenes.base import settle
+from envs.simulation import TABLE_TOP_Z
 from envs.task_env import ACTION_SIZE, TaskEnv
 from policies.placement import TABLE, NoFreeSpot, placement
 from policies.randomisation import DEFAULT, episode_rng, perturb_scene
+from policies.righting import lying_on
 from policies.seeds import SKILL_VALIDATION_OFFSET
 from policies.skill import SKILL_NAMES
-from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, SkillTask
+from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
 
 #: task -> (weight, smallest size, largest size) of the scenes skills train on (hanoi 5 and 6 never)
 TRAINING_SCENES = {"hanoi": (0.4, 1, 4), "blocks": (0.35, 1, 6), "sort": (0.25, 1, 6)}
+#: righting trains where the domains have a ``right`` operator (Hanoi's discs are fetched instead), in scenes
+#: with an object to knock over and another to lean it on
+RIGHTING_SCENES = {"blocks": (0.6, 2, 6), "sort": (0.4, 2, 6)}
 #: control steps an episode may last (a skill's budget in the agent is far larger)
-MAX_STEPS = {"pick": 100, "place": 120}
+MAX_STEPS = {"pick": 100, "place": 120, "right": 240}
 #: the hand starts this far (m) above whatever is under it, at least
 START_HEIGHT = (0.03, 0.15)
 START_AREA = ((0.3, 0.7), (-0.35, 0.35))
@@ -47,22 +54,42 @@ HOME_PROBABILITY = 0.2
 #: control steps for the arm to settle at its start pose (and the hand to close on a placed load)
 SETTLE_STEPS = 12
 
+#: how a righting episode knocks its object over (``RightSkillEnv``): leaning against another's side (this
+#: share of episodes; its centre this many of its half widths from the other's, tilted by ``LEAN_TILT`` rad
+#: towards it, as ``agent/execution/disturbance.py`` topples), else dropped from ``ACROSS_DROP`` m above
+#: another's top, its centre ``ACROSS_SHIFT`` of that one's half widths off centre, tilted by ``ACROSS_TILT``
+LEAN_SHARE = 0.6
+LEAN_DISTANCE = 2.5
+LEAN_TILT = (0.4, 0.7)
+ACROSS_SHIFT = (0.6, 1.2)
+ACROSS_DROP = 0.01
+ACROSS_TILT = (0.3, 0.8)
+#: an object counts as standing on the table when its bottom is this close to it (m)
+STANDING_TOLERANCE = 0.005
+#: physics steps (one simulated second) for a knocked object to come to rest
+KNOCK_SETTLE_STEPS = 240
+#: a knocked object must lie this far (m) inside the workspace's edges, where the arm still reaches around it
+REACH_MARGIN = 0.05
+
 
 class SkillEnv(gym.Env, ABC):
     """One operator's motion from a randomised start; subclasses choose the operator."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
     skill: str
+    #: the ``SkillTask`` class whose observation the policy sees
+    task_class: type[SkillTask]
+    #: task -> (weight, smallest size, largest size) of the scenes drawn
+    training_scenes: dict[str, tuple[float, int, int]] = TRAINING_SCENES
 
     def __init__(self, scenes: dict[str, tuple[float, int, int]] | None = None,
                  render_mode: str | None = None, randomise: bool = False) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        self.scenes = scenes or TRAINING_SCENES
+        self.scenes = scenes or self.training_scenes
         self.render_mode = render_mode
         self.action_space = spaces.Box(-1.0, 1.0, shape=(ACTION_SIZE,), dtype=np.float32)
-        size = PickTask.size if self.skill == "pick" else PlaceTask.size
-        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float32)
+        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.task_class.size,), dtype=np.float32)
         self._envs: dict[tuple[str, int], TaskEnv] = {}
         self.env: TaskEnv | None = None
         self.task: SkillTask | None = None
@@ -129,6 +156,7 @@ class SkillEnv(gym.Env, ABC):
         env, task = self.env, self.task
         if self.randomise and DEFAULT.latency:
             action, self._pending = self._pending, np.asarray(action, dtype=np.float32)
+        task.before_action()
         env.apply_action(action)
         self._steps += 1
         world = env.world()
@@ -196,6 +224,7 @@ class PickSkillEnv(SkillEnv):
     """Grasp a random clear object and lift it."""
 
     skill = "pick"
+    task_class = PickTask
 
     def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
         rng = self._rng
@@ -210,6 +239,7 @@ class PlaceSkillEnv(SkillEnv):
     """Carry a held object to a random legal target, put it down and let go."""
 
     skill = "place"
+    task_class = PlaceTask
 
     def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
         rng = self._rng
@@ -248,7 +278,64 @@ class PlaceSkillEnv(SkillEnv):
         return [o.name for o in clear] + [TABLE]
 
 
-SKILL_ENVS = {"pick": PickSkillEnv, "place": PlaceSkillEnv}
+class RightSkillEnv(SkillEnv):
+    """Put a knocked-over object upright on the table: pick it as it lies and put it down.
+
+    The start state knocks the chosen object over against another standing on the table: leaning on its
+    side (``LEAN_SHARE`` of the episodes, the pose a stack knocked by the arm leaves) or dropped tilted across
+    its top edge, then lets the scene come to rest. Episodes whose object did not end fallen (or loose), lies
+    under another, or left the arm's reach are drawn again. The hand starts unturned; the task turns it
+    (``RightTask.before_action``), as in the agent.
+    """
+
+    skill = "right"
+    task_class = RightTask
+    training_scenes = RIGHTING_SCENES
+
+    def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
+        rng = self._rng
+        half = world.objects[name].half_extents[0]
+        standing = [o for o in world.movable() if o.name != name and o.bottom < TABLE_TOP_Z + STANDING_TOLERANCE]
+        if not standing:
+            return None
+        onto = standing[int(rng.integers(len(standing)))]
+        heading = float(rng.uniform(-np.pi, np.pi))
+        if rng.random() < LEAN_SHARE:
+            distance = LEAN_DISTANCE * half
+            centre = (onto.position[0] + distance * np.cos(heading), onto.position[1] + distance * np.sin(heading),
+                      TABLE_TOP_Z + 1.6 * half)
+            yaw, tilt = heading, (0.0, float(rng.uniform(*LEAN_TILT)))
+        else:
+            shift = float(rng.uniform(*ACROSS_SHIFT)) * onto.half_extents[0]
+            centre = (onto.position[0] + shift * np.cos(heading), onto.position[1] + shift * np.sin(heading),
+                      onto.top + half + ACROSS_DROP)
+            axis, angle = float(rng.uniform(-np.pi, np.pi)), float(rng.uniform(*ACROSS_TILT))
+            yaw, tilt = float(rng.uniform(-np.pi, np.pi)), (angle * np.cos(axis), angle * np.sin(axis))
+        crowded = any(np.hypot(centre[0] - o.position[0], centre[1] - o.position[1]) < LEAN_DISTANCE * half
+                      for o in world.objects.values() if o.name not in (name, onto.name) and o.kind != "peg")
+        if crowded:
+            return None
+        env.robot.go_home()
+        env.sim.set_pose(name, centre, yaw=yaw, tilt=tilt)
+        env.sim.step(KNOCK_SETTLE_STEPS)
+        world = env.world()
+        obj = world.objects[name]
+        if ((name,) not in detect_fallen(world) | detect_loose(world) or lying_on(world, name) is not None
+                or np.any(np.asarray(obj.position[:2]) < WORKSPACE_LOW[:2] + REACH_MARGIN)
+                or np.any(np.asarray(obj.position[:2]) > WORKSPACE_HIGH[:2] - REACH_MARGIN)):
+            return None
+        env.robot.set_yaw(0.0)  # the task turns the hand once it is clear (``RightTask.before_action``)
+        opening = rng.uniform(0.4, 1.0) * MAX_OPENING
+        if rng.random() >= HOME_PROBABILITY:
+            env.robot.reset_pose(self._start_point(world, "", 0.0), opening)
+        self._settle(env, opening / MAX_OPENING * 2.0 - 1.0)
+        try:
+            return RightTask(env, name)
+        except NoFreeSpot:
+            return None
+
+
+SKILL_ENVS = {"pick": PickSkillEnv, "place": PlaceSkillEnv, "right": RightSkillEnv}
 assert tuple(SKILL_ENVS) == SKILL_NAMES, "a skill environment per skill"
 #: the registered id of each skill's training environment
 SKILL_ENV_IDS = {skill: f"nesy/{skill.capitalize()}Skill-v0" for skill in SKILL_NAMES}

@@ -1,6 +1,6 @@
 """What a learned skill sees, how it is scored and when it is done: shared by training and execution.
 
-A ``PickTask`` or ``PlaceTask`` watches one operator's execution in a ``TaskEnv``. Its ``observe()`` is
+A ``PickTask``, ``PlaceTask`` or ``RightTask`` watches one operator's execution in a ``TaskEnv``. Its ``observe()`` is
 the policy's whole input: a few numbers relative to the skill's target (never absolute poses, never the
 image), so one policy serves every task, size and position. They include where the arm is commanded to
 be relative to where it is: the arm lags its commanded target, and without that lag a policy cannot tell
@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.detectors import ObjectState, World
+from envs.detectors import ObjectState, World, detect_ontable
 from envs.robot import FINGER_JOINTS, MAX_OPENING
 from envs.task_env import TaskEnv
-from policies.placement import Placement, placed, placement
+from policies.placement import TABLE, Placement, placed, placement
+from policies.righting import clear_to_turn, finger_yaw, righting_grasp
 from policies.targets import Targets
 
 #: the object counts as picked once it is in the hand this far (m) above where it rested
@@ -57,6 +58,9 @@ KNOCKED = 0.01
 PUSHED = 0.015
 #: speed (m/s) under which an object counts as at rest
 REST_SPEED = 0.01
+#: a fallen object counts as pushed away when it slid this far (m) before it was lifted: one lying across
+#: another may slide off it as the fingers close, which is no failure
+RIGHT_PUSHED = 0.04
 #: observations are in decimetres: values of order one for the network
 SCALE = 10.0
 #: potential weights: what having (or having let go of) the object is worth, in metres of distance
@@ -124,6 +128,10 @@ class SkillTask(ABC):
             return self.targets.speed(self.name)
         return float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
 
+    def before_action(self) -> None:  # noqa: B027 (a hook: only righting does something)
+        """What the operator does to the arm besides the policy's action, before each one: nothing, but a
+        righting turns the hand (``RightTask``). Training and execution both call it."""
+
     @abstractmethod
     def observe(self, world: World | None = None) -> np.ndarray:
         """The policy's input now; called once per control step."""
@@ -161,6 +169,10 @@ class SkillTask(ABC):
             return self.targets.blocked()
         sim = self.env.sim
         return bool(sim.client.getContactPoints(bodyA=self.env.robot.body, bodyB=sim.bodies[self.name]))
+
+    @staticmethod
+    def _bottom_centre(obj: ObjectState) -> np.ndarray:
+        return np.array([obj.position[0], obj.position[1], obj.bottom])
 
     def _knocked(self, world: World, skip: str | None = None) -> str | None:
         others = {n: p for n, p in self.start.items() if n != skip}
@@ -244,9 +256,6 @@ class PlaceTask(SkillTask):
         self.where = where or placement(env, self.world(), name, target)
         self.spot = np.array([*self.where.xy, self.where.bottom_z])
 
-    def _bottom_centre(self, obj: ObjectState) -> np.ndarray:
-        return np.array([obj.position[0], obj.position[1], obj.bottom])
-
     def observe(self, world: World | None = None) -> np.ndarray:
         world = world or self.world()
         obj = world.objects[self.name]
@@ -284,6 +293,127 @@ class PlaceTask(SkillTask):
             return Status(RUNNING)
         if not placed(world, self.name, self.target):
             return Status(FAILURE, f"{self.name} did not end up on {self.target}")
+        if self.env.robot.ee_position()[2] - obj.top >= RETREAT:
+            return Status(SUCCESS)
+        return Status(RUNNING)
+
+
+class RightTask(SkillTask):
+    """Grasp the fallen ``name`` as it lies, lift it, lower it onto a free spot of the table until it stands
+    upright, let go and rise clear.
+
+    The fingers must close across the object's faces, so the hand turns about the vertical
+    (``policies.righting.finger_yaw``, from the object's orientation at the start). Actions have no turn: the
+    task turns the hand before the first action it is clear to (``before_action``), and the observation
+    says whether it has.
+
+    One policy does the whole operator, so the observation holds both halves: pick's (the grasp point
+    relative to the commanded hand, how far the object has risen, the fingers' contact and squeeze) and
+    place's (the table spot relative to the load's lowest point, the hand above the load, the load's speed).
+    The object's size enters as its bounding box, which is what a tilted object shows. Until the object is
+    lifted ``LIFT``, the distance to done also counts the carry ahead, so that shaping never rewards lifting
+    it anywhere but towards the table spot.
+    """
+
+    size = 20
+
+    def __init__(self, env: TaskEnv, name: str) -> None:
+        """On the simulator's scene only: the turn needs the object's orientation and the heap its contacts,
+        which perceived targets do not give (camera mode refuses to right an object)."""
+        super().__init__(env, name)
+        self.yaw = finger_yaw(env.sim.pose(name).orientation)
+        self.turned = False
+        # The heap the fallen object is part of (what it leans on or lies across, what leans on or lies on
+        # that) shifts when it is lifted off: that is no knock.
+        for other in self._heap():
+            self.start.pop(other, None)
+        world = self.world()
+        obj = world.objects[name]
+        self.rest = np.asarray(obj.position)
+        self.rest_bottom = obj.bottom
+        self.grasp = righting_grasp(world, name)
+        where = placement(env, world, name, TABLE)
+        self.spot = np.array([*where.xy, where.bottom_z])
+        self.squeezing = 0
+        #: the object has been held ``LIFT`` above where it lay (the pick half is done; it stays done)
+        self.lifted = False
+
+    def before_action(self) -> None:
+        if not self.turned and clear_to_turn(self.world(), self.env.robot.ee_position()):
+            self.env.robot.set_yaw(self.yaw)
+            self.turned = True
+
+    def _heap(self) -> set[str]:
+        """The movable objects the handled one touches now, directly or through others (the simulator's
+        contacts)."""
+        sim = self.env.sim
+        movable = {sim.bodies[o.name]: o.name for o in self.env.world().movable()}
+        heap, todo = {self.name}, [self.name]
+        while todo:
+            contacts = sim.client.getContactPoints(bodyA=sim.bodies[todo.pop()])
+            for other in {movable[c[2]] for c in contacts if c[2] in movable} - heap:
+                heap.add(other)
+                todo.append(other)
+        return heap - {self.name}
+
+    def _grasp_point(self, obj: ObjectState) -> np.ndarray:
+        """The grasp point where the object lies now (it may have been nudged since the task started)."""
+        return np.array([obj.position[0], obj.position[1], self.grasp[2] + obj.position[2] - self.rest[2]])
+
+    def observe(self, world: World | None = None) -> np.ndarray:
+        world = world or self.world()
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        commanded = self.env.robot.target
+        touching = self.fingers_touching() == 2
+        self.squeezing = self.squeezing + 1 if touching else 0
+        return SCALE * np.array([
+            *(self._grasp_point(obj) - commanded),
+            *(commanded - hand),
+            obstacle_height(world, self.name) + CLEARANCE - obj.bottom,
+            obj.half_extents[0],
+            obj.half_height,
+            self.env.robot.finger_width(),
+            obj.bottom - self.rest_bottom,
+            float(touching) / SCALE,
+            min(self.squeezing / SQUEEZE_STEPS, 1.0) / SCALE,
+            *(self.spot - self._bottom_centre(obj)),
+            hand[2] - obj.top,
+            min(self.speed(), 1.0) / SCALE,
+            float(self.lifted) / SCALE,
+            float(self.turned) / SCALE,
+        ], dtype=np.float32)
+
+    def potential(self, world: World) -> float:
+        obj = world.objects[self.name]
+        hand = self.env.robot.ee_position()
+        floor = obstacle_height(world, self.name) + CLEARANCE
+        carry = corridor_distance(self._bottom_centre(obj), self.spot, floor)
+        if not self.lifted:
+            held = self.fingers_touching() == 2
+            grasp = self._grasp_point(obj)
+            reach = corridor_distance(hand, grasp, obstacle_height(world, "") + CLEARANCE)
+            lift = min(obj.bottom - self.rest_bottom, LIFT) if held else 0.0
+            return -(reach + HOLD_WEIGHT * (not held) + LIFT - lift + carry + HOLD_WEIGHT + RETREAT)
+        in_hand = self.in_hand()
+        retreat = RETREAT if in_hand else float(np.clip(RETREAT - (hand[2] - obj.top), 0.0, RETREAT))
+        return -(carry + HOLD_WEIGHT * in_hand + retreat)
+
+    def status(self, world: World) -> Status:
+        """Also notes when the pick half is done: every caller asks for the status first at each step."""
+        obj = world.objects[self.name]
+        self.lifted = self.lifted or (obj.gripped and obj.bottom - self.rest_bottom >= LIFT)
+        knocked = self._knocked(world)
+        if knocked:
+            return Status(FAILURE, f"knocked {knocked} over")
+        if not self.lifted:
+            if not obj.gripped and np.hypot(*(np.asarray(obj.position[:2]) - self.rest[:2])) > RIGHT_PUSHED:
+                return Status(FAILURE, f"pushed {self.name} away instead of grasping it")
+            return Status(RUNNING)
+        if self.in_hand() or self.speed() > REST_SPEED:
+            return Status(RUNNING)
+        if (self.name,) not in detect_ontable(world):
+            return Status(FAILURE, f"{self.name} is not upright on the table")
         if self.env.robot.ee_position()[2] - obj.top >= RETREAT:
             return Status(SUCCESS)
         return Status(RUNNING)

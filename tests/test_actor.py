@@ -7,9 +7,10 @@ import pytest
 
 from policies.actor import DeterministicActor, deterministic_policy
 from policies.learned import CHECKPOINTS, load_policy
+from policies.skill import SKILL_NAMES
 
 
-@pytest.mark.parametrize("skill", ["pick", "place"])
+@pytest.mark.parametrize("skill", SKILL_NAMES)
 def test_actor_equals_predict_bit_for_bit(skill: str) -> None:
     model = load_policy(CHECKPOINTS / f"{skill}.zip")
     actor = DeterministicActor(model)
@@ -36,7 +37,7 @@ def test_unsupported_policy_falls_back_to_predict() -> None:
     assert np.array_equal(deterministic_policy(Model())(np.ones(3)), np.full(3, 2.0))
 
 
-@pytest.mark.parametrize("skill", ["pick", "place"])
+@pytest.mark.parametrize("skill", SKILL_NAMES)
 def test_actor_read_from_the_checkpoint_equals_the_models(skill: str) -> None:
     path = CHECKPOINTS / f"{skill}.zip"
     from_model = DeterministicActor(load_policy(path))

@@ -1,9 +1,10 @@
-"""The ``fallen`` predicate and the scripted ``right`` skill: hand-built snapshots, posed PyBullet scenes, and
-seeded start scenes that must never read as fallen."""
+"""The ``fallen`` predicate and the ``right`` skill (scripted and learned): hand-built snapshots, posed PyBullet
+scenes, and seeded start scenes that must never read as fallen."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from envs.detectors import ObjectState, World, detect, detect_clear, detect_fall
 from envs.scenes.base import CUBE_HALF
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
+from policies.learned import LearnedSkills
 from policies.scripted import right
+from policies.skill import Skill
 
 BLOCKS = {"on": "on", "ontable": "ontable", "clear": "clear", "holding": "holding", "handempty": "handempty",
           "fallen": "fallen", "leaning": "leaning"}
@@ -72,6 +75,13 @@ def test_resting_towers_have_not_fallen() -> None:
 # -- posed PyBullet scenes -----------------------------------------------------------------------------------------
 
 
+@cache
+def righting(controller: str) -> Skill:
+    """The ``right`` skill of ``controller``: the shipped policy (``policies/checkpoints/right.zip``) or the
+    scripted reference."""
+    return LearnedSkills().right if controller == "learned" else right
+
+
 @pytest.fixture(scope="module")
 def blocks2() -> Iterator[TaskEnv]:
     env = TaskEnv("blocks", 2)
@@ -122,26 +132,30 @@ def test_no_seeded_start_scene_has_a_fallen_object() -> None:
             env.close()
 
 
+@pytest.mark.parametrize("controller", ["scripted", "learned"])
 @pytest.mark.parametrize("tilt, yaw", [(0.6, 0.0), (0.5, 0.7), (0.6, 1.57)])
-def test_right_puts_a_leaning_block_upright_on_the_table(blocks2: TaskEnv, tilt: float, yaw: float) -> None:
+def test_right_puts_a_leaning_block_upright_on_the_table(blocks2: TaskEnv, tilt: float, yaw: float,
+                                                         controller: str) -> None:
     a, b = lean(blocks2, 2, tilt, yaw)
-    outcome = right(blocks2, (b,), 4000)
+    outcome = righting(controller)(blocks2, (b,), 4000)
     assert outcome.success, outcome.reason
     assert blocks2.symbolic_state(BLOCKS) == sorted([f"(ontable {a})", f"(clear {a})", f"(ontable {b})", f"(clear {b})",
                                                "(handempty)"])
     assert blocks2.robot.yaw == 0.0
 
 
-def test_right_gives_up_at_once_on_a_block_off_the_table(blocks2: TaskEnv) -> None:
+@pytest.mark.parametrize("controller", ["scripted", "learned"])
+def test_right_gives_up_at_once_on_a_block_off_the_table(blocks2: TaskEnv, controller: str) -> None:
     blocks2.reset(seed=4)
     name = blocks2.scene.objects[0].name
     blocks2.sim.set_pose(name, (1.2, 0.0, -0.3))
-    outcome = right(blocks2, (name,), 4000)
+    outcome = righting(controller)(blocks2, (name,), 4000)
     assert not outcome.success and outcome.sim_steps == 0 and "out of the arm's reach" in outcome.reason
 
 
-def test_right_refuses_a_block_that_has_not_fallen(blocks2: TaskEnv) -> None:
+@pytest.mark.parametrize("controller", ["scripted", "learned"])
+def test_right_refuses_a_block_that_has_not_fallen(blocks2: TaskEnv, controller: str) -> None:
     blocks2.reset(seed=3)
     name = blocks2.scene.objects[0].name
-    outcome = right(blocks2, (name,), 4000)
+    outcome = righting(controller)(blocks2, (name,), 4000)
     assert not outcome.success and outcome.sim_steps == 0 and "has not fallen" in outcome.reason

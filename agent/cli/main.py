@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="perception checkpoint (default: the shipped one)")
     run.add_argument("--device", choices=DEVICES, default="auto", help="where perception runs (default: auto)")
     run.add_argument("--controller", choices=CONTROLLERS, default="learned",
-                     help="learned: the trained pick and place policies (default); scripted: the reference skills")
+                     help="learned: the trained pick, place and right policies (default; Hanoi's fetch stays "
+                          "scripted); scripted: the reference skills")
     run.add_argument("--max-replans", type=_seed, default=RunConfig.max_replans, help="replans per episode")
     run.add_argument("--disturb", type=_seed, default=0, metavar="K",
                      help="blocks: push, drop, topple or displace an object K times per episode between operators, "
@@ -227,10 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="checkpoint to write (default: the shipped agent/vision/segmenter.pt)")
     segmenter.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    controller = what.add_parser("controller", help="a skill's policy (pick or place) with stable-baselines3",
-                                 description="Train a pick or place policy on its skill environment "
-                                             "(nesy/PickSkill-v0, nesy/PlaceSkill-v0): clone scripted "
-                                             "demonstrations, refine with the algorithm on domain-randomised "
+    controller = what.add_parser("controller", help="a skill's policy (pick, place or right) with stable-baselines3",
+                                 description="Train a pick, place or right policy on its skill environment "
+                                             "(nesy/PickSkill-v0, nesy/PlaceSkill-v0, nesy/RightSkill-v0): clone "
+                                             "scripted demonstrations, refine with the algorithm on domain-randomised "
                                              "episodes, keep the policy that "
                                              "validates best; writes the policy and a metadata file into the "
                                              "run directory.")
@@ -616,7 +617,7 @@ def _train_controller(args: argparse.Namespace) -> int:
     from policies.training import train_controller
 
     if args.skill is None:
-        raise ConfigError("--skill: required (pick or place), as a flag or as 'skill:' in --config")
+        raise ConfigError("--skill: required (pick, place or right), as a flag or as 'skill:' in --config")
     tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
     overrides = {key: getattr(args, key) for key in tunable if getattr(args, key) is not None}
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
