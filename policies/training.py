@@ -49,7 +49,9 @@ DEFAULT_STEPS = 6_000
 #: steps). On a small CPU one gradient step costs several simulation steps (it is bound by per-operation
 #: overhead, not by the network's size), so off-policy updates come every other step. ``sacbc`` adds its
 #: cloning term's weight (the SAC part of the actor's loss is of order one) and the demonstrations' share of
-#: each batch.
+#: each batch. ``residual`` adds the weight of its anchor at zero, the largest correction as a share of the
+#: action bound, and the steps the residual is held at zero while the critic learns (the first 1,000 of them
+#: SB3's uniformly random actions: corrections of up to ``residual_scale`` around the clone).
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "sacbc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
               "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
