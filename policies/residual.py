@@ -29,10 +29,11 @@ RESIDUAL_LOG_STD = -1.0
 Actor = Callable[[np.ndarray], np.ndarray]
 
 
-#: the action components the residual corrects: the hand's motion (x, y, z), not the fingers. The clone
-#: shuts the fingers with -1 (opening 0, squeezed by force); a residual of +0.2 there commands a 10% opening,
-#: looser than a small disc, and lost every grasp within 200 updates (docs/experiments/controllers.md,
-#: section 7). Latency, what costs the clone most, is about where the hand goes.
+#: the action components the residual corrects: the hand's motion (x, y, z), not the fingers. What
+#: randomisation costs the clone is where the hand goes (one step of latency: overshoots that knock neighbours
+#: over or push the object away, docs/experiments/controllers.md, section 4). (The first trials, residuals on
+#: all four components, collapsed; the fingers were suspected, and cleared afterwards: a constant +-0.2 on
+#: them costs the clone nothing. Section 7.)
 CORRECTED = np.array([1.0, 1.0, 1.0, 0.0], dtype=np.float32)
 
 

@@ -1,7 +1,7 @@
 """SAC for a residual policy, anchored at zero: ``--algo residual`` (``policies/residual.py``).
 
-Plain SAC on the residual (the first run of docs/experiments/controllers.md, section 7) moved its mean by up to
-half its bound within 2,000 updates, in a direction that changed from one validation to the next: a critic
+Plain SAC on the residual (runs R1 and R2 of docs/experiments/controllers.md, section 7) moved its mean by up to
+half its bound within 1,000 updates, in a direction that changed from one checkpoint to the next: a critic
 trained on a few thousand transitions has a slope everywhere, and the actor follows it. ``ResidualSAC`` adds
 ``residual_weight`` times the mean squared deterministic residual to the actor's loss, on every row of every
 batch: the residual stays at zero (the clone) wherever the critic's slope is not consistently steeper. It is

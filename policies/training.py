@@ -264,8 +264,8 @@ def _residual_base(init: str | Path | None, scale: float | None, skill: str) -> 
 class _HoldActor(BaseCallback):
     """Keeps the actor fixed for the first ``steps`` environment steps while the critic learns from the online
     data. A residual run has no demonstrations to fit its critic on beforehand, and SAC's first actor updates
-    would follow a random critic: 200 of them drove a scale-0.2 residual to its bounds and every validation
-    episode to failure (docs/experiments/controllers.md, section 7). Adam skips parameters without
+    would follow a random critic: 100 of them, from the first step the critic trained, lost every validation
+    episode (docs/experiments/controllers.md, section 7). Adam skips parameters without
     gradients, so the actor's optimizer does nothing while they are held."""
 
     def __init__(self, steps: int) -> None:
