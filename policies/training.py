@@ -51,7 +51,8 @@ DEFAULT_STEPS = 6_000
 #: cloning term's weight (the SAC part of the actor's loss is of order one) and the demonstrations' share of
 #: each batch. ``residual`` adds the weight of its anchor at zero, the largest correction as a share of the
 #: action bound, and the steps the residual is held at zero while the critic learns (the first 1,000 of them
-#: SB3's uniformly random actions: corrections of up to ``residual_scale`` around the clone).
+#: SB3's uniformly random actions: corrections of up to ``residual_scale`` around the clone); its values are
+#: those of the best-validating run of docs/experiments/controllers.md, section 7 (R4).
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "sacbc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
               "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
@@ -63,9 +64,9 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "tqc": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
             "learning_starts": 500, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
             "policy_kwargs": {"net_arch": [256, 256], "n_critics": 2}},
-    "residual": {"learning_rate": 1e-4, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
+    "residual": {"learning_rate": 3e-5, "buffer_size": 300_000, "batch_size": 256, "gamma": 0.95, "tau": 0.02,
                  "learning_starts": 1_000, "train_freq": 2, "gradient_steps": 1, "ent_coef": "auto_0.01",
-                 "residual_weight": 1.0, "residual_scale": 0.2, "residual_hold": 3_000,
+                 "residual_weight": 0.1, "residual_scale": 0.1, "residual_hold": 3_000,
                  "policy_kwargs": {"net_arch": [256, 256]}},
     "ppo": {"learning_rate": 1e-4, "n_steps": 2048, "batch_size": 256, "gamma": 0.95, "n_epochs": 10,
             "policy_kwargs": {"net_arch": [256, 256]}},

@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="validation episodes, each nominal and randomised, per point of the curve "
                                  f"(default: {DEFAULT_VALIDATION_EPISODES})")
     controller.add_argument("--learning-rate", type=_number(0.0, low_open=True), default=None,
-                            help="the algorithm's learning rate (default: 1e-4)")
+                            help="the algorithm's learning rate (default: 1e-4; residual: 3e-5)")
     controller.add_argument("--ent-coef", type=_entropy_weight, default=None, metavar="W|auto_W",
                             help="SAC-family entropy weight: a number fixes it, auto_W learns it from W "
                                  "(default: auto_0.01)")
@@ -273,10 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
                                  "(default: it stays at --bc-weight)")
     controller.add_argument("--residual-scale", type=_number(0.0, 1.0, low_open=True), default=None,
                             help="residual: the largest correction added to the --init clone's actions, as a "
-                                 "share of the action bound (default: 0.2)")
+                                 "share of the action bound (default: 0.1)")
     controller.add_argument("--residual-weight", type=_number(0.0), default=None, metavar="W",
                             help="residual: weight of the squared residual in the actor's loss, which holds it "
-                                 "near the clone (default: 1)")
+                                 "near the clone (default: 0.1)")
     controller.add_argument("--residual-hold", type=_seed, default=None, metavar="N",
                             help="residual: environment steps the residual stays at zero while the critic learns "
                                  "(default: 3,000)")
