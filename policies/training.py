@@ -193,9 +193,10 @@ def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS
                        None if residual is None else _ResidualSaving(*residual))
     best.consider(model, 0)
     if progress:
-        print(f"cloned from {demos.episodes} demonstrations ({demos.successes} successful): validation success "
-              f"{best.success:.0%} over {validation_episodes} episodes, nominal and randomised; refining with "
-              f"{algo}", flush=True)
+        start = f"the clone {init}" if residual is not None else \
+            f"cloned from {demos.episodes} demonstrations ({demos.successes} successful)"
+        print(f"{start}: validation success {best.success:.0%} over {validation_episodes} episodes, nominal and "
+              f"randomised; refining with {algo}", flush=True)
     checkpoints = CheckpointCallback(save_freq=every, save_path=str(run_dir / "checkpoints"), name_prefix=skill)
     callbacks = CallbackList([best, _HoldActor(hold), checkpoints])
     model.learn(total_timesteps=steps, callback=callbacks, progress_bar=progress, tb_log_name=skill)
