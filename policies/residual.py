@@ -16,7 +16,6 @@ SB3's SAC (``policies/residual_sac.py`` adds an anchor at zero) learns the resid
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -46,17 +45,11 @@ def combine(base: np.ndarray, residual: np.ndarray, scale: float) -> np.ndarray:
 
 class ResidualAction(gym.Wrapper):
     """The skill environment as the residual sees it: the action given to ``step`` is the residual, and the
-    environment executes ``combine(base(observation), residual, scale)`` on the observation the policy saw.
+    environment executes ``combine(base(observation), residual, scale)`` on the observation the policy saw
+    (``base``: the clone's deterministic action)."""
 
-    ``base`` is a deterministic actor or the path of a policy checkpoint (loaded here, so that the wrapper
-    can be built in a ``SubprocVecEnv`` worker from picklable arguments)."""
-
-    def __init__(self, env: gym.Env, base: Actor | str | Path, scale: float) -> None:
+    def __init__(self, env: gym.Env, base: Actor, scale: float) -> None:
         super().__init__(env)
-        if isinstance(base, (str, Path)):
-            from policies.learned import load_actor
-
-            base = load_actor(base, skill=getattr(env.unwrapped, "skill", None))
         self.base, self.scale = base, scale
         self._observation: np.ndarray | None = None
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
@@ -102,16 +103,23 @@ def make_envs(skill: str, n_envs: int, seed: int, randomise: bool = True,
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    from policies.residual import ResidualAction
-
     common: dict[str, Any] = {"n_envs": n_envs, "seed": seed, "env_kwargs": {"randomise": randomise},
                               "monitor_kwargs": {"info_keywords": ("is_success",)}}
     if residual is not None:
-        common.update(wrapper_class=ResidualAction, wrapper_kwargs={"base": str(residual[0]), "scale": residual[1]})
+        common.update(wrapper_class=residual_env, wrapper_kwargs={"clone": str(residual[0]), "scale": residual[1]})
     if n_envs > 1:
         return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=SubprocVecEnv,
                             vec_env_kwargs={"start_method": "spawn"}, **common)
     return make_vec_env(SKILL_ENV_IDS[skill], vec_env_cls=DummyVecEnv, **common)
+
+
+def residual_env(env: gym.Env, clone: str, scale: float) -> gym.Env:
+    """``env`` taking residual actions on the policy in checkpoint ``clone`` (``ResidualAction``), built from
+    picklable arguments so that a ``SubprocVecEnv`` worker can build it."""
+    from policies.learned import load_actor
+    from policies.residual import ResidualAction
+
+    return ResidualAction(env, load_actor(clone, skill=getattr(env.unwrapped, "skill", None)), scale)
 
 
 def train_controller(skill: str, algo: str = "sacbc", steps: int = DEFAULT_STEPS, envs: int = 1, seed: int = 0,

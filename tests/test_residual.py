@@ -34,7 +34,7 @@ def residual_model() -> Any:
     """A fresh SAC residual on the pick clone, its output zeroed as training starts it."""
     from stable_baselines3 import SAC
 
-    env = ResidualAction(gym.make(SKILL_ENV_IDS["pick"], randomise=True), PICK, SCALE)
+    env = ResidualAction(gym.make(SKILL_ENV_IDS["pick"], randomise=True), load_actor(PICK), SCALE)
     model = SAC("MlpPolicy", env, seed=0, device="cpu", policy_kwargs={"net_arch": [256, 256]})
     zero_residual(model)
     return model
