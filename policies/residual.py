@@ -84,8 +84,8 @@ class ResidualActor:
 def zero_residual(model: Any, log_std: float = RESIDUAL_LOG_STD) -> None:
     """Make a fresh SAC actor's deterministic output exactly zero (its mean layer's weights and bias zeroed),
     with the same narrow exploration ``log_std`` everywhere, so that step 0 of the residual policy is the
-    clone. The layers below keep their random initialisation: with the last layer at zero, they still get
-    gradients through it."""
+    clone. The layers below keep their random initialisation, so the mean layer gets gradients at once (its
+    inputs are not zero), and the layers below as soon as its weights are no longer zero."""
     import torch
 
     actor = model.actor
