@@ -23,7 +23,7 @@ import numpy as np
 
 #: the SB3 module of each algorithm's default policy, as a checkpoint's ``data`` names it
 _POLICY_MODULES = {("sac", "stable_baselines3.sac.policies"), ("sacbc", "stable_baselines3.sac.policies"),
-                   ("tqc", "sb3_contrib.tqc.policies")}
+                   ("residual", "stable_baselines3.sac.policies"), ("tqc", "sb3_contrib.tqc.policies")}
 #: policy keyword arguments that leave the actor the default MLP
 _DEFAULT_KWARGS = {"net_arch", "use_sde", "n_critics", "n_quantiles", "share_features_extractor"}
 
@@ -61,29 +61,46 @@ class DeterministicActor:
         model: ``load`` also builds the critics and their optimizers, and creating an optimizer imports
         torch's compiler stack (seconds of a run's start-up). Only the default MLP policy is read (ReLU
         layers of ``net_arch``, a flattened box observation, no gSDE); ``ValueError`` for anything else."""
-        import torch
-
         algorithm = _algorithm(path)
         try:
             with zipfile.ZipFile(path) as archive:
-                data = json.loads(archive.read("data"))
-                state = torch.load(io.BytesIO(archive.read("policy.pth")), map_location=device, weights_only=True)
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, pickle.UnpicklingError) as exc:
+                data, weights = archive.read("data"), archive.read("policy.pth")
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path}: not a readable SB3 checkpoint ({exc})") from exc
+        try:
+            return cls.from_members(data, weights, device, algorithm)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def from_members(cls, data_json: bytes, weights: bytes, device: str = "cpu",
+                     algorithm: str = "sac") -> DeterministicActor:
+        """The actor described by an SB3 checkpoint's ``data`` entry and ``policy.pth`` weights, given as
+        bytes (a residual checkpoint stores its clone's so: ``policies/residual_files.py``)."""
+        import torch
+
+        try:
+            data = json.loads(data_json)
+            state = torch.load(io.BytesIO(weights), map_location=device, weights_only=True)
+        except (OSError, RuntimeError, json.JSONDecodeError, pickle.UnpicklingError) as exc:
+            raise ValueError(f"not a readable SB3 policy ({exc})") from exc
         module = data.get("policy_class", {}).get("__module__")
         kwargs = data.get("policy_kwargs", {})
         if (algorithm, module) not in _POLICY_MODULES or set(kwargs) - _DEFAULT_KWARGS or kwargs.get("use_sde"):
-            raise ValueError(f"{path}: not a default {algorithm} MLP policy")
+            raise ValueError(f"not a default {algorithm} MLP policy")
         observation_space, action_space = (_space(data[name]) for name in ("observation_space", "action_space"))
         if len(observation_space.shape) != 1:
-            raise ValueError(f"{path}: observations of shape {observation_space.shape}, not flat")
+            raise ValueError(f"observations of shape {observation_space.shape}, not flat")
         net_arch = kwargs.get("net_arch", [256, 256])
         hidden = net_arch["pi"] if isinstance(net_arch, dict) else net_arch
         layers: list[tuple[Any, Any]] = []
-        for index in range(len(hidden)):  # nn.Sequential(Linear, ReLU, Linear, ReLU, ...): linear layers at 2i
-            layers += [(state[f"actor.latent_pi.{2 * index}.weight"], state[f"actor.latent_pi.{2 * index}.bias"]),
-                       (torch.relu, None)]
-        layers.append((state["actor.mu.weight"], state["actor.mu.bias"]))
+        try:
+            for index in range(len(hidden)):  # nn.Sequential(Linear, ReLU, Linear, ReLU, ...): linear layers at 2i
+                layers += [(state[f"actor.latent_pi.{2 * index}.weight"], state[f"actor.latent_pi.{2 * index}.bias"]),
+                           (torch.relu, None)]
+            layers.append((state["actor.mu.weight"], state["actor.mu.bias"]))
+        except KeyError as exc:
+            raise ValueError(f"no actor weight {exc}") from exc
         actor = cls.__new__(cls)
         actor._setup(layers, torch.device(device), observation_space.shape[0], action_space.low, action_space.high)
         return actor

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from envs.errors import ConfigError
 
-#: ``sacbc`` (SAC with demonstrations in every batch and a cloning term: ``policies/sacbc.py``) trains the
-#: shipped policies; the others refine a clone without keeping it (docs/experiments/controllers.md)
-ALGORITHMS = ("sacbc", "sac", "tqc", "ppo")
+#: ``sacbc`` (SAC with demonstrations in every batch and a cloning term: ``policies/sacbc.py``) and
+#: ``residual`` (SAC learning a bounded correction on a frozen clone: ``policies/residual.py``) keep the
+#: clone; the others refine a clone without keeping it (docs/experiments/controllers.md)
+ALGORITHMS = ("sacbc", "residual", "sac", "tqc", "ppo")
 
 
 def algorithm_class(name: str) -> type:
@@ -18,6 +19,9 @@ def algorithm_class(name: str) -> type:
     if name == "sacbc":
         from policies.sacbc import SACBC
         return SACBC
+    if name == "residual":
+        from policies.residual_sac import ResidualSAC
+        return ResidualSAC
     if name == "sac":
         from stable_baselines3 import SAC
         return SAC

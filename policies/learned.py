@@ -39,16 +39,20 @@ SETTLE_LIMIT = 60
 
 
 def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None) -> Any:
-    """An SB3 model from ``path`` (``.zip``) for ``skill`` (any skill when None). The zip's own metadata is
+    """An SB3 model from ``path`` (``.zip``) for ``skill`` (any skill when None); for a residual policy, clone
+    and residual together (``policies.residual_files``), with SB3's ``predict``. The zip's own metadata is
     checked first (``policies.policy_files``): a missing, truncated, foreign or wrong-skill file is one
     ``CheckpointError`` line, never SB3's traceback."""
     from policies.algorithms import algorithm_class
+    from policies.residual_files import is_residual, load_residual
     from policies.threads import limit_torch_threads
 
     path = Path(path)
     policy = inspect_policy(path)
     check_skill(path, policy, skill)
     limit_torch_threads()
+    if is_residual(path):
+        return load_residual(path, device)
     try:
         return algorithm_class(policy.algorithm).load(path, device=device)
     except pickle.UnpicklingError as exc:
@@ -63,12 +67,16 @@ def load_actor(path: str | Path, device: str = "cpu",
                skill: str | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """The deterministic action of the policy in ``path``, checked like ``load_policy`` first: read straight
     from the checkpoint where it is a default SAC or TQC policy (no SB3 model is built, see
-    ``DeterministicActor.from_checkpoint``), else through ``load_policy``."""
+    ``DeterministicActor.from_checkpoint``) or, for a residual policy, clone plus residual
+    (``policies.residual_files``), else through ``load_policy``."""
+    from policies.residual_files import is_residual, load_residual
     from policies.threads import limit_torch_threads
 
     path = Path(path)
     check_skill(path, inspect_policy(path), skill)
     limit_torch_threads()
+    if is_residual(path):
+        return load_residual(path, device)
     try:
         return DeterministicActor.from_checkpoint(path, device)
     except ValueError:

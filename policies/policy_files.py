@@ -28,8 +28,9 @@ OBSERVATION_SIZES = {"pick": PickTask.size, "place": PlaceTask.size, "right": Ri
 #: generic actor-critic policy)
 POLICY_MODULES = {"stable_baselines3.sac.policies": "sac", "sb3_contrib.tqc.policies": "tqc",
                   "stable_baselines3.common.policies": "ppo"}
-#: algorithms that save another one's policy class: ``sacbc`` trains SAC's policy with a different loss
-POLICY_FAMILY = {"sacbc": "sac"}
+#: algorithms that save another one's policy class: ``sacbc`` trains SAC's policy with a different loss,
+#: ``residual`` a SAC policy whose actions are added to a frozen clone's (``policies/residual_files.py``)
+POLICY_FAMILY = {"sacbc": "sac", "residual": "sac"}
 
 
 @dataclass(frozen=True)

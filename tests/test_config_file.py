@@ -59,7 +59,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
              config: dict[str, Any], critic_steps: int, validation_episodes: int,
              overrides: dict[str, Any]) -> dict[str, Any]:
         calls.append(config)
-        tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
+        tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end",
+                   "residual_weight", "residual_scale", "residual_hold")
         assert overrides == {key: config[key] for key in tunable if config[key] is not None}
         assert config == {"skill": skill, "algo": algo, "steps": steps, "envs": envs, "seed": seed,
                           "demonstrations": demonstrations, "randomised_demonstrations": randomised_demonstrations,
@@ -84,7 +85,8 @@ def test_train_controller_resolves_file_and_flags_and_reruns_from_its_config(
                             "demonstrations": 1000, "randomised_demonstrations": True, "init": None,
                             "critic_steps": 5000, "validation_episodes": 20, "learning_rate": None,
                             "ent_coef": 0.001, "bc_weight": 2.0, "demo_fraction": None, "bc_loss": "distribution",
-                            "bc_weight_end": None}
+                            "bc_weight_end": None, "residual_weight": None, "residual_scale": None,
+                            "residual_hold": None}
     (tmp_path / "config.yaml").write_text(config_file.dump(recorded[-1]))
     assert main(["train", "controller", "--config", str(tmp_path / "config.yaml"), "--quiet"]) == 0
     assert recorded[-1] == recorded[-2]

@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="validation episodes, each nominal and randomised, per point of the curve "
                                  f"(default: {DEFAULT_VALIDATION_EPISODES})")
     controller.add_argument("--learning-rate", type=_number(0.0, low_open=True), default=None,
-                            help="the algorithm's learning rate (default: 1e-4)")
+                            help="the algorithm's learning rate (default: 1e-4; residual: 3e-5)")
     controller.add_argument("--ent-coef", type=_entropy_weight, default=None, metavar="W|auto_W",
                             help="SAC-family entropy weight: a number fixes it, auto_W learns it from W "
                                  "(default: auto_0.01)")
@@ -272,6 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--bc-weight-end", type=_number(0.0), default=None, metavar="W",
                             help="sacbc: the cloning weight falls linearly from --bc-weight to W over the steps "
                                  "(default: it stays at --bc-weight)")
+    controller.add_argument("--residual-scale", type=_number(0.0, 1.0, low_open=True), default=None,
+                            help="residual: the largest correction added to the --init clone's actions, as a "
+                                 "share of the action bound (default: 0.1)")
+    controller.add_argument("--residual-weight", type=_number(0.0), default=None, metavar="W",
+                            help="residual: weight of the squared residual in the actor's loss, which holds it "
+                                 "near the clone (default: 0.1)")
+    controller.add_argument("--residual-hold", type=_seed, default=None, metavar="N",
+                            help="residual: environment steps the residual stays at zero while the critic learns "
+                                 "(default: 3,000)")
     controller.add_argument("--out", default=None, help="run directory (default: runs/<time>-controller-<skill>)")
     _add_config(controller)
     controller.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -618,7 +627,8 @@ def _train_controller(args: argparse.Namespace) -> int:
 
     if args.skill is None:
         raise ConfigError("--skill: required (pick, place or right), as a flag or as 'skill:' in --config")
-    tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end")
+    tunable = ("learning_rate", "ent_coef", "bc_weight", "demo_fraction", "bc_loss", "bc_weight_end",
+               "residual_weight", "residual_scale", "residual_hold")
     overrides = {key: getattr(args, key) for key in tunable if getattr(args, key) is not None}
     meta = train_controller(args.skill, args.algo, args.steps, args.envs, args.seed, args.out,
                             progress=not args.quiet, demonstrations=args.demonstrations, init=args.init,
