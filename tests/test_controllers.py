@@ -61,20 +61,28 @@ def test_a_seed_fixes_the_episode(skill: str) -> None:
 
 @pytest.mark.parametrize("skill", SKILLS)
 def test_randomised_episodes_are_seeded_perturbations_of_the_nominal_ones(skill: str) -> None:
+    """Same scene, same object, perturbed. Righting's start is the outcome of a knock, which the perturbed
+    physics may change: where one knock leaves the object fallen and the other does not, that episode is
+    drawn again and the two differ (15 of 20 evaluation seeds from 20 on matched)."""
     nominal, randomised = gym.make(SKILL_ENV_IDS[skill]), gym.make(SKILL_ENV_IDS[skill], randomise=True)
+    seeds = range(SKILL_EVAL_OFFSET + 20, SKILL_EVAL_OFFSET + (26 if skill != "right" else 32))
     try:
         check_env(randomised.unwrapped, skip_render_check=True)
-        changed = 0
-        for seed in range(SKILL_EVAL_OFFSET + 20, SKILL_EVAL_OFFSET + 26):
+        changed = matched = 0
+        for seed in seeds:
             _, plain = nominal.reset(seed=seed)
             first, info = randomised.reset(seed=seed)
             again, _ = randomised.reset(seed=seed)
             assert np.array_equal(first, again), "the seed fixes the perturbation too"
-            assert (info["task"], info["object"]) == (plain["task"], plain["object"]), "same scene, same object"
-            sizes = [e.unwrapped.env.world().objects[info["object"]].half_extents[0] for e in (nominal, randomised)]
-            assert 0.8 - 1e-9 <= sizes[1] / sizes[0] <= 1.2 + 1e-9
-            changed += sizes[1] != sizes[0]
-        assert changed >= 4, "sizes are drawn, not fixed"
+            same = (info["task"], info["object"]) == (plain["task"], plain["object"])
+            assert same or skill == "right", "same scene, same object"
+            if same:
+                matched += 1
+                sizes = [e.unwrapped.env.world().objects[info["object"]].half_extents[0]
+                         for e in (nominal, randomised)]
+                assert 0.8 - 1e-9 <= sizes[1] / sizes[0] <= 1.2 + 1e-9
+                changed += sizes[1] != sizes[0]
+        assert matched >= len(seeds) // 2 and changed >= matched - 2, "sizes are drawn, not fixed"
     finally:
         nominal.close()
         randomised.close()
