@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.detectors import detect_fallen, detect_holding, detect_loose
+from envs.detectors import detect_holding
 from envs.errors import CheckpointError
 from envs.robot import MAX_OPENING
 from envs.task_env import SUBSTEPS, TaskEnv
@@ -24,7 +24,7 @@ from policies.actor import DeterministicActor, deterministic_policy
 from policies.checkpoint_files import one_line, unpickling_reason
 from policies.placement import NoFreeSpot
 from policies.policy_files import check_skill, inspect_policy
-from policies.righting import lying_on, out_of_reach
+from policies.righting import cannot_right, lying_on, out_of_reach
 from policies.skill import SKILL_NAMES, SkillResult, not_movable, unknown_place
 from policies.skill_envs import MAX_STEPS
 from policies.skill_tasks import REST_SPEED, RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
@@ -124,14 +124,8 @@ class LearnedSkills:
         object's orientation, which perceived ``targets`` do not give: with them it refuses, as the scripted
         skill does."""
         (name,) = args
-        if targets is not None:
-            return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
-        world = env.world()
-        if (failure := not_movable(world, name)) is not None:
-            return failure
-        if (name,) not in detect_fallen(world) | detect_loose(world):
-            return SkillResult(False, 0, f"{name!r} has not fallen")
-        return self._set_upright(env, name, step_budget)
+        refusal = cannot_right(env, name, targets is not None)
+        return refusal or self._set_upright(env, name, step_budget)
 
     def _set_upright(self, env: TaskEnv, name: str, step_budget: int) -> SkillResult:
         """``right``'s motion, for ``name`` and first for whatever lies on it (fallen or resting there)."""

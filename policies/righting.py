@@ -13,9 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World
+from envs.detectors import World, detect_fallen, detect_loose
 from envs.robot import WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.simulation import TABLE_TOP_Z
+from envs.task_env import TaskEnv
+from policies.skill import SkillResult, not_movable
 
 #: the grasp point sits this far above the object's bottom at least, and this far under its top at most
 GRASP_HEIGHT = 0.012
@@ -40,6 +42,20 @@ def finger_yaw(orientation: Sequence[float]) -> float:
     # fingers close along (-sin yaw, cos yaw)
     yaw = float(np.arctan2(-axis[0], axis[1]))
     return float((yaw + np.pi / 2) % np.pi - np.pi / 2)
+
+
+def cannot_right(env: TaskEnv, name: str, perceived: bool) -> SkillResult | None:
+    """Why ``right`` refuses ``name`` before moving (None when it may try): on perceived targets the turn
+    lacks the object's orientation, which the camera does not read yet; an unknown or fixed object; one that
+    has not fallen."""
+    if perceived:
+        return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
+    world = env.world()
+    if (failure := not_movable(world, name)) is not None:
+        return failure
+    if (name,) not in detect_fallen(world) | detect_loose(world):
+        return SkillResult(False, 0, f"{name!r} has not fallen")
+    return None
 
 
 def clear_to_turn(world: World, hand: np.ndarray) -> bool:

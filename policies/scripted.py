@@ -16,11 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs.detectors import World, detect_fallen, detect_holding, detect_loose, detect_ontable
+from envs.detectors import World, detect_holding, detect_ontable
 from envs.robot import MAX_OPENING
 from envs.task_env import MAX_STEP, SUBSTEPS, TaskEnv
 from policies.placement import NoFreeSpot, placed, placement
-from policies.righting import clear_to_turn, finger_yaw, lying_on, out_of_reach, righting_grasp
+from policies.righting import cannot_right, clear_to_turn, finger_yaw, lying_on, out_of_reach, righting_grasp
 from policies.skill import SkillResult, not_movable, unknown_place
 from policies.targets import Targets
 
@@ -199,14 +199,8 @@ def right(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     do not give: with them it refuses.
     """
     (name,) = args
-    if targets is not None:
-        return SkillResult(False, 0, f"righting {name} needs its orientation, which the camera does not read yet")
-    world = env.world()
-    if (failure := not_movable(world, name)) is not None:
-        return failure
-    if (name,) not in detect_fallen(world) | detect_loose(world):
-        return SkillResult(False, 0, f"{name!r} has not fallen")
-    return _set_upright(env, name, step_budget)
+    refusal = cannot_right(env, name, targets is not None)
+    return refusal or _set_upright(env, name, step_budget)
 
 
 def _set_upright(env: TaskEnv, name: str, step_budget: int) -> SkillResult:
