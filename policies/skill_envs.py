@@ -43,6 +43,11 @@ TRAINING_SCENES = {"hanoi": (0.4, 1, 4), "blocks": (0.35, 1, 6), "sort": (0.25, 
 #: righting trains where the domains have a ``right`` operator (Hanoi's discs are fetched instead), in scenes
 #: with an object to knock over and another to lean it on
 RIGHTING_SCENES = {"blocks": (0.6, 2, 6), "sort": (0.4, 2, 6)}
+#: scene options (``envs/scenes/blocks.py``) for a "built-up" blocks scene: one to three stacks, half of them in
+#: the far row. Mid-episode the agent leaves towers of four to six and objects in the far row, where it puts
+#: them down; start scenes rarely show either, and a pick cloned on start scenes alone reached a cube from
+#: above a tall tower too low and lifted it tilted (blocks 6, development seeds 20013, 20016, 20018)
+BUILT_UP_OPTIONS = {"new_stack_probability": 0.15, "far_row_share": 0.5}
 #: control steps an episode may last (a skill's budget in the agent is far larger)
 MAX_STEPS = {"pick": 100, "place": 120, "right": 240}
 #: the hand starts this far (m) above whatever is under it, at least
@@ -81,6 +86,8 @@ class SkillEnv(gym.Env, ABC):
     task_class: type[SkillTask]
     #: task -> (weight, smallest size, largest size) of the scenes drawn
     training_scenes: dict[str, tuple[float, int, int]] = TRAINING_SCENES
+    #: share of blocks scenes drawn built up (``BUILT_UP_OPTIONS``)
+    built_up_share: float = 0.0
 
     def __init__(self, scenes: dict[str, tuple[float, int, int]] | None = None,
                  render_mode: str | None = None, randomise: bool = False) -> None:
@@ -90,7 +97,7 @@ class SkillEnv(gym.Env, ABC):
         self.render_mode = render_mode
         self.action_space = spaces.Box(-1.0, 1.0, shape=(ACTION_SIZE,), dtype=np.float32)
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.task_class.size,), dtype=np.float32)
-        self._envs: dict[tuple[str, int], TaskEnv] = {}
+        self._envs: dict[tuple[str, int, bool], TaskEnv] = {}
         self.env: TaskEnv | None = None
         self.task: SkillTask | None = None
         self._potential = 0.0
@@ -112,10 +119,11 @@ class SkillEnv(gym.Env, ABC):
         task = names[int(rng.choice(len(names), p=weights / weights.sum()))]
         _, low, high = self.scenes[task]
         size = int(rng.integers(low, high + 1))
-        if (task, size) not in self._envs:
-            options = {"start": "random"} if task == "hanoi" else {}
-            self._envs[(task, size)] = TaskEnv(task, size, **options)
-        env = self._envs[(task, size)]
+        built_up = task == "blocks" and self.built_up_share > 0.0 and rng.random() < self.built_up_share
+        if (task, size, built_up) not in self._envs:
+            options = {"start": "random"} if task == "hanoi" else BUILT_UP_OPTIONS if built_up else {}
+            self._envs[(task, size, built_up)] = TaskEnv(task, size, **options)
+        env = self._envs[(task, size, built_up)]
         scene_rng = np.random.default_rng(int(rng.integers(2**31 - 1)))
         if fresh:
             env.reset(seed=int(scene_rng.integers(2**31 - 1)))
@@ -225,6 +233,7 @@ class PickSkillEnv(SkillEnv):
 
     skill = "pick"
     task_class = PickTask
+    built_up_share = 0.5
 
     def _setup(self, env: TaskEnv, world: World, name: str) -> SkillTask | None:
         rng = self._rng

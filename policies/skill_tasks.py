@@ -56,6 +56,10 @@ RETREAT = 0.03
 KNOCKED = 0.01
 #: the handled object counts as pushed when it slid this far (m) before it was in the hand
 PUSHED = 0.015
+#: a picked object counts as held level while its bounding box stands at most this much (m) taller than the
+#: object: a cube about 11 degrees from level. Beyond it, placing it on a tower of four let it fall off
+#: (blocks 6, a cube lifted 24 degrees tilted); the scripted pick lifts every object level
+LEVEL_TOLERANCE = 0.004
 #: speed (m/s) under which an object counts as at rest
 REST_SPEED = 0.01
 #: a fallen object counts as pushed away when it slid this far (m) before it was lifted: one lying across
@@ -233,6 +237,8 @@ class PickTask(SkillTask):
     def status(self, world: World) -> Status:
         obj = world.objects[self.name]
         if obj.gripped and obj.bottom - self.rest_bottom >= LIFT:
+            if obj.half_height - obj.half_extents[2] > LEVEL_TOLERANCE:
+                return Status(FAILURE, f"lifted {self.name} tilted in the hand")
             return Status(SUCCESS)
         knocked = self._knocked(world)
         if knocked:

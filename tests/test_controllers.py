@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -15,13 +16,15 @@ from agent.cli import main
 from agent.runs.config import RunConfig
 from agent.runs.runner import run
 from envs.errors import ConfigError
+from envs.simulation import TABLE_TOP_Z
+from envs.task_env import TaskEnv
 from policies.algorithms import ALGORITHMS
 from policies.demonstrations import record
 from policies.evaluation import evaluate_controller
 from policies.learned import CHECKPOINTS, load_policy
 from policies.seeds import SKILL_EVAL_OFFSET
-from policies.skill_envs import SKILL_ENV_IDS
-from policies.skill_tasks import RAMP, PickTask, corridor_distance
+from policies.skill_envs import SKILL_ENV_IDS, PlaceSkillEnv, RightSkillEnv
+from policies.skill_tasks import FAILURE, RAMP, SUCCESS, PickTask, corridor_distance
 from policies.training import algorithm_class, train_controller
 
 SKILLS = sorted(SKILL_ENV_IDS)
@@ -116,6 +119,45 @@ def test_corridor_keeps_above_obstacles_until_close() -> None:
     inside = corridor_distance(np.array([0.5 + RAMP[1] - 1e-6, 0.0, 0.05]), target, floor)
     outside = corridor_distance(np.array([0.5 + RAMP[1] + 1e-6, 0.0, 0.05]), target, floor)
     assert inside == pytest.approx(outside, abs=1e-4)
+
+
+def test_a_pick_lifted_tilted_fails() -> None:
+    """A cube lifted by its grasp but hanging 24 degrees from level (what a clone trained on start scenes
+    alone did, blocks 6) is no pick: placed on a tower it fell off."""
+    env = TaskEnv("blocks", 1)
+    try:
+        env.reset(seed=0)
+        task = PickTask(env, "red" if "red" in env.world().objects else next(iter(env.world().objects)))
+        obj = env.world().objects[task.name]
+        lifted = (obj.position[0], obj.position[1], obj.position[2] + 0.06)
+        tilt = np.radians(24.0)
+        tilted_height = obj.half_extents[2] * (np.cos(tilt) + np.sin(tilt))
+        level = replace(obj, position=lifted, gripped=True)
+        tilted = replace(level, half_height=float(tilted_height))
+        world = env.world()
+        assert task.status(replace(world, objects={**world.objects, task.name: level})).state == SUCCESS
+        status = task.status(replace(world, objects={**world.objects, task.name: tilted}))
+        assert status.state == FAILURE and status.reason == f"lifted {task.name} tilted in the hand"
+    finally:
+        env.close()
+
+
+def test_pick_trains_on_built_up_blocks_scenes_too() -> None:
+    """Half of pick's blocks scenes are dealt into fewer, taller stacks, some in the far row, as the agent
+    leaves them mid-episode; the other skills' episodes are drawn as before."""
+    env = gym.make(SKILL_ENV_IDS["pick"])
+    tallest, far = 0, 0
+    try:
+        for seed in range(40):
+            env.reset(seed=seed)
+            world = env.unwrapped.env.world()
+            tops = [o.top for o in world.movable()]
+            tallest = max(tallest, round((max(tops) - TABLE_TOP_Z) / 0.04))
+            far += any(o.position[0] > 0.6 for o in world.movable())
+    finally:
+        env.close()
+    assert tallest >= 5 and far >= 3
+    assert PlaceSkillEnv.built_up_share == RightSkillEnv.built_up_share == 0.0
 
 
 @pytest.mark.parametrize("skill", SKILLS)

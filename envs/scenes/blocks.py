@@ -14,6 +14,11 @@ are the same), and make the property behind it observable:
 
 Start scenes are physically possible (no large cube on a small one, nothing on a dome), and
 ``demo_instruction`` asks for a goal the real world allows, in an order it leaves to the agent.
+
+Two options change how the cubes are dealt, for the skills' training scenes only
+(``policies/skill_envs.py``): ``new_stack_probability`` (fewer, taller stacks when low) and
+``far_row_share`` (stacks that stand in the far row, where the agent's own operators put objects). Their
+defaults deal the task's start scenes, seed for seed as without them.
 """
 
 from __future__ import annotations
@@ -58,9 +63,12 @@ class BlocksScene(Scene):
                   "handempty": "handempty"}
     sizes = (1, 8)
 
-    def __init__(self, size: int = 3, variant: str | None = None) -> None:
+    def __init__(self, size: int = 3, variant: str | None = None,
+                 new_stack_probability: float = NEW_STACK_PROBABILITY, far_row_share: float = 0.0) -> None:
         super().__init__(size)
         self._set_variant(variant, VARIANTS, "blocks")
+        self.new_stack_probability = new_stack_probability
+        self.far_row_share = far_row_share
         if variant is not None:
             self.predicates = {**self.predicates, "smaller": "smaller", "round": "round", "heavy": "heavy"}
 
@@ -69,13 +77,14 @@ class BlocksScene(Scene):
         objects = self._objects(colors, rng)
         stacks: list[list[SceneObject]] = []
         for obj in objects:
-            if not stacks or (len(stacks) < len(SLOT_Y) and rng.random() < NEW_STACK_PROBABILITY):
+            if not stacks or (len(stacks) < len(SLOT_Y) and rng.random() < self.new_stack_probability):
                 stacks.append([obj])
             else:
                 stacks[int(rng.integers(0, len(stacks)))].append(obj)
         columns = rng.choice(len(SLOT_Y), size=len(stacks), replace=False)
         for stack, column in zip(stacks, columns):
-            x, y = SLOT_X[0], SLOT_Y[int(column)]
+            far = self.far_row_share > 0.0 and rng.random() < self.far_row_share
+            x, y = SLOT_X[int(far)], SLOT_Y[int(column)]
             x += float(rng.uniform(-0.005, 0.005))
             y += float(rng.uniform(-0.005, 0.005))
             bottom = TABLE_TOP_Z
