@@ -33,7 +33,7 @@ from agent.planning.planner import Operator, Planner
 from envs.errors import GoalError, InstructionError, PerceptionError, PlanningError, Refusal
 from envs.task_env import TaskEnv
 from policies import SCRIPTED_ONLY_SKILLS, load_skills
-from policies.scripted import clear_view
+from policies.scripted import clear_view, make_ready
 from policies.skill import SkillResult
 from policies.targets import Targets
 
@@ -179,6 +179,10 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     if judge is not None:  # scoring only: what the instruction asks, in the simulator's names
         with suppress(InstructionError):
             result.intended_goal = sorted(parse_instruction(instruction, config.task, scene_objects))
+    if judge is not None:  # camera mode: the first look, too, is taken with the arm out of the frame
+        clock = time.perf_counter()
+        clear_view(env, config.skill_step_budget)
+        result.act_time_s += time.perf_counter() - clock
     clock = time.perf_counter()
     try:
         look = observer.look()
@@ -315,8 +319,12 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     if targets is None:
         outcome = execute(env, domain, config, operator, budget)
     else:
+        # camera mode: from the look point (above the camera's view) down to where skills start; the targets,
+        # made at the look, carry a held object's box along with the hand
+        make_ready(env, max(budget - env.sim.steps, 1))
+        targets.restart()
         outcome = execute(env, domain, config, operator, budget, targets)
-    if look.targets is not None:  # camera mode: the arm must not hide what the camera is about to read
+        # the arm, and what it holds, must be out of the frame the camera is about to read
         clear_view(env, max(budget - env.sim.steps, 1))
     if disturber is not None and result.disturbances is not None:
         result.disturbances.extend(d.to_dict() for d in disturber.after_operator(env, len(result.steps)))
