@@ -179,10 +179,6 @@ def run_episode(env: TaskEnv, domain: Domain, planner: Planner, config: EpisodeC
     if judge is not None:  # scoring only: what the instruction asks, in the simulator's names
         with suppress(InstructionError):
             result.intended_goal = sorted(parse_instruction(instruction, config.task, scene_objects))
-    if judge is not None:  # camera mode: the first look, too, is taken with the arm out of the frame
-        clock = time.perf_counter()
-        clear_view(env, config.skill_step_budget)
-        result.act_time_s += time.perf_counter() - clock
     clock = time.perf_counter()
     try:
         look = observer.look()
@@ -319,8 +315,9 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     if targets is None:
         outcome = execute(env, domain, config, operator, budget)
     else:
-        # camera mode: from the look point (above the camera's view) down to where skills start; the targets,
-        # made at the look, carry a held object's box along with the hand
+        # camera mode: from the look point (above the camera's view) down to where skills start (the first skill
+        # starts from home, where the hand was at the first look); the targets, made at the look, carry a held
+        # object's box along with the hand
         make_ready(env, max(budget - env.sim.steps, 1))
         targets.restart()
         outcome = execute(env, domain, config, operator, budget, targets)
