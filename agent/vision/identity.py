@@ -162,8 +162,10 @@ def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripp
     named as ``previous`` named them) lack it: of the movable objects of ``previous`` that ``objects`` lack,
     the one ``expected`` (``expected_centres``) puts at the hand, within ``GRASP_RADIUS`` (a cube read as
     part of its bin is missing too, so "the one missing" is not enough), else the only one missing. Its
-    size as last seen, centred between the finger pads (the fingers centre what they close on) and covering
-    no pixel of the frame (``shape``).
+    size as last seen, covering no pixel of the frame (``shape``), centred where it is expected at the hand
+    (the skill's targets carry it at the offset from the hand it was gripped at: a cube gripped 1.2 cm above
+    its bottom has its centre 8 mm above the finger pads), else between the finger pads (the fingers centre
+    what they close on).
     None otherwise (nothing gripped, nothing missing, or several missing and none expected at the hand:
     which is held is then unknown)."""
     if gripper is None or not gripping(gripper):
@@ -177,7 +179,7 @@ def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripp
         missing = at_hand
     if len(missing) != 1:
         return None
-    x, y, z = (float(v) for v in gripper.position)
+    x, y, z = (float(v) for v in (expected[missing[0].name] if at_hand and expected else gripper.position))
     return replace(missing[0], centre=(x, y, z), mask=np.zeros(shape, bool), low=None, high=None)
 
 
