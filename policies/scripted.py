@@ -267,13 +267,13 @@ def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
 #: where the hand waits while a camera-mode agent looks: high over the table's far strip, above the camera's field
 #: of view there (the camera looks from the far side, x = 0.95, down to the table; at x = 0.28 it sees nothing
 #: above about 0.38 m). The frame then shows none of the hand, the arm or a held object (a sort cube held there
-#: bottoms out at 0.44 m; held 4 cm lower it shows 28 pixels), only the robot's base, which is in every frame: the
-#: arm's pixels can neither hide an object nor join one's instance. A held object the frame does not show is
-#: named and boxed at the hand by proprioception (``agent.vision.identity.unseen_held``)
+#: bottoms out at about 0.44 m; held 4 cm lower it shows 28 pixels), only the robot's base, which is in every
+#: frame: the arm's pixels can neither hide an object nor join one's instance. A held object the frame does not
+#: show is named by proprioception and boxed where the skill's targets carry it (``agent.vision.identity``)
 LOOK_POINT = (0.28, 0.0, 0.45)
 #: where a camera-mode skill starts after a look, straight under the look point: low over the same strip, between
 #: the robot's base and the nearest objects (every object stands at x >= 0.34), near where the skills' training
-#: starts lie (the hand 3 to 15 cm above the scene, ``policies.skill_envs``); the camera looked from here before
+#: starts lie (the hand 3 to 15 cm above the scene, ``policies.skill_envs``)
 READY_POINT = (LOOK_POINT[0], LOOK_POINT[1], 0.12)
 
 

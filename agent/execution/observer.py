@@ -99,8 +99,8 @@ class CameraObserver:
             # the fingers still grip: what the last look saw held is at the hand (a skill that failed part way
             # may have left it elsewhere in its targets; where they carry it at the hand, they say where)
             hand = frame.gripper.position
-            if self.holding not in expected or float(np.linalg.norm(np.subtract(expected[self.holding], hand))) \
-                    >= GRASP_RADIUS:
+            carried = expected.get(self.holding)
+            if carried is None or float(np.linalg.norm(np.subtract(carried, hand))) >= GRASP_RADIUS:
                 expected[self.holding] = hand
         perceived = self.camera.perceive(frame, self.predicates, self.previous, expected)
         self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
