@@ -264,24 +264,42 @@ def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets 
     return SkillResult(taken.success, used + taken.sim_steps, taken.reason)
 
 
-#: where the hand waits while a camera-mode agent looks: low over the table's far strip, between the robot's base
-#: and the nearest objects (every object stands at x >= 0.34). The camera looks from the far side (x = 0.95), so
-#: the hand, the arm and a held object are behind everything on the table and hide none of it, and the held
-#: object shows against the table (higher, it would show against the background the segmenter never saw)
-VIEW_POINT = (0.28, 0.0, 0.12)
-#: the hand crosses to the view point at least this high (m): above the tallest tower any task builds
-VIEW_TRAVEL_Z = 0.4
+#: where the hand waits while a camera-mode agent looks: high over the table's far strip, above the camera's field
+#: of view there (the camera looks from the far side, x = 0.95, down to the table; at x = 0.28 it sees nothing
+#: above about 0.38 m). The frame then shows none of the hand, the arm or a held object (a sort cube held there
+#: bottoms out at about 0.44 m; held 4 cm lower it shows 28 pixels), only the robot's base, which is in every
+#: frame: the arm's pixels can neither hide an object nor join one's instance. A held object the frame does not
+#: show is named by proprioception and boxed where the skill's targets carry it (``agent.vision.identity``)
+LOOK_POINT = (0.28, 0.0, 0.45)
+#: where a camera-mode skill starts after a look, straight under the look point: low over the same strip, between
+#: the robot's base and the nearest objects (every object stands at x >= 0.34), near where the skills' training
+#: starts lie (the hand 3 to 15 cm above the scene, ``policies.skill_envs``)
+READY_POINT = (LOOK_POINT[0], LOOK_POINT[1], 0.12)
 
 
 def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
-    """Take the hand, and what it holds, out of the camera's way before it looks (camera mode): up, across
-    and down to ``VIEW_POINT``, the fingers as they are. Proprioception and the fixed layout of the workspace
-    only: no object is read."""
+    """Take the hand, and what it holds, out of the camera's view before it looks (camera mode): up and across
+    to ``LOOK_POINT``, the fingers as they are. Proprioception and the fixed layout of the workspace only: no
+    object is read."""
     motion = Motion(env, step_budget)
     opening = env.robot.opening
-    travel = max(float(env.robot.target[2]), VIEW_TRAVEL_Z)
-    done = motion.cross(VIEW_POINT[:2], travel, opening) and motion.descend(VIEW_POINT[2], opening, TRAVEL_TOLERANCE)
+    travel = max(float(env.robot.target[2]), LOOK_POINT[2])
+    done = motion.cross(LOOK_POINT[:2], travel, opening) and motion.descend(LOOK_POINT[2], opening, TRAVEL_TOLERANCE)
     return SkillResult(done, motion.used, "" if done else "could not take the hand out of the camera's view")
+
+
+def make_ready(env: TaskEnv, step_budget: int) -> SkillResult:
+    """Bring the hand, and what it holds, from the look point (where ``clear_view`` commanded it) straight down to
+    ``READY_POINT``, where a camera-mode skill starts, the fingers as they are. A hand commanded anywhere else
+    stays: an episode's first look is taken with the arm at home, where the hand shows at the top of the frame,
+    far above every object in the image, and its first skill starts there (a first pick from the ready point
+    took the disc under the top one in hanoi 4 development seeds 11 and 47)."""
+    if np.abs(env.robot.target - np.asarray(LOOK_POINT)).max() > 1e-6:
+        return SkillResult(True, 0)
+    motion = Motion(env, step_budget)
+    opening = env.robot.opening
+    done = motion.descend(READY_POINT[2], opening, TRAVEL_TOLERANCE)
+    return SkillResult(done, motion.used, "" if done else "could not bring the hand to where skills start")
 
 
 def _hand_target(env: TaskEnv, world: World, name: str, spot: tuple[float, float]) -> tuple[float, float]:

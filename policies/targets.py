@@ -54,6 +54,13 @@ class Targets:
         #: the finger width and hand position at the last two simulation step counts seen, oldest first
         self.history = [(env.sim.steps, env.robot.finger_width(), hand)] * 2
 
+    def restart(self) -> None:
+        """Forget how the hand moved before now: a move made between the look and the skill (camera mode brings
+        the hand down from where it looks, ``policies.scripted.make_ready``) is no speed for the skill's first
+        step. A held object keeps its offset from the hand."""
+        robot = self.env.robot
+        self.history = [(self.env.sim.steps, robot.finger_width(), robot.ee_position())] * 2
+
     def _sense(self) -> tuple[float, np.ndarray]:
         """The finger width and hand position now, remembering them once per simulation step count."""
         robot = self.env.robot

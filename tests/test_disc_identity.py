@@ -73,9 +73,9 @@ def test_cubes_of_one_colour_keep_their_numbers_where_the_skill_left_them() -> N
 
 def test_the_held_cube_is_named_by_the_hand_when_another_hides_in_its_bin() -> None:
     hand = (0.28, 0.0, 0.13)
-    # the last full look: red1 on the table near the view point, red2 and red3 further off
+    # the last full look: red1 on the table near the hand, red2 and red3 further off
     before = (cube("red1", "red", 0.33, 0.05), cube("red2", "red", 0.4, -0.1), cube("red3", "red", 0.6, 0.3))
-    # since then red1 went into the red bin and is read as part of it; red3 is in the hand, seen at the view point
+    # since then red1 went into the red bin and is read as part of it; red3 is in the hand and seen
     expected = {"red1": (0.6, -0.3, 0.03), "red2": (0.4, -0.1, 0.02), "red3": hand}
     seen_held = [cube("red1", "red", 0.4, -0.1), cube("red2", "red", 0.28, 0.0, 0.12)]
     assert tracked(seen_held, before, expected) == {"red1": "red2", "red2": "red3"}

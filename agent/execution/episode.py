@@ -33,7 +33,7 @@ from agent.planning.planner import Operator, Planner
 from envs.errors import GoalError, InstructionError, PerceptionError, PlanningError, Refusal
 from envs.task_env import TaskEnv
 from policies import SCRIPTED_ONLY_SKILLS, load_skills
-from policies.scripted import clear_view
+from policies.scripted import clear_view, make_ready
 from policies.skill import SkillResult
 from policies.targets import Targets
 
@@ -315,8 +315,13 @@ def act_and_compare(env: TaskEnv, domain: Domain, config: EpisodeConfig, operato
     if targets is None:
         outcome = execute(env, domain, config, operator, budget)
     else:
+        # camera mode: from the look point (above the camera's view) down to where skills start (the first skill
+        # starts from home, where the hand was at the first look); the targets, made at the look, carry a held
+        # object's box along with the hand
+        make_ready(env, max(budget - env.sim.steps, 1))
+        targets.restart()
         outcome = execute(env, domain, config, operator, budget, targets)
-    if look.targets is not None:  # camera mode: the arm must not hide what the camera is about to read
+        # the arm, and what it holds, must be out of the frame the camera is about to read
         clear_view(env, max(budget - env.sim.steps, 1))
     if disturber is not None and result.disturbances is not None:
         result.disturbances.extend(d.to_dict() for d in disturber.after_operator(env, len(result.steps)))

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 from agent.goals.refusal import SceneFacts
 from envs.task_env import TaskEnv
 from policies.targets import Targets
@@ -89,14 +91,17 @@ class CameraObserver:
         one group keep their names across the looks (``agent.vision.identity``)."""
         from agent.perception.observation import perceived_view
         from agent.vision.identity import expected_centres
-        from agent.vision.state import gripping
+        from agent.vision.state import GRASP_RADIUS, gripping
 
         frame = self.env.camera_frame()
         expected = expected_centres(self.known, acted.world() if acted is not None else None)
         if self.holding is not None and frame.gripper is not None and gripping(frame.gripper):
             # the fingers still grip: what the last look saw held is at the hand (a skill that failed part way
-            # may have left it elsewhere in its targets)
-            expected[self.holding] = frame.gripper.position
+            # may have left it elsewhere in its targets; where they carry it at the hand, they say where)
+            hand = frame.gripper.position
+            carried = expected.get(self.holding)
+            if carried is None or float(np.linalg.norm(np.subtract(carried, hand))) >= GRASP_RADIUS:
+                expected[self.holding] = hand
         perceived = self.camera.perceive(frame, self.predicates, self.previous, expected)
         self.known = {**expected, **{o.name: o.centre for o in perceived.objects if o.movable}}
         self.holding = perceived.holding

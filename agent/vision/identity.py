@@ -16,8 +16,8 @@ targets, proprioception):
 Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
 names (``perceive._ranked_discs``) by the caller.
 
-- ``unseen_held``: a held object the frame does not show (at the view point the segmenter often reads it
-  with the hand, or not at all) is still in the hand when the fingers say they grip something: objects
+- ``unseen_held``: a held object the frame does not show (the camera looks with the hand above its view,
+  ``policies.scripted.LOOK_POINT``) is still in the hand when the fingers say they grip something: objects
   never leave these scenes, so it is the object the previous look showed, this one lacks and the hand is
   expected to hold.
 """
@@ -74,7 +74,7 @@ def expected_centres(known: Mapping[str, tuple[float, float, float]], moved: Wor
     """Where each movable object should be now: where it was last known to be (``known``: seen, or where a
     skill left it), or where the skill since the last look left it (``moved``: the skill's targets as it
     left them, ``policies.targets``: the object it let go where it dropped it, the held one at the hand,
-    read by proprioception at the view point). An object a frame stops showing (a cube read as part of its
+    read by proprioception at the look point). An object a frame stops showing (a cube read as part of its
     bin) keeps the place the skill that moved it left it at, not the one a look before that saw it at."""
     centres = dict(known)
     if moved is not None:
@@ -162,8 +162,10 @@ def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripp
     named as ``previous`` named them) lack it: of the movable objects of ``previous`` that ``objects`` lack,
     the one ``expected`` (``expected_centres``) puts at the hand, within ``GRASP_RADIUS`` (a cube read as
     part of its bin is missing too, so "the one missing" is not enough), else the only one missing. Its
-    size as last seen, centred between the finger pads (the fingers centre what they close on) and covering
-    no pixel of the frame (``shape``).
+    size as last seen, covering no pixel of the frame (``shape``), centred where it is expected at the hand
+    (the skill's targets carry it at the offset from the hand it was gripped at: a cube gripped 1.2 cm above
+    its bottom has its centre 8 mm above the finger pads), else between the finger pads (the fingers centre
+    what they close on).
     None otherwise (nothing gripped, nothing missing, or several missing and none expected at the hand:
     which is held is then unknown)."""
     if gripper is None or not gripping(gripper):
@@ -177,7 +179,7 @@ def unseen_held(objects: list[Described], previous: tuple[Described, ...], gripp
         missing = at_hand
     if len(missing) != 1:
         return None
-    x, y, z = (float(v) for v in gripper.position)
+    x, y, z = (float(v) for v in (expected[missing[0].name] if at_hand and expected else gripper.position))
     return replace(missing[0], centre=(x, y, z), mask=np.zeros(shape, bool), low=None, high=None)
 
 
