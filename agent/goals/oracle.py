@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from agent.goals.references import Objects, mark_bare_references, resolve
+from agent.goals.descriptions import mark_descriptions
+from agent.goals.references import BARE, Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
 from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from agent.planning.domain import Domain
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
-_FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "also", "a", "an", "the", "one", "ones", "block",
+_FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an", "the", "one", "ones", "block",
                       "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod", "rods", "pole", "poles",
                       "big", "small", "large", "little"])
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
@@ -101,6 +102,15 @@ def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
     if on_table:
         atoms.add(format_atom("ontable", (stack[-1],)))
     return frozenset(atoms)
+
+
+def _blocks_under(match: re.Match[str], objects: Objects) -> _Goal:
+    """One block put under another: the other on it ("put blue under itself" asks for a block on itself)."""
+    below = _object(match.group(1), ("block", "cube"), objects, "block")
+    above = below if match.group(2) == "itself" else _object(match.group(2), ("block", "cube"), objects, "block")
+    if above == below:
+        raise Refusal("impossible", f"a block cannot be under itself: {below}")
+    return frozenset({format_atom("on", (above, below))})
 
 
 def _hanoi_disc(match: re.Match[str], objects: Objects) -> _Goal:
@@ -210,6 +220,12 @@ _STAYS: _Form = (
     _stays,
     "keep red where it is (with another clause)",
 )
+#: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
+#: same goal as "put yellow on orange", which the checks then refuse where it already holds
+_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+) "
+                     r"(?:(?:is|are|should|must|will|has to|needs to) )?(?:(?:be|stay|remain|end up|sit|stand|rest) )?"
+                     r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|belongs) )?"
+                     r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
@@ -244,6 +260,11 @@ _FORMS: dict[str, list[_Form]] = {
             "put red on blue / place red on top of blue / put red on the table / "
             "stack blue on green on red [on the table] / build a tower blue on green on red",
         ),
+        (
+            re.compile(rf"{_PUT} (\w+) (?:under|beneath|below|underneath) (\w+)"),
+            _blocks_under,
+            "put red under blue",
+        ),
     ],
     "sort": [
         (
@@ -271,18 +292,23 @@ _FORMS: dict[str, list[_Form]] = {
 
 
 def parse_instruction(text: str, task: str, objects: Mapping[str, str],
-                      colours: Mapping[str, str] | None = None, state: Collection[str] = ()) -> frozenset[str]:
+                      colours: Mapping[str, str] | None = None, state: Collection[str] = (),
+                      positions: Mapping[str, Sequence[float]] | None = None) -> frozenset[str]:
     """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds, and
     ``colours`` (where known) to their colours, so that "the yellow disc" names one; ``state`` (where known)
-    is the detected state, which "keep X where it is" asks to keep.
+    is the detected state, which "keep X where it is" asks to keep, and with ``positions`` (world ``x, y``
+    ...) where known, what "the top block of the stack" or "the cube on the left" refers to
+    (``agent.goals.descriptions``).
 
     An instruction of several clauses ("put red on blue and blue on red") asks for all of them: its goal is
     the union of theirs, which ``agent.goals.refusal`` then checks for contradictions; a clause without a verb
-    takes the one before it. Text that names nothing an instruction moves or names is no instruction."""
+    takes the one before it, and "it" in a clause refers to the first object the clause before it names. Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    marked = _marked(text, {*objects, *(colours or {}).values()})
-    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state)
+    described, phrases = mark_descriptions(text, objects, state, positions or {})
+    marked = _marked(described, {*objects, *(colours or {}).values()})
+    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
+                    phrases)
     goal = _read_clause(_words(marked), task, scene)
     if goal is None:
         goal = _read_clauses(marked, task, scene)
@@ -299,7 +325,7 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     """The union of the clauses' goals, each clause read alone; ``None`` if any cannot be read. A clause
     that refuses refuses the whole only when every clause could be read: an unread clause may be what
     gives the refused one its meaning ("pick up red and put it on blue"). A clause that cannot be read
-    without a verb takes the first clause's, or "put"."""
+    without a verb takes the first clause's, or "put"; its "it" is the first object an earlier clause names."""
     clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
     clauses = [clause for clause in clauses if clause]
     if len(clauses) < 2:
@@ -308,7 +334,11 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     verb = first.group(0) if first else "put"  # "red on blue and blue on green": a list of placings
     goal: set[str] = set()
     refusal: Refusal | None = None
+    referent = ""
     for clause in clauses:
+        if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
+            clause = re.sub(r"\bit\b", referent, clause)
+        referent = next((word for word in clause.split() if _refers(word, objects)), referent)
         try:
             read = _read_clause(clause, task, objects)
             if read is None and _VERB.match(clause) is None:
@@ -326,11 +356,16 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     return frozenset(goal)
 
 
+def _refers(word: str, objects: Objects) -> bool:
+    """Whether ``word`` says which object: a name, a colour of the scene or a phrase marked as a reference."""
+    return word in objects.kinds or word in objects.described or word in set(objects.colours.values())
+
+
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
     check_words(text, scene)
-    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state)
+    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state, scene.positions)
     check_goal(goal, scene, domain)
     return goal
 
@@ -340,6 +375,9 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
         match = pattern.fullmatch(words)
         if match is not None:
             return to_goal(match, objects)
+    stated = _STATED.fullmatch(words)
+    if stated and (_refers(stated.group(1), objects) or stated.group(1) in BARE):
+        return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
     return None
 
 
