@@ -9,8 +9,9 @@ phrase fits comes from the scene, not the words:
 
 - a stack is a pile of movable objects from the one on the table or a peg up; "the stack" means the piles of
   two or more (every pile where none has two), narrowed by "tallest", "shortest" (their height: a tie fits
-  both), "leftmost", "rightmost" (their bottom's place, a tie within ``MARGIN``); its "top" / "bottom" object
-  is the pile's last / first;
+  both); "the leftmost stack", "the rightmost stack" is the pile whose bottom is furthest that way, one
+  block alone included as the instruction generator counts it (a tie within ``MARGIN`` fits both); its
+  "top" / "bottom" object is the pile's last / first;
 - "the block on the table" fits every block that stands on the table;
 - "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
@@ -66,7 +67,7 @@ _SIDE_AFTER = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:on|to|at) th
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk)\b")
 _BIG = {"big", "bigger", "large", "larger"}
 #: "on top of the tower", "onto the stack": the top object of a stack as the place something goes
-_ONTO_STACK = re.compile(rf"\b(?:on top of|onto|on) the {_WHICH}{_STACK}\b")
+_ONTO_STACK = re.compile(rf"\b(?:(?:on|onto|to) (?:the )?top of|onto|on) the {_WHICH}{_STACK}\b")
 
 
 class Scene:
@@ -110,8 +111,8 @@ class Scene:
             return [s for s in stacks if len(s) == max(map(len, stacks))]
         if which in ("shortest", "lowest"):
             return [s for s in stacks if len(s) == min(map(len, stacks))]
-        bottoms = self.extreme([s[0] for s in stacks], which)
-        return None if bottoms is None else [s for s in stacks if s[0] in bottoms]
+        bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
+        return None if bottoms is None else [s for s in piles if s[0] in bottoms]
 
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from agent.goals.descriptions import mark_descriptions
-from agent.goals.references import BARE, Objects, mark_bare_references, resolve
+from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
 from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
@@ -102,6 +102,16 @@ def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
     if on_table:
         atoms.add(format_atom("ontable", (stack[-1],)))
     return frozenset(atoms)
+
+
+def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    """A tower told by place, bottom first: one block named at two places asks for both (contradiction)."""
+    said = [word for word in match.groups() if word]
+    stack = [_object(word, ("block", "cube"), objects, "block") for word in said]
+    for i, block in enumerate(stack):
+        if block in stack[i + 1:]:
+            raise Refusal("contradiction", f"{block} cannot be both at the bottom and higher up in one tower")
+    return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
 
 
 def _blocks_under(match: re.Match[str], objects: Objects) -> _Goal:
@@ -228,6 +238,10 @@ _STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want
                      r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
+#: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
+_LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
+#: the words that say where an object goes
+_WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath)\b")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
 _CLAUSE_BREAK = re.compile(r"[,;.]|\band\b|\bthen\b|\balso\b")
 _FORMS: dict[str, list[_Form]] = {
@@ -261,6 +275,12 @@ _FORMS: dict[str, list[_Form]] = {
             "stack blue on green on red [on the table] / build a tower blue on green on red",
         ),
         (
+            re.compile(r"(?:build|make|stack) (?:tower|stack|pile) (?:with|of|from|having) (\w+) (?:at|on) bottom,? "
+                       r"(?:and )?(?:(\w+) (?:in )?middle,? (?:and )?)?(\w+) (?:at top|on top)"),
+            _placed_tower,
+            "build a tower with red at the bottom, blue in the middle and green on top",
+        ),
+        (
             re.compile(rf"{_PUT} (\w+) (?:under|beneath|below|underneath) (\w+)"),
             _blocks_under,
             "put red under blue",
@@ -273,12 +293,12 @@ _FORMS: dict[str, list[_Form]] = {
             "sort the cubes by colour",
         ),
         (
-            re.compile(rf"{_PUT} all (\w+) in (\w+ bin|any_bin)"),
+            re.compile(rf"{_PUT} all (\w+) (?:in|to) (\w+ bin|any_bin)"),
             _sort_colour,
             "put all the red cubes in the blue bin",
         ),
         (
-            re.compile(rf"{_PUT} (\w+(?: bin)?) in (\w+ bin|\w+)"),
+            re.compile(rf"{_PUT} (\w+(?: bin)?) (?:in|to(?= \w+ bin\b)) (\w+ bin|\w+)"),
             _sort_one,
             "put red1 in the red bin",
         ),
@@ -324,8 +344,11 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
 def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
     """The union of the clauses' goals, each clause read alone; ``None`` if any cannot be read. A clause
     that refuses refuses the whole only when every clause could be read: an unread clause may be what
-    gives the refused one its meaning ("pick up red and put it on blue"). A clause that cannot be read
-    without a verb takes the first clause's, or "put"; its "it" is the first object an earlier clause names."""
+    gives the refused one its meaning. A clause that cannot be read without a verb takes the first
+    clause's, or "put"; its "it" is the first object an earlier clause names; words before its verb that
+    name nothing ("afterwards put ...") are left out. An unread clause that names nothing ("after that")
+    adds no goal, nor does one with no place whose object the next clause's "it" takes on ("pick up red
+    and put it on blue")."""
     clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
     clauses = [clause for clause in clauses if clause]
     if len(clauses) < 2:
@@ -335,30 +358,52 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     goal: set[str] = set()
     refusal: Refusal | None = None
     referent = ""
-    for clause in clauses:
+    read_any = False
+    for index, clause in enumerate(clauses):
         if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
-            clause = re.sub(r"\bit\b", referent, clause)
+            clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)
         referent = next((word for word in clause.split() if _refers(word, objects)), referent)
         try:
             read = _read_clause(clause, task, objects)
+            lead = _LEAD_VERB.search(clause)
+            if read is None and lead and lead.start() and not _names_something(clause[:lead.start()], objects):
+                clause = clause[lead.start():]  # "afterwards put d1 on the right peg": the words before say nothing
+                read = _read_clause(clause, task, objects)
             if read is None and _VERB.match(clause) is None:
                 read = _read_clause(f"{verb} {clause}", task, objects)
         except Refusal as exc:
             refusal = refusal or exc
+            read_any = True
             continue
         except InstructionError:
             return None
         if read is None:
+            if not _names_something(clause, objects):  # "after that": no object, so no goal of its own
+                continue
+            later = clauses[index + 1] if index + 1 < len(clauses) else ""
+            if not _WHERE.search(clause) and re.search(r"\b(?:it|any_thing)\b", later):
+                continue  # "pick up red and put it on blue": the next clause says where red goes
             return None
+        read_any = True
         goal |= read
+    if not read_any:  # no clause says anything this reader reads
+        return None
     if refusal is not None:
         raise refusal
     return frozenset(goal)
 
 
+def _names_something(words: str, objects: Objects) -> bool:
+    """Whether ``words`` refer to an object or a thing an instruction is about."""
+    return any(_refers(word, objects) or word.removesuffix("s") in _THINGS for word in words.split())
+
+
 def _refers(word: str, objects: Objects) -> bool:
-    """Whether ``word`` says which object: a name, a colour of the scene or a phrase marked as a reference."""
-    return word in objects.kinds or word in objects.described or word in set(objects.colours.values())
+    """Whether ``word`` is a reference to an object (``agent.goals.references``), however many it fits."""
+    try:
+        return resolve(word, tuple(set(objects.kinds.values())), objects, "object") is not None
+    except InstructionError:  # a refusal too: "the block" refers, to several
+        return True
 
 
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
@@ -376,7 +421,7 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
         if match is not None:
             return to_goal(match, objects)
     stated = _STATED.fullmatch(words)
-    if stated and (_refers(stated.group(1), objects) or stated.group(1) in BARE):
+    if stated and _refers(stated.group(1), objects):
         return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
     return None
 
