@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from agent.planning.domain import Domain
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
-_FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an", "the", "one", "ones", "block",
-                      "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod", "rods", "pole", "poles",
-                      "big", "small", "large", "little"])
+_FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
+                      "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
+                      "rods", "pole", "poles", "big", "small", "large", "little"])
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
 _THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
@@ -322,7 +322,8 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
 
     An instruction of several clauses ("put red on blue and blue on red") asks for all of them: its goal is
     the union of theirs, which ``agent.goals.refusal`` then checks for contradictions; a clause without a verb
-    takes the one before it, and "it" in a clause refers to the first object the clause before it names. Text that names nothing an instruction moves or names is no instruction."""
+    takes the one before it, and "it" in a clause refers to the first object the clause before it names
+    (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
     described, phrases = mark_descriptions(text, objects, state, positions or {})
