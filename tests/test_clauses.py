@@ -31,13 +31,6 @@ def test_one_clause_or_a_pronoun_is_not_read_by_clauses(text: str) -> None:
     assert split_clauses(text) == []
 
 
-def test_it_after_a_clause_that_names_an_object_is_that_object() -> None:
-    names = {"red", "blue", "green", "d1", "d2", "right"}
-    assert split_clauses("put red on blue, then put green on it", names) == ["put red on blue", "put green on red"]
-    assert split_clauses("put d1 on d2 and then move it to the right peg", names) == [
-        "put d1 on d2", "move d1 to the right peg"]
-    assert split_clauses("put red on blue, then put green on it") == []  # no names: "it" is not resolved
-
 
 def _reading(*atoms: tuple[str, float]) -> Reading:
     return Reading(tuple(sorted(a for a, _ in atoms)), dict(atoms))

@@ -18,16 +18,14 @@ A clause is a piece of the instruction between breaks (punctuation, "and", "then
   before it says up to its own place ("put blue2 in the blue bin");
 - a piece that starts with no verb takes the first clause's ("put red on blue, green on red").
 
-A clause whose "it" follows a clause that names an object ("put orange on blue, then put pink on it") reads
-"it" as the first object that clause names (``names``: the scene's object names and colours); a clause with
-any other pronoun, or an "it" with nothing named before it, means nothing alone, so such an instruction is
-not read by clauses at all.
+A clause with a pronoun ("then put green on it") means nothing alone, so such an instruction is not read
+by clauses at all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from agent.goals.refusal import check_supports
 from agent.perception.decoder import Reading
@@ -48,10 +46,9 @@ _PRONOUN = re.compile(r"\b(?:it|its|them|they|their|there)\b")
 SURE = 0.9
 
 
-def split_clauses(text: str, names: Collection[str] = ()) -> list[str]:
+def split_clauses(text: str) -> list[str]:
     """The clauses of ``text``, each rebuilt to stand alone (see the module's docstring); fewer than two
-    when the text is one clause or a clause leans on another through a pronoun that ``names`` cannot
-    resolve."""
+    when the text is one clause or a clause leans on another through a pronoun."""
     pieces = [p.strip() for p in _BREAK.split(text.lower()) if p and re.search(r"[a-z0-9]", p)]
     joined: list[str] = []
     pending = ""
@@ -70,10 +67,6 @@ def split_clauses(text: str, names: Collection[str] = ()) -> list[str]:
         joined.append(piece)
     if pending and joined:
         joined[-1] = f"{joined[-1]} and {pending}"
-    for i in range(1, len(joined)):
-        referent = next((word for word in re.findall(r"[a-z0-9_]+", joined[i - 1]) if word in names), None)
-        if referent:  # "put orange on blue, then put pink on it": it is orange
-            joined[i] = re.sub(r"\bit\b", referent, joined[i])
     if len(joined) < 2 or any(_PRONOUN.search(clause) for clause in joined):
         return []
     first = _VERB.match(joined[0])

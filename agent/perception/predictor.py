@@ -99,7 +99,7 @@ class GoalReader:
                 if set(unvetoed) != set(reading.goal):
                     _refuse_impossible(unvetoed, scene, domain)
         whole = reading
-        clauses = split_clauses(instruction, {*view.names, *scene.colours.values()})
+        clauses = split_clauses(instruction)
         if clauses:  # each clause read alone: a contradiction between them, or what the whole reading left out
             reading = join_clauses(clauses, self._read_clauses(view, clauses, veto)) or whole
         check_goal(reading.goal, scene, domain)
