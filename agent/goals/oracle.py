@@ -240,8 +240,9 @@ _STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want
 _VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
 #: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
 _LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
-#: the words that say where an object goes
-_WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath)\b")
+#: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
+#: narrowed by a relation, which the rules do not read)
+_WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
 _CLAUSE_BREAK = re.compile(r"[,;.]|\band\b|\bthen\b|\balso\b")
 _FORMS: dict[str, list[_Form]] = {
@@ -348,8 +349,8 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     gives the refused one its meaning. A clause that cannot be read without a verb takes the first
     clause's, or "put"; its "it" is the first object an earlier clause names; words before its verb that
     name nothing ("afterwards put ...") are left out. An unread clause that names nothing ("after that")
-    adds no goal, nor does one with no place whose object the next clause's "it" takes on ("pick up red
-    and put it on blue")."""
+    adds no goal, nor does one with no place or relation word whose object the next clause's "it" takes on
+    ("pick up red and put it on blue")."""
     clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
     clauses = [clause for clause in clauses if clause]
     if len(clauses) < 2:
