@@ -7,7 +7,7 @@ import pytest
 from agent.goals.descriptions import mark_descriptions
 from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_words
-from envs.errors import Refusal
+from envs.errors import InstructionError, Refusal
 
 #: blocks 6, development seed 500: two stacks of two (pink on purple at the right, yellow on orange), blue and
 #: green alone
@@ -99,6 +99,13 @@ def test_no_positions_no_phrase_of_place() -> None:
 ])
 def test_clauses_that_refer_back_and_goals_told_as_a_state(scene: SceneFacts, text: str, goal: set[str]) -> None:
     assert _read(scene, text) == goal
+
+
+def test_a_clause_narrowed_by_a_relation_is_not_carried_into_it() -> None:
+    """"the block below pink" is not pink: the rules leave the sentence unread, to the network."""
+    with pytest.raises(InstructionError) as caught:
+        _read(BLOCKS, "pick up the block below pink and put it on green")
+    assert not isinstance(caught.value, Refusal)
 
 
 @pytest.mark.parametrize(("text", "reason"), [
