@@ -31,7 +31,6 @@ def test_one_clause_or_a_pronoun_is_not_read_by_clauses(text: str) -> None:
     assert split_clauses(text) == []
 
 
-
 def _reading(*atoms: tuple[str, float]) -> Reading:
     return Reading(tuple(sorted(a for a, _ in atoms)), dict(atoms))
 
