@@ -197,6 +197,30 @@ def test_perception_reader_reads_clause_by_clause_and_counts_references(reader: 
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(("task", "size", "text", "reason"), [
+    ("blocks", 6, "put the top block of the tallest stack on blue", "ambiguous"),
+    ("blocks", 6, "put the block that is on the table on blue", "ambiguous"),
+    ("sort", 4, "place the cube on the left into the yellow bin", "ambiguous"),
+    ("hanoi", 5, "put the big disc on the middle peg", "ambiguous"),
+    ("blocks", 4, "put blue on orange, then move it onto pink", "contradiction"),
+    ("blocks", 5, "make sure yellow is sitting on orange", "no-change"),
+    ("blocks", 4, "put the black block on blue", "absent-object"),
+])
+def test_perception_reader_reads_phrases_of_place_and_references_back(reader: GoalReader, task: str, size: int,
+                                                                     text: str, reason: str) -> None:
+    """References the scene fits to several objects, a clause that refers back, a goal told as a state that
+    holds and a colour outside the palette (development seed 500: ``tests/data/refusal-dev/refuse-2.jsonl``
+    and ``refuse-3.jsonl``); the positions come from the rendered frame."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, 500, text)
+    assert caught.value.reason == reason
+
+
+def test_perception_reader_reads_a_phrase_that_fits_one_object(reader: GoalReader) -> None:
+    assert _read(reader, "blocks", 6, 501, "put blue on top of the tower") == ("(on blue green)",)
+    assert _read(reader, "sort", 5, 500, "drop the leftmost cube into the green bin") == ("(in green1 green_bin)",)
+
+
 def test_perception_reader_still_reads(reader: GoalReader) -> None:
     assert _read(reader, "blocks", 4, 4, "put the red block on the green one please") == ("(on red green)",)
     assert _read(reader, "hanoi", 3, 0, "move the tower to the right peg") == (

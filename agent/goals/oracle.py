@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from agent.goals.descriptions import mark_descriptions
 from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
 from agent.planning.atoms import parse_atom
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
     from agent.planning.domain import Domain
 
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
-_FILLERS = frozenset(["please", "can", "could", "you", "now", "then", "also", "a", "an", "the", "one", "ones", "block",
-                      "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod", "rods", "pole", "poles",
-                      "big", "small", "large", "little"])
+_FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
+                      "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
+                      "rods", "pole", "poles", "big", "small", "large", "little"])
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
 _THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
@@ -101,6 +102,25 @@ def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
     if on_table:
         atoms.add(format_atom("ontable", (stack[-1],)))
     return frozenset(atoms)
+
+
+def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    """A tower told by place, bottom first: one block named at two places asks for both (contradiction)."""
+    said = [word for word in match.groups() if word]
+    stack = [_object(word, ("block", "cube"), objects, "block") for word in said]
+    for i, block in enumerate(stack):
+        if block in stack[i + 1:]:
+            raise Refusal("contradiction", f"{block} cannot be both at the bottom and higher up in one tower")
+    return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
+
+
+def _blocks_under(match: re.Match[str], objects: Objects) -> _Goal:
+    """One block put under another: the other on it ("put blue under itself" asks for a block on itself)."""
+    below = _object(match.group(1), ("block", "cube"), objects, "block")
+    above = below if match.group(2) == "itself" else _object(match.group(2), ("block", "cube"), objects, "block")
+    if above == below:
+        raise Refusal("impossible", f"a block cannot be under itself: {below}")
+    return frozenset({format_atom("on", (above, below))})
 
 
 def _hanoi_disc(match: re.Match[str], objects: Objects) -> _Goal:
@@ -210,8 +230,19 @@ _STAYS: _Form = (
     _stays,
     "keep red where it is (with another clause)",
 )
+#: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
+#: same goal as "put yellow on orange", which the checks then refuse where it already holds
+_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+) "
+                     r"(?:(?:is|are|should|must|will|has to|needs to) )?(?:(?:be|stay|remain|end up|sit|stand|rest) )?"
+                     r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|belongs) )?"
+                     r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
+#: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
+_LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
+#: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
+#: narrowed by a relation, which the rules do not read)
+_WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
 _CLAUSE_BREAK = re.compile(r"[,;.]|\band\b|\bthen\b|\balso\b")
 _FORMS: dict[str, list[_Form]] = {
@@ -244,6 +275,17 @@ _FORMS: dict[str, list[_Form]] = {
             "put red on blue / place red on top of blue / put red on the table / "
             "stack blue on green on red [on the table] / build a tower blue on green on red",
         ),
+        (
+            re.compile(r"(?:build|make|stack) (?:tower|stack|pile) (?:with|of|from|having) (\w+) (?:at|on) bottom,? "
+                       r"(?:and )?(?:(\w+) (?:in )?middle,? (?:and )?)?(\w+) (?:at top|on top)"),
+            _placed_tower,
+            "build a tower with red at the bottom, blue in the middle and green on top",
+        ),
+        (
+            re.compile(rf"{_PUT} (\w+) (?:under|beneath|below|underneath) (\w+)"),
+            _blocks_under,
+            "put red under blue",
+        ),
     ],
     "sort": [
         (
@@ -252,12 +294,12 @@ _FORMS: dict[str, list[_Form]] = {
             "sort the cubes by colour",
         ),
         (
-            re.compile(rf"{_PUT} all (\w+) in (\w+ bin|any_bin)"),
+            re.compile(rf"{_PUT} all (\w+) (?:in|to) (\w+ bin|any_bin)"),
             _sort_colour,
             "put all the red cubes in the blue bin",
         ),
         (
-            re.compile(rf"{_PUT} (\w+(?: bin)?) in (\w+ bin|\w+)"),
+            re.compile(rf"{_PUT} (\w+(?: bin)?) (?:in|to(?= \w+ bin\b)) (\w+ bin|\w+)"),
             _sort_one,
             "put red1 in the red bin",
         ),
@@ -271,18 +313,24 @@ _FORMS: dict[str, list[_Form]] = {
 
 
 def parse_instruction(text: str, task: str, objects: Mapping[str, str],
-                      colours: Mapping[str, str] | None = None, state: Collection[str] = ()) -> frozenset[str]:
+                      colours: Mapping[str, str] | None = None, state: Collection[str] = (),
+                      positions: Mapping[str, Sequence[float]] | None = None) -> frozenset[str]:
     """The goal atoms of ``text`` for ``task``; ``objects`` maps scene object names to their kinds, and
     ``colours`` (where known) to their colours, so that "the yellow disc" names one; ``state`` (where known)
-    is the detected state, which "keep X where it is" asks to keep.
+    is the detected state, which "keep X where it is" asks to keep, and with ``positions`` (world ``x, y``
+    ...) where known, what "the top block of the stack" or "the cube on the left" refers to
+    (``agent.goals.descriptions``).
 
     An instruction of several clauses ("put red on blue and blue on red") asks for all of them: its goal is
     the union of theirs, which ``agent.goals.refusal`` then checks for contradictions; a clause without a verb
-    takes the one before it. Text that names nothing an instruction moves or names is no instruction."""
+    takes the one before it, and "it" in a clause refers to the first object the clause before it names
+    (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    marked = _marked(text, {*objects, *(colours or {}).values()})
-    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state)
+    described, phrases = mark_descriptions(text, objects, state, positions or {})
+    marked = _marked(described, {*objects, *(colours or {}).values()})
+    scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
+                    phrases)
     goal = _read_clause(_words(marked), task, scene)
     if goal is None:
         goal = _read_clauses(marked, task, scene)
@@ -298,8 +346,11 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
 def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
     """The union of the clauses' goals, each clause read alone; ``None`` if any cannot be read. A clause
     that refuses refuses the whole only when every clause could be read: an unread clause may be what
-    gives the refused one its meaning ("pick up red and put it on blue"). A clause that cannot be read
-    without a verb takes the first clause's, or "put"."""
+    gives the refused one its meaning. A clause that cannot be read without a verb takes the first
+    clause's, or "put"; its "it" is the first object an earlier clause names; words before its verb that
+    name nothing ("afterwards put ...") are left out. An unread clause that names nothing ("after that")
+    adds no goal, nor does one with no place or relation word whose object the next clause's "it" takes on
+    ("pick up red and put it on blue")."""
     clauses = [_words(piece) for piece in _CLAUSE_BREAK.split(marked)]
     clauses = [clause for clause in clauses if clause]
     if len(clauses) < 2:
@@ -308,29 +359,60 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     verb = first.group(0) if first else "put"  # "red on blue and blue on green": a list of placings
     goal: set[str] = set()
     refusal: Refusal | None = None
-    for clause in clauses:
+    referent = ""
+    read_any = False
+    for index, clause in enumerate(clauses):
+        if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
+            clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)
+        referent = next((word for word in clause.split() if _refers(word, objects)), referent)
         try:
             read = _read_clause(clause, task, objects)
+            lead = _LEAD_VERB.search(clause)
+            if read is None and lead and lead.start() and not _names_something(clause[:lead.start()], objects):
+                clause = clause[lead.start():]  # "afterwards put d1 on the right peg": the words before say nothing
+                read = _read_clause(clause, task, objects)
             if read is None and _VERB.match(clause) is None:
                 read = _read_clause(f"{verb} {clause}", task, objects)
         except Refusal as exc:
             refusal = refusal or exc
+            read_any = True
             continue
         except InstructionError:
             return None
         if read is None:
+            if not _names_something(clause, objects):  # "after that": no object, so no goal of its own
+                continue
+            later = clauses[index + 1] if index + 1 < len(clauses) else ""
+            if not _WHERE.search(clause) and re.search(r"\b(?:it|any_thing)\b", later):
+                continue  # "pick up red and put it on blue": the next clause says where red goes
             return None
+        read_any = True
         goal |= read
+    if not read_any:  # no clause says anything this reader reads
+        return None
     if refusal is not None:
         raise refusal
     return frozenset(goal)
+
+
+def _names_something(words: str, objects: Objects) -> bool:
+    """Whether ``words`` refer to an object or a thing an instruction is about."""
+    return any(_refers(word, objects) or word.removesuffix("s") in _THINGS for word in words.split())
+
+
+def _refers(word: str, objects: Objects) -> bool:
+    """Whether ``word`` is a reference to an object (``agent.goals.references``), however many it fits."""
+    try:
+        return resolve(word, tuple(set(objects.kinds.values())), objects, "object") is not None
+    except InstructionError:  # a refusal too: "the block" refers, to several
+        return True
 
 
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
     check_words(text, scene)
-    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state)
+    goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state, scene.positions)
     check_goal(goal, scene, domain)
     return goal
 
@@ -340,6 +422,9 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
         match = pattern.fullmatch(words)
         if match is not None:
             return to_goal(match, objects)
+    stated = _STATED.fullmatch(words)
+    if stated and _refers(stated.group(1), objects):
+        return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
     return None
 
 

@@ -11,6 +11,9 @@ the objects of the kinds that slot takes. A word fits a set of objects, and how 
 - ``other`` / ``another`` fits the slot's objects that the instruction does not name;
 - a superlative of size (``biggest``, ``smallest``) fits the largest or smallest disc (Hanoi discs are
   numbered by size);
+- a phrase that narrows a reference by where the object stands ("the top block of the tallest stack", "the
+  cube on the left", "the big disc"), marked beforehand by ``agent.goals.descriptions``, fits what the
+  scene says it does;
 - from the detected state: ``empty`` / ``free`` fits the pegs and bins (else the slot's objects) that nothing
   stands on or in; ``top`` fits the objects with nothing on them that stand on one of their kind (the tops of
   stacks; where no stack has two, every object with nothing on it), ``bottom`` the objects of a stack that
@@ -55,6 +58,9 @@ class Objects:
     colours: Mapping[str, str] = field(default_factory=dict)
     named: Collection[str] = ()
     state: Collection[str] = ()
+    #: what each phrase marker of the text stands for: the phrase and the objects it fits
+    #: (``agent.goals.descriptions``)
+    described: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def of_kinds(self, kinds: Collection[str]) -> list[str]:
         return sorted((n for n, k in self.kinds.items() if not kinds or k in kinds), key=natural)
@@ -83,7 +89,10 @@ def resolve(word: str, kinds: Collection[str], objects: Objects, what: str) -> s
     none of them has."""
     if word in objects.kinds:
         return word
-    if word in BARE:
+    if word in objects.described:
+        said, described = objects.described[word]
+        fits = [n for n in described if not kinds or objects.kinds.get(n) in kinds]
+    elif word in BARE:
         fits = objects.of_kinds(BARE[word] or kinds)
         said = f"the {BARE[word][0]}" if BARE[word] else "it"
     elif word in _OTHER:

@@ -4,8 +4,10 @@ A reader (the rule-based parser or GoalNet) turns an instruction into goal atoms
 from the scene and the domain, not from the wording, whether to refuse them instead (``envs.errors.Refusal``):
 
 - ``absent-object``: a word of the instruction names a colour, a kind or an object the tasks can have but
-  this scene lacks (``check_words``): the colours come from the simulator's palette, the object names from
-  the scene's own naming (``d3``, ``red2``, ``blue_bin``);
+  this scene lacks (``check_words``): the colours come from the simulator's palette and, in a text that
+  names an object, a colour or a kind of the tasks, the basic colour words of English beyond it
+  (``COLOUR_WORDS``: "the black block"), the object names from the scene's own naming (``d3``, ``red2``,
+  ``blue_bin``);
 - ``impossible``: a goal atom the domain cannot make true from this scene: an unknown predicate, a wrong
   type, an object on itself, an atom whose every achieving action needs a static fact the scene lacks (a
   disc on a smaller disc needs ``(smaller d3 d1)``), a cycle of ``on`` through three or more objects, or
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom
@@ -38,6 +40,11 @@ if TYPE_CHECKING:
 #: goal predicates that put their first argument on or in a support; ``on``'s support holds one object
 SUPPORT_PREDICATES = ("on", "in", "ontable")
 _NAMED = re.compile(r"([a-z]+)(\d+)")
+#: colour words people use beyond the simulator's palette (the basic colour terms of English), each with the
+#: palette's word where it has one: "the black block" names a colour, and no object here has it
+COLOUR_WORDS = {**{colour: colour for colour in COLORS}, "grey": "gray", "black": "black", "white": "white",
+                "brown": "brown", "violet": "violet", "magenta": "magenta"}
+_KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower", "stack", "pile"))
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
 CHECKED_KINDS = ("disc", "peg", "bin")
@@ -45,18 +52,20 @@ CHECKED_KINDS = ("disc", "peg", "bin")
 
 @dataclass(frozen=True)
 class SceneFacts:
-    """What the checks know of a scene: its task, each object's kind and colour, and the detected state."""
+    """What the checks know of a scene: its task, each object's kind and colour, the detected state, and
+    where each object is (world ``x, y, z``; may be empty: then no reference by place is read)."""
 
     task: str
     kinds: Mapping[str, str]
     colours: Mapping[str, str]
     state: frozenset[str]
+    positions: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, env: Any, state: Iterable[str]) -> SceneFacts:
         objects = env.scene.objects
         return cls(env.task, {o.name: o.kind for o in objects}, {o.name: o.color for o in objects},
-                   frozenset(state))
+                   frozenset(state), {o.name: env.sim.pose(o.name).position for o in objects})
 
 
 def names_an_object(word: str) -> bool:
@@ -70,14 +79,18 @@ def check_words(text: str, scene: SceneFacts) -> None:
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
-    for word in re.findall(r"[a-z0-9_]+", text.lower()):
+    words = re.findall(r"[a-z0-9_]+", text.lower())
+    # a colour word beyond the palette names an absent object only where the text is about objects ("the
+    # black block"), not in "it is grey outside"
+    about_objects = any(w in scene.kinds or w in present or w.removesuffix("s") in _KIND_NOUNS for w in words)
+    for word in words:
         if word in scene.kinds:
             continue
         kind = word.removesuffix("s")
         if kind in CHECKED_KINDS and kind not in kinds:
             raise Refusal("absent-object", f"there is no {kind} in this {scene.task} scene (objects here: "
                                            f"{', '.join(sorted(kinds))})")
-        if word in COLORS and word not in present:
+        if word in COLOUR_WORDS and COLOUR_WORDS[word] not in present and (word in COLORS or about_objects):
             raise Refusal("absent-object", f"nothing in the scene is {word} (colours here: "
                                            f"{', '.join(sorted(present))})")
         named = _NAMED.fullmatch(word)

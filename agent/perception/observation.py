@@ -33,6 +33,18 @@ class View:
     points: np.ndarray  # float16 H x W x 3, world metres
     masks: np.ndarray  # int8 H x W
 
+    def positions(self) -> dict[str, tuple[float, float, float]]:
+        """Where each object the frame shows is: the mean world point of its pixels (objects out of sight
+        are left out)."""
+        where = {}
+        for index, name in enumerate(self.names):
+            points = self.points[self.masks == index].astype(np.float64)
+            points = points[np.isfinite(points).all(axis=1)]
+            if len(points):
+                x, y, z = points.mean(axis=0)
+                where[name] = (float(x), float(y), float(z))
+        return where
+
     def blanked(self) -> View:
         """The same objects with nothing to see: the control that shows what the image contributes."""
         return View(self.names, self.kinds, np.zeros_like(self.rgb), np.zeros_like(self.points),

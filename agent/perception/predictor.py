@@ -12,7 +12,7 @@ from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_goal, check_words
 from agent.perception.agreement import check_number
 from agent.perception.clauses import join_clauses, split_clauses
-from agent.perception.decoder import Reading, decode
+from agent.perception.decoder import THRESHOLD, Reading, decode
 from agent.perception.doubt import doubt
 from agent.perception.model import GoalNet, GoalNetConfig
 from agent.perception.novelty import Novelty, novelty_path
@@ -54,7 +54,8 @@ class GoalReader:
         """The goal ``instruction`` asks for in ``env``'s current scene (``state``: the detected state), or a
         ``Refusal``. The rule-based reader reads beside the network: where it refuses, this reader refuses
         for the same reason (but for not-an-instruction: the network reads more wordings than the rules),
-        and where it reads the text, the text is an instruction however novel; the
+        and where it reads the text, the text is an instruction however novel, and its goal stands where the
+        network reads no goal at p >= 0.5; the
         goal then passes the checks every reader's goal passes (``agent.goals.refusal``), against
         ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``).
         An instruction of several clauses is also read clause by clause (``agent.perception.clauses``): clauses
@@ -64,12 +65,13 @@ class GoalReader:
         return self.read_scene(observe(env), SceneFacts.of(env, state), instruction, domain)
 
     def read_scene(self, view: View, scene: SceneFacts, instruction: str, domain: Domain | None = None) -> Reading:
-        """``read`` on a frame already rendered: the checks, the network and the decoder."""
+        """``read`` on a frame already rendered: the checks, the network and the decoder. Where the objects
+        are, for a reference by place ("the cube on the left"), is read from the frame."""
         domain = domain or shipped_domain(scene.task)
         check_words(instruction, scene)
         try:
             rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
-                                                                 scene.colours, scene.state)
+                                                                 scene.colours, scene.state, view.positions())
         except Refusal as refusal:
             if refusal.reason != "not-an-instruction":  # the network reads more words than the rules
                 raise
@@ -86,7 +88,11 @@ class GoalReader:
         try:
             reading = decode(probs, view.names, view.kinds, veto)
         except GoalError as exc:
+            if rule_goal is not None:  # the rules read it, and its goal passed the checks
+                return _ruled(rule_goal)
             raise Refusal("not-an-instruction", f"no goal read from it: {exc}") from None
+        if rule_goal is not None and max(reading.confidence.values()) < THRESHOLD:
+            return _ruled(rule_goal)
         if veto is not None:  # what the network read before the domain's veto: impossible, if it differs
             with suppress(GoalError):
                 unvetoed = decode(probs, view.names, view.kinds).goal
@@ -111,6 +117,11 @@ class GoalReader:
             except GoalError:
                 readings.append(None)
         return readings
+
+
+def _ruled(goal: frozenset[str]) -> Reading:
+    """The rule reader's goal as a reading, where the network reads none it believes."""
+    return Reading(tuple(sorted(goal)), dict.fromkeys(goal, 1.0))
 
 
 def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:

@@ -1,0 +1,180 @@
+"""References told by a phrase ("the top block of the tallest stack", "the cube on the left", "the big disc"),
+resolved against the scene: which objects each phrase fits.
+
+A slot of the rule reader's forms takes one word (``agent.goals.references``). A phrase that narrows a
+reference by where the object stands is more than one word, so it is found first, its fits computed from the
+detected state and the objects' positions, and the phrase written as one marker word (``phrase_0``) that
+``resolve`` then treats like any other word: one fit is the object, several are ``ambiguous``. What the
+phrase fits comes from the scene, not the words:
+
+- a stack is a pile of movable objects from the one on the table or a peg up; "the stack" means the piles of
+  two or more (every pile where none has two), narrowed by "tallest", "shortest" (their height: a tie fits
+  both); "the leftmost stack", "the rightmost stack" is the pile whose bottom is furthest that way, one
+  block alone included as the instruction generator counts it (a tie within ``MARGIN`` fits both); its
+  "top" / "bottom" object is the pile's last / first;
+- "the block on the table" fits every block that stands on the table;
+- "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
+  to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
+- "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
+  size): one disc of two, several of three or more, where only a superlative picks one;
+- "on top of the tower" is a place: on the top object of the tower.
+
+A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
+description only where a relative word comes before it ("that is", "sitting") or another place follows it
+in the clause ("put the block on the table onto pink"). Positions are ``(x, y, ...)`` in the world frame;
+left in the camera's image is smaller ``y``. Without positions, no phrase of place is marked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+from agent.planning.atoms import parse_atom
+
+#: how much further (m) than the runner-up an object must be to be "the leftmost" (``language.MARGIN``)
+MARGIN = 0.03
+#: the kinds a pile is made of, and the kinds each noun of a phrase means
+_MOVABLE = ("block", "cube", "disc")
+_NOUN_KINDS = {"block": ("block", "cube"), "cube": ("cube", "block"), "disc": ("disc",), "disk": ("disc",),
+               "one": _MOVABLE, "piece": _MOVABLE, "bin": ("bin",), "box": ("bin",)}
+_NOUN = r"(block|cube|disc|disk|one|piece)"
+_PLACED_NOUN = r"(block|cube|disc|disk|one|piece|bin|box)"
+_STACK = r"(?:stack|tower|pile)"
+_WHICH = r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right) )?"
+_TOP = {"top", "topmost", "highest", "uppermost", "upper"}
+_END = r"(top|topmost|highest|uppermost|upper|bottom|bottommost|lowest|lower)"
+_RELATIVE = r"(?:(?:that|which) (?:is|sits|stands) |that's |(?:sitting|standing|resting|lying) )?"
+_SIDE = r"(leftmost|left-most|left|rightmost|right-most|right)"
+#: the rest of a clause, and a place word in it
+_CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
+_PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
+
+#: "the top block of the tallest stack", "the bottom cube in the pile"
+_END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on) the {_WHICH}{_STACK}\b")
+#: "the block at the top of the stack", "the block on top of the leftmost tower"
+_AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(top|bottom) of the {_WHICH}{_STACK}\b")
+#: "the block on top" (of no object: the top of a stack)
+_ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the top)\b(?! of)")
+#: "the block on the table", "the block that is on the table"
+_ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
+#: "the left block", "the leftmost bin"
+_SIDE_FIRST = re.compile(rf"\bthe {_SIDE} {_PLACED_NOUN}\b")
+#: "the cube on the left", "the block furthest to the right"
+_SIDE_AFTER = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:on|to|at) the (?:far )?|(?:furthest|farthest) to "
+                         rf"the ){_SIDE}\b(?! (?:peg|rod|pole|bin|box|of)\b)")
+#: "the big disc", "the smaller disk"
+_SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk)\b")
+_BIG = {"big", "bigger", "large", "larger"}
+#: "on top of the tower", "onto the stack": the top object of a stack as the place something goes
+_ONTO_STACK = re.compile(rf"\b(?:(?:on|onto|to) (?:the )?top of|onto|on) the {_WHICH}{_STACK}\b")
+
+
+class Scene:
+    """What a phrase is resolved against: each object's kind, the detected state, and positions (may be
+    empty)."""
+
+    def __init__(self, kinds: Mapping[str, str], state: Collection[str],
+                 positions: Mapping[str, Sequence[float]]) -> None:
+        self.kinds = kinds
+        self.positions = positions
+        self.support: dict[str, str] = {}
+        for atom in state:
+            predicate, args = parse_atom(atom)
+            if predicate in ("on", "in"):
+                self.support[args[0]] = args[1]
+            elif predicate == "ontable":
+                self.support[args[0]] = "table"
+
+    def of(self, kinds: Collection[str]) -> list[str]:
+        return sorted(n for n, k in self.kinds.items() if k in kinds)
+
+    def piles(self) -> list[list[str]]:
+        """Every pile of movable objects, bottom up."""
+        movable = set(self.of(_MOVABLE))
+        above = {below: top for top, below in self.support.items() if below in movable and top in movable}
+        piles = []
+        for base in sorted(n for n in movable if self.support.get(n) not in movable):
+            pile = [base]
+            while pile[-1] in above and above[pile[-1]] not in pile:
+                pile.append(above[pile[-1]])
+            piles.append(pile)
+        return piles
+
+    def stacks(self, which: str | None) -> list[list[str]] | None:
+        """The stacks "the [which] stack" fits; ``None`` where that takes positions the scene lacks."""
+        piles = self.piles()
+        stacks = [p for p in piles if len(p) >= 2] or piles
+        if not which or not stacks:
+            return stacks
+        if which in ("tallest", "highest"):
+            return [s for s in stacks if len(s) == max(map(len, stacks))]
+        if which in ("shortest", "lowest"):
+            return [s for s in stacks if len(s) == min(map(len, stacks))]
+        bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
+        return None if bottoms is None else [s for s in piles if s[0] in bottoms]
+
+    def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
+        """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
+        if not names or any(n not in self.positions for n in names):
+            return None
+        sign = 1.0 if side.startswith("left") else -1.0
+        place = {n: sign * float(self.positions[n][1]) for n in names}
+        best = min(place.values())
+        return [n for n in names if place[n] - best < MARGIN]
+
+
+def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str],
+                      positions: Mapping[str, Sequence[float]]) -> tuple[str, dict[str, tuple[str, tuple[str, ...]]]]:
+    """Lowercased ``text`` with each phrase this module reads written as a marker word, and what each marker
+    stands for: the phrase as said and the objects it fits (see the module's docstring)."""
+    scene = Scene(kinds, state, positions)
+    text = text.lower()
+    marks: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def marker(match: re.Match[str], fits: Sequence[str] | None, keep: str = "") -> str:
+        if fits is None:
+            return match.group(0)
+        name = f"phrase_{len(marks)}"
+        marks[name] = (match.group(0), tuple(sorted(fits)))
+        return f"{keep}{name}"
+
+    def described(match: re.Match[str], relative: str) -> bool:
+        """Whether a phrase after its noun describes it rather than says where it goes."""
+        rest = _CLAUSE_END.split(text[match.end():], maxsplit=1)[0]
+        return bool(relative) or _PLACE.search(rest) is not None
+
+    def stack_end(match: re.Match[str], end: str, which: str | None) -> str:
+        stacks = scene.stacks(which)
+        return marker(match, None if stacks is None else [s[-1] if end in _TOP else s[0] for s in stacks])
+
+    text = _END_OF_STACK.sub(lambda m: stack_end(m, m.group(1), m.group(3)), text)
+    text = _AT_END_OF_STACK.sub(
+        lambda m: stack_end(m, m.group(4), m.group(5)) if m.group(3) == "at" or described(m, m.group(2))
+        else m.group(0), text)
+    text = _ON_TOP.sub(lambda m: stack_end(m, "top", None) if described(m, m.group(2)) else m.group(0), text)
+    text = _ON_TABLE.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(1)])
+                                              if scene.support.get(n) == "table"])
+                         if described(m, m.group(2)) else m.group(0), text)
+    text = _SIDE_FIRST.sub(lambda m: marker(m, scene.extreme(scene.of(_NOUN_KINDS[m.group(2)]), m.group(1))), text)
+    text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.of(_NOUN_KINDS[m.group(1)]), m.group(3)))
+                           if described(m, m.group(2)) else m.group(0), text)
+    text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
+    text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
+    return text, marks
+
+
+def _by_size(discs: list[str], big: bool) -> list[str] | None:
+    """The discs bigger (``big``) or smaller than another; Hanoi discs are numbered by size."""
+    if len(discs) < 2:
+        return None
+    ranked = sorted(discs, key=lambda n: int(re.sub(r"\D", "", n) or 0))
+    return ranked[1:] if big else ranked[:-1]
+
+
+def _onto(match: re.Match[str], scene: Scene,
+          marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+    stacks = scene.stacks(match.group(1))
+    if stacks is None or not any(len(s) >= 2 for s in stacks):  # no tower to put it on
+        return match.group(0)
+    return marker(match, [s[-1] for s in stacks], "on ")
