@@ -1,11 +1,19 @@
-"""The deterministic action of a trained SB3 policy, evaluated directly.
+"""The deterministic action of a trained SB3 policy, evaluated directly, the same on every CPU.
 
 SB3's ``predict`` wraps every call in work a control loop does not need: it switches the whole policy to
 evaluation mode (a walk over every module), checks the input's type and shape, builds an action
 distribution and converts between arrays and tensors twice. On a network of three small layers that
-costs about ten times the arithmetic. ``DeterministicActor`` runs the same layers (the same tensors, the
-same torch kernels: ``F.linear`` is what ``nn.Linear`` calls) and the same rescaling, so its action equals
-``predict(obs, deterministic=True)`` bit for bit; ``tests/test_actor.py`` checks that on many observations.
+costs about ten times the arithmetic. ``DeterministicActor`` runs the same layers and the same rescaling
+without it.
+
+It runs them in float64 and rounds the action to float32 once, at the end. torch's float32 kernels
+differ from one instruction set to another (AVX2, AVX-512: how many products a sum adds at once), and an
+action that differs in its last bit sends a closed loop of contacts elsewhere within a few hundred steps,
+so the same seed gave different episodes on different machines. In float64 every product of two float32
+numbers is exact and a sum's order moves it by about 1e-16, far below float32's rounding, so the action
+comes out the same wherever it runs; it is SB3's float32 action to within about 1e-6
+(``tests/test_actor.py`` checks both: against ``predict``, and bit for bit under other BLAS kernels and
+numpy instruction sets).
 """
 
 from __future__ import annotations
@@ -108,26 +116,34 @@ class DeterministicActor:
     def _setup(self, layers: list[tuple[Any, Any]], device: Any, observation_size: int, low: np.ndarray,
                high: np.ndarray) -> None:
         import torch
-        from torch.nn import functional as F
 
-        self._layers = layers
-        self._torch, self._linear = torch, F.linear
-        self._device = device
+        def float64(tensor: Any) -> np.ndarray:
+            return np.array(tensor.detach().cpu().numpy(), dtype=np.float64)
+
+        activations: dict[Any, Callable[[np.ndarray], np.ndarray]] = {torch.relu: _relu, torch.tanh: np.tanh}
+        self._layers: list[tuple[np.ndarray, np.ndarray | None] | Callable[[np.ndarray], np.ndarray]] = [
+            (float64(first).T.copy(), None if bias is None else float64(bias)) if isinstance(first, torch.Tensor)
+            else activations[first] for first, bias in layers]
         self.observation_size = observation_size
-        self._low = low
-        self._span = high - low
+        self._low = np.asarray(low, dtype=np.float64)
+        self._span = np.asarray(high, dtype=np.float64) - self._low
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
-        """The action for one observation, as ``predict`` returns it (float32, the action space's shape)."""
-        torch = self._torch
-        x = torch.from_numpy(np.asarray(observation, dtype=np.float32).reshape(1, self.observation_size))
-        x = x.to(self._device)  # a no-op on the CPU
-        with torch.inference_mode():
-            for first, bias in self._layers:
-                x = self._linear(x, first, bias) if isinstance(first, torch.Tensor) else first(x)
-            scaled = torch.tanh(x).cpu().numpy()
-        # SB3's unscale_action, operation for operation: the same float32 rounding
-        return (self._low + (0.5 * (scaled + 1.0) * self._span))[0]
+        """The action for one observation (float32, the action space's shape), as ``predict`` returns it to
+        within float32's rounding."""
+        x = np.asarray(observation, dtype=np.float32).astype(np.float64).reshape(self.observation_size)
+        for layer in self._layers:
+            if callable(layer):
+                x = layer(x)
+            else:
+                weight, bias = layer
+                x = x @ weight if bias is None else x @ weight + bias
+        # SB3's unscale_action of the squashed mean
+        return (self._low + 0.5 * (np.tanh(x) + 1.0) * self._span).astype(np.float32)
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
 
 
 def _algorithm(path: Path) -> str:

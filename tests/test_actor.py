@@ -1,4 +1,4 @@
-"""The directly evaluated actor gives exactly SB3's deterministic ``predict``."""
+"""The directly evaluated actor gives SB3's deterministic ``predict`` to within float32 rounding."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from policies.skill import SKILL_NAMES
 
 
 @pytest.mark.parametrize("skill", SKILL_NAMES)
-def test_actor_equals_predict_bit_for_bit(skill: str) -> None:
+def test_actor_equals_predict_to_float32_rounding(skill: str) -> None:
     model = load_policy(CHECKPOINTS / f"{skill}.zip")
     actor = DeterministicActor(model)
     rng = np.random.default_rng(0)
@@ -22,7 +22,7 @@ def test_actor_equals_predict_bit_for_bit(skill: str) -> None:
         expected, _ = model.predict(observation, deterministic=True)
         action = actor(observation)
         assert action.dtype == expected.dtype and action.shape == expected.shape
-        assert np.array_equal(action, expected), (observation, action, expected)
+        assert np.allclose(action, expected, rtol=0.0, atol=1e-5), (observation, action, expected)
 
 
 def test_unsupported_policy_falls_back_to_predict() -> None:
@@ -65,3 +65,24 @@ def test_unreadable_checkpoint_is_refused(tmp_path) -> None:  # type: ignore[no-
     broken.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a readable SB3 checkpoint"):
         DeterministicActor.from_checkpoint(broken)
+
+
+def test_actions_are_the_same_under_other_instruction_sets() -> None:
+    """The float64 evaluation makes an action independent of the CPU's kernels: the same bits with numpy's
+    BLAS told to use older kernels and numpy's own AVX-512 loops switched off."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from policies.actor import DeterministicActor;"
+            "from policies.learned import CHECKPOINTS;"
+            "a = DeterministicActor.from_checkpoint(CHECKPOINTS / 'pick.zip');"
+            "o = np.random.default_rng(2).normal(0, 1, (200, a.observation_size)).astype(np.float32);"
+            "print(np.stack([a(x) for x in o]).tobytes().hex())")
+    outputs = set()
+    for extra in ({}, {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512_SKX"},
+                  {"OPENBLAS_CORETYPE": "Nehalem"}):
+        env = {**os.environ, **extra}
+        outputs.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                   env=env).stdout)
+    assert len(outputs) == 1

@@ -24,12 +24,32 @@ def test_every_experiment_file_loads_and_draws_locked_seeds() -> None:
     assert {f.stem for f in files} >= set(HEADLINE.values())
     for path in files:
         experiment = Experiment.load(path)
-        assert all(c.seed == RUN_TEST.start and c.episodes == experiment.episodes for c in experiment.runs)
+        assert all(c.seed in RUN_TEST and c.seed + c.episodes - 1 in RUN_TEST and c.episodes == experiment.episodes
+                   for c in experiment.runs)
     headline = Experiment.load(REPO / "experiments" / "headline.yaml")
     assert [(c.task, c.size, c.goal, c.controller) for c in headline.runs] == [
         ("hanoi", 3, "perception", "learned"), ("hanoi", 4, "perception", "learned"),
         ("hanoi", 5, "perception", "learned"), ("blocks", 5, "perception", "learned"),
         ("blocks", 6, "perception", "learned"), ("sort", 6, "perception", "learned")]
+
+
+def test_experiments_draw_the_same_seeds_or_none_in_common() -> None:
+    """Experiments that compare configurations share their episodes; one that claims seeds no other reported
+    on (``first_seed``) must not meet another's."""
+    spans = set()
+    for path in (REPO / "experiments").glob("*.yaml"):
+        experiment = Experiment.load(path)
+        spans |= {(c.seed, c.seed + c.episodes) for c in experiment.runs}
+    for a in spans:
+        for b in spans - {a}:
+            assert a[1] <= b[0] or b[1] <= a[0], (a, b)
+
+
+def test_first_seed_moves_an_experiment_inside_its_range(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("seeds: run-test\nfirst_seed: 10200000\nepisodes: 3\nruns: [{task: hanoi}]\n")
+    experiment = Experiment.load(path)
+    assert [(c.seed, c.episodes) for c in experiment.runs] == [(10_200_000, 3)]
 
 
 @pytest.mark.parametrize("text, words", [
@@ -40,6 +60,9 @@ def test_every_experiment_file_loads_and_draws_locked_seeds() -> None:
     ("seeds: run-test\nepisodes: 2\nruns: [{task: chess}]\n", ["x.yaml:3", "run 1", "--task"]),
     ("seeds: run-test\nepisodes: 2\nruns: [{task: hanoi}, {task: hanoi}]\n", ["share the id 'hanoi3'"]),
     ("seeds: run-test\nruns: [{task: hanoi}]\n", ["x.yaml", "missing key 'episodes'"]),
+    ("seeds: run-test\nfirst_seed: 5\nepisodes: 2\nruns: [{task: hanoi}]\n", ["x.yaml:2", "first_seed", "run-test"]),
+    ("seeds: run-test\nfirst_seed: 10999999\nepisodes: 2\nruns: [{task: hanoi}]\n",
+     ["x.yaml:3", "episodes", "from 10,999,999"]),
 ])
 def test_bad_experiment_files_name_file_line_and_key(tmp_path: Path, text: str, words: list[str]) -> None:
     path = tmp_path / "x.yaml"

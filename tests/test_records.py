@@ -2,7 +2,8 @@
 
 The expected records in ``tests/data/records/`` were written by this module's ``main`` on the code as it
 stood before the acting and planning paths were made faster (commit c9060b8), and the learned ones written
-again when the shipped pick policy was retrained (2026-12-06; the scripted ones came out the same); every
+again when the shipped pick policy was retrained (2026-12-06; the scripted ones came out the same) and when
+the learned actor moved to float64 so that an episode is the same on every CPU (``policies/actor.py``); every
 other change must leave them identical, field for field, except the wall-clock timings. Regenerate them
 only for a change that is meant to alter behaviour: ``python -m tests.test_records --write``.
 """

@@ -1,7 +1,9 @@
 """Experiments as files: ``experiments/<name>.yaml`` says what to run, ``results/<name>/`` keeps what came out.
 
 An experiment is a list of ``nesy run`` configurations (task and size, plus any setting) on the episodes of a
-locked seed range (``policies/seeds.py``), so the figures it reports were never used to choose anything.
+locked seed range (``policies/seeds.py``), so the figures it reports were never used to choose anything. It
+starts at the range's first seed, or at ``first_seed`` inside it, so that a later experiment can draw seeds
+no earlier one has reported on.
 An experiment of ``kind: perception`` instead reads the locked perception splits with a checkpoint
 (``agent/perception/locked.py``) and keeps one record per split.
 ``nesy experiment run FILE`` runs each configuration with the ordinary runner (its full run directory goes
@@ -34,7 +36,7 @@ from policies.seeds import RUN_TEST, SeedRange
 #: locked ranges an experiment may draw ``nesy run`` seeds from, by name
 SEED_RANGES: dict[str, SeedRange] = {RUN_TEST.name: RUN_TEST}
 RESULTS_ROOT = Path("results")
-EXPERIMENT_KEYS = ("description", "kind", "seeds", "episodes", "workers", "settings", "runs")
+EXPERIMENT_KEYS = ("description", "kind", "seeds", "first_seed", "episodes", "workers", "settings", "runs")
 PERCEPTION_KEYS = ("description", "kind", "splits", "checkpoint", "workers")
 KINDS = ("run", "perception")
 #: RunConfig fields an experiment sets itself, or that say where output goes: not settings
@@ -83,8 +85,12 @@ class Experiment:
         for key, value in (("episodes", episodes), ("workers", workers)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where(key)}: expected a whole number of at least 1, got {value!r}")
-        if episodes > seeds.stop - seeds.start:
-            raise ConfigError(f"{where('episodes')}: {seeds.describe()} holds fewer seeds than {episodes}")
+        first = values.get("first_seed", seeds.start)
+        if not isinstance(first, int) or isinstance(first, bool) or first not in seeds:
+            raise ConfigError(f"{where('first_seed')}: expected a seed of {seeds.describe()}, got {first!r}")
+        if first + episodes > seeds.stop:
+            raise ConfigError(f"{where('episodes')}: {seeds.describe()} holds fewer than {episodes} seeds "
+                              f"from {first:,}")
         shared = values.get("settings") or {}
         runs = values["runs"]
         if not isinstance(shared, dict):
@@ -100,7 +106,7 @@ class Experiment:
                 raise ConfigError(f"{where('runs')}: run {index + 1}: unknown setting {unknown[0]!r} "
                                   f"(known: {', '.join(sorted(settable))})")
             try:
-                configs.append(RunConfig(**merged, episodes=episodes, seed=seeds.start))
+                configs.append(RunConfig(**merged, episodes=episodes, seed=first))
             except ConfigError as exc:
                 raise ConfigError(f"{where('runs')}: run {index + 1}: {exc}") from None
             except TypeError as exc:
