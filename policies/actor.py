@@ -60,7 +60,7 @@ class DeterministicActor:
         if not isinstance(actor.features_extractor, nn.Flatten) and \
                 type(actor.features_extractor).__name__ != "FlattenExtractor":
             raise ValueError(f"{type(model).__name__} policy: unsupported features extractor")
-        self._setup(layers, actor.mu.weight.device, int(np.prod(policy.observation_space.shape)),
+        self._setup(layers, int(np.prod(policy.observation_space.shape)),
                     policy.action_space.low, policy.action_space.high)
 
     @classmethod
@@ -110,10 +110,10 @@ class DeterministicActor:
         except KeyError as exc:
             raise ValueError(f"no actor weight {exc}") from exc
         actor = cls.__new__(cls)
-        actor._setup(layers, torch.device(device), observation_space.shape[0], action_space.low, action_space.high)
+        actor._setup(layers, observation_space.shape[0], action_space.low, action_space.high)
         return actor
 
-    def _setup(self, layers: list[tuple[Any, Any]], device: Any, observation_size: int, low: np.ndarray,
+    def _setup(self, layers: list[tuple[Any, Any]], observation_size: int, low: np.ndarray,
                high: np.ndarray) -> None:
         import torch
 
