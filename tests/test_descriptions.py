@@ -165,7 +165,8 @@ def test_wordings_read_in_part_5(scene: SceneFacts, text: str, goal: set[str]) -
     (SORT, "put the cube furthest left in the yellow bin", "ambiguous"),
     (BLOCKS, "what colour is the tallest tower?", "not-an-instruction"),
     (BLOCKS, "do you like the blue block?", "not-an-instruction"),
-    (BLOCKS, "plop the wooden block on top of blue", "absent-object"),
+    (BLOCKS, "plop the glass block on top of blue", "absent-object"),
+    (BLOCKS, "plop the wooden block on top of blue", "ambiguous"),  # every block is wood: none is heavy
     (BLOCKS, "grab the ball and put it on green", "absent-object"),
 ])
 def test_refusals_read_in_part_5(scene: SceneFacts, text: str, reason: str) -> None:

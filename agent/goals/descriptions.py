@@ -17,6 +17,12 @@ phrase fits comes from the scene, not the words:
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
   size): one disc of two, several of three or more, where only a superlative picks one;
+- "the medium-sized disc" fits the disc in the middle of the size order (two where the count is even), "the
+  second smallest disc" the one after the smallest;
+- a size word for blocks or cubes ("the smaller block") fits those no other is bigger / smaller than by the
+  state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
+  does not call ``heavy`` (metal), "the metal block" those it does;
+- "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
 - "on top of the tower" is a place: on the top object of the tower.
 
 A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
@@ -75,6 +81,8 @@ _ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
 #: "the smaller block", "the biggest cube": a size among objects the scene says nothing of the sizes of
 _BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|smaller|smallest|little|tiny|tinier"
                          r"|tiniest) (block|cube)\b")
+#: "the wooden block", "the metal cube": a block by its material, which the state tells (``heavy``: metal)
+_MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
 #: "the block under pink", "the block that sits on orange": a block narrowed by what it stands on or under
 _UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:under|below|beneath|underneath) (?:the )?(\w+)\b")
 _ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
@@ -92,8 +100,11 @@ class Scene:
         self.positions = positions
         self.support: dict[str, str] = {}
         self.smaller: set[tuple[str, str]] = set()
+        self.heavy: set[str] = set()  # the metal blocks; the others are wood
         for atom in state:
             predicate, args = parse_atom(atom)
+            if predicate == "heavy":
+                self.heavy.add(args[0])
             if predicate == "smaller":
                 self.smaller.add((args[0], args[1]))
             if predicate in ("on", "in"):
@@ -194,6 +205,8 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
                                                      m.group(2) in ("biggest", "largest"))), text)
     text = _BLOCK_SIZE.sub(lambda m: marker(m, scene.of_a_size(_NOUN_KINDS[m.group(2)], m.group(1))), text)
+    text = _MATERIAL.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(2)])
+                                              if (n in scene.heavy) == m.group(1).startswith("metal")]), text)
     text = _UNDER.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=True))
                       if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
     text = _ON_OBJECT.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=False))

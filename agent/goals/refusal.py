@@ -45,11 +45,12 @@ _NAMED = re.compile(r"([a-z]+)(\d+)")
 COLOUR_WORDS = {**{colour: colour for colour in COLORS}, "grey": "gray", "black": "black", "white": "white",
                 "brown": "brown", "violet": "violet", "magenta": "magenta"}
 _KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower", "stack", "pile"))
-#: kinds of object and materials people name that no task has ("the ball", "the wooden block"; not "ring", which
-#: people, and the instruction grammar, call a Hanoi disc): in a text that
-#: names an object, a colour or a kind of the tasks, such a word names an object this scene lacks
-OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "cylinder", "pyramid", "cone", "cup", "bowl",
-                                "wooden", "wood", "metal", "metallic", "plastic", "glass", "rubber", "foam"))
+#: kinds of object and materials people name that no task has ("the ball", "the glass cube"; not "ring", which
+#: people, and the instruction grammar, call a Hanoi disc, nor the scenes' own materials and shapes: every block
+#: is wood, the "heavy" variant's one metal, the "round" variant's a dome, ``envs.scenes.base.SceneObject``): in a
+#: text that names an object, a colour or a kind of the tasks, such a word names an object this scene lacks
+OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "cup", "bowl", "plastic", "glass",
+                                "rubber", "foam"))
 #: a question about the scene rather than a request: a question word, or a verb before its subject ("is the
 #: pink one heavier", "do you like ..."); a request put as a question ("could you ...", "would you mind ...",
 #: "is it possible to ...", "how about ...") asks for a change, and "what a ..." exclaims
