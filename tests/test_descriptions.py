@@ -6,7 +6,8 @@ import pytest
 
 from agent.goals.descriptions import mark_descriptions
 from agent.goals.oracle import parse_instruction
-from agent.goals.refusal import SceneFacts, check_words
+from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.planning.domain import domain_folder, load_domain
 from envs.errors import InstructionError, Refusal
 
 #: blocks 6, development seed 500: two stacks of two (pink on purple at the right, yellow on orange), blue and
@@ -119,3 +120,64 @@ def test_refusals_of_the_new_forms(text: str, reason: str) -> None:
         check_words(text, BLOCKS)
         _read(BLOCKS, text)
     assert caught.value.reason == reason
+
+
+# Issue 23, part 5: wordings of refuse-4 / valid-4 that the rules did not read, by family (fast: no network).
+@pytest.mark.parametrize(("scene", "text", "goal"), [
+    (BLOCKS, "stick blue on green", {"(on blue green)"}),  # verbs that put something somewhere
+    (BLOCKS, "plop orange onto blue", {"(on orange blue)"}),
+    (BLOCKS, "could you rest the blue block on the green one, thank you", {"(on blue green)"}),
+    (BLOCKS, "set green down on blue", {"(on green blue)"}),  # a phrasal verb's particle
+    (BLOCKS, "move green over to blue", {"(on green blue)"}),
+    (BLOCKS, "plase put blue ontop of green", {"(on blue green)"}),  # the grammar's typos
+    (BLOCKS, "pink on the table", {"(ontable pink)"}),
+    (HANOI, "d1 to the right peg", {"(on d1 right)"}),  # a terse order: no verb
+    (HANOI, "carry the entire stack of discs across to the middle peg",
+     {"(on d1 d2)", "(on d2 d3)", "(on d3 middle)"}),
+    (TOWER, "build a tower: blue at the bottom, then yellow, then pink on top",
+     {"(on yellow blue)", "(on pink yellow)"}),
+    (BLOCKS, "stack green, blue and orange from the bottom up", {"(on blue green)", "(on orange blue)"}),
+    (BLOCKS, "stack green, blue and orange from the top down", {"(on blue orange)", "(on green blue)"}),
+    (SORT, "put each cube in the bin of its colour",
+     {"(in blue1 blue_bin)", "(in blue2 blue_bin)", "(in yellow1 yellow_bin)"}),
+    (SORT, "put both blue cubes in the yellow bin", {"(in blue1 yellow_bin)", "(in blue2 yellow_bin)"}),
+    (HANOI, "pop the medium-sized disc onto the right peg", {"(on d2 right)"}),  # the middle of three sizes
+    (HANOI, "put the second smallest disc on the right peg", {"(on d2 right)"}),
+    (BLOCKS, "put the block under pink on blue", {"(on purple blue)"}),  # a relation to a named block
+    (BLOCKS, "place the block that sits on orange onto blue", {"(on yellow blue)"}),
+])
+def test_wordings_read_in_part_5(scene: SceneFacts, text: str, goal: set[str]) -> None:
+    assert _read(scene, text) == goal
+
+
+@pytest.mark.parametrize(("scene", "text", "reason"), [
+    (BLOCKS, "stick pink on top of pink", "impossible"),
+    (BLOCKS, "rest pink on purple", "no-change"),  # it is there already
+    (BLOCKS, "just leave it be", "no-change"),
+    (BLOCKS, "everything's fine as is", "no-change"),
+    (BLOCKS, "no need to do anything right now", "no-change"),
+    (BLOCKS, "don't change a thing", "no-change"),
+    (BLOCKS, "make a stack: orange at the bottom, blue in the middle, orange on top", "contradiction"),
+    (BLOCKS, "put blue on green but keep blue where it is", "contradiction"),  # "but" breaks clauses
+    (BLOCKS, "move blue to pink and also to green", "contradiction"),  # a clause told by its place
+    (BLOCKS, "put the smaller block on yellow", "ambiguous"),  # blocks are of one size
+    (BLOCKS, "move the uppermost block from the tallest stack to the table", "ambiguous"),
+    (SORT, "put the cube furthest left in the yellow bin", "ambiguous"),
+    (BLOCKS, "what colour is the tallest tower?", "not-an-instruction"),
+    (BLOCKS, "do you like the blue block?", "not-an-instruction"),
+    (BLOCKS, "plop the glass block on top of blue", "absent-object"),
+    (BLOCKS, "plop the wooden block on top of blue", "ambiguous"),  # every block is wood: none is heavy
+    (BLOCKS, "grab the ball and put it on green", "absent-object"),
+])
+def test_refusals_read_in_part_5(scene: SceneFacts, text: str, reason: str) -> None:
+    with pytest.raises(Refusal) as caught:
+        check_words(text, scene)
+        goal = _read(scene, text)
+        check_goal(goal, scene, load_domain(domain_folder(scene.task), task=scene.task))
+    assert caught.value.reason == reason
+
+
+def test_a_request_put_as_a_question_is_read() -> None:
+    check_words("could you move the tower to the right peg?", HANOI)
+    check_words("would you mind putting blue on green?", BLOCKS)
+    assert _read(HANOI, "could you move the tower to the right peg?") == {"(on d1 d2)", "(on d2 d3)", "(on d3 right)"}

@@ -216,6 +216,37 @@ def test_perception_reader_reads_phrases_of_place_and_references_back(reader: Go
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(("task", "size", "seed", "text", "reason"), [
+    ("sort", 4, 502, "why are there only two bins?", "not-an-instruction"),
+    ("blocks", 4, 501, "stick pink on top of pink", "impossible"),
+    ("sort", 5, 502, "everything's fine as is", "no-change"),
+    ("blocks", 5, 502, "grab the ball and put it on cyan", "absent-object"),
+    ("sort", 5, 502, "put the cube furthest right in the red bin", "ambiguous"),
+    ("blocks", 6, 500, "make a stack: orange at the bottom, blue in the middle, orange on top", "contradiction"),
+])
+def test_perception_reader_refuses_the_wordings_of_part_5(reader: GoalReader, task: str, size: int, seed: int,
+                                                          text: str, reason: str) -> None:
+    """A question about the scene, a verb, a request for no change, an object no task has, a place and a tower
+    told by place that the rules did not read (``tests/data/refusal-dev/refuse-4.jsonl``); before part 5 the
+    perception reader read a goal from four of them and refused the other two for another reason."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, seed, text)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("hanoi", 3, 501, "rest the red disc on the yellow disc", ("(on d1 d3)",)),
+    ("hanoi", 5, 500, "put the second smallest disc on the right peg", ("(on d2 right)",)),
+    ("blocks", 4, 502, "lift cyan off pink and set it down on the table", ("(ontable cyan)",)),
+])
+def test_perception_reader_takes_the_rules_goal_where_its_own_is_refused(reader: GoalReader, task: str, size: int,
+                                                                         seed: int, text: str,
+                                                                         goal: tuple[str, ...]) -> None:
+    """The network's own reading of these was refused (two doubts, and a goal that already holds:
+    ``tests/data/refusal-dev/valid-4.jsonl``); the rules read each into a goal that passes the checks."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
 def test_perception_reader_reads_a_phrase_that_fits_one_object(reader: GoalReader) -> None:
     assert _read(reader, "blocks", 6, 501, "put blue on top of the tower") == ("(on blue green)",)
     assert _read(reader, "sort", 5, 500, "drop the leftmost cube into the green bin") == ("(in green1 green_bin)",)

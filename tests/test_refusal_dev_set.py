@@ -27,7 +27,8 @@ def _lines(name: str) -> list[dict[str, Any]]:
 def scenes() -> dict[tuple[str, int, int], SceneFacts]:
     facts = {}
     for line in [*_lines("refuse.jsonl"), *_lines("valid.jsonl"), *_lines("refuse-2.jsonl"), *_lines("valid-2.jsonl"),
-                 *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl")]:
+                 *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl"), *_lines("refuse-4.jsonl"),
+                 *_lines("valid-4.jsonl")]:
         key = (line["task"], line["size"], line["seed"])
         if key not in facts:
             env = TaskEnv(line["task"], line["size"], image_size=16)
@@ -41,7 +42,8 @@ def test_every_reason_has_thirty_lines_on_development_seeds() -> None:
     refuse, valid = _lines("refuse.jsonl"), _lines("valid.jsonl")
     assert set(Counter(line["refuse"] for line in refuse)) == set(REFUSAL_REASONS)
     assert min(Counter(line["refuse"] for line in refuse).values()) >= 30 and len(valid) >= 100
-    second = [*_lines("refuse-2.jsonl"), *_lines("valid-2.jsonl"), *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl")]
+    second = [*_lines("refuse-2.jsonl"), *_lines("valid-2.jsonl"), *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl"),
+              *_lines("refuse-4.jsonl"), *_lines("valid-4.jsonl")]
     assert all(line["seed"] in RUN_DEVELOPMENT for line in refuse + valid + second)
     texts = [(line["task"], line["size"], line["seed"], line["instruction"]) for line in refuse + valid + second]
     assert len(set(texts)) == len(texts)
@@ -49,9 +51,9 @@ def test_every_reason_has_thirty_lines_on_development_seeds() -> None:
 
 def test_notes_and_goals_agree_with_the_scenes(scenes: dict[tuple[str, int, int], SceneFacts]) -> None:
     domains = {task: load_domain(domain_folder(task), task=task) for task in ("hanoi", "blocks", "sort")}
-    for line in _lines("valid.jsonl") + _lines("valid-2.jsonl") + _lines("valid-3.jsonl"):
+    for line in _lines("valid.jsonl") + _lines("valid-2.jsonl") + _lines("valid-3.jsonl") + _lines("valid-4.jsonl"):
         check_goal(line["goal"], scenes[line["task"], line["size"], line["seed"]], domains[line["task"]])
-    for line in _lines("refuse.jsonl") + _lines("refuse-2.jsonl") + _lines("refuse-3.jsonl"):
+    for line in _lines("refuse.jsonl") + _lines("refuse-2.jsonl") + _lines("refuse-3.jsonl") + _lines("refuse-4.jsonl"):
         scene = scenes[line["task"], line["size"], line["seed"]]
         assert holds(line.get("holds", []), scene.state), line
         for word in line.get("absent", []):

@@ -17,6 +17,12 @@ phrase fits comes from the scene, not the words:
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
   size): one disc of two, several of three or more, where only a superlative picks one;
+- "the medium-sized disc" fits the disc in the middle of the size order (two where the count is even), "the
+  second smallest disc" the one after the smallest;
+- a size word for blocks or cubes ("the smaller block") fits those no other is bigger / smaller than by the
+  state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
+  does not call ``heavy`` (metal), "the metal block" those it does;
+- "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
 - "on top of the tower" is a place: on the top object of the tower.
 
 A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
@@ -51,7 +57,7 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
 
 #: "the top block of the tallest stack", "the bottom cube in the pile"
-_END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on) the {_WHICH}{_STACK}\b")
+_END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on|from|off) the {_WHICH}{_STACK}\b")
 #: "the block at the top of the stack", "the block on top of the leftmost tower"
 _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(top|bottom) of the {_WHICH}{_STACK}\b")
 #: "the block on top" (of no object: the top of a stack)
@@ -61,11 +67,25 @@ _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
 #: "the left block", "the leftmost bin"
 _SIDE_FIRST = re.compile(rf"\bthe {_SIDE} {_PLACED_NOUN}\b")
 #: "the cube on the left", "the block furthest to the right"
-_SIDE_AFTER = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:on|to|at) the (?:far )?|(?:furthest|farthest) to "
-                         rf"the ){_SIDE}\b(?! (?:peg|rod|pole|bin|box|of)\b)")
+_SIDE_AFTER = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:on|to|at) the (?:far )?|(?:furthest|farthest|most)"
+                         rf"(?: to the)? ){_SIDE}\b(?! (?:peg|rod|pole|bin|box|of)\b)")
 #: "the big disc", "the smaller disk"
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk)\b")
 _BIG = {"big", "bigger", "large", "larger"}
+#: "the medium-sized disc": the disc(s) in the middle of the size order (two where the count is even)
+_MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk)\b")
+#: "the second smallest disc", "the 2nd largest disk"
+_ORDINAL = re.compile(r"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]"
+                      r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|one)\b")
+_ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
+#: "the smaller block", "the biggest cube": a size among objects the scene says nothing of the sizes of
+_BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|smaller|smallest|little|tiny|tinier"
+                         r"|tiniest) (block|cube)\b")
+#: "the wooden block", "the metal cube": a block by its material, which the state tells (``heavy``: metal)
+_MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
+#: "the block under pink", "the block that sits on orange": a block narrowed by what it stands on or under
+_UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:under|below|beneath|underneath) (?:the )?(\w+)\b")
+_ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
 #: "on top of the tower", "onto the stack": the top object of a stack as the place something goes
 _ONTO_STACK = re.compile(rf"\b(?:(?:on|onto|to) (?:the )?top of|onto|on) the {_WHICH}{_STACK}\b")
 
@@ -79,8 +99,14 @@ class Scene:
         self.kinds = kinds
         self.positions = positions
         self.support: dict[str, str] = {}
+        self.smaller: set[tuple[str, str]] = set()
+        self.heavy: set[str] = set()  # the metal blocks; the others are wood
         for atom in state:
             predicate, args = parse_atom(atom)
+            if predicate == "heavy":
+                self.heavy.add(args[0])
+            if predicate == "smaller":
+                self.smaller.add((args[0], args[1]))
             if predicate in ("on", "in"):
                 self.support[args[0]] = args[1]
             elif predicate == "ontable":
@@ -88,6 +114,21 @@ class Scene:
 
     def of(self, kinds: Collection[str]) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k in kinds)
+
+    def of_a_size(self, kinds: Collection[str], word: str) -> list[str]:
+        """The objects of ``kinds`` a size word fits: those that no other is bigger (``big`` words) or smaller
+        than, by the detected state's ``smaller`` facts; objects of which the state says no size (blocks,
+        cubes) are all of one size, so every one of them fits."""
+        names = self.of(kinds)
+        big = word.startswith(("big", "large"))
+        return [n for n in names if not any(((n, o) if big else (o, n)) in self.smaller for o in names)]
+
+    def related(self, kinds: Collection[str], other: str, under: bool) -> list[str]:
+        """The objects of ``kinds`` right under ``other`` (``under``) or standing on it."""
+        if under:
+            below = self.support.get(other)
+            return [below] if below in self.of(kinds) else []
+        return [n for n in self.of(kinds) if self.support.get(n) == other]
 
     def piles(self) -> list[list[str]]:
         """Every pile of movable objects, bottom up."""
@@ -160,15 +201,47 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.of(_NOUN_KINDS[m.group(1)]), m.group(3)))
                            if described(m, m.group(2)) else m.group(0), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
+    text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
+    text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
+                                                     m.group(2) in ("biggest", "largest"))), text)
+    text = _BLOCK_SIZE.sub(lambda m: marker(m, scene.of_a_size(_NOUN_KINDS[m.group(2)], m.group(1))), text)
+    text = _MATERIAL.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(2)])
+                                              if (n in scene.heavy) == m.group(1).startswith("metal")]), text)
+    text = _UNDER.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=True))
+                      if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
+    text = _ON_OBJECT.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=False))
+                          if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
+
+
+def _ranked(discs: list[str]) -> list[str]:
+    """The discs smallest first (Hanoi discs are numbered by size)."""
+    return sorted(discs, key=lambda n: int(re.sub(r"\D", "", n) or 0))
+
+
+def _medium(discs: list[str]) -> list[str] | None:
+    """The disc in the middle of the size order, or the two in the middle where the count is even."""
+    if len(discs) < 3:
+        return None
+    ranked = _ranked(discs)
+    middle = (len(ranked) - 1) / 2
+    return [n for i, n in enumerate(ranked) if abs(i - middle) < 1]
+
+
+def _ordinal(discs: list[str], place: int, big: bool) -> list[str] | None:
+    """The disc ``place`` steps from the smallest (or the biggest)."""
+    ranked = _ranked(discs)
+    if place >= len(ranked):
+        return None
+    return [(ranked[::-1] if big else ranked)[place]]
 
 
 def _by_size(discs: list[str], big: bool) -> list[str] | None:
     """The discs bigger (``big``) or smaller than another; Hanoi discs are numbered by size."""
     if len(discs) < 2:
         return None
-    ranked = sorted(discs, key=lambda n: int(re.sub(r"\D", "", n) or 0))
+    ranked = _ranked(discs)
     return ranked[1:] if big else ranked[:-1]
 
 

@@ -26,21 +26,29 @@ if TYPE_CHECKING:
 # Words that carry no meaning for the goal ("put the red block on the blue one" = "put red on blue").
 _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
                       "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
-                      "rods", "pole", "poles", "big", "small", "large", "little"])
-_SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "color": "colour", "center": "middle", "centre": "middle"}
+                      "rods", "pole", "poles", "big", "small", "large", "little", "tiny", "just", "too", "directly",
+                      "gently", "carefully",
+                      # the particles of a phrasal verb ("set it down on", "carry it across to")
+                      "down", "across", "back"])
+#: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
+#: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
+_SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
+             "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "stak": "stack",
+             "towr": "tower", "botom": "bottom", "tpo": "top"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
 _THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
                      "everything", "thing", "colour", "color"))
 
-_PLURAL = re.compile(r"\b(?:all (?:of )?(?:the )?|the |every )?(\w+) (?:cubes|blocks)\b ?")
+_PLURAL = re.compile(r"\b(?:all (?:of )?(?:the )?|both (?:of )?(?:the )?|the |every )?(\w+) (?:cubes|blocks)\b ?")
 _Goal = frozenset[str]
 _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
 def _words(text: str) -> str:
     """Lowercase words without punctuation, fillers and synonyms, joined by single spaces."""
-    words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split() if w not in _FILLERS]
-    return re.sub(r"\bon top of\b", "on", " ".join(words))
+    words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
+    joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
+    return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
 
 
 def _marked(text: str, names: Collection[str]) -> str:
@@ -85,7 +93,7 @@ def _hanoi_tower(match: re.Match[str], objects: Objects) -> _Goal:
 
 
 def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
-    said = match.group(1).split(" on ")
+    said = re.split(r" (?:on|to) ", match.group(1))  # "move red to blue": onto it
     if len(said) > 2 and any(word not in objects.kinds and word != "table" for word in said):
         # "the block on top of red on blue": a reference that the words after it may narrow, not a tower
         raise InstructionError(f"cannot read {' on '.join(said)} as a tower of named blocks")
@@ -105,13 +113,35 @@ def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
 
 
 def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
-    """A tower told by place, bottom first: one block named at two places asks for both (contradiction)."""
-    said = [word for word in match.groups() if word]
+    """A tower told by place, bottom first ("with blue at the bottom, then yellow, then pink on top"): one block
+    named at two places asks for both (contradiction)."""
+    bottom, middle, top = match.groups()
+    said = [bottom, *(word for word in middle.split() if word not in _PLACE_WORDS), top]
     stack = [_object(word, ("block", "cube"), objects, "block") for word in said]
     for i, block in enumerate(stack):
         if block in stack[i + 1:]:
             raise Refusal("contradiction", f"{block} cannot be both at the bottom and higher up in one tower")
     return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
+
+
+_PLACE_WORDS = frozenset(("and", "in", "middle", "next", "above"))
+
+
+def _listed_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    """A tower told as a list of blocks and the end it starts from ("stack pink, purple and green from the
+    bottom up"; "... from the top down")."""
+    said = [word for word in match.group(1).split() if word != "and"]
+    stack = [_object(word, ("block", "cube"), objects, "block") for word in said]
+    if "top" in match.group(2):
+        stack.reverse()
+    if len(set(stack)) < len(stack):
+        raise Refusal("impossible", f"a block cannot be on itself: {' on '.join(stack)}")
+    return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
+
+
+def _all_on_table(match: re.Match[str], objects: Objects) -> _Goal:
+    """Every block on the table."""
+    return frozenset(format_atom("ontable", (block,)) for block in _of_kind(objects, "block"))
 
 
 def _blocks_under(match: re.Match[str], objects: Objects) -> _Goal:
@@ -209,14 +239,21 @@ def _sorted_object(said: str, objects: Objects) -> str:
     return _bin(said, objects) if said.endswith(" bin") else _object(said, ("cube",), objects, "cube")
 
 
-_PUT = r"(?:put|place|move|set|drop|stack|keep|leave)"
+#: the verbs that put something somewhere ("stick red on blue", "plop d1 onto the right peg")
+_PUT = (r"(?:put|place|move|set|drop|stack|keep|leave|stick|plop|rest|balance|pile|stuff|toss|throw|pop|lay|slide"
+        r"|shove|position|get|take|carry|lift|bring|transfer|shift|relocate|send|lower)")
 _IT = r"(?:it|any_thing)"  # "it" with nothing named before it is marked as a bare reference
-_NOTHING = rf"(?:anything|any thing|a thing|everything|{_IT}|them|things)"
+_NOTHING = rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that)"
+#: how a scene is kept as it is: "where it is", "as they are", "the way it is"
+_AS_IS = rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were)"
 _NO_CHANGE: _Form = (
     re.compile(r"(?:do|move|touch|change) nothing(?: at all| for| for while)?|nothing to do|stay (?:still|put)"
-               rf"|(?:do not|don t|dont|never) (?:do|move|touch|change) {_NOTHING}"
-               rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all|all)?(?: ?(?:where|as|how) (?:{_IT} is|they are|is|"
-               rf"{_IT} was|they were))?(?: ?(?:alone|untouched|in place))?"),
+               rf"|(?:do not|don t|dont|never|no need to|there s no need to) (?:do|move|touch|change) {_NOTHING}"
+               rf"(?: at all| right| for)?"
+               rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all)?(?: ?{_AS_IS})?(?: ?(?:alone|untouched|in place))?"
+               rf"|(?:leave|let) {_NOTHING} be"
+               # a scene said to be right as it is: "everything's fine as is"
+               rf"|{_NOTHING}(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great|right) {_AS_IS}"),
     _no_change,
     "leave everything where it is (nothing to do)",
 )
@@ -237,20 +274,23 @@ _STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want
                      r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|belongs) )?"
                      r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
-_VERB = re.compile(rf"{_PUT}|build|make|sort|transfer|shift|bring")
+_VERB = re.compile(rf"{_PUT}|build|make|sort")
 #: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
 _LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
 #: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
 #: narrowed by a relation, which the rules do not read)
 _WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
-_CLAUSE_BREAK = re.compile(r"[,;.]|\band\b|\bthen\b|\balso\b")
+_CLAUSE_BREAK = re.compile(r"[,;.:!?&]|\b(?:and|n|then|also|but|plus|as well as)\b")
+#: a clause that starts with a place ("... and also to the right peg"), which takes the clause before up to its place
+_LEADING_PLACE = re.compile(r"(?:on|in|to)\b")
+_LAST_PLACE = re.compile(r".*\s(?:on|in|to)\b")
 _FORMS: dict[str, list[_Form]] = {
     "hanoi": [
         (
             re.compile(
-                rf"(?:{_PUT}|transfer|shift|bring) (?:all |whole |entire )?"
-                r"(?:tower|stack|discs|disks) (?:to|on|in) (\w+)"
+                rf"{_PUT} (?:all |whole |entire )?"
+                r"(?:tower|stack|pile|discs|disks)(?: of discs| of disks)? (?:to|on|in) (\w+)"
             ),
             _hanoi_tower,
             "move the tower to the right peg (left, middle/center, right)",
@@ -270,16 +310,29 @@ _FORMS: dict[str, list[_Form]] = {
             "stack all the blocks into one tower (in any order)",
         ),
         (
-            re.compile(rf"(?:{_PUT}|build tower(?: of| with)?) (\w+(?: on \w+)+)"),
+            re.compile(rf"(?:{_PUT}|build tower(?: of| with)?) (\w+(?: on \w+)+|\w+ to \w+)"),
             _blocks_tower,
             "put red on blue / place red on top of blue / put red on the table / "
             "stack blue on green on red [on the table] / build a tower blue on green on red",
         ),
         (
-            re.compile(r"(?:build|make|stack) (?:tower|stack|pile) (?:with|of|from|having) (\w+) (?:at|on) bottom,? "
-                       r"(?:and )?(?:(\w+) (?:in )?middle,? (?:and )?)?(\w+) (?:at top|on top)"),
+            re.compile(r"(?:build|make|stack|pile) (?:tower|stack|pile)(?: (?:with|of|from|having))? "
+                       r"(\w+) (?:at|on) bottom((?: (?:and )?\w+(?: in middle| next| above)?)*?) "
+                       r"(?:and )?(\w+) (?:at|on) top"),
             _placed_tower,
             "build a tower with red at the bottom, blue in the middle and green on top",
+        ),
+        (
+            re.compile(r"(?:build|make|stack|pile)(?: (?:tower|stack|pile))?(?: (?:of|with|from))? "
+                       r"(\w+(?:(?: and)? \w+)+?) ((?:from|starting (?:from|at)|going) (?:bottom|top)(?: up| down)?"
+                       r"|bottom up|top down|bottom first|top first)"),
+            _listed_tower,
+            "stack red, blue and green from the bottom up (or from the top down)",
+        ),
+        (
+            re.compile(rf"{_PUT} (?:all|every|each|everything|all of them|them all) on table"),
+            _all_on_table,
+            "put every block on the table",
         ),
         (
             re.compile(rf"{_PUT} (\w+) (?:under|beneath|below|underneath) (\w+)"),
@@ -289,9 +342,12 @@ _FORMS: dict[str, list[_Form]] = {
     ],
     "sort": [
         (
-            re.compile(r"sort(?: in bins)? by colour(?: in bins)?"),
+            re.compile(r"sort(?: in bins)? by colour(?: in bins)?"
+                       rf"|{_PUT} (?:each|every|all|everything) in (?:(?:its|their) (?:own )?(?:colour )?bin|bins?"
+                       r" of (?:its|their) (?:own )?colour|any_bin of (?:its|their) (?:own )?colour"
+                       r"|(?:matching|same colour|right|correct) bins?)"),
             _sort_all,
-            "sort the cubes by colour",
+            "sort the cubes by colour / put each cube in the bin of its colour",
         ),
         (
             re.compile(rf"{_PUT} all (\w+) (?:in|to) (\w+ bin|any_bin)"),
@@ -331,7 +387,10 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     marked = _marked(described, {*objects, *(colours or {}).values()})
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
-    goal = _read_clause(_words(marked), task, scene)
+    words = _words(marked)
+    goal = _read_clause(words, task, scene)
+    if goal is None and _VERB.match(words) is None:  # "d1 to the right peg", "cyan on the table": a terse order
+        goal = _terse(words, task, scene)
     if goal is None:
         goal = _read_clauses(marked, task, scene)
     if goal is not None:
@@ -362,6 +421,8 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     referent = ""
     read_any = False
     for index, clause in enumerate(clauses):
+        if index and _LEADING_PLACE.match(clause) and (before := _LAST_PLACE.match(clauses[index - 1])):
+            clause = before.group(0).rsplit(" ", 1)[0] + " " + clause  # "put d2 on the left peg and on the right"
         if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
             clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)
         referent = next((word for word in clause.split() if _refers(word, objects)), referent)
@@ -393,6 +454,17 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     if refusal is not None:
         raise refusal
     return frozenset(goal)
+
+
+def _terse(words: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """A clause without a verb read as "put ...", or ``None`` where that reads nothing: a refusal of it
+    stands ("purple on purple"), words it cannot resolve leave it unread."""
+    try:
+        return _read_clause(f"put {words}", task, objects)
+    except Refusal:
+        raise
+    except InstructionError:
+        return None
 
 
 def _names_something(words: str, objects: Objects) -> bool:

@@ -45,6 +45,19 @@ _NAMED = re.compile(r"([a-z]+)(\d+)")
 COLOUR_WORDS = {**{colour: colour for colour in COLORS}, "grey": "gray", "black": "black", "white": "white",
                 "brown": "brown", "violet": "violet", "magenta": "magenta"}
 _KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower", "stack", "pile"))
+#: kinds of object and materials people name that no task has ("the ball", "the glass cube"; not "ring", which
+#: people, and the instruction grammar, call a Hanoi disc, nor the scenes' own materials and shapes: every block
+#: is wood, the "heavy" variant's one metal, the "round" variant's a dome, ``envs.scenes.base.SceneObject``): in a
+#: text that names an object, a colour or a kind of the tasks, such a word names an object this scene lacks
+OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "cup", "bowl", "plastic", "glass",
+                                "rubber", "foam"))
+#: a question about the scene rather than a request: a question word, or a verb before its subject ("is the
+#: pink one heavier", "do you like ..."); a request put as a question ("could you ...", "would you mind ...",
+#: "is it possible to ...", "how about ...") asks for a change, and "what a ..." exclaims
+_QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\b| an? )"
+                       r"|(?:is|are|was|were|do|does|did|am|has|have) (?:you|it|the|there|this|that|these|those|they|we"
+                       r"|i|any|anything|something|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b")
+_REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
 CHECKED_KINDS = ("disc", "peg", "bin")
@@ -74,8 +87,10 @@ def names_an_object(word: str) -> bool:
 
 
 def check_words(text: str, scene: SceneFacts) -> None:
-    """Refuse (absent-object) an instruction that names a colour or an object this scene does not have, and
-    (``check_counts``, impossible) one that counts more objects of a kind than the scene has."""
+    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (absent-object) an
+    instruction that names a colour or an object this scene does not have, and (``check_counts``, impossible)
+    one that counts more objects of a kind than the scene has."""
+    check_question(text)
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
@@ -90,6 +105,9 @@ def check_words(text: str, scene: SceneFacts) -> None:
         if kind in CHECKED_KINDS and kind not in kinds:
             raise Refusal("absent-object", f"there is no {kind} in this {scene.task} scene (objects here: "
                                            f"{', '.join(sorted(kinds))})")
+        if word in OTHER_OBJECT_WORDS and about_objects:
+            raise Refusal("absent-object", f"nothing in this {scene.task} scene is a {word} thing (objects here: "
+                                           f"{', '.join(sorted(kinds))})")
         if word in COLOUR_WORDS and COLOUR_WORDS[word] not in present and (word in COLORS or about_objects):
             raise Refusal("absent-object", f"nothing in the scene is {word} (colours here: "
                                            f"{', '.join(sorted(present))})")
@@ -99,6 +117,15 @@ def check_words(text: str, scene: SceneFacts) -> None:
             raise Refusal("absent-object", f"there is no {word} in the scene (objects here: "
                                            f"{', '.join(same or sorted(scene.kinds))})")
     check_counts(text, scene)
+
+
+def check_question(text: str) -> None:
+    """Refuse (not-an-instruction) a question about the scene ("what colour is the tallest tower?", "do you
+    like the blue block?"): it asks to be told something, not for a change. A request put as a question
+    ("could you move ...?", "would you mind ...", "is it possible to ...") is read as the request it is."""
+    words = " ".join(re.findall(r"[a-z0-9_]+", text.lower()))
+    if _QUESTION.match(words) and not _REQUEST.search(words):
+        raise Refusal("not-an-instruction", f"{text.strip()!r} asks a question, not for a change")
 
 
 _NUMBERS = {word: n for n, word in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

@@ -55,7 +55,8 @@ class GoalReader:
         ``Refusal``. The rule-based reader reads beside the network: where it refuses, this reader refuses
         for the same reason (but for not-an-instruction: the network reads more wordings than the rules),
         and where it reads the text, the text is an instruction however novel, and its goal stands where the
-        network reads no goal at p >= 0.5; the
+        network reads no goal at p >= 0.5 or where the network's own reading is refused (its doubts, its
+        clauses, or its goal failing the checks: the rules resolved every reference to one object); the
         goal then passes the checks every reader's goal passes (``agent.goals.refusal``), against
         ``domain`` (default: the task's shipped one), and the network's own doubts (``agent.perception.doubt``).
         An instruction of several clauses is also read clause by clause (``agent.perception.clauses``): clauses
@@ -93,6 +94,17 @@ class GoalReader:
             raise Refusal("not-an-instruction", f"no goal read from it: {exc}") from None
         if rule_goal is not None and max(reading.confidence.values()) < THRESHOLD:
             return _ruled(rule_goal)
+        try:
+            return self._checked(view, scene, instruction, domain, probs, reading, veto)
+        except Refusal:
+            if rule_goal is not None:  # a refusal of the network's reading alone: the rules' goal passed them
+                return _ruled(rule_goal)
+            raise
+
+    def _checked(self, view: View, scene: SceneFacts, instruction: str, domain: Domain, probs: Any,
+                 reading: Reading, veto: Callable[[str, str], bool] | None) -> Reading:
+        """The network's reading after its checks: the domain's veto, its clauses, the checks every reader's
+        goal passes, its doubts and the number its words ask for; or a ``Refusal``."""
         if veto is not None:  # what the network read before the domain's veto: impossible, if it differs
             with suppress(GoalError):
                 unvetoed = decode(probs, view.names, view.kinds).goal
@@ -120,7 +132,7 @@ class GoalReader:
 
 
 def _ruled(goal: frozenset[str]) -> Reading:
-    """The rule reader's goal as a reading, where the network reads none it believes."""
+    """The rule reader's goal as a reading, where the network reads none it believes or its reading is refused."""
     return Reading(tuple(sorted(goal)), dict.fromkeys(goal, 1.0))
 
 
