@@ -187,17 +187,6 @@ def test_perception_reader_refuses(reader: GoalReader, task: str, seed: int, tex
     ("sort", 4, "put all the cubes in the blue bin and put the green cube in the green bin", "contradiction"),
     ("blocks", 6, "put green and blue on yellow", "contradiction"),
     ("sort", 6, "move the blue block to the yellow bin", "ambiguous"),
-])
-def test_perception_reader_reads_clause_by_clause_and_counts_references(reader: GoalReader, task: str, size: int,
-                                                                         text: str, reason: str) -> None:
-    """Clauses the network's whole-sentence reading would reconcile by dropping one, and a singular reference
-    it reads as every object of a colour (development seed 500: ``tests/data/refusal-dev/refuse-2.jsonl``)."""
-    with pytest.raises(Refusal) as caught:
-        _read(reader, task, size, 500, text)
-    assert caught.value.reason == reason
-
-
-@pytest.mark.parametrize(("task", "size", "text", "reason"), [
     ("blocks", 6, "put the top block of the tallest stack on blue", "ambiguous"),
     ("blocks", 6, "put the block that is on the table on blue", "ambiguous"),
     ("sort", 4, "place the cube on the left into the yellow bin", "ambiguous"),
@@ -206,11 +195,12 @@ def test_perception_reader_reads_clause_by_clause_and_counts_references(reader: 
     ("blocks", 5, "make sure yellow is sitting on orange", "no-change"),
     ("blocks", 4, "put the black block on blue", "absent-object"),
 ])
-def test_perception_reader_reads_phrases_of_place_and_references_back(reader: GoalReader, task: str, size: int,
-                                                                     text: str, reason: str) -> None:
-    """References the scene fits to several objects, a clause that refers back, a goal told as a state that
-    holds and a colour outside the palette (development seed 500: ``tests/data/refusal-dev/refuse-2.jsonl``
-    and ``refuse-3.jsonl``); the positions come from the rendered frame."""
+def test_perception_reader_reads_clauses_and_references_in_the_scene(reader: GoalReader, task: str, size: int,
+                                                                    text: str, reason: str) -> None:
+    """Clauses the network's whole-sentence reading would reconcile by dropping one, a singular reference it
+    reads as every object of a colour, references the scene fits to several objects (the positions come from
+    the rendered frame), a clause that refers back, a goal told as a state that holds and a colour outside the
+    palette (development seed 500: ``tests/data/refusal-dev/refuse-2.jsonl`` and ``refuse-3.jsonl``)."""
     with pytest.raises(Refusal) as caught:
         _read(reader, task, size, 500, text)
     assert caught.value.reason == reason
