@@ -294,7 +294,11 @@ class _Hand:
 
 def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> None:
     """Fingers that move while still wider than commanded (told to open less than the cube is wide) still
-    hold it; a grip starts only on fingers that stopped (sort 6, development seeds 20 and 36)."""
+    hold it, and so do fingers stopped less than ``GRIP_MARGIN`` wider than commanded; a grip starts only on
+    fingers that stopped (sort 6, development seeds 20, 36, 82 and 106). A frame reads the hand at rest by
+    the held margin."""
+    from agent.vision.frames import Gripper
+    from agent.vision.state import gripping
     from envs.detectors import ObjectState, World
     from policies.targets import Targets
 
@@ -305,6 +309,10 @@ def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> Non
     assert targets.world("green1").objects["green1"].gripped
     hand.step(0.0393, 0.0355)  # moving, still 3.8 mm wider than commanded: squeezing the cube
     assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.0399, 0.038)  # stopped 1.9 mm wider than commanded: still squeezing it
+    assert targets.world("green1").objects["green1"].gripped
+    assert gripping(Gripper((0.6, -0.15, 0.1), 0.0399, 0.038))
+    assert not gripping(Gripper((0.6, -0.15, 0.1), 0.0592, 0.0593))  # free fingers at rest
     hand.step(0.05, 0.08)  # opened wider than the cube: let go
     assert not targets.world("green1").objects["green1"].gripped
     # fingers closing on nothing (the object slipped out as the hand rose) let go once 2 mm past the grip
