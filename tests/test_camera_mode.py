@@ -331,6 +331,28 @@ def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> Non
     assert targets.blocked()
 
 
+def test_an_empty_hand_lets_go_of_a_cube_hanging_from_it_before_it_looks() -> None:
+    """Fingers told to open to a cube's own width hold it by friction while proprioception reads the hand
+    empty; ``clear_view`` opens them fully before it rises, so the cube stays where it was put instead of
+    leaving the frame with the hand (sort 6, development seeds 155 and 162). A held cube stays held."""
+    from envs.detectors import detect_holding
+    from policies.scripted import Motion, clear_view, pick
+
+    env = TaskEnv("sort", 6)
+    try:
+        env.reset(seed=0)
+        robot = env.robot
+        assert pick(env, ["blue1"], 3000).success
+        robot.set_opening(robot.finger_width() - 0.0003)  # "let go", to just under the cube's width
+        Motion(env, 400).hold(robot.opening, 10)
+        assert ("blue1",) in detect_holding(env.world())
+        assert clear_view(env, 3000).success
+        assert ("blue1",) not in detect_holding(env.world())
+        assert env.world().objects["blue1"].top < 0.15
+    finally:
+        env.close()
+
+
 def test_the_camera_looks_with_the_arm_and_the_held_object_out_of_the_frame() -> None:
     """At the look point the frame shows of the arm only its base, and nothing of what the hand holds; the hand
     then comes down to where skills start with the held object's box (hanoi 4 development seed 7: an arm's
