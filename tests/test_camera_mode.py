@@ -294,7 +294,11 @@ class _Hand:
 
 def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> None:
     """Fingers that move while still wider than commanded (told to open less than the cube is wide) still
-    hold it; a grip starts only on fingers that stopped (sort 6, development seeds 20 and 36)."""
+    hold it, and so do fingers stopped less than ``GRIP_MARGIN`` wider than commanded; a grip starts only on
+    fingers that stopped (sort 6, development seeds 20, 36, 82 and 106). A frame reads the hand at rest by
+    the held margin."""
+    from agent.vision.frames import Gripper
+    from agent.vision.state import gripping
     from envs.detectors import ObjectState, World
     from policies.targets import Targets
 
@@ -305,6 +309,10 @@ def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> Non
     assert targets.world("green1").objects["green1"].gripped
     hand.step(0.0393, 0.0355)  # moving, still 3.8 mm wider than commanded: squeezing the cube
     assert targets.world("green1").objects["green1"].gripped
+    hand.step(0.0399, 0.038)  # stopped 1.9 mm wider than commanded: still squeezing it
+    assert targets.world("green1").objects["green1"].gripped
+    assert gripping(Gripper((0.6, -0.15, 0.1), 0.0399, 0.038))
+    assert not gripping(Gripper((0.6, -0.15, 0.1), 0.0592, 0.0593))  # free fingers at rest
     hand.step(0.05, 0.08)  # opened wider than the cube: let go
     assert not targets.world("green1").objects["green1"].gripped
     # fingers closing on nothing (the object slipped out as the hand rose) let go once 2 mm past the grip
@@ -321,6 +329,28 @@ def test_a_held_cube_is_let_go_only_when_the_fingers_open_wider_than_it() -> Non
     assert not targets.blocked()
     hand.step(0.0404, 0.0)
     assert targets.blocked()
+
+
+def test_an_empty_hand_lets_go_of_a_cube_hanging_from_it_before_it_looks() -> None:
+    """Fingers told to open to a cube's own width hold it by friction while proprioception reads the hand
+    empty; ``clear_view`` opens them fully before it rises, so the cube stays where it was put instead of
+    leaving the frame with the hand (sort 6, development seeds 155 and 162). A held cube stays held."""
+    from envs.detectors import detect_holding
+    from policies.scripted import Motion, clear_view, pick
+
+    env = TaskEnv("sort", 6)
+    try:
+        env.reset(seed=0)
+        robot = env.robot
+        assert pick(env, ["blue1"], 3000).success
+        robot.set_opening(robot.finger_width() - 0.0003)  # "let go", to just under the cube's width
+        Motion(env, 400).hold(robot.opening, 10)
+        assert ("blue1",) in detect_holding(env.world())
+        assert clear_view(env, 3000).success
+        assert ("blue1",) not in detect_holding(env.world())
+        assert env.world().objects["blue1"].top < 0.15
+    finally:
+        env.close()
 
 
 def test_the_camera_looks_with_the_arm_and_the_held_object_out_of_the_frame() -> None:

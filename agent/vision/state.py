@@ -48,8 +48,10 @@ TABLE = "table"
 #: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
 MIN_THICKNESS = 0.012
 GRASP_RADIUS = 0.04
-#: fingers this much wider than commanded are held apart by an object
-GRIP_MARGIN = 0.003
+#: fingers this much wider (m) than commanded are held apart by an object. A frame is taken with the hand at
+#: rest, where free fingers sit within 0.2 mm of their command; a cube the hand was told to open to 3.9 cm on
+#: held them at 4.1 cm (``policies.targets.HELD_MARGIN``)
+GRIP_MARGIN = 0.001
 READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
 
 
