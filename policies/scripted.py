@@ -276,13 +276,13 @@ LOOK_POINT = (0.28, 0.0, 0.45)
 #: starts lie (the hand 3 to 15 cm above the scene, ``policies.skill_envs``)
 READY_POINT = (LOOK_POINT[0], LOOK_POINT[1], 0.12)
 #: control steps an empty hand spends opening fully before it leaves for the look point (``clear_view``)
-RELEASE_STEPS = 6
+LOOK_RELEASE_STEPS = 6
 
 
 def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
     """Take the hand, and what it holds, out of the camera's view before it looks (camera mode): up and across
     to ``LOOK_POINT``. Fingers that hold something stay as they are; fingers that hold nothing by
-    proprioception (no wider than ``HELD_MARGIN`` over their command) open fully for ``RELEASE_STEPS`` first,
+    proprioception (no wider than ``HELD_MARGIN`` over their command) open fully for ``LOOK_RELEASE_STEPS`` first,
     so that a cube the fingers were told to open to about its own width, and which hangs from them by
     friction, falls where it was put instead of rising with the hand out of the frame, where the agent would
     take it as let go (sort 6, development seeds 155 and 162). Proprioception and the fixed layout of the
@@ -291,7 +291,7 @@ def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
     opening = env.robot.opening
     if env.robot.finger_width() < opening + HELD_MARGIN:
         opening = MAX_OPENING
-        motion.hold(opening, RELEASE_STEPS)
+        motion.hold(opening, LOOK_RELEASE_STEPS)
     travel = max(float(env.robot.target[2]), LOOK_POINT[2])
     done = motion.cross(LOOK_POINT[:2], travel, opening) and motion.descend(LOOK_POINT[2], opening, TRAVEL_TOLERANCE)
     return SkillResult(done, motion.used, "" if done else "could not take the hand out of the camera's view")
