@@ -29,8 +29,8 @@ from envs.task_env import TaskEnv
 GRIP_MARGIN = 0.003
 #: fingers that hold an object stay at least this much (m) wider than commanded: a learned place told the hand
 #: to open to 3.9 cm on a 4.2 cm sort cube, the fingers stopped at 4.16 cm, and the cube, taken as let go at
-#: ``GRIP_MARGIN``, rose with the hand out of the camera's view (sort 6, development seeds 82 and 106; the
-#: frame's rule, ``agent.vision.state.GRIP_MARGIN``)
+#: ``GRIP_MARGIN``, rose with the hand out of the camera's view (sort 6, development seeds 82 and 106); a
+#: frame reads ``holding`` by it too (``agent.vision.state.gripping``)
 HELD_MARGIN = 0.001
 #: narrower than this (m), the fingers are closed on nothing
 MIN_GRIP = 0.005

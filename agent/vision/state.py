@@ -21,6 +21,7 @@ from agent.vision.frames import Gripper
 from envs.detectors import format_atom
 from envs.errors import PerceptionError
 from envs.simulation import TABLE_TOP_Z
+from policies.targets import HELD_MARGIN, MIN_GRIP
 
 #: how far (m) a perceived bottom may be from its support's perceived top. Stacked objects' tops are at
 #: least 1.8 cm apart (the thinnest disc), so a support two levels down is never within reach
@@ -48,16 +49,14 @@ TABLE = "table"
 #: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
 MIN_THICKNESS = 0.012
 GRASP_RADIUS = 0.04
-#: fingers this much wider (m) than commanded are held apart by an object. A frame is taken with the hand at
-#: rest, where free fingers sit within 0.2 mm of their command; a cube the hand was told to open to 3.9 cm on
-#: held them at 4.1 cm (``policies.targets.HELD_MARGIN``)
-GRIP_MARGIN = 0.001
 READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
 
 
 def gripping(gripper: Gripper | None) -> bool:
-    """Whether the fingers are held apart by something (proprioception alone)."""
-    return gripper is not None and gripper.width >= gripper.opening + GRIP_MARGIN and gripper.width >= 0.005
+    """Whether the fingers are held apart by something (proprioception alone), by the margin the skills keep a
+    grip by (``policies.targets.HELD_MARGIN``): a frame is taken with the hand at rest, where free fingers sit
+    within 0.2 mm of their command."""
+    return gripper is not None and gripper.width >= gripper.opening + HELD_MARGIN and gripper.width >= MIN_GRIP
 
 
 def held(objects: list[Described], gripper: Gripper | None) -> str | None:
