@@ -1,4 +1,4 @@
-"""The deterministic action of a trained SB3 policy, evaluated directly, the same on every CPU.
+"""The deterministic action of a trained SB3 policy, evaluated directly, the same under any BLAS or SIMD kernel.
 
 SB3's ``predict`` wraps every call in work a control loop does not need: it switches the whole policy to
 evaluation mode (a walk over every module), checks the input's type and shape, builds an action
@@ -11,7 +11,8 @@ differ from one instruction set to another (AVX2, AVX-512: how many products a s
 action that differs in its last bit sends a closed loop of contacts elsewhere within a few hundred steps,
 so the same seed gave different episodes on different machines. In float64 every product of two float32
 numbers is exact and a sum's order moves it by about 1e-16, far below float32's rounding, so the action
-comes out the same wherever it runs; it is SB3's float32 action to within about 1e-6
+comes out the same whichever kernels run it (an episode can still differ between kinds of CPU for reasons
+below the agent: ``tests/test_records.py``); it is SB3's float32 action to within about 1e-6
 (``tests/test_actor.py`` checks both: against ``predict``, and bit for bit under other BLAS kernels and
 numpy instruction sets).
 """
