@@ -29,6 +29,7 @@ import numpy as np
 from envs.detectors import ObjectState, World, detect_ontable
 from envs.robot import FINGER_JOINTS, MAX_OPENING
 from envs.task_env import TaskEnv
+from policies.crowding import pick_yaw
 from policies.placement import TABLE, Placement, placed, placement
 from policies.righting import clear_to_turn, finger_yaw, righting_grasp
 from policies.targets import Targets
@@ -132,9 +133,9 @@ class SkillTask(ABC):
             return self.targets.speed(self.name)
         return float(np.linalg.norm(self.env.sim.velocity(self.name)[:3]))
 
-    def before_action(self) -> None:  # noqa: B027 (a hook: only righting does something)
+    def before_action(self) -> None:  # noqa: B027 (a hook: only picks and righting do something)
         """What the operator does to the arm besides the policy's action, before each one: nothing, but a
-        righting turns the hand (``RightTask``). Training and execution both call it."""
+        pick or a righting turns the hand (``PickTask``, ``RightTask``). Training and execution both call it."""
 
     @abstractmethod
     def observe(self, world: World | None = None) -> np.ndarray:
@@ -195,10 +196,19 @@ class PickTask(SkillTask):
 
     def __init__(self, env: TaskEnv, name: str, targets: Targets | None = None) -> None:
         super().__init__(env, name, targets)
-        obj = self.world().objects[name]
+        world = self.world()
+        obj = world.objects[name]
         self.rest = np.asarray(obj.position)
         self.rest_bottom = obj.bottom
         self.squeezing = 0
+        #: the hand's yaw for this pick (``policies.crowding``): turned where an object crowds the fingers
+        self.yaw = pick_yaw(world, name, None if targets is not None else finger_yaw(env.sim.pose(name).orientation))
+
+    def before_action(self) -> None:
+        """Turn the hand to ``yaw`` once it is clear to (``righting.clear_to_turn``); the pick before may have
+        left it turned."""
+        if self.env.robot.yaw != self.yaw and clear_to_turn(self.world(), self.env.robot.ee_position()):
+            self.env.robot.set_yaw(self.yaw)
 
     def observe(self, world: World | None = None) -> np.ndarray:
         world = world or self.world()
