@@ -12,7 +12,7 @@ the scene to settle instead of watching the objects' speed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -80,12 +80,16 @@ class Motion:
             self.env.apply_action(action)
         return False
 
-    def hold(self, opening: float, steps: int) -> bool:
-        """Keep the arm still for ``steps`` control steps while the hand moves to ``opening``."""
+    def hold(self, opening: float, steps: int, watch: Callable[[], object] | None = None) -> bool:
+        """Keep the arm still for ``steps`` control steps while the hand moves to ``opening``, calling ``watch``
+        after each one (a pick on perceived targets reads them there: ``Targets`` feels a grip only from
+        fingers sensed to stall, and must feel it with the hand at the object for the box to follow it)."""
         for _ in range(steps):
             if self.exhausted():
                 return False
             self.env.apply_action(np.array([0.0, 0.0, 0.0, self._grip(opening)]))
+            if watch is not None:
+                watch()
         return True
 
     def settle(self, opening: float, blind: bool = False) -> None:
@@ -143,7 +147,7 @@ def pick(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets |
     travel_z = _highest_top(world, name) + TRAVEL_CLEARANCE
     xy = (obj.position[0], obj.position[1])
     if not (motion.cross(xy, travel_z, opening) and motion.descend(grasp_z, opening)
-            and motion.hold(0.0, GRIP_STEPS)):
+            and motion.hold(0.0, GRIP_STEPS, None if targets is None else lambda: targets.world(name))):
         return SkillResult(False, motion.used, "could not reach the object")
     lift_z = _highest_top(_world(env, targets, name), name) + 2.0 * obj.half_height + TRAVEL_CLEARANCE
     here = env.robot.target
@@ -246,11 +250,12 @@ def _set_upright(env: TaskEnv, name: str, step_budget: int) -> SkillResult:
 def fetch(env: TaskEnv, args: Sequence[str], step_budget: int, targets: Targets | None = None) -> SkillResult:
     """Take the loose ``args[0]`` into the hand wherever it lies: one flat on the table as ``pick`` takes any
     object; any other (tilted, lying across another) righted onto the table first (``right``): a disc held
-    askew would land askew, and a grasp from above on one resting across another takes both. Loose objects
-    are not read from pixels yet, so with perceived ``targets`` it refuses."""
+    askew would land askew, and a grasp from above on one resting across another takes both. With perceived
+    ``targets`` (camera mode) it is picked where its box lies: perceived boxes carry no tilt, so it cannot be
+    righted first (a tilted one may slip; the agent sees that on its next look and plans again)."""
     (name,) = args
     if targets is not None:
-        return SkillResult(False, 0, f"fetching {name} needs it seen loose, which the camera does not read yet")
+        return pick(env, args, step_budget, targets)
     world = env.world()
     if (failure := not_movable(world, name)) is not None:
         return failure

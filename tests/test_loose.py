@@ -15,6 +15,7 @@ from envs.scenes.hanoi import DISC_HEIGHT, disc_width
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import TaskEnv
 from policies.scripted import fetch
+from policies.targets import Targets
 
 HALF = DISC_HEIGHT / 2
 PEGS = {"left": -0.2, "middle": 0.0, "right": 0.2}
@@ -132,6 +133,17 @@ def test_fetch_takes_a_loose_disc_into_the_hand(hanoi2: TaskEnv, tilt: float) ->
     assert ("d1",) in detect_loose(hanoi2.world())
     assert (("d1",) in detect_fallen(hanoi2.world())) == bool(tilt)  # the tilted one is righted first
     result = fetch(hanoi2, ("d1",), 6000)
+    assert result.success, result.reason
+    assert detect(hanoi2.world(), {"holding": "holding"}) == ["(holding d1)"]
+
+
+def test_fetch_on_perceived_boxes_picks_the_loose_disc_where_its_box_lies(hanoi2: TaskEnv) -> None:
+    """Camera mode reads ``loose`` but no tilt: ``fetch`` given perceived ``targets`` picks the disc as it lies
+    (here the boxes are the simulator's own, as a perfect look would give them) instead of refusing."""
+    hanoi2.reset(seed=0)
+    hanoi2.sim.set_pose("d1", (0.38, 0.0, TABLE_TOP_Z + 0.02))
+    hanoi2.sim.step(SETTLE_STEPS)
+    result = fetch(hanoi2, ("d1",), 6000, Targets(hanoi2, hanoi2.world()))
     assert result.success, result.reason
     assert detect(hanoi2.world(), {"holding": "holding"}) == ["(holding d1)"]
 

@@ -3,6 +3,8 @@ perceived boxes on hand-built scenes, the scoring function, and bad input."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -86,7 +88,6 @@ def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> Non
 def test_frames_of_nothing_these_tasks_hold_are_perception_errors_or_states(segmenter: Segmenter, task: str) -> None:
     """Patches of random colour and height on an empty table (objects the segmenter cannot describe, pieces
     of nothing): the camera path reads a state or raises one ``PerceptionError``, never anything else."""
-    from dataclasses import replace
 
     env = _scene("blocks", 3, 0)
     try:
@@ -139,6 +140,25 @@ def test_state_of_a_hand_built_sort_scene_with_a_cube_in_the_hand() -> None:
     assert state == ["(holding blue1)", "(in red1 red_bin)", "(ontable red2)"]
     open_hand = Gripper((0.5, -0.1, 0.205), width=0.08, opening=0.08)
     assert "(handempty)" in perceive_state([bin_, inside, table], open_hand, SORT)
+
+
+def test_discs_and_cubes_off_what_their_domain_names_are_read_loose() -> None:
+    """The shipped domains read ``loose`` (``domains/*/binding.yaml``): a disc knocked beside the pegs, or
+    a cube lying on another, must be seen so, or the planner has no operator that takes it back."""
+    pegs = [_box(n, "peg", (0.52, y, 0.0), (0.05, 0.0)) for n, y in (("left", -0.2), ("middle", 0.0), ("right", 0.2))]
+    d3 = _box("d3", "disc", (0.52, -0.2, 0.012), (0.02, 0.012))
+    d2 = _box("d2", "disc", (0.52, -0.2, 0.036), (0.017, 0.012))
+    beside = _box("d1", "disc", (0.38, 0.0, 0.011), (0.014, 0.011))  # on the table, 14 cm nearer the arm
+    state = set(perceive_state([*pegs, d3, d2, beside], None, {**HANOI, "loose": "loose"}))
+    assert {"(loose d1)", "(clear d1)", "(on d2 d3)", "(on d3 left)"} <= state
+    assert not {"(loose d2)", "(loose d3)"} & state
+    held = Gripper((0.38, 0.0, 0.2), width=0.03, opening=0.0)
+    lifted = replace(beside, centre=(0.38, 0.0, 0.2))
+    assert "(loose d1)" not in perceive_state([*pegs, d3, d2, lifted], held, {**HANOI, "loose": "loose"})
+    bottom = _box("red1", "cube", (0.40, 0.1, 0.021), (0.02, 0.02))
+    top = _box("red2", "cube", (0.40, 0.1, 0.061), (0.02, 0.02))
+    sort_state = perceive_state([bottom, top], None, {**SORT, "loose": "loose"})
+    assert "(loose red2)" in sort_state and "(loose red1)" not in sort_state
 
 
 def test_a_cube_whose_bins_near_wall_hides_all_but_its_top_is_in_the_bin() -> None:

@@ -49,7 +49,7 @@ TABLE = "table"
 #: the thinnest object a rested box may become (the thinnest disc is 1.8 cm)
 MIN_THICKNESS = 0.012
 GRASP_RADIUS = 0.04
-READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller")
+READABLE = ("on", "ontable", "in", "clear", "holding", "handempty", "smaller", "loose")
 
 
 def gripping(gripper: Gripper | None) -> bool:
@@ -176,10 +176,19 @@ def perceive_state(objects: list[Described], gripper: Gripper | None, predicates
     discs = [o for o in objects if o.kind == "disc"]
     on = {(x.name, stands_on[x.name]) for x in resting if stands_on[x.name] in {o.name for o in movable}}
     on |= {(x.name, p.name) for x in resting if stands_on[x.name] == TABLE for p in pegs if _xy(x, p) < p.half[0]}
+    ontable = {(x.name,) for x in resting if stands_on[x.name] == TABLE and not any(_inside(x, b) for b in bins)}
+    inside = {(x.name, b.name) for x in resting for b in bins if _inside(x, b)}
+    stacked = {x for x, _ in on}
+    put_away = {x for (x,) in ontable} | {x for x, _ in inside}
     facts = {
         "on": on,
-        "ontable": {(x.name,) for x in resting if stands_on[x.name] == TABLE and not any(_inside(x, b) for b in bins)},
-        "in": {(x.name, b.name) for x in resting for b in bins if _inside(x, b)},
+        "ontable": ontable,
+        "in": inside,
+        # the detectors' ``loose`` (``envs.detectors.detect_loose``) on perceived boxes: a disc out of the hand
+        # on neither a peg nor another disc (beside the pegs, or standing on nothing), a cube neither on the
+        # table nor in a bin; what the camera cannot tell is whether it is also tilted (``fallen`` stays unread)
+        "loose": {(x.name,) for x in movable if x.name != holding
+                  and ((x.kind == "disc" and x.name not in stacked) or (x.kind == "cube" and x.name not in put_away))},
         "holding": {(holding,)} if holding else set(),
         "handempty": set() if holding else {()},
         # an object out of the hand that stands on nothing has fallen: no surface to build on, as the detectors say
