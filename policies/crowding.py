@@ -1,8 +1,8 @@
 """Which way a pick's hand is turned: so that neither its fingers nor its housing come down on a neighbour.
 
 The hand comes down over the object with its fingers open along (-sin yaw, cos yaw) (``envs.robot``), at
-yaw 0 along the table's y axis, and its housing, 21 cm long along the same axis, 5 to 13 cm above the grasp
-point. An object knocked next to a tower (``nesy run --disturb``) can stand a few centimetres from it along y:
+yaw 0 along the table's y axis, and its housing, 21 cm long along the same axis, 3.5 to 13.5 cm above the
+grasp point. An object knocked next to a tower (``nesy run --disturb``) can stand a few centimetres from it along y:
 the fingers or the housing then came down on the tower and knocked it over, pick after pick, until the replan
 budget was spent (blocks 5 with two disturbances, development seed 20000: a block 7.4 cm from a tower of
 four). Turned, the hand has room. It is turned only then: every pick was trained at yaw 0 on objects within 9

@@ -88,7 +88,6 @@ def test_an_empty_table_is_a_clear_perception_error(segmenter: Segmenter) -> Non
 def test_frames_of_nothing_these_tasks_hold_are_perception_errors_or_states(segmenter: Segmenter, task: str) -> None:
     """Patches of random colour and height on an empty table (objects the segmenter cannot describe, pieces
     of nothing): the camera path reads a state or raises one ``PerceptionError``, never anything else."""
-
     env = _scene("blocks", 3, 0)
     try:
         env.sim.remove_all_but(("table", "robot"))
