@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.detectors import World
+from envs.detectors import ObjectState, World
 
 #: the parts of the hand that come down round the object, measured on the Panda at yaw 0 (``envs.robot``):
 #: (reach along the closing axis, half width across it, lowest point above the grasp point), all in m. The
@@ -30,8 +30,13 @@ HAND_PARTS = ((0.074, 0.015, -0.011), (0.105, 0.036, 0.035))
 SAFE = 0.005
 #: the yaws tried (rad): every 5 degrees of the half turn (either finger may take either face)
 YAWS = np.radians(np.arange(-85.0, 95.0, 5.0))
-#: the grasp point sits this far above the object's bottom at most (``skill_tasks.GRASP_HEIGHT``)
+#: a pick's grasp point sits this far above the object's bottom at most (fingertips stay off the support)
 GRASP_HEIGHT = 0.012
+
+
+def grasp_point(obj: ObjectState) -> np.ndarray:
+    """Where a pick closes the fingers on ``obj``: over its centre, ``GRASP_HEIGHT`` above its bottom at most."""
+    return np.array([obj.position[0], obj.position[1], obj.bottom + min(obj.half_height, GRASP_HEIGHT)])
 
 
 def room(world: World, name: str, yaw: float) -> float:
@@ -39,7 +44,7 @@ def room(world: World, name: str, yaw: float) -> float:
     movable object out of the hand (each as the circle round its footprint, up to its top): negative where
     they overlap. Infinite when nothing stands near."""
     obj = world.objects[name]
-    grasp_z = obj.bottom + min(obj.half_height, GRASP_HEIGHT)
+    grasp_z = float(grasp_point(obj)[2])
     centre = np.asarray(obj.position[:2])
     along, across = np.array([-np.sin(yaw), np.cos(yaw)]), np.array([np.cos(yaw), np.sin(yaw)])
     least = np.inf

@@ -31,12 +31,13 @@ from envs.robot import MAX_OPENING, WORKSPACE_HIGH, WORKSPACE_LOW
 from envs.scenes.base import settle
 from envs.simulation import TABLE_TOP_Z
 from envs.task_env import ACTION_SIZE, TaskEnv
+from policies.crowding import GRASP_HEIGHT
 from policies.placement import TABLE, NoFreeSpot, placement
 from policies.randomisation import DEFAULT, episode_rng, perturb_scene
 from policies.righting import lying_on
 from policies.seeds import SKILL_VALIDATION_OFFSET
 from policies.skill import SKILL_NAMES
-from policies.skill_tasks import GRASP_HEIGHT, RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
+from policies.skill_tasks import RUNNING, SUCCESS, PickTask, PlaceTask, RightTask, SkillTask
 
 #: task -> (weight, smallest size, largest size) of the scenes skills train on (hanoi 5 and 6 never)
 TRAINING_SCENES = {"hanoi": (0.4, 1, 4), "blocks": (0.35, 1, 6), "sort": (0.25, 1, 6)}

@@ -29,7 +29,7 @@ import numpy as np
 from envs.detectors import ObjectState, World, detect_ontable
 from envs.robot import FINGER_JOINTS, MAX_OPENING
 from envs.task_env import TaskEnv
-from policies.crowding import pick_yaw
+from policies.crowding import grasp_point, pick_yaw
 from policies.placement import TABLE, Placement, placed, placement
 from policies.righting import clear_to_turn, finger_yaw, righting_grasp
 from policies.targets import Targets
@@ -41,8 +41,6 @@ CLEARANCE = 0.03
 #: the corridor's floor ramps from the obstacles' height down to the target's between these planar
 #: distances (m) from the target
 RAMP = (0.01, 0.05)
-#: the grasp point sits this far above the object's bottom at most (fingertips stay off the support)
-GRASP_HEIGHT = 0.012
 #: above the grasp point, the fingers should stand this much wider than the object (m; its diagonal
 #: counts when it is turned, hence the factor)
 APPROACH_MARGIN = 0.01
@@ -97,10 +95,6 @@ def corridor_distance(point: np.ndarray, target: np.ndarray, floor: float) -> fl
     height = target[2] + ramp * max(floor - target[2], 0.0)
     climb = max(height - point[2], 0.0)
     return planar + climb + abs(max(height, point[2]) - target[2])
-
-
-def grasp_point(obj: ObjectState) -> np.ndarray:
-    return np.array([obj.position[0], obj.position[1], obj.bottom + min(obj.half_height, GRASP_HEIGHT)])
 
 
 def _moved(world: World, start: dict[str, np.ndarray], limit: float) -> str | None:
