@@ -1,5 +1,7 @@
 """Disc names across looks (agent.vision.identity): hand-built perceived discs, no simulator."""
 
+from dataclasses import replace
+
 from agent.vision.describe import Described
 from agent.vision.frames import Gripper
 from agent.vision.identity import expected_centres, renamed, stack_ranked, tracked, unseen_held
@@ -54,6 +56,24 @@ def test_a_gripped_object_the_frame_does_not_show_is_the_one_the_last_look_had()
     assert unseen_held(list(before), before, gripping, (4, 4)) is None
     assert unseen_held(now[:1], before, gripping, (4, 4)) is None
 
+
+
+def test_discs_of_a_colour_each_keep_their_colour_when_the_hand_took_the_wrong_one() -> None:
+    # told to pick d2 (orange) off d3 (yellow), the hand closed on d3; d2 fell beside the left peg, and the
+    # frame does not show the hand's disc. By position the fallen disc is the one expected on the left peg.
+    before = (replace(disc("d1", 0.5, 0.2, 0.013), colour="red"),
+              replace(disc("d2", 0.5, -0.2, 0.038), colour="orange"),
+              replace(disc("d3", 0.5, -0.2, 0.013, half=0.03), colour="yellow"))
+    hand = (0.28, 0.0, 0.13)
+    expected = {"d1": (0.5, 0.2, 0.013), "d2": hand, "d3": (0.5, -0.2, 0.013)}
+    now = [replace(disc("d1", 0.5, 0.2, 0.013), colour="red"),
+           replace(disc("d2", 0.5, -0.17, 0.012), colour="orange")]
+    assert tracked(now, before, expected) == {"d1": "d1", "d2": "d2"}
+    held = unseen_held(now, before, Gripper(hand, width=0.05, opening=0.0), (4, 4), expected)
+    assert held is not None and held.name == "d3"
+    # one colour misread leaves two discs of a colour before: positions alone decide, as for grey discs
+    misread = (before[0], before[1], replace(before[2], colour="orange"))
+    assert tracked(now, misread, expected) == {"d1": "d1", "d2": "d3"}
 
 
 def cube(name: str, colour: str, x: float, y: float, z: float = 0.02) -> Described:

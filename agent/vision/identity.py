@@ -11,7 +11,9 @@ targets, proprioception):
 - ``tracked`` (later looks): each object keeps the name of the previous look's object of its group that it
   matches by position, where that object is expected now (``expected_centres``: an operator moves one
   object, to where its skill left it; the others stay where they were), so names are never given from
-  scratch.
+  scratch. Discs of one colour each (as every Hanoi scene has them) are matched by colour first: a pick
+  that closed on the disc below the one it was told to take leaves the hand with a disc the skill's
+  targets do not expect there, and position alone gives it the expected disc's name.
 
 Both rename the objects, the state and the held object together; ``smaller`` is then re-read from the
 names (``perceive._ranked_discs``) by the caller.
@@ -42,6 +44,9 @@ EXHAUSTIVE = 7
 MOVED = 0.03
 #: past the cap, the uncapped distance still counts this much: it only breaks ties
 TIE = 1e-3
+#: what a disc of another colour than the previous look's costs in the matching: more than any capped
+#: distance, so colour decides wherever the frame reads it, and positions only among objects of one colour
+COLOUR_MISMATCH = 10 * MOVED
 
 
 def disc_names(objects: tuple[Described, ...] | list[Described]) -> list[str]:
@@ -112,7 +117,9 @@ def tracked(objects: list[Described], previous: tuple[Described, ...],
             groups[_group(o)][1].append(o)
     mapping: dict[str, str] = {}
     for now, before in groups.values():
-        matched = _matched(now, [(b.name, where.get(b.name, b.centre)) for b in before])
+        by_colour = len({b.colour for b in before}) == len(before)  # each a colour of its own (discs)
+        matched = _matched(now, [(b.name, where.get(b.name, b.centre), b.colour if by_colour else None)
+                                 for b in before])
         taken = set(matched.values())
         for o in now:
             if o.name not in matched:
@@ -131,23 +138,26 @@ def _spare(name: str, taken: set[str]) -> str:
     return next(f"{stem}{n}" for n in itertools.count(1) if f"{stem}{n}" not in taken)
 
 
-def _matched(now: list[Described], before: list[tuple[str, tuple[float, float, float]]]) -> dict[str, str]:
-    """``now``'s names -> ``before``'s (name, centre) at least total capped distance (``tracked``); where
+def _matched(now: list[Described], before: list[tuple[str, tuple[float, float, float], str | None]]
+             ) -> dict[str, str]:
+    """``now``'s names -> ``before``'s (name, centre, colour) at least total capped distance, plus
+    ``COLOUR_MISMATCH`` for each pair of different colours where ``before`` gives one (``tracked``); where
     ``now`` has more objects, those left over are not in the answer."""
-    def cost(a: Described, b: tuple[float, float, float]) -> float:
-        distance = sum((x - y) ** 2 for x, y in zip(a.centre, b)) ** 0.5
-        return min(distance, MOVED) + TIE * distance
+    def cost(a: Described, b: tuple[str, tuple[float, float, float], str | None]) -> float:
+        distance = sum((x - y) ** 2 for x, y in zip(a.centre, b[1])) ** 0.5
+        clash = COLOUR_MISMATCH if b[2] is not None and a.colour != b[2] else 0.0
+        return min(distance, MOVED) + TIE * distance + clash
 
     if max(len(now), len(before)) <= EXHAUSTIVE:
         if len(now) <= len(before):
             best = min(itertools.permutations(range(len(before)), len(now)),
-                       key=lambda p: sum(cost(now[i], before[j][1]) for i, j in enumerate(p)))
+                       key=lambda p: sum(cost(now[i], before[j]) for i, j in enumerate(p)))
             return {now[i].name: before[j][0] for i, j in enumerate(best)}
         # more objects now than before: each name of before goes to one of them, the rest stay unmatched
         pick = min(itertools.permutations(range(len(now)), len(before)),
-                   key=lambda p: sum(cost(now[i], before[j][1]) for j, i in enumerate(p)))
+                   key=lambda p: sum(cost(now[i], before[j]) for j, i in enumerate(p)))
         return {now[i].name: before[j][0] for j, i in enumerate(pick)}
-    pairs = sorted((cost(a, b[1]), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
+    pairs = sorted((cost(a, b), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
     mapping: dict[int, int] = {}
     for _, i, j in pairs:
         if i not in mapping and j not in mapping.values():
