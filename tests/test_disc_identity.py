@@ -57,7 +57,6 @@ def test_a_gripped_object_the_frame_does_not_show_is_the_one_the_last_look_had()
     assert unseen_held(now[:1], before, gripping, (4, 4)) is None
 
 
-
 def test_discs_of_a_colour_each_keep_their_colour_when_the_hand_took_the_wrong_one() -> None:
     # told to pick d2 (orange) off d3 (yellow), the hand closed on d3; d2 fell beside the left peg, and the
     # frame does not show the hand's disc. By position the fallen disc is the one expected on the left peg.

@@ -101,7 +101,8 @@ def tracked(objects: list[Described], previous: tuple[Described, ...],
     each capped at ``MOVED`` with the uncapped distance breaking ties: the one object an operator moved,
     when no prediction says where to, costs the same wherever it went, so the objects that stayed match
     themselves rather than shifting names along a row of pegs; among the objects past the cap (the held
-    one and one hidden in a bin, say) the nearer still wins.
+    one and one hidden in a bin, say) the nearer still wins. Where the previous look read every object of
+    a group a colour of its own (Hanoi's discs), another colour costs ``COLOUR_MISMATCH`` more.
     A look missing objects of a group (a held one not seen, a cube read as part of its bin) still matches
     those it shows; a group showing more objects than the previous look (an object read as two pieces) gives
     each of the previous look's names to the object nearest where it is expected, as above, and the pieces
