@@ -149,16 +149,18 @@ def _matched(now: list[Described], before: list[tuple[str, tuple[float, float, f
         clash = COLOUR_MISMATCH if b[2] is not None and a.colour != b[2] else 0.0
         return min(distance, MOVED) + TIE * distance + clash
 
+    # each pair's cost once: the permutations below meet every pair many times (5,040 orders of seven discs)
+    costs = [[cost(a, b) for b in before] for a in now]
     if max(len(now), len(before)) <= EXHAUSTIVE:
         if len(now) <= len(before):
             best = min(itertools.permutations(range(len(before)), len(now)),
-                       key=lambda p: sum(cost(now[i], before[j]) for i, j in enumerate(p)))
+                       key=lambda p: sum(costs[i][j] for i, j in enumerate(p)))
             return {now[i].name: before[j][0] for i, j in enumerate(best)}
         # more objects now than before: each name of before goes to one of them, the rest stay unmatched
         pick = min(itertools.permutations(range(len(now)), len(before)),
-                   key=lambda p: sum(cost(now[i], before[j]) for j, i in enumerate(p)))
+                   key=lambda p: sum(costs[i][j] for j, i in enumerate(p)))
         return {now[i].name: before[j][0] for j, i in enumerate(pick)}
-    pairs = sorted((cost(a, b), i, j) for i, a in enumerate(now) for j, b in enumerate(before))
+    pairs = sorted((costs[i][j], i, j) for i in range(len(now)) for j in range(len(before)))
     mapping: dict[int, int] = {}
     for _, i, j in pairs:
         if i not in mapping and j not in mapping.values():
