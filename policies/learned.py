@@ -101,7 +101,9 @@ class LearnedSkills:
         world = env.world() if targets is None else targets.world()
         if (failure := not_movable(world, name)) is not None:
             return failure
-        return self._drive(env, "pick", PickTask(env, name, targets), step_budget)
+        # on the simulator's poses the grasp point holds still once the fingers close (``PickTask``'s steady_grip)
+        task = PickTask(env, name, targets, steady_grip=targets is None)
+        return self._drive(env, "pick", task, step_budget)
 
     def place(self, env: TaskEnv, args: Sequence[str], step_budget: int,
               targets: Targets | None = None) -> SkillResult:

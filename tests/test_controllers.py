@@ -142,6 +142,31 @@ def test_a_pick_lifted_tilted_fails() -> None:
         env.close()
 
 
+@pytest.mark.parametrize("steady_grip", [False, True])
+def test_a_steady_grip_holds_the_grasp_point_where_the_fingers_closed(steady_grip: bool) -> None:
+    """The agent's pick on the simulator's poses (``steady_grip``): a block that slides 2 cm while both fingers
+    touch it is no push, and the policy's grasp point stays where the fingers closed; training's judgement
+    (without it) calls the same slide a push and follows the block."""
+    env = TaskEnv("blocks", 1)
+    try:
+        env.reset(seed=0)
+        name = next(iter(env.world().objects))
+        task = PickTask(env, name, steady_grip=steady_grip)
+        task.fingers_touching = lambda: 2  # type: ignore[method-assign]  # the fingers closed on the block
+        closed = task.observe()
+        x, y, z = env.world().objects[name].position
+        env.sim.set_pose(name, (x + 0.02, y, z))
+        slid = task.observe()
+        status = task.status(env.world())
+        if steady_grip:
+            assert np.allclose(slid[:2], closed[:2]) and status.state != FAILURE
+        else:
+            assert slid[0] == pytest.approx(closed[0] + 0.2, abs=1e-3)  # observations are in decimetres
+            assert status.reason == f"pushed {name} away instead of grasping it"
+    finally:
+        env.close()
+
+
 def test_pick_trains_on_built_up_blocks_scenes_too() -> None:
     """Half of pick's blocks scenes are dealt into fewer, taller stacks, some in the far row, as the agent
     leaves them mid-episode; the other skills' episodes are drawn as before."""

@@ -4,7 +4,9 @@ The expected records in ``tests/data/records/`` were written by this module's ``
 stood before the acting and planning paths were made faster (commit c9060b8), and the learned ones written
 again when the shipped pick policy was retrained (2026-12-06; the scripted ones came out the same) and when
 the learned actor moved to float64, which makes its actions the same under any BLAS kernel or numpy
-instruction set (``policies/actor.py``); every other change must leave them identical, field for field, except
+instruction set (``policies/actor.py``), and when the agent's learned pick began to hold its grasp point
+where the fingers closed (``PickTask``'s ``steady_grip``, 2026-12-07: the same plans in 8 to 24 fewer steps);
+every other change must leave them identical, field for field, except
 the wall-clock timings. Regenerate them only for a change that is meant to alter behaviour: ``python -m
 tests.test_records --write``.
 
