@@ -97,7 +97,7 @@ def test_only_a_learned_pick_that_ran_out_of_steps_restarts_from_the_ready_point
     import numpy as np
 
     from agent.execution.episode import restart_stalled_pick
-    from policies.scripted import READY_POINT
+    from policies.arm_motion import READY_POINT
     from policies.skill import SkillResult
 
     blocks4.reset(seed=0)

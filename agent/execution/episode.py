@@ -33,7 +33,7 @@ from agent.planning.planner import Operator, Planner
 from envs.errors import GoalError, InstructionError, PerceptionError, PlanningError, Refusal
 from envs.task_env import TaskEnv
 from policies import SCRIPTED_ONLY_SKILLS, load_skills
-from policies.scripted import clear_view, make_ready
+from policies.arm_motion import clear_view, make_ready
 from policies.skill import SkillResult
 from policies.targets import Targets
 
