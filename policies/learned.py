@@ -168,7 +168,7 @@ class LearnedSkills:
             status = task.status(world)
         used = env.sim.steps - start
         if status.state == RUNNING:
-            return SkillResult(False, used, f"{skill} did not finish within {used} simulation steps")
+            return SkillResult(False, used, f"{skill} did not finish within {used} simulation steps", finished=False)
         return SkillResult(status.state == SUCCESS, used, status.reason)
 
 

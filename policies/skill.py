@@ -30,6 +30,9 @@ class SkillResult:
     success: bool
     sim_steps: int
     reason: str = ""
+    #: False when the skill ran out of steps still under way (the arm left wherever it stopped), rather than
+    #: ending on a success or a failure it judged
+    finished: bool = True
 
 
 class Skill(Protocol):

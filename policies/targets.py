@@ -63,7 +63,7 @@ class Targets:
 
     def restart(self) -> None:
         """Forget how the hand moved before now: a move made between the look and the skill (camera mode brings
-        the hand down from where it looks, ``policies.scripted.make_ready``) is no speed for the skill's first
+        the hand down from where it looks, ``policies.arm_motion.make_ready``) is no speed for the skill's first
         step. A held object keeps its offset from the hand."""
         robot = self.env.robot
         self.history = [(self.env.sim.steps, robot.finger_width(), robot.ee_position())] * 2

@@ -336,7 +336,8 @@ def test_an_empty_hand_lets_go_of_a_cube_hanging_from_it_before_it_looks() -> No
     empty; ``clear_view`` opens them fully before it rises, so the cube stays where it was put instead of
     leaving the frame with the hand (sort 6, development seeds 155 and 162). A held cube stays held."""
     from envs.detectors import detect_holding
-    from policies.scripted import Motion, clear_view, pick
+    from policies.arm_motion import Motion, clear_view
+    from policies.scripted import pick
 
     env = TaskEnv("sort", 6)
     try:
@@ -359,7 +360,8 @@ def test_the_camera_looks_with_the_arm_and_the_held_object_out_of_the_frame() ->
     grey pixels at the old low view point joined a disc's instance, and the disc was dropped)."""
     from envs.camera import Camera as Pinhole
     from envs.detectors import World
-    from policies.scripted import LOOK_POINT, READY_POINT, Motion, clear_view, make_ready, pick
+    from policies.arm_motion import LOOK_POINT, READY_POINT, Motion, clear_view, make_ready
+    from policies.scripted import pick
     from policies.targets import Targets
 
     env = TaskEnv("sort", 6)

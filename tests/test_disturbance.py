@@ -89,3 +89,25 @@ def test_a_disturbed_episode_rights_the_fallen_block_and_reaches_the_goal() -> N
     assert first["replans"] >= 1
     assert ({k: v for k, v in first.items() if k not in TIMING_FIELDS}
             == {k: v for k, v in again.items() if k not in TIMING_FIELDS})
+
+
+def test_only_a_learned_pick_that_ran_out_of_steps_restarts_from_the_ready_point(blocks4: TaskEnv) -> None:
+    """A pick that stalled leaves the hand where it stopped; ``restart_stalled_pick`` takes it to the ready
+    point and counts the steps as the pick's. A pick that ended, and any other skill, is left as it is."""
+    import numpy as np
+
+    from agent.execution.episode import restart_stalled_pick
+    from policies.arm_motion import READY_POINT
+    from policies.skill import SkillResult
+
+    blocks4.reset(seed=0)
+    blocks4.robot.reset_pose(np.array([0.55, 0.2, 0.08]), 0.04)
+    stalled = SkillResult(False, 900, "pick did not finish within 900 simulation steps", finished=False)
+    for skill, outcome in (("pick", SkillResult(False, 900, "pushed")), ("place", stalled)):
+        assert restart_stalled_pick(blocks4, skill, outcome, 100_000) is outcome
+    assert np.linalg.norm(blocks4.robot.ee_position() - READY_POINT) > 0.2
+    steps = blocks4.sim.steps
+    restarted = restart_stalled_pick(blocks4, "pick", stalled, 100_000)
+    assert np.linalg.norm(blocks4.robot.ee_position() - READY_POINT) < 0.02
+    assert restarted.sim_steps == 900 + blocks4.sim.steps - steps > 900
+    assert (restarted.success, restarted.reason) == (False, stalled.reason)

@@ -19,7 +19,7 @@ Both rename the objects, the state and the held object together; ``smaller`` is 
 names (``perceive._ranked_discs``) by the caller.
 
 - ``unseen_held``: a held object the frame does not show (the camera looks with the hand above its view,
-  ``policies.scripted.LOOK_POINT``) is still in the hand when the fingers say they grip something: objects
+  ``policies.arm_motion.LOOK_POINT``) is still in the hand when the fingers say they grip something: objects
   never leave these scenes, so it is the object the previous look showed, this one lacks and the hand is
   expected to hold.
 """
