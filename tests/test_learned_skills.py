@@ -5,7 +5,9 @@ are one import away; a learned skill that fell back on them, or borrowed a helpe
 controller's success as its own. Two checks: no module that the learned skills import (transitively) imports
 ``policies.scripted``; and a whole episode with the learned controller, with a profiler watching every call,
 never enters a function defined in ``policies/scripted.py``, while the same watch does see the scripted
-controller's calls (so the watch can fail).
+controller's calls (so the watch can fail). The agent's own moves between skills (``policies/arm_motion.py``: out
+of the camera's view, down to where skills start, and back there after a pick that ran out of steps) carry
+nothing on purpose and are no skill's motion, so they live outside the watched file.
 """
 
 from __future__ import annotations
