@@ -125,14 +125,22 @@ def clear_view(env: TaskEnv, step_budget: int) -> SkillResult:
     so that a cube the fingers were told to open to about its own width, and which hangs from them by
     friction, falls where it was put instead of rising with the hand out of the frame, where the agent would
     take it as let go (sort 6, development seeds 155 and 162). Proprioception and the fixed layout of the
-    workspace only: no object is read."""
+    workspace only: no object is read.
+
+    A hand far out across the table (a learned pick that chased an object beyond its reach, x about 0.8 m)
+    cannot rise to the travel height there: it crosses from as high as it got, and reaches that height on
+    the way in. (Giving up there left it where no skill starts: blocks 5, ``--disturb 2``, development seed
+    20342, where every later pick of a block in plain reach then stalled.)"""
     motion = Motion(env, step_budget)
     opening = env.robot.opening
     if env.robot.finger_width() < opening + HELD_MARGIN:
         opening = MAX_OPENING
         motion.hold(opening, LOOK_RELEASE_STEPS)
-    travel = max(float(env.robot.target[2]), LOOK_POINT[2])
-    done = motion.cross(LOOK_POINT[:2], travel, opening) and motion.descend(LOOK_POINT[2], opening, TRAVEL_TOLERANCE)
+    here = env.robot.target
+    travel = max(float(here[2]), LOOK_POINT[2])
+    motion.move_to(np.array([here[0], here[1], travel]), opening, TRAVEL_TOLERANCE)
+    done = (motion.move_to(np.array([LOOK_POINT[0], LOOK_POINT[1], travel]), opening, TRAVEL_TOLERANCE)
+            and motion.descend(LOOK_POINT[2], opening, TRAVEL_TOLERANCE))
     return SkillResult(done, motion.used, "" if done else "could not take the hand out of the camera's view")
 
 

@@ -111,3 +111,19 @@ def test_only_a_learned_pick_that_ran_out_of_steps_restarts_from_the_ready_point
     assert np.linalg.norm(blocks4.robot.ee_position() - READY_POINT) < 0.02
     assert restarted.sim_steps == 900 + blocks4.sim.steps - steps > 900
     assert (restarted.success, restarted.reason) == (False, stalled.reason)
+
+
+def test_a_pick_that_stalled_far_out_across_the_table_still_restarts_from_the_ready_point(blocks4: TaskEnv) -> None:
+    """Where the arm cannot rise to the look point's height (a pick that chased a block beyond its reach,
+    blocks 5 development seed 20342), the hand crosses from as high as it got instead of staying there."""
+    import numpy as np
+
+    from agent.execution.episode import restart_stalled_pick
+    from policies.arm_motion import READY_POINT
+    from policies.skill import SkillResult
+
+    blocks4.reset(seed=0)
+    blocks4.robot.reset_pose(np.array([0.80, 0.0, 0.22]), 0.04)
+    stalled = SkillResult(False, 2400, "pick did not finish within 2400 simulation steps", finished=False)
+    restart_stalled_pick(blocks4, "pick", stalled, 100_000)
+    assert np.linalg.norm(blocks4.robot.ee_position() - READY_POINT) < 0.02
