@@ -29,6 +29,7 @@ REST_SPEED = 0.005
 #: control steps waited after a release where the objects' speed is not known (acting on perceived targets)
 BLIND_SETTLE = 20
 
+
 class Motion:
     """Moves the commanded end-effector target along straight segments within a step budget."""
 
