@@ -75,7 +75,8 @@ def corrected_word(word: str, names: frozenset[str] = frozenset()) -> str:
         return word
     joined = [(word[:i], word[i:]) for i in range(2, len(word) - 1) if word[:i] in known and word[i:] in known]
     if joined:  # only a space left out
-        return " ".join(max(joined, key=lambda parts: (min(known[parts[0]], known[parts[1]]), parts)))
+        first, second = max(joined, key=lambda parts: (min(known[parts[0]], known[parts[1]]), parts))
+        return f"{first} {second}"
     swapped = transpositions(word)
     if not swapped & (known.keys() | common.keys()):
         swapped = edits(word)
