@@ -23,12 +23,15 @@ def _lines(name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (FOLDER / name).read_text().splitlines() if line.strip()]
 
 
+def _every(kind: str) -> list[dict[str, Any]]:
+    """The lines of every ``valid*`` (or ``refuse*``) file of the set."""
+    return [line for path in sorted(FOLDER.glob(f"{kind}*.jsonl")) for line in _lines(path.name)]
+
+
 @pytest.fixture(scope="module")
 def scenes() -> dict[tuple[str, int, int], SceneFacts]:
     facts = {}
-    for line in [*_lines("refuse.jsonl"), *_lines("valid.jsonl"), *_lines("refuse-2.jsonl"), *_lines("valid-2.jsonl"),
-                 *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl"), *_lines("refuse-4.jsonl"),
-                 *_lines("valid-4.jsonl")]:
+    for line in [*_every("refuse"), *_every("valid")]:
         key = (line["task"], line["size"], line["seed"])
         if key not in facts:
             env = TaskEnv(line["task"], line["size"], image_size=16)
@@ -42,18 +45,17 @@ def test_every_reason_has_thirty_lines_on_development_seeds() -> None:
     refuse, valid = _lines("refuse.jsonl"), _lines("valid.jsonl")
     assert set(Counter(line["refuse"] for line in refuse)) == set(REFUSAL_REASONS)
     assert min(Counter(line["refuse"] for line in refuse).values()) >= 30 and len(valid) >= 100
-    second = [*_lines("refuse-2.jsonl"), *_lines("valid-2.jsonl"), *_lines("refuse-3.jsonl"), *_lines("valid-3.jsonl"),
-              *_lines("refuse-4.jsonl"), *_lines("valid-4.jsonl")]
-    assert all(line["seed"] in RUN_DEVELOPMENT for line in refuse + valid + second)
-    texts = [(line["task"], line["size"], line["seed"], line["instruction"]) for line in refuse + valid + second]
+    every = [*_every("refuse"), *_every("valid")]
+    assert all(line["seed"] in RUN_DEVELOPMENT for line in every)
+    texts = [(line["task"], line["size"], line["seed"], line["instruction"]) for line in every]
     assert len(set(texts)) == len(texts)
 
 
 def test_notes_and_goals_agree_with_the_scenes(scenes: dict[tuple[str, int, int], SceneFacts]) -> None:
     domains = {task: load_domain(domain_folder(task), task=task) for task in ("hanoi", "blocks", "sort")}
-    for line in _lines("valid.jsonl") + _lines("valid-2.jsonl") + _lines("valid-3.jsonl") + _lines("valid-4.jsonl"):
+    for line in _every("valid"):
         check_goal(line["goal"], scenes[line["task"], line["size"], line["seed"]], domains[line["task"]])
-    for line in _lines("refuse.jsonl") + _lines("refuse-2.jsonl") + _lines("refuse-3.jsonl") + _lines("refuse-4.jsonl"):
+    for line in _every("refuse"):
         scene = scenes[line["task"], line["size"], line["seed"]]
         assert holds(line.get("holds", []), scene.state), line
         for word in line.get("absent", []):

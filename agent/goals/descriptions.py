@@ -11,14 +11,14 @@ phrase fits comes from the scene, not the words:
   two or more (every pile where none has two), narrowed by "tallest", "shortest" (their height: a tie fits
   both); "the leftmost stack", "the rightmost stack" is the pile whose bottom is furthest that way, one
   block alone included as the instruction generator counts it (a tie within ``MARGIN`` fits both); its
-  "top" / "bottom" object is the pile's last / first;
+  "top" / "bottom" object is the pile's last / first, and so is that of "the disc at the (very) bottom";
 - "the block on the table" fits every block that stands on the table;
 - "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
   size): one disc of two, several of three or more, where only a superlative picks one;
 - "the medium-sized disc" fits the disc in the middle of the size order (two where the count is even), "the
-  second smallest disc" the one after the smallest;
+  second smallest disc" the one after the smallest, "the smaller of the two biggest discs" the second biggest;
 - a size word for blocks or cubes ("the smaller block") fits those no other is bigger / smaller than by the
   state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
   does not call ``heavy`` (metal), "the metal block" those it does;
@@ -61,7 +61,7 @@ _END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on|from|off) the {_W
 #: "the block at the top of the stack", "the block on top of the leftmost tower"
 _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(top|bottom) of the {_WHICH}{_STACK}\b")
 #: "the block on top" (of no object: the top of a stack)
-_ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the top)\b(?! of)")
+_ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the (?:very )?top)\b(?! of)")
 #: "the block on the table", "the block that is on the table"
 _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
 #: "the left block", "the leftmost bin"
@@ -74,9 +74,15 @@ _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|
 _BIG = {"big", "bigger", "large", "larger"}
 #: "the medium-sized disc": the disc(s) in the middle of the size order (two where the count is even)
 _MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk)\b")
-#: "the second smallest disc", "the 2nd largest disk"
+#: "the second smallest disc", "the 2nd largest disk", "the third biggest ring"
 _ORDINAL = re.compile(r"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]"
-                      r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|one)\b")
+                      r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|ring|one)\b")
+#: "the smaller of the two biggest discs", "the larger one of the three smallest rings"
+_OF_EXTREMES = re.compile(r"\bthe (smaller|tinier|littler|larger|bigger) (?:one )?of the (two|three|four|2|3|4) "
+                          r"(smallest|tiniest|littlest|biggest|largest) (?:discs|disks|rings|ones)\b")
+_COUNTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
+#: "the disc at the very bottom", "the block at the bottom" (of no object: the bottom of a stack)
+_AT_BOTTOM = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})at the (?:very )?bottom\b(?! of)")
 _ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
 #: "the smaller block", "the biggest cube": a size among objects the scene says nothing of the sizes of
 _BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|smaller|smallest|little|tiny|tinier"
@@ -194,6 +200,7 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
         lambda m: stack_end(m, m.group(4), m.group(5)) if m.group(3) == "at" or described(m, m.group(2))
         else m.group(0), text)
     text = _ON_TOP.sub(lambda m: stack_end(m, "top", None) if described(m, m.group(2)) else m.group(0), text)
+    text = _AT_BOTTOM.sub(lambda m: stack_end(m, "bottom", None) if described(m, m.group(2)) else m.group(0), text)
     text = _ON_TABLE.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(1)])
                                               if scene.support.get(n) == "table"])
                          if described(m, m.group(2)) else m.group(0), text)
@@ -204,6 +211,9 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
                                                      m.group(2) in ("biggest", "largest"))), text)
+    text = _OF_EXTREMES.sub(lambda m: marker(m, _of_extremes(scene.of(("disc",)), _COUNTS[m.group(2)],
+                                                             m.group(3) in ("biggest", "largest"),
+                                                             m.group(1) in ("larger", "bigger"))), text)
     text = _BLOCK_SIZE.sub(lambda m: marker(m, scene.of_a_size(_NOUN_KINDS[m.group(2)], m.group(1))), text)
     text = _MATERIAL.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(2)])
                                               if (n in scene.heavy) == m.group(1).startswith("metal")]), text)
@@ -235,6 +245,16 @@ def _ordinal(discs: list[str], place: int, big: bool) -> list[str] | None:
     if place >= len(ranked):
         return None
     return [(ranked[::-1] if big else ranked)[place]]
+
+
+def _of_extremes(discs: list[str], count: int, biggest: bool, larger: bool) -> list[str] | None:
+    """Of the ``count`` biggest (or smallest) discs, the larger (or smaller) one: "the smaller of the two
+    biggest discs" is the second biggest."""
+    ranked = _ranked(discs)
+    if count > len(ranked):
+        return None
+    chosen = ranked[-count:] if biggest else ranked[:count]
+    return [chosen[-1] if larger else chosen[0]]
 
 
 def _by_size(discs: list[str], big: bool) -> list[str] | None:

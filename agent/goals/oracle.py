@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from agent.goals.descriptions import mark_descriptions
 from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
+from agent.goals.spelling import corrected
 from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
@@ -383,6 +384,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
+    text = corrected(text, [*objects, *(colours or {}).values()])
     described, phrases = mark_descriptions(text, objects, state, positions or {})
     marked = _marked(described, {*objects, *(colours or {}).values()})
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
@@ -483,6 +485,7 @@ def _refers(word: str, objects: Objects) -> bool:
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
+    text = corrected(text, scene.names())
     check_words(text, scene)
     goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state, scene.positions)
     check_goal(goal, scene, domain)

@@ -80,6 +80,10 @@ class SceneFacts:
         return cls(env.task, {o.name: o.kind for o in objects}, {o.name: o.color for o in objects},
                    frozenset(state), {o.name: env.sim.pose(o.name).position for o in objects})
 
+    def names(self) -> set[str]:
+        """The objects' names and colours: words the spelling corrector takes as typed."""
+        return {*self.kinds, *self.colours.values()}
+
 
 def names_an_object(word: str) -> bool:
     """Whether ``word`` is how the tasks name an object: a colour, a name with a number, a bin."""

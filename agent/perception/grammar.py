@@ -38,8 +38,8 @@ _COMMANDS = frozenset({*_STACK_VERBS, "build", "make", "start", "match", "drop",
 _POLITE = ("", "", "", "please ", "could you ", "kindly ", "hey robot, ", "ok so ", "i'd like you to ")
 _CLOSE = ("", "", "", ".", " please", ", thank you", " thx", "!", " asap")
 #: common misspellings of function words only: a misspelt colour would change what the label means
-_TYPOS = {"the": "teh", "then": "than", "top": "tpo", "stack": "stak", "please": "pls", "on top of": "ontop of",
-          "bottom": "botom", "tower": "towr"}
+TYPOS = {"the": "teh", "then": "than", "top": "tpo", "stack": "stak", "please": "pls", "on top of": "ontop of",
+         "bottom": "botom", "tower": "towr"}
 
 # A production turns the blocks, bottom first, into a sentence: words[0] is the base.
 _Production = Callable[[random.Random, Sequence[str]], str]
@@ -139,7 +139,7 @@ _SORT = ("{cubes} go in the {bin} of their colour", "match each {cube} to its {b
 def _style(rng: random.Random, text: str) -> str:
     """Politeness, capitals and the odd typo: noise people add that never changes the goal."""
     if rng.random() < 0.15:
-        for right, wrong in _TYPOS.items():
+        for right, wrong in TYPOS.items():
             if f" {right} " in f" {text} " and rng.random() < 0.5:
                 text = f" {text} ".replace(f" {right} ", f" {wrong} ", 1).strip()
                 break

@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_goal, check_words
+from agent.goals.spelling import corrected
 from agent.perception.agreement import check_number
 from agent.perception.clauses import join_clauses, split_clauses
 from agent.perception.decoder import THRESHOLD, Reading, decode
@@ -69,6 +70,7 @@ class GoalReader:
         """``read`` on a frame already rendered: the checks, the network and the decoder. Where the objects
         are, for a reference by place ("the cube on the left"), is read from the frame."""
         domain = domain or shipped_domain(scene.task)
+        instruction = corrected(instruction, scene.names())
         check_words(instruction, scene)
         try:
             rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
@@ -95,11 +97,14 @@ class GoalReader:
         if rule_goal is not None and max(reading.confidence.values()) < THRESHOLD:
             return _ruled(rule_goal)
         try:
-            return self._checked(view, scene, instruction, domain, probs, reading, veto)
+            reading = self._checked(view, scene, instruction, domain, probs, reading, veto)
         except Refusal:
             if rule_goal is not None:  # a refusal of the network's reading alone: the rules' goal passed them
                 return _ruled(rule_goal)
             raise
+        if rule_goal is not None and frozenset(reading.goal) != rule_goal:
+            return _ruled(rule_goal, overruled=reading)
+        return reading
 
     def _checked(self, view: View, scene: SceneFacts, instruction: str, domain: Domain, probs: Any,
                  reading: Reading, veto: Callable[[str, str], bool] | None) -> Reading:
@@ -131,9 +136,12 @@ class GoalReader:
         return readings
 
 
-def _ruled(goal: frozenset[str]) -> Reading:
-    """The rule reader's goal as a reading, where the network reads none it believes or its reading is refused."""
-    return Reading(tuple(sorted(goal)), dict.fromkeys(goal, 1.0))
+def _ruled(goal: frozenset[str], overruled: Reading | None = None) -> Reading:
+    """The rule reader's goal as a reading, where the network reads none it believes, its reading is refused,
+    or it reads another goal (``overruled``: its atoms the rules did not read are recorded as dropped)."""
+    dropped = {atom: "the network read it; the rule reader read the text otherwise"
+               for atom in (overruled.goal if overruled else ()) if atom not in goal}
+    return Reading(tuple(sorted(goal)), dict.fromkeys(goal, 1.0), dropped)
 
 
 def _refuse_impossible(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
