@@ -80,6 +80,16 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (TWO_STACKS, "put the top block on green", "ambiguous", "'the top block' could be any of pink, red"),
     (BLOCKS, "stack one block on top of another", "ambiguous", "'the block' could be any of"),
     (BLOCKS, "move one of the blocks onto red", "ambiguous", "'the block' could be any of"),
+    # issue 23, part 7 (tests/data/refusal-dev/refuse-7.jsonl)
+    (BLOCKS, "make no moves", "no-change", "no change"),
+    (HANOI, "nothing needs to move", "no-change", "no change"),
+    (SORT, "you don't need to do anything", "no-change", "no change"),
+    (HANOI, "keep all the discs exactly where they are", "no-change", "no change"),
+    (BLOCKS, "put pink inside red", "impossible", "no predicate 'in'"),
+    (TWO_STACKS, "move the lower block to the table", "ambiguous", "could be any of blue, green"),
+    (BLOCKS, "grab any block and put it on red", "ambiguous", "'the block' could be any of"),
+    (SORT, "put blue1 into both the blue bin and the yellow bin", "contradiction", "blue1 cannot end up both"),
+    (HANOI, "move d1 to the fourth peg", "absent-object", "no fourth peg"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
                       "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
                       "rods", "pole", "poles", "big", "small", "large", "little", "tiny", "just", "too", "directly",
-                      "gently", "carefully",
+                      "gently", "carefully", "exactly",
                       # the particles of a phrasal verb ("set it down on", "carry it across to")
                       "down", "across", "back"])
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
@@ -145,6 +145,12 @@ def _all_on_table(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset(format_atom("ontable", (block,)) for block in _of_kind(objects, "block"))
 
 
+def _blocks_in(match: re.Match[str], objects: Objects) -> _Goal:
+    """One block put inside another: an atom the blocks domain cannot state, for the checks to refuse."""
+    inner, outer = (_object(said, ("block", "cube"), objects, "block") for said in match.groups())
+    return frozenset({format_atom("in", (inner, outer))})
+
+
 def _blocks_under(match: re.Match[str], objects: Objects) -> _Goal:
     """One block put under another: the other on it ("put blue under itself" asks for a block on itself)."""
     below = _object(match.group(1), ("block", "cube"), objects, "block")
@@ -244,7 +250,8 @@ def _sorted_object(said: str, objects: Objects) -> str:
 _PUT = (r"(?:put|place|move|set|drop|stack|keep|leave|stick|plop|rest|balance|pile|stuff|toss|throw|pop|lay|slide"
         r"|shove|position|get|take|carry|lift|bring|transfer|shift|relocate|send|lower)")
 _IT = r"(?:it|any_thing)"  # "it" with nothing named before it is marked as a bare reference
-_NOTHING = rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that)"
+_NOTHING = (rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that"
+            r"|(?:all )?(?:discs|disks|pieces))")
 #: how a scene is kept as it is: "where it is", "as they are", "the way it is"
 _AS_IS = rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were)"
 _NO_CHANGE: _Form = (
@@ -252,6 +259,11 @@ _NO_CHANGE: _Form = (
                rf"|(?:do not|don t|dont|never|no need to|there s no need to) (?:do|move|touch|change) {_NOTHING}"
                rf"(?: at all| right| for)?"
                rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all)?(?: ?{_AS_IS})?(?: ?(?:alone|untouched|in place))?"
+               # a change said to be needed by no one: "make no moves", "nothing needs to move", "no changes needed"
+               r"|(?:make|do) no (?:moves?|changes?)|no (?:moves?|changes?)(?: are| is)? (?:needed|necessary|required)"
+               rf"|(?:do not|don t|dont) (?:need|have) to (?:do|move|touch|change) {_NOTHING}"
+               r"|nothing (?:needs|has|is) to (?:move|change|be (?:done|moved|changed))"
+               r"|nothing needs (?:moving|changing)"
                rf"|(?:leave|let) {_NOTHING} be"
                # a scene said to be right as it is: "everything's fine as is"
                rf"|{_NOTHING}(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great|right) {_AS_IS}"),
@@ -281,6 +293,9 @@ _LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
 #: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
 #: narrowed by a relation, which the rules do not read)
 _WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
+#: one object sent to both of two places ("put red1 in both the green bin and the yellow bin"): said again as
+#: two clauses, each with its place, which the checks then find contradict each other
+_BOTH = re.compile(r"\b(on|onto|in|into|to) both (.+?) and ")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
 _CLAUSE_BREAK = re.compile(r"[,;.:!?&]|\b(?:and|n|then|also|but|plus|as well as)\b")
 #: a clause that starts with a place ("... and also to the right peg"), which takes the clause before up to its place
@@ -340,6 +355,11 @@ _FORMS: dict[str, list[_Form]] = {
             _blocks_under,
             "put red under blue",
         ),
+        (
+            re.compile(rf"{_PUT} (\w+) in (\w+)"),
+            _blocks_in,
+            "put red in blue (which the domain refuses: a block holds nothing)",
+        ),
     ],
     "sort": [
         (
@@ -386,7 +406,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
     text = corrected(text, [*objects, *(colours or {}).values()])
     described, phrases = mark_descriptions(text, objects, state, positions or {})
-    marked = _marked(described, {*objects, *(colours or {}).values()})
+    marked = _BOTH.sub(r"\1 \2 and \1 ", _marked(described, {*objects, *(colours or {}).values()}))
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
     words = _words(marked)

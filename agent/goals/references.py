@@ -36,15 +36,15 @@ from envs.errors import InstructionError, Refusal
 BARE = {"any_block": ("block", "cube"), "any_cube": ("cube", "block"), "any_disc": ("disc",), "any_peg": ("peg",),
         "any_bin": ("bin",), "any_thing": ()}
 _KINDS = r"(block|cube|disc|disk|peg|rod|pole|bin)"
-_BARE_KIND = re.compile(rf"\b(?:(?:the|a|an|that|this|one) {_KINDS}\b|one of the {_KINDS}s\b)")
+_BARE_KIND = re.compile(rf"\b(?:(?:the|a|an|that|this|one|any|some|whichever) {_KINDS}\b|one of the {_KINDS}s\b)")
 _KIND_OF = {"disk": "disc", "rod": "peg", "pole": "peg"}
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b")
 _OTHER = frozenset(("other", "another"))
 _LARGEST = frozenset(("biggest", "largest"))
 _SMALLEST = frozenset(("smallest", "tiniest", "littlest"))
 _EMPTY = frozenset(("empty", "free", "vacant", "unused"))
-_TOP = frozenset(("top", "topmost", "uppermost"))
-_BOTTOM = frozenset(("bottom", "bottommost", "lowest"))
+_TOP = frozenset(("top", "topmost", "uppermost", "upper", "higher"))
+_BOTTOM = frozenset(("bottom", "bottommost", "lowest", "lower"))
 #: kinds that hold other objects, which "empty" describes
 _HOLDERS = ("peg", "bin")
 

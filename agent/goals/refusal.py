@@ -139,15 +139,26 @@ _COUNTED_KINDS = {"blocks": ("block", "cube"), "cubes": ("cube", "block"), "disc
                   "pegs": ("peg",), "bins": ("bin",)}
 
 
+_ORDINALS = {word: n for n, word in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                                                "eighth", "ninth", "tenth"), start=1)}
+_ORDINAL = re.compile(r"\bthe (" + "|".join(_ORDINALS) + r") (block|cube|disc|disk|peg|bin)\b")
+
+
 def check_counts(text: str, scene: SceneFacts) -> None:
     """Refuse (impossible) an instruction that asks for more objects of a kind than the scene has ("stack
-    seven blocks" among five): no plan can use objects that are not there."""
+    seven blocks" among five): no plan can use objects that are not there; and (absent-object) one that
+    names an object by a place in a count the scene does not reach ("the fourth peg" among three)."""
     for match in _COUNTED.finditer(text.lower()):
         number, noun = match.groups()
         wanted = int(number) if number.isdigit() else _NUMBERS[number]
         have = sum(kind in _COUNTED_KINDS[noun] for kind in scene.kinds.values())
         if wanted > have:
             raise Refusal("impossible", f"it asks for {wanted} {noun}, and this scene has {have}")
+    for match in _ORDINAL.finditer(text.lower()):
+        place, noun = match.groups()
+        have = sum(kind in _COUNTED_KINDS[f"{noun}s"] for kind in scene.kinds.values())
+        if _ORDINALS[place] > have:
+            raise Refusal("absent-object", f"there is no {place} {noun}: this scene has {have}")
 
 
 def check_goal(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
