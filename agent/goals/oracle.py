@@ -411,8 +411,8 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    text = corrected(text, [*objects, *(colours or {}).values()])
-    described, phrases = mark_descriptions(text, objects, state, positions or {})
+    meant = corrected(text, [*objects, *(colours or {}).values()])  # messages quote what was typed
+    described, phrases = mark_descriptions(meant, objects, state, positions or {})
     marked = _BOTH.sub(r"\1 \2 and \1 ", _marked(described, {*objects, *(colours or {}).values()}))
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
@@ -424,7 +424,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
         goal = _read_clauses(marked, task, scene)
     if goal is not None:
         return goal
-    said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()}
+    said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", meant.lower()).split()}
     if not said & (_THINGS | set(objects) | set(objects.values()) | set(scene.colours.values())):
         raise Refusal("not-an-instruction", f"{quoted(text)} names nothing a {task} instruction is about")
     examples = "; ".join(example for _, _, example in _FORMS[task])
@@ -512,8 +512,7 @@ def _refers(word: str, objects: Objects) -> bool:
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
-    text = corrected(text, scene.names())
-    check_words(text, scene)
+    check_words(corrected(text, scene.names()), scene)
     goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state, scene.positions)
     check_goal(goal, scene, domain)
     return goal
