@@ -265,6 +265,21 @@ def test_perception_reader_takes_the_rules_goal_where_the_two_differ(reader: Goa
     assert _read(reader, task, size, seed, text) == goal
 
 
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 4, 500, "get pink off purple and onto the table", ("(ontable pink)",)),
+    ("blocks", 4, 501, "the pink block should go on the lone blue block", ("(on pink blue)",)),
+    ("blocks", 6, 502, "build a tower with green at the base, purple above it and cyan at the very top",
+     ("(on cyan purple)", "(on purple green)")),
+    ("sort", 5, 500, "put the cube nearest the green bin in the green bin", ("(in green2 green_bin)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_9(reader: GoalReader, task: str, size: int, seed: int,
+                                                       text: str, goal: tuple[str, ...]) -> None:
+    """Where an object comes from beside where it goes, "lone", a tower told from its base, and an object
+    nearest another (``tests/data/refusal-dev/valid-5.jsonl`` and ``valid-6.jsonl``): the network read the
+    first two otherwise, and the rules read none of them before."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
 def test_perception_reader_refuses_a_misspelt_absent_colour(reader: GoalReader) -> None:
     with pytest.raises(Refusal) as caught:
         _read(reader, "blocks", 6, 502, "put the orang block on green")

@@ -23,6 +23,8 @@ phrase fits comes from the scene, not the words:
   state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
   does not call ``heavy`` (metal), "the metal block" those it does;
 - "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
+- "the cube nearest the green bin", "the block closest to blue" fit the objects of the kind within
+  ``MARGIN`` of the nearest to the named one, across the table;
 - "on top of the tower" is a place: on the top object of the tower.
 
 A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
@@ -92,6 +94,9 @@ _MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
 #: "the block under pink", "the block that sits on orange": a block narrowed by what it stands on or under
 _UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:under|below|beneath|underneath) (?:the )?(\w+)\b")
 _ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
+#: "the cube nearest the green bin", "the block closest to blue": the objects of a kind nearest a named one
+_NEAR = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:nearest|closest)(?: to)? (?:the )?(\w+)"
+                   r"(?: (bin|box|block|cube|disc|disk|peg))?\b")
 #: "on top of the tower", "onto the stack": the top object of a stack as the place something goes
 _ONTO_STACK = re.compile(rf"\b(?:(?:on|onto|to) (?:the )?top of|onto|on) the {_WHICH}{_STACK}\b")
 
@@ -135,6 +140,18 @@ class Scene:
             below = self.support.get(other)
             return [below] if below in self.of(kinds) else []
         return [n for n in self.of(kinds) if self.support.get(n) == other]
+
+    def nearest(self, kinds: Collection[str], landmark: str) -> list[str] | None:
+        """The objects of ``kinds`` within ``MARGIN`` of the nearest to ``landmark`` across the table (``None``
+        without positions)."""
+        names = [n for n in self.of(kinds) if n != landmark]
+        if not names or any(n not in self.positions for n in [*names, landmark]):
+            return None
+        x, y = (float(v) for v in self.positions[landmark][:2])
+        far = {n: ((float(self.positions[n][0]) - x) ** 2 + (float(self.positions[n][1]) - y) ** 2) ** 0.5
+               for n in names}
+        best = min(far.values())
+        return [n for n in names if far[n] - best < MARGIN]
 
     def piles(self) -> list[list[str]]:
         """Every pile of movable objects, bottom up."""
@@ -221,6 +238,7 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                       if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
     text = _ON_OBJECT.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=False))
                           if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
+    text = _NEAR.sub(lambda m: _near(m, scene, marker), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
 
@@ -263,6 +281,17 @@ def _by_size(discs: list[str], big: bool) -> list[str] | None:
         return None
     ranked = _ranked(discs)
     return ranked[1:] if big else ranked[:-1]
+
+
+def _near(match: re.Match[str], scene: Scene,
+          marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+    """"The cube nearest the green bin": the landmark by its name ("blue", "d2") or its colour and kind
+    ("green bin" is ``green_bin``); a landmark the scene does not name (the robot, "you") is not read."""
+    noun, _, word, kind = match.groups()
+    landmark = f"{word}_bin" if kind in ("bin", "box") else word
+    if landmark not in scene.kinds:
+        return match.group(0)
+    return marker(match, scene.nearest(_NOUN_KINDS[noun], landmark), "")
 
 
 def _onto(match: re.Match[str], scene: Scene,

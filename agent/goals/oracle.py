@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
                       "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
                       "rods", "pole", "poles", "big", "small", "large", "little", "tiny", "just", "too", "directly",
-                      "gently", "carefully", "exactly",
+                      "gently", "carefully", "exactly", "lone", "single", "sole",
                       # the particles of a phrasal verb ("set it down on", "carry it across to")
                       "down", "across", "back"])
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
@@ -46,10 +46,16 @@ _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
 def _words(text: str) -> str:
-    """Lowercase words without punctuation, fillers and synonyms, joined by single spaces."""
+    """Lowercase words without punctuation, fillers and synonyms, joined by single spaces; where an object
+    comes from ("off purple", "from the left peg") is left out when the words also say where it goes."""
     words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
+    joined = _SOURCE.sub("", joined)
     return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
+
+
+#: where an object comes from, when a place it goes to follows ("take pink off purple and put it on the table")
+_SOURCE = re.compile(r"\b(?:off(?: of)?|from) \w+(?: bin)?(?: and)? (?=(?:\w+ )?(?:\w+ )?(?:on|in|to)\b)")
 
 
 def _marked(text: str, names: Collection[str]) -> str:
@@ -125,7 +131,7 @@ def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
 
 
-_PLACE_WORDS = frozenset(("and", "in", "middle", "next", "above"))
+_PLACE_WORDS = frozenset(("and", "in", "middle", "next", "above", "it"))
 
 
 def _listed_tower(match: re.Match[str], objects: Objects) -> _Goal:
@@ -284,7 +290,7 @@ _STAYS: _Form = (
 #: same goal as "put yellow on orange", which the checks then refuse where it already holds
 _STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+) "
                      r"(?:(?:is|are|should|must|will|has to|needs to) )?(?:(?:be|stay|remain|end up|sit|stand|rest) )?"
-                     r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|belongs) )?"
+                     r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|go|belongs) )?"
                      r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort")
@@ -333,8 +339,9 @@ _FORMS: dict[str, list[_Form]] = {
         ),
         (
             re.compile(r"(?:build|make|stack|pile) (?:tower|stack|pile)(?: (?:with|of|from|having))? "
-                       r"(\w+) (?:at|on) bottom((?: (?:and )?\w+(?: in middle| next| above)?)*?) "
-                       r"(?:and )?(\w+) (?:at|on) top"),
+                       r"(\w+) (?:at|on) (?:very )?(?:bottom|base)"
+                       r"((?: (?:and )?\w+(?: in middle| next| above(?: it)?)?)*?) "
+                       r"(?:and )?(\w+) (?:at|on) (?:very )?top"),
             _placed_tower,
             "build a tower with red at the bottom, blue in the middle and green on top",
         ),
@@ -404,8 +411,8 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    text = corrected(text, [*objects, *(colours or {}).values()])
-    described, phrases = mark_descriptions(text, objects, state, positions or {})
+    meant = corrected(text, [*objects, *(colours or {}).values()])  # messages quote what was typed
+    described, phrases = mark_descriptions(meant, objects, state, positions or {})
     marked = _BOTH.sub(r"\1 \2 and \1 ", _marked(described, {*objects, *(colours or {}).values()}))
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
@@ -417,7 +424,7 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
         goal = _read_clauses(marked, task, scene)
     if goal is not None:
         return goal
-    said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()}
+    said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", meant.lower()).split()}
     if not said & (_THINGS | set(objects) | set(objects.values()) | set(scene.colours.values())):
         raise Refusal("not-an-instruction", f"{quoted(text)} names nothing a {task} instruction is about")
     examples = "; ".join(example for _, _, example in _FORMS[task])
@@ -505,8 +512,7 @@ def _refers(word: str, objects: Objects) -> bool:
 def read_checked(text: str, scene: SceneFacts, domain: Domain) -> frozenset[str]:
     """The rule reader as the agent uses it: the goal of ``text`` in ``scene`` after the checks every reader's
     goal passes (``agent.goals.refusal``), or the ``Refusal`` (or other ``InstructionError``) they raise."""
-    text = corrected(text, scene.names())
-    check_words(text, scene)
+    check_words(corrected(text, scene.names()), scene)
     goal = parse_instruction(text, scene.task, scene.kinds, scene.colours, scene.state, scene.positions)
     check_goal(goal, scene, domain)
     return goal

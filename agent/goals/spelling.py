@@ -1,17 +1,18 @@
 """Typos in an instruction's words, corrected before any reader reads it: "mvoe the towr to the midle peg"
 is "move the tower to the middle peg".
 
-A word is taken as typed when it is a word of the instructions (``lexicon.txt``: every word the instruction
-generator writes, ``agent.perception.lexicon``), a word of English (the sentence model's whole-word
-vocabulary, which ships with it), a name or colour of the scene, or shorter than ``MIN_LENGTH`` letters.
-Any other word that joins two instruction words ("ontop") is split in two. Else it is replaced by the
-word one edit away: two neighbouring letters swapped where that gives a word ("waht" is "what", not "want"),
-the commonest typo and the least ambiguous, else a letter left out, added or changed; among such words, the
-one the instructions use most, failing one the commonest English word (the vocabulary lists words by
-frequency; only for words of four letters or more); never by a word shorter than ``MIN_LENGTH``. A word with none of
-these is left as it is, for the readers to refuse or not. So a colour misspelt still names its
-colour ("put the orang block on green" in a scene without orange is refused for the absent orange block),
-and nothing a person typed right is changed: "lift", "bit" and "rest" are English and stay.
+A word is taken as typed when it is a word of the instructions (``lexicon.txt``: the words the instruction
+generator writes and the rule reader's pattern words, ``agent.perception.lexicon``), a word of English (the
+sentence model's whole-word vocabulary, which ships with it), a name or colour of the scene, or shorter than
+``MIN_LENGTH`` letters. Any other word that joins two instruction words ("ontop") is split in two. Else it
+is replaced by the instruction word one edit away: two neighbouring letters swapped where that gives a word
+of either list ("waht" is "what", not "want"), the commonest typo and the least ambiguous, else a letter left
+out, added or changed; among several, the one the instructions use most; never by a word shorter than
+``MIN_LENGTH``. A word with none of these is left as it is, for the readers to refuse or not: an English
+word the vocabulary lacks ("juggle") is never turned into another English word. So a colour misspelt still
+names its colour ("put the orang block on green" in a scene without orange is refused for the absent orange
+block), and nothing a person typed right is changed: "lift", "bit" and "rest" are English and stay. The
+readers' messages quote the instruction as typed.
 """
 
 from __future__ import annotations
@@ -84,9 +85,6 @@ def corrected_word(word: str, names: frozenset[str] = frozenset()) -> str:
     ours = [w for w in swapped if w in known]
     if ours:
         return max(ours, key=lambda w: (known[w], -common.get(w, len(common)), w))
-    theirs = [w for w in swapped if w in common] if len(word) > MIN_LENGTH else []
-    if theirs:
-        return min(theirs, key=lambda w: (common[w], w))
     return word
 
 

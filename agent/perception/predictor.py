@@ -70,10 +70,10 @@ class GoalReader:
         """``read`` on a frame already rendered: the checks, the network and the decoder. Where the objects
         are, for a reference by place ("the cube on the left"), is read from the frame."""
         domain = domain or shipped_domain(scene.task)
-        instruction = corrected(instruction, scene.names())
+        typed, instruction = instruction, corrected(instruction, scene.names())
         check_words(instruction, scene)
         try:
-            rule_goal: frozenset[str] | None = parse_instruction(instruction, scene.task, scene.kinds,
+            rule_goal: frozenset[str] | None = parse_instruction(typed, scene.task, scene.kinds,
                                                                  scene.colours, scene.state, view.positions())
         except Refusal as refusal:
             if refusal.reason != "not-an-instruction":  # the network reads more words than the rules
@@ -84,7 +84,7 @@ class GoalReader:
         if rule_goal is not None:
             check_goal(rule_goal, scene, domain)
         elif (score := self.novelty.score(self.encoder, instruction)) < self.novelty.threshold:
-            raise Refusal("not-an-instruction", f"{instruction!r} is unlike any instruction the reader knows "
+            raise Refusal("not-an-instruction", f"{typed!r} is unlike any instruction the reader knows "
                                                 f"(novelty score {score:.2f} < {self.novelty.threshold:.2f})")
         probs = probabilities(self.model, self.encoder, [view], [instruction], [0], self.device)[0]
         veto = domain_veto(scene.state)
