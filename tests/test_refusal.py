@@ -90,6 +90,12 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "grab any block and put it on red", "ambiguous", "'the block' could be any of"),
     (SORT, "put blue1 into both the blue bin and the yellow bin", "contradiction", "blue1 cannot end up both"),
     (HANOI, "move d1 to the fourth peg", "absent-object", "no fourth peg"),
+    # issue 23, part 10 (tests/data/refusal-dev/refuse-8.jsonl): a request framed, a goal said in the passive
+    (BLOCKS, "I want you to put red on red", "impossible", "itself"),
+    (BLOCKS, "how about leaving things as they are", "no-change", "no change"),
+    (BLOCKS, "the pink block should be placed on blue", "no-change", "already holds"),
+    (BLOCKS, "on red, put the block", "ambiguous", "'the block' could be any of"),
+    (SORT, "the yellow bin should be put in the blue bin", "impossible", "yellow_bin is a bin"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)

@@ -46,9 +46,10 @@ _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
 def _words(text: str) -> str:
-    """Lowercase words without punctuation, fillers and synonyms, joined by single spaces; where an object
-    comes from ("off purple", "from the left peg") is left out when the words also say where it goes."""
-    words = [_SYNONYMS.get(w, w) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
+    """Lowercase words without punctuation, fillers and synonyms (a verb's -ing form is the verb: "how about
+    putting"), joined by single spaces; where an object comes from ("off purple", "from the left peg") is left
+    out when the words also say where it goes."""
+    words = [_SYNONYMS.get(w, _GERUNDS.get(w, w)) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
     joined = _SOURCE.sub("", joined)
     return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
@@ -288,14 +289,28 @@ _STAYS: _Form = (
 )
 #: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
 #: same goal as "put yellow on orange", which the checks then refuse where it already holds
-_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+) "
+_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+(?: bin)?) "
                      r"(?:(?:is|are|should|must|will|has to|needs to) )?(?:(?:be|stay|remain|end up|sit|stand|rest) )?"
+                     r"(?:(?:placed|put|moved|set|stacked|dropped|positioned|kept|left) )?"
                      r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|go|belongs) )?"
                      r"((?:on|in) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort")
 #: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
 _LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
+#: a place said before its verb ("on purple, put blue"): read as "put blue on purple"
+_FRONTED = re.compile(rf"^(on|in) (\w+(?: bin)?) ({_PUT} \w+(?: bin)?)$")
+#: each putting verb's -ing forms ("placing", "putting", "leaving"), read as the verb
+def _ing(verb: str) -> set[str]:
+    """A verb's -ing forms: "place" -> "placing", "stack" -> "stacking", and with the last consonant doubled
+    where it follows one vowel ("putting", "transferring")."""
+    forms = {f"{verb[:-1]}ing" if verb.endswith("e") else f"{verb}ing"}
+    if re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb):
+        forms.add(f"{verb}{verb[-1]}ing")
+    return forms
+
+
+_GERUNDS = {form: verb for verb in (*_PUT[3:-1].split("|"), "build", "make", "sort") for form in _ing(verb)}
 #: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
 #: narrowed by a relation, which the rules do not read)
 _WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
@@ -416,12 +431,15 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     marked = _BOTH.sub(r"\1 \2 and \1 ", _marked(described, {*objects, *(colours or {}).values()}))
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
-    words = _words(marked)
+    words = _FRONTED.sub(r"\3 \1 \2", _words(marked))
     goal = _read_clause(words, task, scene)
     if goal is None and _VERB.match(words) is None:  # "d1 to the right peg", "cyan on the table": a terse order
         goal = _terse(words, task, scene)
     if goal is None:
         goal = _read_clauses(marked, task, scene)
+    lead = _LEAD_VERB.search(words)
+    if goal is None and lead and lead.start() and not _names_something(words[:lead.start()], scene):
+        goal = _read_clause(words[lead.start():], task, scene)  # "i want you to put ...", "let's put ..."
     if goal is not None:
         return goal
     said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", meant.lower()).split()}
@@ -524,7 +542,7 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
         if match is not None:
             return to_goal(match, objects)
     stated = _STATED.fullmatch(words)
-    if stated and _refers(stated.group(1), objects):
+    if stated and _refers(stated.group(1).split()[0], objects):
         return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
     return None
 
