@@ -30,18 +30,22 @@ from policies.artifacts import atomic_path
 
 _WORD = re.compile(r"(?<![\w])[a-z]+(?![\w])")
 RULE_READER = Path(LEXICON).parent
+#: what in a pattern is no word: a character class, an escape ("\\b", "\\w")
+_PATTERN_SYNTAX = re.compile(r"\[[^\]]*\]|\\[a-zA-Z]")
 
 
 def rule_words() -> set[str]:
-    """The words of the rule reader's string constants, docstrings left out."""
+    """The words of the rule reader's string constants, docstrings, character classes (``[^aeiou]``) and
+    escapes (``\\bthe`` is "the") left out; the corrector's own module is no part of the reader."""
     words: set[str] = set()
-    for module in sorted(RULE_READER.glob("*.py")):
+    for module in sorted(set(RULE_READER.glob("*.py")) - {RULE_READER / "spelling.py"}):
         tree = ast.parse(module.read_text())
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
                       and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
-        words |= {word for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                  and id(node) not in docstrings for word in re.findall(r"[a-z]+", node.value)}
+        texts = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                 and isinstance(node.value, str) and id(node) not in docstrings]
+        words |= {word for text in texts for word in re.findall(r"[a-z]+", _PATTERN_SYNTAX.sub(" ", text))}
     return words
 
 
