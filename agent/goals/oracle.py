@@ -45,6 +45,10 @@ _Goal = frozenset[str]
 _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
+#: where an object comes from, when a place it goes to follows ("take pink off purple and put it on the table")
+_SOURCE = re.compile(r"\b(?:off(?: of)?|from) \w+(?: bin)?(?: and)? (?=(?:\w+ )?(?:\w+ )?(?:on|in|to)\b)")
+
+
 def _words(text: str) -> str:
     """Lowercase words without punctuation, fillers and synonyms (a verb's -ing form is the verb: "how about
     putting"), joined by single spaces; where an object comes from ("off purple", "from the left peg") is left
@@ -53,10 +57,6 @@ def _words(text: str) -> str:
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
     joined = _SOURCE.sub("", joined)
     return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
-
-
-#: where an object comes from, when a place it goes to follows ("take pink off purple and put it on the table")
-_SOURCE = re.compile(r"\b(?:off(?: of)?|from) \w+(?: bin)?(?: and)? (?=(?:\w+ )?(?:\w+ )?(?:on|in|to)\b)")
 
 
 def _marked(text: str, names: Collection[str]) -> str:
@@ -300,7 +300,8 @@ _VERB = re.compile(rf"{_PUT}|build|make|sort")
 _LEAD_VERB = re.compile(rf"\b(?:{_VERB.pattern})\b")
 #: a place said before its verb ("on purple, put blue"): read as "put blue on purple"
 _FRONTED = re.compile(rf"^(on|in) (\w+(?: bin)?) ({_PUT} \w+(?: bin)?)$")
-#: each putting verb's -ing forms ("placing", "putting", "leaving"), read as the verb
+
+
 def _ing(verb: str) -> set[str]:
     """A verb's -ing forms: "place" -> "placing", "stack" -> "stacking", and with the last consonant doubled
     where it follows one vowel ("putting", "transferring")."""
@@ -310,6 +311,7 @@ def _ing(verb: str) -> set[str]:
     return forms
 
 
+#: each putting verb's -ing forms ("placing", "putting", "leaving"), read as the verb
 _GERUNDS = {form: verb for verb in (*_PUT[3:-1].split("|"), "build", "make", "sort") for form in _ing(verb)}
 #: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
 #: narrowed by a relation, which the rules do not read)
