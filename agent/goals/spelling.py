@@ -78,11 +78,10 @@ def corrected_word(word: str, names: frozenset[str] = frozenset()) -> str:
     if joined:  # only a space left out
         first, second = max(joined, key=lambda parts: (min(known[parts[0]], known[parts[1]]), parts))
         return f"{first} {second}"
-    swapped = transpositions(word)
-    if not swapped & (known.keys() | common.keys()):
-        swapped = edits(word)
-    swapped = {w for w in swapped if len(w) >= MIN_LENGTH}
-    ours = [w for w in swapped if w in known]
+    near = transpositions(word)
+    if not near & (known.keys() | common.keys()):
+        near = edits(word)
+    ours = [w for w in near if w in known and len(w) >= MIN_LENGTH]
     if ours:
         return max(ours, key=lambda w: (known[w], -common.get(w, len(common)), w))
     return word

@@ -21,7 +21,6 @@ import ast
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 
 from agent.goals.spelling import LEXICON, edits
 from agent.perception.grammar import TYPOS
@@ -29,7 +28,7 @@ from agent.perception.novelty import BANK_SCENES, split_instructions
 from policies.artifacts import atomic_path
 
 _WORD = re.compile(r"(?<![\w])[a-z]+(?![\w])")
-RULE_READER = Path(LEXICON).parent
+RULE_READER = LEXICON.parent
 #: what in a pattern is no word: a character class, an escape ("\\b", "\\w")
 _PATTERN_SYNTAX = re.compile(r"\[[^\]]*\]|\\[a-zA-Z]")
 
