@@ -64,6 +64,13 @@ def test_sort_forms() -> None:
     }
     assert parse_instruction("put red1 in the red bin", "sort", SORT) == {"(in red1 red_bin)"}
     assert parse_instruction("drop green1 into green_bin", "sort", SORT) == {"(in green1 green_bin)"}
+    colours = {name: name.rstrip("0123456789").removesuffix("_bin") for name in SORT}
+    assert parse_instruction("put blue1 in its bin", "sort", SORT, colours) == {"(in blue1 blue_bin)"}
+
+
+def test_a_superlative_among_all_of_a_kind() -> None:
+    assert parse_instruction("move the biggest of the discs to the middle peg", "hanoi", HANOI) == {
+        "(on d3 middle)"}
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,11 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "the pink block should be placed on blue", "no-change", "already holds"),
     (BLOCKS, "on red, put the block", "ambiguous", "'the block' could be any of"),
     (SORT, "the yellow bin should be put in the blue bin", "impossible", "yellow_bin is a bin"),
+    # issue 23, part 11 (tests/data/refusal-dev/refuse-9.jsonl): references that leave the object open
+    (BLOCKS, "put either block on red", "ambiguous", "'the block' could be any of"),
+    (BLOCKS, "move one of them to the table", "ambiguous", "'it' could be any of"),
+    (HANOI, "move a ring to the right peg", "ambiguous", "'the disc' could be any of d1, d2, d3"),
+    (HANOI, "move one of the bigger discs to the middle peg", "ambiguous", "'the disc' could be any of"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)

@@ -84,7 +84,7 @@ _OF_EXTREMES = re.compile(r"\bthe (smaller|tinier|littler|larger|bigger) (?:one 
                           r"(smallest|tiniest|littlest|biggest|largest) (?:discs|disks|rings|ones)\b")
 _COUNTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
 #: "the disc at the very bottom", "the block at the bottom" (of no object: the bottom of a stack)
-_AT_BOTTOM = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})at the (?:very )?bottom\b(?! of)")
+_AT_BOTTOM = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:at|on) the (?:very )?bottom\b(?! of)")
 _ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
 #: "the smaller block", "the biggest cube": a size among objects the scene says nothing of the sizes of
 _BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|smaller|smallest|little|tiny|tinier"

@@ -45,6 +45,8 @@ _Goal = frozenset[str]
 _Form = tuple[re.Pattern[str], Callable[[re.Match[str], Objects], _Goal], str]
 
 
+#: a superlative among all of a kind ("the biggest of the discs"): the superlative alone
+_OF_ALL = re.compile(r"\b(biggest|largest|smallest|tiniest|littlest) of (?:all )?(?:discs|disks|rings|blocks|cubes)\b")
 #: where an object comes from, when a place it goes to follows ("take pink off purple and put it on the table")
 _SOURCE = re.compile(r"\b(?:off(?: of)?|from) \w+(?: bin)?(?: and)? (?=(?:\w+ )?(?:\w+ )?(?:on|in|to)\b)")
 
@@ -55,7 +57,7 @@ def _words(text: str) -> str:
     out when the words also say where it goes."""
     words = [_SYNONYMS.get(w, _GERUNDS.get(w, w)) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
-    joined = _SOURCE.sub("", joined)
+    joined = _SOURCE.sub("", _OF_ALL.sub(r"\1", joined))
     return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
 
 
@@ -244,6 +246,12 @@ def _sort_one(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("in", (_sorted_object(cube, objects), _bin(target, objects)))})
 
 
+def _sort_own(match: re.Match[str], objects: Objects) -> _Goal:
+    """One cube into the bin of its own colour ("put the blue cube in its bin")."""
+    cube = _object(match.group(1), ("cube",), objects, "cube")
+    return frozenset({format_atom("in", (cube, _bin(f"{objects.colours.get(cube, cube)} bin", objects)))})
+
+
 def _sort_table(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("ontable", (_sorted_object(match.group(1), objects),))})
 
@@ -398,6 +406,11 @@ _FORMS: dict[str, list[_Form]] = {
             re.compile(rf"{_PUT} all (\w+) (?:in|to) (\w+ bin|any_bin)"),
             _sort_colour,
             "put all the red cubes in the blue bin",
+        ),
+        (
+            re.compile(rf"{_PUT} (\w+) (?:in|to) (?:its|it s) (?:own )?(?:colour )?(?:bin|any_bin)"),
+            _sort_own,
+            "put red1 in its bin (the bin of its colour)",
         ),
         (
             re.compile(rf"{_PUT} (\w+(?: bin)?) (?:in|to(?= \w+ bin\b)) (\w+ bin|\w+)"),

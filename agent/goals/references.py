@@ -35,9 +35,10 @@ from envs.errors import InstructionError, Refusal
 #: the words a bare reference to a kind is written as (see ``mark_bare_references``), and the kinds each means
 BARE = {"any_block": ("block", "cube"), "any_cube": ("cube", "block"), "any_disc": ("disc",), "any_peg": ("peg",),
         "any_bin": ("bin",), "any_thing": ()}
-_KINDS = r"(block|cube|disc|disk|peg|rod|pole|bin)"
-_BARE_KIND = re.compile(rf"\b(?:(?:the|a|an|that|this|one|any|some|whichever) {_KINDS}\b|one of the {_KINDS}s\b)")
-_KIND_OF = {"disk": "disc", "rod": "peg", "pole": "peg"}
+_KINDS = r"(block|cube|disc|disk|ring|peg|rod|pole|bin)"
+_BARE_KIND = re.compile(rf"\b(?:(?:the|a|an|that|this|one|any|some|whichever|either) {_KINDS}\b"
+                        rf"|one of the (?:\w+ )?{_KINDS}s\b)")
+_KIND_OF = {"disk": "disc", "ring": "disc", "rod": "peg", "pole": "peg"}
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b")
 _OTHER = frozenset(("other", "another"))
 _LARGEST = frozenset(("biggest", "largest"))
@@ -76,6 +77,7 @@ def mark_bare_references(text: str, names: Collection[str]) -> str:
     written as ``any_<kind>``, and a pronoun that comes before any object's name as ``any_thing`` (with
     nothing before it, it can only mean "one of them")."""
     text = _BARE_KIND.sub(lambda m: f"any_{_KIND_OF.get(kind := m.group(1) or m.group(2), kind)}", text.lower())
+    text = re.sub(r"\bone of them\b", "it", text)  # with nothing named before it, as "it" is
     first_name = min((m.start() for n in names for m in re.finditer(rf"\b{re.escape(n)}\b", text)), default=len(text))
     pronoun = _PRONOUN.search(text[:first_name])
     if pronoun:
