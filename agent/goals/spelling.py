@@ -69,8 +69,11 @@ def edits(word: str) -> set[str]:
             | {a + c + b for a, b in splits for c in _LETTERS})
 
 
+@lru_cache(maxsize=4096)
 def corrected_word(word: str, names: frozenset[str] = frozenset()) -> str:
-    """``word`` (lower case) as ``corrected`` reads it."""
+    """``word`` (lower case) as ``corrected`` reads it. Memoised: each reader corrects the text it is given
+    (the perception reader, then the rule reader beside it), and the edits of an unknown word are hundreds
+    of strings."""
     known, common = lexicon(), english()
     if len(word) < MIN_LENGTH or word in known or word in common or word in names:
         return word
