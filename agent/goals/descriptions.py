@@ -23,6 +23,8 @@ phrase fits comes from the scene, not the words:
 - a size word for blocks or cubes ("the smaller block") fits those no other is bigger / smaller than by the
   state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
   does not call ``heavy`` (metal), "the metal block" those it does;
+- "the cube closest to you", "the red cube at the back", "the back cube" fit the objects of the kind (and
+  colour) within ``MARGIN`` of the nearest to the robot (smallest ``x``) or the farthest;
 - "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
 - "the cube nearest the green bin", "the block closest to blue" fit the objects of the kind within
   ``MARGIN`` of the nearest to the named one, across the table;
@@ -54,7 +56,8 @@ _STACK = r"(?:stack|tower|pile)"
 _WHICH = r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right) )?"
 _TOP = {"top", "topmost", "highest", "uppermost", "upper"}
 _END = r"(top|topmost|highest|uppermost|upper|bottom|bottommost|lowest|lower)"
-_RELATIVE = r"(?:(?:that|which) (?:is|sits|stands) |that's |(?:sitting|standing|resting|lying) )?"
+_RELATIVE = (r"(?:(?:that|which) (?:is|sits|stands|rests|lies) (?:directly )?|that's "
+             r"|(?:sitting|standing|resting|lying) )?")
 _SIDE = r"(leftmost|left-most|left|rightmost|right-most|right)"
 #: words that end in a place word ("put pink onto"): the phrase after them is where something goes
 _ENDS_IN_PLACE = re.compile(r"\b(?:on|onto|in|into|to|atop|on top of)\s+$")
@@ -76,8 +79,17 @@ _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
 _SIDE_FIRST = re.compile(rf"\bthe {_SIDE} (?:(\w+) )?{_PLACED_NOUN}\b")
 #: "the cube on the left", "the block furthest to the right", "the green cube on the far left"
 _SIDE_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:(?:over )?(?:on|to|at) the (?:far )?"
-                         rf"|(?:furthest|farthest|most)(?: to the)? ){_SIDE}\b(?: (?:hand )?side| edge| end)?"
+                         r"|(?:furthest|farthest|most)(?: to the)? |all the way (?:on|to|at) the )"
+                         rf"{_SIDE}\b(?: (?:hand )?side| edge| end)?"
                          r"(?! (?:peg|rod|pole|bin|box|of)\b)")
+#: "the cube closest to you", "the red cube at the back", "the yellow cube that's farther from you", "the back cube":
+#: the nearest to the robot (smallest ``x``) or the farthest, of that colour where one is said
+_NEAR_YOU = (r"(?:closest|nearest)(?: to)? (?:you|me|the robot)|(?:at|in) the front(?: row)?|in front"
+             r"|(?:farthest|furthest|farther|further)(?: away)? from (?:you|me|the robot)|(?:at|in) the back(?: row)?"
+             r"|(?:farthest|furthest|farther|further) (?:back|away)")
+_DEPTH_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})({_NEAR_YOU})\b")
+_DEPTH_FIRST = re.compile(rf"\bthe (front|back|front-row|back-row|nearest|closest|farthest|furthest) (?:(\w+) )?"
+                          rf"{_PLACED_NOUN}\b")
 #: "the big disc", "the smaller disk", "the little one" (in a scene of discs only)
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk|ring|one)\b")
 _BIG = {"big", "bigger", "large", "larger"}
@@ -195,6 +207,16 @@ class Scene:
         bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
         return None if bottoms is None else [s for s in piles if s[0] in bottoms]
 
+    def nearest_robot(self, names: Sequence[str], near: bool) -> list[str] | None:
+        """The ``names`` within ``MARGIN`` of the nearest to the robot (or the farthest); ``None`` without
+        positions. The robot stands at the origin, facing along ``x``."""
+        if not names or any(n not in self.positions for n in names):
+            return None
+        sign = 1.0 if near else -1.0
+        place = {n: sign * float(self.positions[n][0]) for n in names}
+        best = min(place.values())
+        return [n for n in names if place[n] - best < MARGIN]
+
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
         if not names or any(n not in self.positions for n in names):
@@ -250,6 +272,12 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
                                                              m.group(4)))
                            if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
+    text = _DEPTH_AFTER.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                                    _is_near(m.group(4))))
+                            if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
+    text = _DEPTH_FIRST.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
+                                                                    _is_near(m.group(1))))
+                            if scene.colour_word(m.group(2)) else m.group(0), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
@@ -267,6 +295,11 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _NEAR.sub(lambda m: _near(m, scene, marker), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
+
+
+def _is_near(said: str) -> bool:
+    """Whether a phrase of depth means near the robot ("closest to you", "in front") rather than far from it."""
+    return said.startswith(("closest", "nearest", "front")) or "front" in said
 
 
 def _ranked(discs: list[str]) -> list[str]:

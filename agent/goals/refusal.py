@@ -52,14 +52,17 @@ _KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower",
 OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "cup", "bowl", "plastic", "glass",
                                 "rubber", "foam"))
 #: a question about the scene rather than a request: a question word, or a verb before its subject ("is the
-#: pink one heavier", "do you like ..."); a request put as a question ("could you ...", "would you mind ...",
+#: pink one heavier", "do you like ...", "is yellow sitting on orange"), wondering aloud, or asking to be told
+#: something ("tell me a joke"); a request put as a question ("could you ...", "would you mind ...",
 #: "is it possible to ...", "how about ...") asks for a change, and "what a ..." exclaims
 _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\b| an? )"
                        r"|(?:is|are|was|were|do|does|did|am|has|have) (?:you|it|the|there|this|that|these|those|they|we"
                        r"|i|any|anything|something|all|both|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b"
                        # "is yellow on orange?", "are the discs bigger": a question about where or what an object is
-                       r"|(?:is|are|was|were) [a-z0-9_]+ (?:on|in|under|below|above|beside|next|bigger|smaller|larger"
-                       r"|heavier|lighter|the same|clear|empty)\b")
+                       r"|(?:is|are|was|were) [a-z0-9_]+ (?:(?:sitting|standing|resting|lying|stacked|placed) )?(?:on|in"
+                       r"|under|below|above|beside|next|bigger|smaller|larger|heavier|lighter|the same|clear|empty)\b"
+                       # wondering aloud, and asking to be told or shown something: "i wonder who ...", "tell me a joke"
+                       r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
@@ -132,8 +135,8 @@ def check_words(text: str, scene: SceneFacts) -> None:
 #: an object a verb moves, when it is a bin or a peg ("move the yellow bin next to ...", "slide the left peg
 #: over"): the words between the verb and the noun name no place ("put red1 in the bin" moves red1)
 _MOVES_FIXED = re.compile(r"\b(?:move|carry|slide|shift|push|pull|drag|lift|pick up|nest|stack|pile|put|place|set|yank"
-                          r"|plant|relocate|transfer|bring|take|stuff|tip|turn|rotate)"
-                          r" (?:the |a |an |one |that |this )?"
+                          r"|plant|relocate|transfer|bring|take|stuff|tip|turn|rotate|shove|swap|switch|exchange"
+                          r"|reposition|raise) (?:where )?(?:the |a |an |one |that |this )?"
                           r"(?:(?!(?:in|on|into|onto|to|at|from|off|of|inside|over|with|near|by|and|then|it)\b)"
                           r"[a-z0-9_]+ ){0,2}?(bin|peg|pole|rod|[a-z]+_bin)s?\b(?!'s|\u2019s| s\b)")
 
