@@ -24,7 +24,8 @@ phrase fits comes from the scene, not the words:
   state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
   does not call ``heavy`` (metal), "the metal block" those it does;
 - "the cube closest to you", "the red cube at the back", "the back cube" fit the objects of the kind (and
-  colour) within ``MARGIN`` of the nearest to the robot (smallest ``x``) or the farthest;
+  colour) within ``MARGIN`` of the nearest to the robot or the farthest: by distance from its base ("closest",
+  "farthest") or by depth ("front", "back");
 - "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
 - "the cube nearest the green bin", "the block closest to blue" fit the objects of the kind within
   ``MARGIN`` of the nearest to the named one, across the table;
@@ -39,6 +40,7 @@ left in the camera's image is smaller ``y``. Without positions, no phrase of pla
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -83,7 +85,9 @@ _SIDE_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:(?:o
                          rf"{_SIDE}\b(?: (?:hand )?side| edge| end)?"
                          r"(?! (?:peg|rod|pole|bin|box|of)\b)")
 #: "the cube closest to you", "the red cube at the back", "the yellow cube that's farther from you", "the back cube":
-#: the nearest to the robot (smallest ``x``) or the farthest, of that colour where one is said
+#: the nearest to the robot or the farthest, of that colour where one is said: by distance from the robot's base
+#: (as the instruction generator measures it, ``language.distance_to_robot``), or for "front" and "back" by
+#: depth alone (``x``)
 _NEAR_YOU = (r"(?:closest|nearest)(?: to)? (?:you|me|the robot)|(?:at|in) the front(?: row)?|in front"
              r"|(?:farthest|furthest|farther|further)(?: away)? from (?:you|me|the robot)|(?:at|in) the back(?: row)?"
              r"|(?:farthest|furthest|farther|further) (?:back|away)")
@@ -207,13 +211,16 @@ class Scene:
         bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
         return None if bottoms is None else [s for s in piles if s[0] in bottoms]
 
-    def nearest_robot(self, names: Sequence[str], near: bool) -> list[str] | None:
-        """The ``names`` within ``MARGIN`` of the nearest to the robot (or the farthest); ``None`` without
-        positions. The robot stands at the origin, facing along ``x``."""
+    def nearest_robot(self, names: Sequence[str], said: str) -> list[str] | None:
+        """The ``names`` within ``MARGIN`` of the nearest to the robot (or the farthest) as ``said``; ``None``
+        without positions. The robot's base is the origin and it faces along ``x``: "front" and "back" are
+        depth (``x``), "closest" and "farthest" the distance from the base."""
         if not names or any(n not in self.positions for n in names):
             return None
-        sign = 1.0 if near else -1.0
-        place = {n: sign * float(self.positions[n][0]) for n in names}
+        sign = 1.0 if said.startswith(("closest", "nearest", "front")) or "front" in said else -1.0
+        depth = "front" in said or "back" in said
+        place = {n: sign * (float(self.positions[n][0]) if depth else math.hypot(*self.positions[n][:2]))
+                 for n in names}
         best = min(place.values())
         return [n for n in names if place[n] - best < MARGIN]
 
@@ -273,10 +280,10 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                                                              m.group(4)))
                            if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
     text = _DEPTH_AFTER.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
-                                                                    _is_near(m.group(4))))
+                                                                    m.group(4)))
                             if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
     text = _DEPTH_FIRST.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
-                                                                    _is_near(m.group(1))))
+                                                                    m.group(1)))
                             if scene.colour_word(m.group(2)) else m.group(0), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
@@ -295,11 +302,6 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _NEAR.sub(lambda m: _near(m, scene, marker), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
-
-
-def _is_near(said: str) -> bool:
-    """Whether a phrase of depth means near the robot ("closest to you", "in front") rather than far from it."""
-    return said.startswith(("closest", "nearest", "front")) or "front" in said
 
 
 def _ranked(discs: list[str]) -> list[str]:

@@ -59,9 +59,10 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        r"|(?:is|are|was|were|do|does|did|am|has|have) (?:you|it|the|there|this|that|these|those|they|we"
                        r"|i|any|anything|something|all|both|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b"
                        # "is yellow on orange?", "are the discs bigger": a question about where or what an object is
-                       r"|(?:is|are|was|were) [a-z0-9_]+ (?:(?:sitting|standing|resting|lying|stacked|placed) )?(?:on|in"
-                       r"|under|below|above|beside|next|bigger|smaller|larger|heavier|lighter|the same|clear|empty)\b"
-                       # wondering aloud, and asking to be told or shown something: "i wonder who ...", "tell me a joke"
+                       r"|(?:is|are|was|were) [a-z0-9_]+ (?:(?:sitting|standing|resting|lying|stacked|placed) )?"
+                       r"(?:on|in|under|below|above|beside|next|bigger|smaller|larger|heavier|lighter|the same|clear"
+                       r"|empty)\b"
+                       # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
                        r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
