@@ -17,7 +17,7 @@ from agent.perception.decoder import decode
 from agent.perception.doubt import doubt
 from agent.perception.predictor import GoalReader
 from agent.planning.domain import domain_folder, load_domain
-from envs.errors import PlanningError, Refusal
+from envs.errors import InstructionError, PlanningError, Refusal
 
 HANOI = SceneFacts("hanoi", {"d1": "disc", "d2": "disc", "d3": "disc", "left": "peg", "middle": "peg",
                              "right": "peg"},
@@ -68,7 +68,7 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "put red on green, green on blue and blue on red", "impossible", "a cycle"),
     (BLOCKS, "red on green and green on red", "contradiction", "contradict each other"),
     (BLOCKS, "put the table on red", "impossible", "the table cannot be moved"),
-    (HANOI, "put the left peg on d1", "impossible", "left is a peg"),
+    (HANOI, "put the left peg on d1", "impossible", "a peg is fixed in place"),
     (HANOI, "place the big yellow disc on the small red one", "impossible", "(smaller d3 d1)"),
     (SORT, "don't touch anything", "no-change", "no change"),
     (SORT, "put blue1 in yellow1", "impossible", "yellow1 is a cube"),
@@ -101,6 +101,31 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "move one of them to the table", "ambiguous", "'it' could be any of"),
     (HANOI, "move a ring to the right peg", "ambiguous", "'the disc' could be any of d1, d2, d3"),
     (HANOI, "move one of the bigger discs to the middle peg", "ambiguous", "'the disc' could be any of"),
+    # issue 23, part 12 (tests/data/refusal-dev/refuse-h.jsonl): bins and pegs moved, objects by number, questions
+    # of where, "but keep it", no change in other words, a size word with "one"
+    (SORT, "Move the yellow bin next to the blue bin.", "impossible", "a bin is fixed in place"),
+    (HANOI, "Slide the left peg over beside the right one.", "impossible", "a peg is fixed in place"),
+    (HANOI, "Please place disc number four on the rightmost pole.", "absent-object", "no disc number four"),
+    (BLOCKS, "is red on green rn?", "not-an-instruction", "asks a question"),
+    (BLOCKS, "Shift pink across to red - but pink must stay on blue, don't lift it.", "contradiction",
+     "pink cannot end up both"),
+    (HANOI, "Move d1 to the right peg but don't take it off d2.", "contradiction", "d1 cannot end up both"),
+    (SORT, "Put all the cubes in their bins, but don't move blue1.", "contradiction", "blue1 cannot end up both"),
+    (BLOCKS, "Relocate pink to red, though it must not leave blue.", "contradiction", "pink cannot end up both"),
+    (BLOCKS, "Hands off the blocks for now, thanks.", "no-change", "no change"),
+    (SORT, "nothing goes into any bin, ok?", "no-change", "no change"),
+    (HANOI, "put the big disc on the little one", "ambiguous", "'the big disc' could be any of d2, d3"),
+    (TWO_STACKS, "Whatever's on top of the stack, shift it onto green.", "ambiguous", "could be any of pink, red"),
+    (TWO_STACKS, "Grab the block on top and stack it on green.", "ambiguous", "could be any of pink, red"),
+    # issue 23, part 13 (tests/data/refusal-dev/refuse-12.jsonl): the same reasons in yet other words
+    (SORT, "Put blue1 in the yellow bin without moving it.", "contradiction", "blue1 cannot end up both"),
+    (HANOI, "send d1 both to the middle peg and the right peg", "contradiction", "d1 cannot end up both"),
+    (BLOCKS, "nah, keep all four blocks exactly how they are", "no-change", "no change"),
+    (SORT, "don't move any cubes", "no-change", "no change"),
+    (BLOCKS, "freeze, robot, no moves at all", "no-change", "no change"),
+    (BLOCKS, "red on green, green on blue, blue on red \u2014 do it", "impossible", "a cycle"),
+    (SORT, "shove the blue bin over next to the yellow bin", "impossible", "a bin is fixed in place"),
+    (BLOCKS, "Is pink sitting on blue or on red? Just curious.", "not-an-instruction", "asks a question"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)
@@ -289,6 +314,53 @@ def test_perception_reader_reads_the_wordings_of_part_9(reader: GoalReader, task
     nearest another (``tests/data/refusal-dev/valid-5.jsonl`` and ``valid-6.jsonl``): the network read the
     first two otherwise, and the rules read none of them before."""
     assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 5, 501, "Put every block on the table.", tuple(f"(ontable {b})" for b in
+                                                              ("blue", "orange", "pink", "purple", "yellow"))),
+    ("blocks", 6, 500, "yellow -> table, pink -> blue", ("(on pink blue)", "(ontable yellow)")),
+    ("hanoi", 3, 501, "Largest disk onto the right-hand spike, please and thank you.", ("(on d3 right)",)),
+    ("hanoi", 3, 500, "Smallest disk: right peg. Medium disk: middle peg.", ("(on d1 right)", "(on d2 middle)")),
+    ("sort", 5, 500, "the blue cube on the left side -> blue container", ("(in blue2 blue_bin)",)),
+    ("sort", 4, 502, "I need both reds in the red basket.", ("(in red1 red_bin)", "(in red2 red_bin)")),
+    ("sort", 6, 501, "yellow2 and blue1 into their bins pls", ("(in blue1 blue_bin)", "(in yellow2 yellow_bin)")),
+    ("blocks", 3, 501, "Is it possible for you to set purple down on yellow?", ("(on purple yellow)",)),
+    ("blocks", 6, 500, "The leftmost block belongs on yellow, please relocate it there.", ("(on blue yellow)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_12(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """Arrows, colons and other nouns for places, sizes and colours said without their article, a colour's
+    plural, several cubes to their own bins, a polite lead-in and a clause that only echoes the one before
+    (``tests/data/refusal-dev/valid-h.jsonl``, written by another hand): the perception reader read none of
+    these before part 12."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("hanoi", 5, 501, "1. red disc to middle peg\n2. orange disc to right peg", ("(on d1 middle)", "(on d2 right)")),
+    ("blocks", 4, 501, "PINK \u279c BLUE!!!", ("(on pink blue)",)),
+    ("sort", 4, 500, "the blue cube closest to you goes in the yellow bin", ("(in blue1 yellow_bin)",)),
+    ("sort", 6, 502, "the red cube at the back \u2192 yellow bin", ("(in red2 yellow_bin)",)),
+    ("hanoi", 5, 502, "Move the three smallest discs to the middle pole, stacked in order.",
+     ("(on d1 d2)", "(on d2 d3)", "(on d3 middle)")),
+    ("blocks", 4, 501, "gg ez, unstack everything, all 4 blocks on the ground",
+     tuple(f"(ontable {b})" for b in ("blue", "pink", "purple", "yellow"))),
+    ("blocks", 5, 500, "move the purple one (NOT pink, the one under it) onto orange", ("(on purple orange)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_13(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """Steps on lines of their own, other arrows, objects by how near the robot they are, the smallest few discs
+    together, "unstack everything" and an aside in brackets (``tests/data/refusal-dev/valid-12.jsonl``, written
+    by another hand): the perception reader read none of these before part 13."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+def test_a_count_of_discs_short_of_all_of_them_is_no_tower() -> None:
+    """"Move two discs to the right peg" names no two: the rules leave it unread rather than move the tower."""
+    with pytest.raises(InstructionError) as caught:
+        parse_instruction("move two discs to the right peg", "hanoi", HANOI.kinds, HANOI.colours, HANOI.state)
+    assert not isinstance(caught.value, Refusal)
 
 
 def test_perception_reader_refuses_a_misspelt_absent_colour(reader: GoalReader) -> None:

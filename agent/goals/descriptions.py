@@ -15,6 +15,7 @@ phrase fits comes from the scene, not the words:
 - "the block on the table" fits every block that stands on the table;
 - "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
+  with a colour ("the leftmost red cube", "the green cube on the far left"), among the objects of that colour;
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
   size): one disc of two, several of three or more, where only a superlative picks one;
 - "the medium-sized disc" fits the disc in the middle of the size order (two where the count is even), "the
@@ -22,19 +23,24 @@ phrase fits comes from the scene, not the words:
 - a size word for blocks or cubes ("the smaller block") fits those no other is bigger / smaller than by the
   state's ``smaller`` facts: blocks have none, so all of them; "the wooden block" fits the blocks the state
   does not call ``heavy`` (metal), "the metal block" those it does;
+- "the cube closest to you", "the red cube at the back", "the back cube" fit the objects of the kind (and
+  colour) within ``MARGIN`` of the nearest to the robot or the farthest: by distance from its base ("closest",
+  "farthest") or by depth ("front", "back");
 - "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
 - "the cube nearest the green bin", "the block closest to blue" fit the objects of the kind within
   ``MARGIN`` of the nearest to the named one, across the table;
 - "on top of the tower" is a place: on the top object of the tower.
 
 A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
-description only where a relative word comes before it ("that is", "sitting") or another place follows it
-in the clause ("put the block on the table onto pink"). Positions are ``(x, y, ...)`` in the world frame;
+description only where a relative word comes before it ("that is", "sitting"), another place follows it
+in the clause ("put the block on the table onto pink"), or the noun is itself where something goes ("put
+pink onto the block on the right"). Positions are ``(x, y, ...)`` in the world frame;
 left in the camera's image is smaller ``y``. Without positions, no phrase of place is marked.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -52,8 +58,13 @@ _STACK = r"(?:stack|tower|pile)"
 _WHICH = r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right) )?"
 _TOP = {"top", "topmost", "highest", "uppermost", "upper"}
 _END = r"(top|topmost|highest|uppermost|upper|bottom|bottommost|lowest|lower)"
-_RELATIVE = r"(?:(?:that|which) (?:is|sits|stands) |that's |(?:sitting|standing|resting|lying) )?"
+_RELATIVE = (r"(?:(?:that|which) (?:is|sits|stands|rests|lies) (?:directly )?|that's "
+             r"|(?:sitting|standing|resting|lying) )?")
 _SIDE = r"(leftmost|left-most|left|rightmost|right-most|right)"
+#: words that end in a place word ("put pink onto"): the phrase after them is where something goes
+_ENDS_IN_PLACE = re.compile(r"\b(?:on|onto|in|into|to|atop|on top of)\s+$")
+#: a verb that takes an object up ("grab the block on top"): the phrase after it says which, not where it goes
+_TAKEN = re.compile(r"\b(?:grab|take|pick up|pick|lift|remove|fetch|get)\s+$")
 #: the rest of a clause, and a place word in it
 _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
@@ -66,13 +77,25 @@ _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(to
 _ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the (?:very )?top)\b(?! of)")
 #: "the block on the table", "the block that is on the table"
 _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
-#: "the left block", "the leftmost bin"
-_SIDE_FIRST = re.compile(rf"\bthe {_SIDE} {_PLACED_NOUN}\b")
-#: "the cube on the left", "the block furthest to the right"
-_SIDE_AFTER = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:on|to|at) the (?:far )?|(?:furthest|farthest|most)"
-                         rf"(?: to the)? ){_SIDE}\b(?! (?:peg|rod|pole|bin|box|of)\b)")
-#: "the big disc", "the smaller disk"
-_SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk)\b")
+#: "the left block", "the leftmost bin", "the leftmost red cube" (of that colour)
+_SIDE_FIRST = re.compile(rf"\bthe {_SIDE} (?:(\w+) )?{_PLACED_NOUN}\b")
+#: "the cube on the left", "the block furthest to the right", "the green cube on the far left"
+_SIDE_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:(?:over )?(?:on|to|at) the (?:far )?"
+                         r"|(?:furthest|farthest|most)(?: to the)? |all the way (?:on|to|at) the )"
+                         rf"{_SIDE}\b(?: (?:hand )?side| edge| end)?"
+                         r"(?! (?:peg|rod|pole|bin|box|of)\b)")
+#: "the cube closest to you", "the red cube at the back", "the yellow cube that's farther from you", "the back cube":
+#: the nearest to the robot or the farthest, of that colour where one is said: by distance from the robot's base
+#: (as the instruction generator measures it, ``language.distance_to_robot``), or for "front" and "back" by
+#: depth alone (``x``)
+_NEAR_YOU = (r"(?:closest|nearest)(?: to)? (?:you|me|the robot)|(?:at|in) the front(?: row)?|in front"
+             r"|(?:farthest|furthest|farther|further)(?: away)? from (?:you|me|the robot)|(?:at|in) the back(?: row)?"
+             r"|(?:farthest|furthest|farther|further) (?:back|away)")
+_DEPTH_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})({_NEAR_YOU})\b")
+_DEPTH_FIRST = re.compile(rf"\bthe (front|back|front-row|back-row|nearest|closest|farthest|furthest) (?:(\w+) )?"
+                          rf"{_PLACED_NOUN}\b")
+#: "the big disc", "the smaller disk", "the little one" (in a scene of discs only)
+_SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk|ring|one)\b")
 _BIG = {"big", "bigger", "large", "larger"}
 #: "the medium-sized disc": the disc(s) in the middle of the size order (two where the count is even)
 _MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk)\b")
@@ -86,9 +109,10 @@ _COUNTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
 #: "the disc at the very bottom", "the block at the bottom" (of no object: the bottom of a stack)
 _AT_BOTTOM = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:at|on) the (?:very )?bottom\b(?! of)")
 _ORDINALS = {"second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
-#: "the smaller block", "the biggest cube": a size among objects the scene says nothing of the sizes of
+#: "the smaller block", "the biggest cube", "the big one": a size among objects the scene may say nothing of the
+#: sizes of
 _BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|smaller|smallest|little|tiny|tinier"
-                         r"|tiniest) (block|cube)\b")
+                         r"|tiniest) (block|cube|one|piece)\b")
 #: "the wooden block", "the metal cube": a block by its material, which the state tells (``heavy``: metal)
 _MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
 #: "the block under pink", "the block that sits on orange": a block narrowed by what it stands on or under
@@ -106,9 +130,10 @@ class Scene:
     empty)."""
 
     def __init__(self, kinds: Mapping[str, str], state: Collection[str],
-                 positions: Mapping[str, Sequence[float]]) -> None:
+                 positions: Mapping[str, Sequence[float]], colours: Mapping[str, str] | None = None) -> None:
         self.kinds = kinds
         self.positions = positions
+        self.colours = colours or {}
         self.support: dict[str, str] = {}
         self.smaller: set[tuple[str, str]] = set()
         self.heavy: set[str] = set()  # the metal blocks; the others are wood
@@ -125,6 +150,14 @@ class Scene:
 
     def of(self, kinds: Collection[str]) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k in kinds)
+
+    def colour_word(self, word: str | None) -> bool:
+        """Whether ``word`` is absent (no colour said) or a colour of an object here."""
+        return word is None or word in self.colours.values()
+
+    def coloured(self, kinds: Collection[str], colour: str | None) -> list[str]:
+        """The objects of ``kinds`` of ``colour`` (all of them where no colour is said)."""
+        return [n for n in self.of(kinds) if colour is None or self.colours.get(n) == colour]
 
     def of_a_size(self, kinds: Collection[str], word: str) -> list[str]:
         """The objects of ``kinds`` a size word fits: those that no other is bigger (``big`` words) or smaller
@@ -178,6 +211,19 @@ class Scene:
         bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
         return None if bottoms is None else [s for s in piles if s[0] in bottoms]
 
+    def nearest_robot(self, names: Sequence[str], said: str) -> list[str] | None:
+        """The ``names`` within ``MARGIN`` of the nearest to the robot (or the farthest) as ``said``; ``None``
+        without positions. The robot's base is the origin and it faces along ``x``: "front" and "back" are
+        depth (``x``), "closest" and "farthest" the distance from the base."""
+        if not names or any(n not in self.positions for n in names):
+            return None
+        sign = 1.0 if said.startswith(("closest", "nearest", "front")) or "front" in said else -1.0
+        depth = "front" in said or "back" in said
+        place = {n: sign * (float(self.positions[n][0]) if depth else math.hypot(*self.positions[n][:2]))
+                 for n in names}
+        best = min(place.values())
+        return [n for n in names if place[n] - best < MARGIN]
+
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
         if not names or any(n not in self.positions for n in names):
@@ -189,10 +235,12 @@ class Scene:
 
 
 def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str],
-                      positions: Mapping[str, Sequence[float]]) -> tuple[str, dict[str, tuple[str, tuple[str, ...]]]]:
+                      positions: Mapping[str, Sequence[float]], colours: Mapping[str, str] | None = None
+                      ) -> tuple[str, dict[str, tuple[str, tuple[str, ...]]]]:
     """Lowercased ``text`` with each phrase this module reads written as a marker word, and what each marker
-    stands for: the phrase as said and the objects it fits (see the module's docstring)."""
-    scene = Scene(kinds, state, positions)
+    stands for: the phrase as said and the objects it fits (see the module's docstring). ``colours`` (where
+    known) narrow a phrase of place that says one ("the leftmost red cube")."""
+    scene = Scene(kinds, state, positions, colours)
     text = text.lower()
     marks: dict[str, tuple[str, tuple[str, ...]]] = {}
 
@@ -204,9 +252,13 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
         return f"{keep}{name}"
 
     def described(match: re.Match[str], relative: str) -> bool:
-        """Whether a phrase after its noun describes it rather than says where it goes."""
+        """Whether a phrase after its noun describes it rather than says where it goes: it does where a place
+        word comes before the noun ("onto the block on the right") or after the phrase, or a verb that takes
+        the object up ("grab the block on top")."""
         rest = _CLAUSE_END.split(text[match.end():], maxsplit=1)[0]
-        return bool(relative) or _PLACE.search(rest) is not None
+        before = text[:match.start()]
+        return (bool(relative) or _PLACE.search(rest) is not None or _ENDS_IN_PLACE.search(before) is not None
+                or _TAKEN.search(before) is not None)
 
     def stack_end(match: re.Match[str], end: str, which: str | None) -> str:
         stacks = scene.stacks(which)
@@ -221,9 +273,18 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _ON_TABLE.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(1)])
                                               if scene.support.get(n) == "table"])
                          if described(m, m.group(2)) else m.group(0), text)
-    text = _SIDE_FIRST.sub(lambda m: marker(m, scene.extreme(scene.of(_NOUN_KINDS[m.group(2)]), m.group(1))), text)
-    text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.of(_NOUN_KINDS[m.group(1)]), m.group(3)))
-                           if described(m, m.group(2)) else m.group(0), text)
+    text = _SIDE_FIRST.sub(lambda m: marker(m, scene.extreme(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
+                                                             m.group(1)))
+                           if scene.colour_word(m.group(2)) else m.group(0), text)
+    text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                             m.group(4)))
+                           if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
+    text = _DEPTH_AFTER.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                                    m.group(4)))
+                            if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
+    text = _DEPTH_FIRST.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
+                                                                    m.group(1)))
+                            if scene.colour_word(m.group(2)) else m.group(0), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],

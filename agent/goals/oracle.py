@@ -20,6 +20,7 @@ from agent.goals.spelling import corrected
 from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
+from envs.scenes.base import COLORS
 
 if TYPE_CHECKING:
     from agent.planning.domain import Domain
@@ -28,14 +29,16 @@ if TYPE_CHECKING:
 _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "you", "now", "then", "also", "a", "an",
                       "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
                       "rods", "pole", "poles", "big", "small", "large", "little", "tiny", "just", "too", "directly",
-                      "gently", "carefully", "exactly", "lone", "single", "sole",
+                      "gently", "carefully", "exactly", "lone", "single", "sole", "me", "us", "for", "ring", "today",
+                      "rn", "uh", "um", "flat", "straight", "simultaneously",
                       # the particles of a phrasal verb ("set it down on", "carry it across to")
                       "down", "across", "back"])
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
 #: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
              "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "stak": "stack",
-             "towr": "tower", "botom": "bottom", "tpo": "top"}
+             "towr": "tower", "botom": "bottom", "tpo": "top", "ground": "table", "floor": "table",
+             "tabletop": "table"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
 _THINGS = frozenset(("tower", "stack", "pile", "table", "block", "cube", "disc", "disk", "peg", "rod", "pole", "bin",
                      "everything", "thing", "colour", "color"))
@@ -58,7 +61,13 @@ def _words(text: str) -> str:
     words = [_SYNONYMS.get(w, _GERUNDS.get(w, w)) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
     joined = _SOURCE.sub("", _OF_ALL.sub(r"\1", joined))
-    return re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
+    joined = re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
+    joined = re.sub(r"\b(stacked|placed|put|set|sitting|resting) over\b", r"\1 on", joined)  # "pink stacked over blue"
+    joined = re.sub(r"\b(stays|stay|remains) put on\b", r"\1 on", joined)
+    # "d1 goes right", "move d1 right": to that side
+    joined = re.sub(rf"(\b(?:goes|go|belongs)|^{_PUT} (?!(?:on|in|to)\b)\w+) (?=(?:left|right|middle)$)", r"\1 to ",
+                    joined)
+    return re.sub(r"(?: (?:and|then|ok|okay))+$", "", joined)  # "..., please and thank you": nothing follows the "and"
 
 
 def _marked(text: str, names: Collection[str]) -> str:
@@ -67,7 +76,56 @@ def _marked(text: str, names: Collection[str]) -> str:
     text = re.sub(r"(\w+)_bin\b", r"\1 bin", text.lower())
     # a plural of a colour ("the blue cubes") means every object of it, as "all the blue cubes" does
     text = _PLURAL.sub(lambda m: f"all {m.group(1)} " if m.group(1) in names else m.group(0), text)
+    # "both reds", "the greens": a colour's plural means every object of it too
+    text = re.sub(r"\b(?:all (?:of )?(?:the )?|both (?:of )?(?:the )?|the )?(\w+)s\b",
+                  lambda m: f"all {m.group(1)}" if m.group(1) in names else m.group(0), text)
     return mark_bare_references(text, names)
+
+
+#: an arrow between an object and where it goes ("orange -> blue", "yellow one → yellow bin")
+_ARROW = re.compile(r"\s*(?:->|-->|=>|\u2192|\u279c|\u2794|\u21d2)\s*")
+#: other nouns for the kinds of place ("the green basket", "the right-hand spike")
+_PLACE_NOUNS = re.compile(r"\b(?:(basket|container|tray|box)|(spike|post|spindle|pin))(s?)\b")
+#: "right-hand", "left hand side": the side
+_HAND = re.compile(r"\b(left|right)[- ]hand(?: side)?\b")
+#: a size, an order or a place said without its article where a reference starts ("Largest disk onto the right
+#: peg", "2nd largest one goes right", "top disc: left peg"): the article added, so the phrase reads as with it
+_BARE_START = re.compile(r"(^|[,;:.!?]\s*|\b(?:and|then) )(?=(?:largest|biggest|smallest|tiniest|littlest|second|third"
+                         r"|fourth|2nd|3rd|4th|top|bottom|topmost|leftmost|rightmost|tiny|little|big|small|large|medium"
+                         rf"|middle|centre|center|{'|'.join(COLORS)})\b[- ]?\w*[ -]"
+                         r"(?:disc|disk|ring|one|block|cube|piece)s?\b)")
+#: a request's polite lead-in before its verb ("is it possible for you to", "would you be so kind as to")
+_LEAD_IN = re.compile(r"^(?:is it possible|would it be possible|would you be so (?:good|kind) as|would you mind"
+                      r"|do you mind|be so kind as)(?: for you)?(?: to)?\s+")
+#: a colon between an object and a place ("smallest disk: right peg"): "to"
+_COLON_PLACE = re.compile(r"(\w) ?: (?=(?:the )?(?:left|right|middle|centre|center|\w+ bin|\w+ peg|table)\b)")
+#: "whatever's on top of the stack", "whatever is sitting on orange": the object there
+_WHATEVER = re.compile(r"\bwhat(?:ever)?(?:'s|\u2019s| s| is)(?: (sitting|standing|resting|lying))?"
+                       r" (?=on\b|atop\b|at the\b)")
+#: a list of steps: a line break, and the number or bullet a step starts with ("1) ...", "- ...", "2. ...")
+_STEP = re.compile(r"\s*\n\s*(?:(?:\d+[.)]|[-*\u2022])\s+)?|^\s*(?:\d+[.)]|[-*\u2022])\s+")
+#: an aside in brackets ("move purple (not pink, the one under it) onto orange"): what it adds is left out
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+#: when the goal is to hold ("... when you're done"), said after it
+_WHEN_DONE = re.compile(r",?\s*(?:when|once|after) (?:you(?:'re| are| re)?|ur|u r|u re) (?:done|finished|through)\b")
+#: "without moving it": the object stays where it is
+_WITHOUT = re.compile(r"\bwithout (?:moving|touching|lifting|shifting) (it|them|\w+)")
+#: "the" as typed in a hurry
+_THE = re.compile(r"\b(?:da|teh|th)\b")
+
+
+def plain(text: str) -> str:
+    """``text`` lowercased, with the forms people type that say what the reader's own words say: steps on lines of
+    their own as clauses, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
+    and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
+    "when you're done" after the goal, and an article before a reference that starts with its adjective."""
+    text = _STEP.sub(", ", _ASIDE.sub("", text.strip())).lower().strip(" ,")
+    text = _WITHOUT.sub(r"and keep \1 where it is", _WHEN_DONE.sub("", text))
+    text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub("", text))))
+    text = _PLACE_NOUNS.sub(lambda m: ("bin" if m.group(1) else "peg") + m.group(3), text)
+    text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
+    text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
+    return _BARE_START.sub(r"\1the ", text)
 
 
 def _of_kind(objects: Objects, kind: str) -> list[str]:
@@ -91,15 +149,40 @@ def _object(word: str, kinds: tuple[str, ...], objects: Objects, what: str) -> s
     return name
 
 
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
 def _hanoi_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    """Every disc onto a peg; "all five discs" counts them, and a count that is not all of them is another form's."""
     discs, pegs = _of_kind(objects, "disc"), _of_kind(objects, "peg")
-    peg = _object(match.group(1), ("peg",), objects, "peg")
+    count, said = match.groups()
+    if count and (_COUNT_WORDS.get(count) or int(count)) != len(discs):
+        raise InstructionError(f"{count} discs are not all {len(discs)} of them")
+    peg = _object(said, ("peg",), objects, "peg")
     if peg not in pegs:
         raise Refusal("impossible", f"a tower stands on a peg, and {peg} is a {objects.kinds[peg]}")
     if not discs:
         raise InstructionError("there are no discs in the scene to move")
     below = [*discs[1:], peg]
     return frozenset(format_atom("on", (disc, under)) for disc, under in zip(discs, below))
+
+
+def _hanoi_smallest(match: re.Match[str], objects: Objects) -> _Goal:
+    """The smallest few discs moved together ("the three smallest discs to the middle peg"), in the order the
+    rules allow: each on the next bigger, the biggest of them on the place said. "The top two discs" are the
+    smallest two only where those stand in one stack, the smallest on top (as they start)."""
+    top, number, number_after, which, said = match.groups()
+    number = number or number_after
+    count = _COUNT_WORDS.get(number) or int(number)
+    discs = _of_kind(objects, "disc")
+    if count > len(discs):
+        raise Refusal("impossible", f"it asks for {count} discs, and this scene has {len(discs)}")
+    target = _object(said, ("disc", "peg"), objects, "disc or peg")
+    moved = discs[:count]
+    stacked = all(format_atom("on", pair) in objects.state for pair in zip(moved, moved[1:]))
+    if (top or which in ("top", "upper")) and not stacked:
+        raise InstructionError(f"the top {number} discs are not the {number} smallest here")
+    return frozenset(format_atom("on", pair) for pair in zip(moved, [*moved[1:], target]))
 
 
 def _blocks_tower(match: re.Match[str], objects: Objects) -> _Goal:
@@ -252,6 +335,13 @@ def _sort_own(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("in", (cube, _bin(f"{objects.colours.get(cube, cube)} bin", objects)))})
 
 
+def _sort_owns(match: re.Match[str], objects: Objects) -> _Goal:
+    """Several cubes, each into the bin of its own colour ("put yellow2 and blue1 in their bins")."""
+    cubes = [_object(said, ("cube",), objects, "cube") for said in match.group(1).split(" and ")]
+    return frozenset(format_atom("in", (cube, _bin(f"{objects.colours.get(cube, cube)} bin", objects)))
+                     for cube in cubes)
+
+
 def _sort_table(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("ontable", (_sorted_object(match.group(1), objects),))})
 
@@ -263,19 +353,24 @@ def _sorted_object(said: str, objects: Objects) -> str:
 
 #: the verbs that put something somewhere ("stick red on blue", "plop d1 onto the right peg")
 _PUT = (r"(?:put|place|move|set|drop|stack|keep|leave|stick|plop|rest|balance|pile|stuff|toss|throw|pop|lay|slide"
-        r"|shove|position|get|take|carry|lift|bring|transfer|shift|relocate|send|lower)")
+        r"|shove|position|get|take|carry|lift|bring|transfer|shift|relocate|send|lower|perch|park|plonk|plunk|deposit"
+        r"|dump|tuck|settle|stash|slot|load)")
 _IT = r"(?:it|any_thing)"  # "it" with nothing named before it is marked as a bare reference
-_NOTHING = (rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that"
+_NOTHING = (rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that|any|every|each"
             r"|(?:all )?(?:discs|disks|pieces))")
 #: how a scene is kept as it is: "where it is", "as they are", "the way it is"
-_AS_IS = rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were)"
+_AS_IS = (rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were|they lie|{_IT} lies|they sit"
+          r"|they stand)")
 _NO_CHANGE: _Form = (
     re.compile(r"(?:do|move|touch|change) nothing(?: at all| for| for while)?|nothing to do|stay (?:still|put)"
                rf"|(?:do not|don t|dont|never|no need to|there s no need to) (?:do|move|touch|change) {_NOTHING}"
-               rf"(?: at all| right| for)?"
-               rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all)?(?: ?{_AS_IS})?(?: ?(?:alone|untouched|in place))?"
+               rf"(?: at all| right| for)?(?: with \w+(?: bin)?)?"
+               r"|hands off|nothing (?:goes|moves|should (?:go|move))(?: (?:in|on) \w+(?: bin)?)?"
+               rf"|(?:leave|keep) (?:{_NOTHING}|{_IT} all)?(?: (?:two|three|four|five|six|seven|\d))?(?: ?{_AS_IS})?"
+               r"(?: ?(?:alone|untouched|in place))?"
                # a change said to be needed by no one: "make no moves", "nothing needs to move", "no changes needed"
                r"|(?:make|do) no (?:moves?|changes?)|no (?:moves?|changes?)(?: are| is)? (?:needed|necessary|required)"
+               r"|no (?:moves?|changes?)(?: at all)?|freeze|halt"
                rf"|(?:do not|don t|dont) (?:need|have) to (?:do|move|touch|change) {_NOTHING}"
                r"|nothing (?:needs|has|is) to (?:move|change|be (?:done|moved|changed))"
                r"|nothing needs (?:moving|changing)"
@@ -290,18 +385,23 @@ _NO_CHANGE: _Form = (
 _STAYS: _Form = (
     re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)|in place|alone|as (?:it )?is"
                r"|untouched)"
-               r"|(?:do not|don t|dont|never) (?:move|touch) (\w+)"
-               r"|(\w+) (?:stays|remains|stay|should stay) (?:where (?:it|\w+) (?:is|was)|in place|put)"),
+               r"|(?:do not|don t|dont|never) (?:move|touch|lift|take|remove|shift|pick up) (\w+)(?: off \w+| out| up)?"
+               r"|(\w+) (?:stays|remains|stay|should stay|(?:must|should|has to|needs to) (?:also )?(?:stay|remain))"
+               r"(?: exactly)? (?:where (?:it|\w+) (?:is|was)(?: now)?|in place|put)"
+               r"|(\w+) (?:must|should|can|may)? ?(?:not|never) (?:leave|come off|be moved from|move from) \w+"
+               r"|(?:keep|leave) (\w+)(?: out(?: of \w+(?: bin)?)?)?"),
     _stays,
     "keep red where it is (with another clause)",
 )
 #: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
 #: same goal as "put yellow on orange", which the checks then refuse where it already holds
-_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need)? ?(\w+(?: bin)?) "
-                     r"(?:(?:is|are|should|must|will|has to|needs to) )?(?:(?:be|stay|remain|end up|sit|stand|rest) )?"
+_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need|i d like|i would like|make|have"
+                     r"|let)? ?"
+                     r"((?:all )?\w+(?: bin)?) (?:still )?(?:(?:is|are|should|must|will|has to|needs to) )?"
+                     r"(?:(?:be|stay|remain|end up|end|finish|sit|stand|rest) )?"
                      r"(?:(?:placed|put|moved|set|stacked|dropped|positioned|kept|left) )?"
                      r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|go|belongs) )?"
-                     r"((?:on|in) \w+(?: bin)?)")
+                     r"((?:on|in|to) \w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort")
 #: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
@@ -326,9 +426,18 @@ _GERUNDS = {form: verb for verb in (*_PUT[3:-1].split("|"), "build", "make", "so
 _WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
 #: one object sent to both of two places ("put red1 in both the green bin and the yellow bin"): said again as
 #: two clauses, each with its place, which the checks then find contradict each other
-_BOTH = re.compile(r"\b(on|onto|in|into|to) both (.+?) and ")
+_BOTH = re.compile(r"\b(?:(on|onto|in|into|to) both|both (on|onto|in|into|to)) (.+?) and ")
+#: a clause that only asks for what the clause before said ("relocate it there", "make it so", "do that")
+_ECHO = re.compile(r"(?:relocate|move|put|place|set|shift|bring|take|get|do|make) (?:it|any_thing|that|this|them|so)"
+                   r"(?: there| so| happen| now)?")
+#: a clause that restates the order a tower of discs is always in ("stacked in order", "largest at the bottom")
+_IN_ORDER = re.compile(r"(?:(?:stacked|kept|keeping any_thing stacked|keeping them stacked) )?in (?:the same |size "
+                       r"|right |correct |proper )?order|keeping (?:them|any_thing) stacked"
+                       r"|(?:largest|biggest) (?:at|on) bottom"
+                       r"|(?:smallest|tiniest) (?:at|on) top")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
-_CLAUSE_BREAK = re.compile(r"[,;.:!?&]|\b(?:and|n|then|also|but|plus|as well as)\b")
+_CLAUSE_BREAK = re.compile(r"[,;.:!?&\u2014\u2013]| - |\b(?:and|n|then|also|but|plus|as well as|though|although|while"
+                           r"|whilst)\b")
 #: a clause that starts with a place ("... and also to the right peg"), which takes the clause before up to its place
 _LEADING_PLACE = re.compile(r"(?:on|in|to)\b")
 _LAST_PLACE = re.compile(r".*\s(?:on|in|to)\b")
@@ -336,11 +445,18 @@ _FORMS: dict[str, list[_Form]] = {
     "hanoi": [
         (
             re.compile(
-                rf"{_PUT} (?:all |whole |entire )?"
-                r"(?:tower|stack|pile|discs|disks)(?: of discs| of disks)? (?:to|on|in) (\w+)"
+                rf"(?:{_PUT}|build|rebuild) (?:all |whole |entire )?(?:(two|three|four|five|six|seven|\d) )?"
+                r"(?:tower|stack|pile|discs|disks)(?: of discs| of disks)?(?: up| over)? (?:to|on|in) (\w+)"
             ),
             _hanoi_tower,
             "move the tower to the right peg (left, middle/center, right)",
+        ),
+        (
+            re.compile(rf"{_PUT} (?:(top|upper) (two|three|four|five|2|3|4|5) (?:smallest |tiniest )?"
+                       r"|(two|three|four|five|2|3|4|5) (top|upper|smallest|tiniest) )"
+                       r"(?:discs|disks|rings)?(?: together)? (?:to|on) (\w+)"),
+            _hanoi_smallest,
+            "move the two smallest discs to the right peg",
         ),
         (
             re.compile(rf"{_PUT} (\w+) (?:on|to) (\w+)"),
@@ -355,6 +471,13 @@ _FORMS: dict[str, list[_Form]] = {
                        r"(?: in any order)?"),
             _one_tower,
             "stack all the blocks into one tower (in any order)",
+        ),
+        (
+            re.compile(rf"{_PUT} (?:all|every|each|everything|all of them|them all)(?: (?:two|three|four|five|six|\d))?"
+                       r"(?: out)? on table(?: separately| apart| individually| side by side)?"
+                       r"|unstack (?:everything|all|every|all of them|them all|every stack|all stacks)"),
+            _all_on_table,
+            "put every block on the table",
         ),
         (
             re.compile(rf"(?:{_PUT}|build tower(?: of| with)?) (\w+(?: on \w+)+|\w+ to \w+)"),
@@ -378,11 +501,6 @@ _FORMS: dict[str, list[_Form]] = {
             "stack red, blue and green from the bottom up (or from the top down)",
         ),
         (
-            re.compile(rf"{_PUT} (?:all|every|each|everything|all of them|them all) on table"),
-            _all_on_table,
-            "put every block on the table",
-        ),
-        (
             re.compile(rf"{_PUT} (\w+) (?:under|beneath|below|underneath) (\w+)"),
             _blocks_under,
             "put red under blue",
@@ -396,7 +514,8 @@ _FORMS: dict[str, list[_Form]] = {
     "sort": [
         (
             re.compile(r"sort(?: in bins)? by colour(?: in bins)?"
-                       rf"|{_PUT} (?:each|every|all|everything) in (?:(?:its|their) (?:own )?(?:colour )?bin|bins?"
+                       rf"|(?:{_PUT}|sort) (?:each|every|all|everything) in "
+                       r"(?:(?:its|their) (?:own )?(?:colour )?bins?|bins?"
                        r" of (?:its|their) (?:own )?colour|any_bin of (?:its|their) (?:own )?colour"
                        r"|(?:matching|same colour|right|correct) bins?)"),
             _sort_all,
@@ -406,6 +525,12 @@ _FORMS: dict[str, list[_Form]] = {
             re.compile(rf"{_PUT} all (\w+) (?:in|to) (\w+ bin|any_bin)"),
             _sort_colour,
             "put all the red cubes in the blue bin",
+        ),
+        (
+            re.compile(rf"(?:{_PUT} )?(\w+(?: and \w+)+) (?:in|to) (?:their|its) (?:own )?(?:colour )?"
+                       r"(?:bins?|any_bin)"),
+            _sort_owns,
+            "put red1 and blue2 in their bins",
         ),
         (
             re.compile(rf"{_PUT} (\w+) (?:in|to) (?:its|it s) (?:own )?(?:colour )?(?:bin|any_bin)"),
@@ -441,9 +566,10 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     (``_read_clauses``). Text that names nothing an instruction moves or names is no instruction."""
     if task not in _FORMS:
         raise InstructionError(f"no instruction parser for task {task!r} (tasks: {', '.join(sorted(_FORMS))})")
-    meant = corrected(text, [*objects, *(colours or {}).values()])  # messages quote what was typed
-    described, phrases = mark_descriptions(meant, objects, state, positions or {})
-    marked = _BOTH.sub(r"\1 \2 and \1 ", _marked(described, {*objects, *(colours or {}).values()}))
+    meant = plain(corrected(text, [*objects, *(colours or {}).values()]))  # messages quote what was typed
+    described, phrases = mark_descriptions(meant, objects, state, positions or {}, colours)
+    marked = _BOTH.sub(lambda m: f"{m.group(1) or m.group(2)} {m.group(3)} and {m.group(1) or m.group(2)} ",
+                       _marked(described, {*objects, *(colours or {}).values()}))
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
     words = _FRONTED.sub(r"\3 \1 \2", _words(marked))
@@ -485,6 +611,8 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     for index, clause in enumerate(clauses):
         if index and _LEADING_PLACE.match(clause) and (before := _LAST_PLACE.match(clauses[index - 1])):
             clause = before.group(0).rsplit(" ", 1)[0] + " " + clause  # "put d2 on the left peg and on the right"
+        if _ECHO.fullmatch(clause) or _IN_ORDER.fullmatch(clause):  # "..., please relocate it there": said before
+            continue
         if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
             clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)
         referent = next((word for word in clause.split() if _refers(word, objects)), referent)
@@ -557,7 +685,7 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
         if match is not None:
             return to_goal(match, objects)
     stated = _STATED.fullmatch(words)
-    if stated and _refers(stated.group(1).split()[0], objects):
+    if stated and _refers(stated.group(1).removeprefix("all ").split()[0], objects):
         return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
     return None
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom
 from agent.planning.strips import StripsModel
-from envs.errors import PlanningError, Refusal
+from envs.errors import PlanningError, Refusal, quoted
 from envs.scenes.base import COLORS
 
 if TYPE_CHECKING:
@@ -52,11 +52,18 @@ _KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower",
 OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "cup", "bowl", "plastic", "glass",
                                 "rubber", "foam"))
 #: a question about the scene rather than a request: a question word, or a verb before its subject ("is the
-#: pink one heavier", "do you like ..."); a request put as a question ("could you ...", "would you mind ...",
+#: pink one heavier", "do you like ...", "is yellow sitting on orange"), wondering aloud, or asking to be told
+#: something ("tell me a joke"); a request put as a question ("could you ...", "would you mind ...",
 #: "is it possible to ...", "how about ...") asks for a change, and "what a ..." exclaims
 _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\b| an? )"
                        r"|(?:is|are|was|were|do|does|did|am|has|have) (?:you|it|the|there|this|that|these|those|they|we"
-                       r"|i|any|anything|something|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b")
+                       r"|i|any|anything|something|all|both|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b"
+                       # "is yellow on orange?", "are the discs bigger": a question about where or what an object is
+                       r"|(?:is|are|was|were) [a-z0-9_]+ (?:(?:sitting|standing|resting|lying|stacked|placed) )?"
+                       r"(?:on|in|under|below|above|beside|next|bigger|smaller|larger|heavier|lighter|the same|clear"
+                       r"|empty)\b"
+                       # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
+                       r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
@@ -91,17 +98,20 @@ def names_an_object(word: str) -> bool:
 
 
 def check_words(text: str, scene: SceneFacts) -> None:
-    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (absent-object) an
+    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (impossible, ``check_fixed``)
+    one that moves a bin or a peg, (absent-object) an
     instruction that names a colour or an object this scene does not have, and (``check_counts``, impossible)
     one that counts more objects of a kind than the scene has."""
     check_question(text)
+    check_fixed(text)
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
     words = re.findall(r"[a-z0-9_]+", text.lower())
     # a colour word beyond the palette names an absent object only where the text is about objects ("the
     # black block"), not in "it is grey outside"
-    about_objects = any(w in scene.kinds or w in present or w.removesuffix("s") in _KIND_NOUNS for w in words)
+    about_objects = any(w in scene.kinds or w.removesuffix("s") in present or w.removesuffix("s") in _KIND_NOUNS
+                        for w in words)
     for word in words:
         if word in scene.kinds:
             continue
@@ -123,6 +133,25 @@ def check_words(text: str, scene: SceneFacts) -> None:
     check_counts(text, scene)
 
 
+#: an object a verb moves, when it is a bin or a peg ("move the yellow bin next to ...", "slide the left peg
+#: over"): the words between the verb and the noun name no place ("put red1 in the bin" moves red1)
+_MOVES_FIXED = re.compile(r"\b(?:move|carry|slide|shift|push|pull|drag|lift|pick up|nest|stack|pile|put|place|set|yank"
+                          r"|plant|relocate|transfer|bring|take|stuff|tip|turn|rotate|shove|swap|switch|exchange"
+                          r"|reposition|raise) (?:where )?(?:the |a |an |one |that |this )?"
+                          r"(?:(?!(?:in|on|into|onto|to|at|from|off|of|inside|over|with|near|by|and|then|it)\b)"
+                          r"[a-z0-9_]+ ){0,2}?(bin|peg|pole|rod|[a-z]+_bin)s?\b(?!'s|\u2019s| s\b)")
+
+
+def check_fixed(text: str) -> None:
+    """Refuse (impossible) an instruction that moves a bin or a peg: they are fixed to the table, and no
+    operator of any domain moves them."""
+    moved = _MOVES_FIXED.search(text.lower())
+    if moved:
+        kind = "bin" if moved.group(1).endswith("bin") else "peg"
+        raise Refusal("impossible", f"{quoted(moved.group(0))}: a {kind} is fixed in place, and only what stands on "
+                                    f"or in one can be moved")
+
+
 def check_question(text: str) -> None:
     """Refuse (not-an-instruction) a question about the scene ("what colour is the tallest tower?", "do you
     like the blue block?"): it asks to be told something, not for a change. A request put as a question
@@ -142,12 +171,17 @@ _COUNTED_KINDS = {"blocks": ("block", "cube"), "cubes": ("cube", "block"), "disc
 _ORDINALS = {word: n for n, word in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
                                                 "eighth", "ninth", "tenth"), start=1)}
 _ORDINAL = re.compile(r"\bthe (" + "|".join(_ORDINALS) + r") (block|cube|disc|disk|peg|bin)\b")
+#: "disc number four", "peg no. 4", "block #3": an object by its number in a count
+_NUMBERED = re.compile(r"\b(block|cube|disc|disk|ring|peg|pole|rod|bin) (?:number|no|#) ?(\d+|one|" + "|".join(_NUMBERS)
+                       + r")\b")
+_NUMBERED_KINDS = {"ring": "discs", "pole": "pegs", "rod": "pegs"}
 
 
 def check_counts(text: str, scene: SceneFacts) -> None:
     """Refuse (impossible) an instruction that asks for more objects of a kind than the scene has ("stack
     seven blocks" among five): no plan can use objects that are not there; and (absent-object) one that
-    names an object by a place in a count the scene does not reach ("the fourth peg" among three)."""
+    names an object by a place or a number in a count the scene does not reach ("the fourth peg", "peg number
+    four" among three)."""
     for match in _COUNTED.finditer(text.lower()):
         number, noun = match.groups()
         wanted = int(number) if number.isdigit() else _NUMBERS[number]
@@ -159,6 +193,13 @@ def check_counts(text: str, scene: SceneFacts) -> None:
         have = sum(kind in _COUNTED_KINDS[f"{noun}s"] for kind in scene.kinds.values())
         if _ORDINALS[place] > have:
             raise Refusal("absent-object", f"there is no {place} {noun}: this scene has {have}")
+    for match in _NUMBERED.finditer(re.sub(r"[.:]", "", text.lower())):
+        noun, number = match.groups()
+        counted = _NUMBERED_KINDS.get(noun, f"{noun}s")
+        have = sum(kind in _COUNTED_KINDS[counted] for kind in scene.kinds.values())
+        wanted = int(number) if number.isdigit() else _NUMBERS.get(number, 1)
+        if wanted > have:
+            raise Refusal("absent-object", f"there is no {noun} number {number}: this scene has {have} {counted}")
 
 
 def check_goal(goal: Iterable[str], scene: SceneFacts, domain: Domain) -> None:
