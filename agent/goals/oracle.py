@@ -17,10 +17,10 @@ from agent.goals.descriptions import mark_descriptions
 from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
 from agent.goals.spelling import corrected
+from agent.goals.wording import plain
 from agent.planning.atoms import parse_atom
 from agent.planning.planner import format_atom
 from envs.errors import InstructionError, Refusal, quoted
-from envs.scenes.base import COLORS
 
 if TYPE_CHECKING:
     from agent.planning.domain import Domain
@@ -80,52 +80,6 @@ def _marked(text: str, names: Collection[str]) -> str:
     text = re.sub(r"\b(?:all (?:of )?(?:the )?|both (?:of )?(?:the )?|the )?(\w+)s\b",
                   lambda m: f"all {m.group(1)}" if m.group(1) in names else m.group(0), text)
     return mark_bare_references(text, names)
-
-
-#: an arrow between an object and where it goes ("orange -> blue", "yellow one → yellow bin")
-_ARROW = re.compile(r"\s*(?:->|-->|=>|\u2192|\u279c|\u2794|\u21d2)\s*")
-#: other nouns for the kinds of place ("the green basket", "the right-hand spike")
-_PLACE_NOUNS = re.compile(r"\b(?:(basket|container|tray|box)|(spike|post|spindle|pin))(s?)\b")
-#: "right-hand", "left hand side": the side
-_HAND = re.compile(r"\b(left|right)[- ]hand(?: side)?\b")
-#: a size, an order or a place said without its article where a reference starts ("Largest disk onto the right
-#: peg", "2nd largest one goes right", "top disc: left peg"): the article added, so the phrase reads as with it
-_BARE_START = re.compile(r"(^|[,;:.!?]\s*|\b(?:and|then) )(?=(?:largest|biggest|smallest|tiniest|littlest|second|third"
-                         r"|fourth|2nd|3rd|4th|top|bottom|topmost|leftmost|rightmost|tiny|little|big|small|large|medium"
-                         rf"|middle|centre|center|{'|'.join(COLORS)})\b[- ]?\w*[ -]"
-                         r"(?:disc|disk|ring|one|block|cube|piece)s?\b)")
-#: a request's polite lead-in before its verb ("is it possible for you to", "would you be so kind as to")
-_LEAD_IN = re.compile(r"^(?:is it possible|would it be possible|would you be so (?:good|kind) as|would you mind"
-                      r"|do you mind|be so kind as)(?: for you)?(?: to)?\s+")
-#: a colon between an object and a place ("smallest disk: right peg"): "to"
-_COLON_PLACE = re.compile(r"(\w) ?: (?=(?:the )?(?:left|right|middle|centre|center|\w+ bin|\w+ peg|table)\b)")
-#: "whatever's on top of the stack", "whatever is sitting on orange": the object there
-_WHATEVER = re.compile(r"\bwhat(?:ever)?(?:'s|\u2019s| s| is)(?: (sitting|standing|resting|lying))?"
-                       r" (?=on\b|atop\b|at the\b)")
-#: a list of steps: a line break, and the number or bullet a step starts with ("1) ...", "- ...", "2. ...")
-_STEP = re.compile(r"\s*\n\s*(?:(?:\d+[.)]|[-*\u2022])\s+)?|^\s*(?:\d+[.)]|[-*\u2022])\s+")
-#: an aside in brackets ("move purple (not pink, the one under it) onto orange"): what it adds is left out
-_ASIDE = re.compile(r"\s*\([^()]*\)")
-#: when the goal is to hold ("... when you're done"), said after it
-_WHEN_DONE = re.compile(r",?\s*(?:when|once|after) (?:you(?:'re| are| re)?|ur|u r|u re) (?:done|finished|through)\b")
-#: "without moving it": the object stays where it is
-_WITHOUT = re.compile(r"\bwithout (?:moving|touching|lifting|shifting) (it|them|\w+)")
-#: "the" as typed in a hurry
-_THE = re.compile(r"\b(?:da|teh|th)\b")
-
-
-def plain(text: str) -> str:
-    """``text`` lowercased, with the forms people type that say what the reader's own words say: steps on lines of
-    their own as clauses, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
-    and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
-    "when you're done" after the goal, and an article before a reference that starts with its adjective."""
-    text = _STEP.sub(", ", _ASIDE.sub("", text.strip())).lower().strip(" ,")
-    text = _WITHOUT.sub(r"and keep \1 where it is", _WHEN_DONE.sub("", text))
-    text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub("", text))))
-    text = _PLACE_NOUNS.sub(lambda m: ("bin" if m.group(1) else "peg") + m.group(3), text)
-    text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
-    text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
-    return _BARE_START.sub(r"\1the ", text)
 
 
 def _of_kind(objects: Objects, kind: str) -> list[str]:
