@@ -93,7 +93,7 @@ _NEAR_YOU = (r"(?:closest|nearest)(?: to)? (?:you|me|the robot)|(?:at|in) the fr
              r"|(?:farthest|furthest|farther|further) (?:back|away)")
 _DEPTH_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})({_NEAR_YOU})\b")
 _DEPTH_FIRST = re.compile(rf"\bthe (front|back|front-row|back-row|nearest|closest|farthest|furthest) (?:(\w+) )?"
-                          rf"{_PLACED_NOUN}\b")
+                          rf"{_PLACED_NOUN}\b(?! (?:to|from) )")  # "the nearest block to pink" is another's
 #: "the big disc", "the smaller disk", "the little one" (in a scene of discs only)
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk|ring|one)\b")
 _BIG = {"big", "bigger", "large", "larger"}

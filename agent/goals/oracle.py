@@ -107,7 +107,7 @@ _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
 
 
 def _hanoi_tower(match: re.Match[str], objects: Objects) -> _Goal:
-    """Every disc onto a peg; "all five discs" counts them, and a count that is not all of them is another form's."""
+    """Every disc onto a peg; "all five discs" counts them, and a count that is not all of them is left unread."""
     discs, pegs = _of_kind(objects, "disc"), _of_kind(objects, "peg")
     count, said = match.groups()
     if count and (_COUNT_WORDS.get(count) or int(count)) != len(discs):

@@ -98,12 +98,11 @@ def names_an_object(word: str) -> bool:
 
 
 def check_words(text: str, scene: SceneFacts) -> None:
-    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (impossible, ``check_fixed``)
-    one that moves a bin or a peg, (absent-object) an
-    instruction that names a colour or an object this scene does not have, and (``check_counts``, impossible)
-    one that counts more objects of a kind than the scene has."""
+    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (absent-object) an
+    instruction that names a colour or an object this scene does not have, (impossible, ``check_fixed``) one
+    that moves a bin or a peg, and (``check_counts``, impossible) one that counts more objects of a kind than
+    the scene has."""
     check_question(text)
-    check_fixed(text)
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
@@ -130,6 +129,7 @@ def check_words(text: str, scene: SceneFacts) -> None:
             same = sorted(n for n in scene.kinds if n.rstrip("0123456789") == word.rstrip("0123456789"))
             raise Refusal("absent-object", f"there is no {word} in the scene (objects here: "
                                            f"{', '.join(same or sorted(scene.kinds))})")
+    check_fixed(text)  # after the names: a bin this scene lacks is absent before it is fixed
     check_counts(text, scene)
 
 
@@ -139,7 +139,8 @@ _MOVES_FIXED = re.compile(r"\b(?:move|carry|slide|shift|push|pull|drag|lift|pick
                           r"|plant|relocate|transfer|bring|take|stuff|tip|turn|rotate|shove|swap|switch|exchange"
                           r"|reposition|raise) (?:where )?(?:the |a |an |one |that |this )?"
                           r"(?:(?!(?:in|on|into|onto|to|at|from|off|of|inside|over|with|near|by|and|then|it)\b)"
-                          r"[a-z0-9_]+ ){0,2}?(bin|peg|pole|rod|[a-z]+_bin)s?\b(?!'s|\u2019s| s\b)")
+                          r"[a-z0-9_]+ ){0,2}?(bin|basket|container|tray|box|peg|pole|rod|[a-z]+_bin)(?:s|es)?\b"
+                          r"(?!'s|\u2019s| s\b)")
 
 
 def check_fixed(text: str) -> None:
@@ -147,7 +148,7 @@ def check_fixed(text: str) -> None:
     operator of any domain moves them."""
     moved = _MOVES_FIXED.search(text.lower())
     if moved:
-        kind = "bin" if moved.group(1).endswith("bin") else "peg"
+        kind = "peg" if moved.group(1) in ("peg", "pole", "rod") else "bin"
         raise Refusal("impossible", f"{quoted(moved.group(0))}: a {kind} is fixed in place, and only what stands on "
                                     f"or in one can be moved")
 
