@@ -49,7 +49,8 @@ def plain(text: str) -> str:
     """``text`` lowercased, with the forms people type that say what the reader's own words say: steps on lines of
     their own as clauses, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
     and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
-    "when you're done" after the goal, and an article before a reference that starts with its adjective."""
+    "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X" for
+    "the one that is on X", and an article before a reference that starts with its adjective."""
     text = _STEP.sub(", ", _ASIDE.sub("", text.strip())).lower().strip(" ,")
     text = _WITHOUT.sub(r"and keep \1 where it is", _WHEN_DONE.sub("", text))
     text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub("", text))))
