@@ -16,6 +16,11 @@ against 6,272), with the same code, packages and actions under every BLAS kernel
 that machine could run, and with the actor's sums taken in reverse order: what differs lies below the agent
 (the physics or the C library on that CPU), and a case that tests the CPU instead of the code would fail CI on
 one kind of machine. Seed 1 and the other cases came out the same on both.
+
+On a third CPU, an AMD EPYC of family 25 (Zen 3, AVX2), seed 1's last place ran 40 fewer steps (448 against
+488), with the code of f7bf759 and of the change after it alike. Such a machine's record is kept beside the
+first as ``NAME.CPU.json``, written by the same code on that CPU; a case passes when its records equal one of
+its files, so a change of behaviour still fails it on every machine.
 """
 
 from __future__ import annotations
@@ -57,8 +62,9 @@ def episode_records(task: str, size: int, controller: str, goal: str, seeds: tup
 @pytest.mark.parametrize("name,task,size,controller,goal,seeds", CASES, ids=[c[0] for c in CASES])
 def test_same_seeds_same_records(name: str, task: str, size: int, controller: str, goal: str,
                                  seeds: tuple[int, ...]) -> None:
-    expected = json.loads((RECORDS / f"{name}.json").read_text())
-    assert episode_records(task, size, controller, goal, seeds) == expected
+    accepted = [json.loads(path.read_text()) for path in sorted(RECORDS.glob(f"{name}*.json"))
+                 if path.stem == name or path.stem.startswith(f"{name}.")]
+    assert episode_records(task, size, controller, goal, seeds) in accepted
 
 
 def main() -> None:
