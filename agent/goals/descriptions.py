@@ -215,21 +215,21 @@ class Scene:
         """The ``names`` within ``MARGIN`` of the nearest to the robot (or the farthest) as ``said``; ``None``
         without positions. The robot's base is the origin and it faces along ``x``: "front" and "back" are
         depth (``x``), "closest" and "farthest" the distance from the base."""
-        if not names or any(n not in self.positions for n in names):
-            return None
-        sign = 1.0 if said.startswith(("closest", "nearest", "front")) or "front" in said else -1.0
+        sign = 1.0 if said.startswith(("closest", "nearest")) or "front" in said else -1.0
         depth = "front" in said or "back" in said
-        place = {n: sign * (float(self.positions[n][0]) if depth else math.hypot(*self.positions[n][:2]))
-                 for n in names}
-        best = min(place.values())
-        return [n for n in names if place[n] - best < MARGIN]
+        return self._leading(names, lambda at: sign * (at[0] if depth else math.hypot(at[0], at[1])))
 
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
+        sign = 1.0 if side.startswith("left") else -1.0
+        return self._leading(names, lambda at: sign * at[1])
+
+    def _leading(self, names: Sequence[str], key: Callable[[Sequence[float]], float]) -> list[str] | None:
+        """The ``names`` whose ``key`` of their position is within ``MARGIN`` of the smallest; ``None`` without
+        positions."""
         if not names or any(n not in self.positions for n in names):
             return None
-        sign = 1.0 if side.startswith("left") else -1.0
-        place = {n: sign * float(self.positions[n][1]) for n in names}
+        place = {n: float(key(self.positions[n])) for n in names}
         best = min(place.values())
         return [n for n in names if place[n] - best < MARGIN]
 
