@@ -24,12 +24,13 @@ INSTRUCTIONS = ("put the {a} block on the {b} one", "stack {a} on {b}", "place {
 
 
 def run(quick: bool) -> list[Row]:
-    import torch
+    from agent.perception.devices import cuda_available
+    from policies.threads import torch_threads
 
     rows = []
-    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+    for device in ["cpu"] + (["cuda"] if cuda_available() else []):
         timings = measure(device, "blocks", 6, 5 if quick else 30, None)
-        note = f"blocks 6, torch threads {torch.get_num_threads()}"
+        note = f"blocks 6, {'numpy, BLAS' if device == 'cpu' else 'torch'} threads {torch_threads()}"
         rows.append(median_row(f"goal prediction ({device})", timings["total"], "ms", note))
         if device == "cpu":
             rows.append(median_row("goal reading beyond rendering (ms)", timings["beyond"], "ms",
@@ -41,8 +42,6 @@ def run(quick: bool) -> list[Row]:
 
 def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | None) -> dict[str, list[float]]:
     """Milliseconds of each stage (and in total) for every prediction after a warm-up one."""
-    import torch
-
     from agent.goals.refusal import SceneFacts
     from agent.perception.observation import observe
     from agent.perception.predictor import GoalReader
@@ -66,6 +65,8 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
         with suppress(Refusal):
             reader.read_scene(view, SceneFacts.of(env, state), text)
         if device == "cuda":
+            import torch
+
             torch.cuda.synchronize()
         t3 = time.perf_counter()
         if i:
@@ -76,7 +77,8 @@ def measure(device: str, task: str, size: int, repeats: int, checkpoint: str | N
 
 
 def main() -> None:
-    import torch
+    from agent.perception.devices import cuda_available
+    from policies.threads import torch_threads
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="blocks")
@@ -84,9 +86,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--checkpoint", default=None)
     args = parser.parse_args()
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(f"{args.task} size {args.size}, median of {args.repeats} predictions, "
-          f"torch threads {torch.get_num_threads()}")
+    devices = ["cpu"] + (["cuda"] if cuda_available() else [])
+    print(f"{args.task} size {args.size}, median of {args.repeats} predictions, threads {torch_threads()}")
     print(f"{'device':<8}{'render ms':>12}{'encode ms':>12}{'network ms':>12}{'total ms':>12}")
     for device in devices:
         m = {k: statistics.median(v) for k, v in measure(device, args.task, args.size, args.repeats,

@@ -20,7 +20,6 @@ numpy instruction sets).
 from __future__ import annotations
 
 import base64
-import io
 import json
 import pickle
 import zipfile
@@ -30,9 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from policies.torch_files import read_torch_bytes
+
 #: the SB3 module of each algorithm's default policy, as a checkpoint's ``data`` names it
 _POLICY_MODULES = {("sac", "stable_baselines3.sac.policies"), ("sacbc", "stable_baselines3.sac.policies"),
                    ("residual", "stable_baselines3.sac.policies"), ("tqc", "sb3_contrib.tqc.policies")}
+#: a linear layer's (weight, bias), or an activation's name
+Layer = tuple[np.ndarray, np.ndarray | None] | str
 #: policy keyword arguments that leave the actor the default MLP
 _DEFAULT_KWARGS = {"net_arch", "use_sde", "n_critics", "n_quantiles", "share_features_extractor"}
 
@@ -42,20 +45,19 @@ class DeterministicActor:
     of linear layers and element-wise activations, without gSDE), without the per-call overhead."""
 
     def __init__(self, model: Any) -> None:
-        import torch
         from torch import nn
 
         policy = model.policy
         actor = getattr(policy, "actor", None)
         if actor is None or getattr(actor, "use_sde", True) or not policy.squash_output:
             raise ValueError(f"{type(model).__name__} policy: not a squashed Gaussian actor without gSDE")
-        activations: dict[type, Callable[[Any], Any]] = {nn.ReLU: torch.relu, nn.Tanh: torch.tanh}
-        layers: list[tuple[Any, Any]] = []  # (weight, bias) of a linear layer, or (activation, None)
+        activations: dict[type, str] = {nn.ReLU: "relu", nn.Tanh: "tanh"}
+        layers: list[Layer] = []
         for module in [*actor.latent_pi, actor.mu]:
             if isinstance(module, nn.Linear):
-                layers.append((module.weight.detach(), None if module.bias is None else module.bias.detach()))
+                layers.append((_array(module.weight), None if module.bias is None else _array(module.bias)))
             elif type(module) in activations:
-                layers.append((activations[type(module)], None))
+                layers.append(activations[type(module)])
             else:
                 raise ValueError(f"{type(model).__name__} policy: unsupported layer {type(module).__name__}")
         if not isinstance(actor.features_extractor, nn.Flatten) and \
@@ -65,7 +67,7 @@ class DeterministicActor:
                     policy.action_space.low, policy.action_space.high)
 
     @classmethod
-    def from_checkpoint(cls, path: Path, device: str = "cpu") -> DeterministicActor:
+    def from_checkpoint(cls, path: Path) -> DeterministicActor:
         """The actor of a SAC or TQC checkpoint (``.zip``) read from the file alone, without building the SB3
         model: ``load`` also builds the critics and their optimizers, and creating an optimizer imports
         torch's compiler stack (seconds of a run's start-up). Only the default MLP policy is read (ReLU
@@ -77,21 +79,19 @@ class DeterministicActor:
         except (OSError, KeyError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path}: not a readable SB3 checkpoint ({exc})") from exc
         try:
-            return cls.from_members(data, weights, device, algorithm)
+            return cls.from_members(data, weights, algorithm)
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from exc
 
     @classmethod
-    def from_members(cls, data_json: bytes, weights: bytes, device: str = "cpu",
-                     algorithm: str = "sac") -> DeterministicActor:
+    def from_members(cls, data_json: bytes, weights: bytes, algorithm: str = "sac") -> DeterministicActor:
         """The actor described by an SB3 checkpoint's ``data`` entry and ``policy.pth`` weights, given as
-        bytes (a residual checkpoint stores its clone's so: ``policies/residual_files.py``)."""
-        import torch
-
+        bytes (a residual checkpoint stores its clone's so: ``policies/residual_files.py``). The weights are
+        read without torch (``policies.torch_files``): acting needs only numpy."""
         try:
             data = json.loads(data_json)
-            state = torch.load(io.BytesIO(weights), map_location=device, weights_only=True)
-        except (OSError, RuntimeError, json.JSONDecodeError, pickle.UnpicklingError) as exc:
+            state = read_torch_bytes(weights)
+        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
             raise ValueError(f"not a readable SB3 policy ({exc})") from exc
         module = data.get("policy_class", {}).get("__module__")
         kwargs = data.get("policy_kwargs", {})
@@ -102,11 +102,11 @@ class DeterministicActor:
             raise ValueError(f"observations of shape {observation_space.shape}, not flat")
         net_arch = kwargs.get("net_arch", [256, 256])
         hidden = net_arch["pi"] if isinstance(net_arch, dict) else net_arch
-        layers: list[tuple[Any, Any]] = []
+        layers: list[Layer] = []
         try:
             for index in range(len(hidden)):  # nn.Sequential(Linear, ReLU, Linear, ReLU, ...): linear layers at 2i
                 layers += [(state[f"actor.latent_pi.{2 * index}.weight"], state[f"actor.latent_pi.{2 * index}.bias"]),
-                           (torch.relu, None)]
+                           "relu"]
             layers.append((state["actor.mu.weight"], state["actor.mu.bias"]))
         except KeyError as exc:
             raise ValueError(f"no actor weight {exc}") from exc
@@ -114,17 +114,15 @@ class DeterministicActor:
         actor._setup(layers, observation_space.shape[0], action_space.low, action_space.high)
         return actor
 
-    def _setup(self, layers: list[tuple[Any, Any]], observation_size: int, low: np.ndarray,
-               high: np.ndarray) -> None:
-        import torch
+    def _setup(self, layers: list[Layer], observation_size: int, low: np.ndarray, high: np.ndarray) -> None:
+        activations: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": _relu, "tanh": np.tanh}
 
-        def float64(tensor: Any) -> np.ndarray:
-            return np.array(tensor.detach().cpu().numpy(), dtype=np.float64)
+        def float64(array: np.ndarray | None) -> np.ndarray | None:
+            return None if array is None else np.array(array, dtype=np.float64)
 
-        activations: dict[Any, Callable[[np.ndarray], np.ndarray]] = {torch.relu: _relu, torch.tanh: np.tanh}
         self._layers: list[tuple[np.ndarray, np.ndarray | None] | Callable[[np.ndarray], np.ndarray]] = [
-            (float64(first).T.copy(), None if bias is None else float64(bias)) if isinstance(first, torch.Tensor)
-            else activations[first] for first, bias in layers]
+            activations[layer] if isinstance(layer, str)
+            else (np.array(layer[0], np.float64).T.copy(), float64(layer[1])) for layer in layers]
         self.observation_size = observation_size
         self._low = np.asarray(low, dtype=np.float64)
         self._span = np.asarray(high, dtype=np.float64) - self._low
@@ -141,6 +139,10 @@ class DeterministicActor:
                 x = x @ weight if bias is None else x @ weight + bias
         # SB3's unscale_action of the squashed mean
         return (self._low + 0.5 * (np.tanh(x) + 1.0) * self._span).astype(np.float32)
+
+
+def _array(tensor: Any) -> np.ndarray:
+    return np.asarray(tensor.detach().cpu().numpy())
 
 
 def _relu(x: np.ndarray) -> np.ndarray:

@@ -88,6 +88,23 @@ def load_torch(path: Path, kind: str, hint: str = "") -> dict[str, Any]:
     return saved
 
 
+def load_arrays(path: Path, kind: str, hint: str = "") -> dict[str, Any]:
+    """``load_torch`` without torch: the same checks and refusals, the tensors read as numpy arrays
+    (``policies.torch_files``), for the paths that only evaluate a network."""
+    from policies.torch_files import read_torch_file
+
+    with checked_zip(path, kind, hint) as archive:
+        try:
+            saved = read_torch_file(archive)
+        except pickle.UnpicklingError as exc:
+            raise CheckpointError(f"{path}: not {kind} ({unpickling_reason(exc)})") from None
+        except (ValueError, EOFError, KeyError, OSError, TypeError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(f"{path}: a zip archive, but not {kind} ({one_line(exc)})") from None
+    if not isinstance(saved, dict):
+        raise CheckpointError(f"{path}: a torch file holding a {type(saved).__name__}, not {kind}")
+    return saved
+
+
 def entry(path: Path, saved: Mapping[str, Any], key: str, kind: str, expected: type = dict) -> Any:
     """``saved[key]``, which must be an ``expected``; the error names what the file holds instead."""
     if key not in saved:
@@ -117,11 +134,14 @@ def check_config(path: Path, config: Mapping[str, Any], config_class: type) -> N
 
 
 def load_weights(path: Path, module: Any, weights: Mapping[str, Any]) -> None:
-    """Load ``weights`` into ``module`` after checking that every tensor is there with its shape, so that a
-    mismatch is one line naming the first tensor at fault rather than torch's list of all of them."""
-    import torch
+    """Load ``weights`` into ``module`` after ``check_weights`` against its own."""
+    check_weights(path, {k: tuple(v.shape) for k, v in module.state_dict().items()}, weights)
+    module.load_state_dict(weights)
 
-    expected = module.state_dict()
+
+def check_weights(path: Path, expected: Mapping[str, tuple[int, ...]], weights: Mapping[str, Any]) -> None:
+    """Check that every weight ``expected`` names is there with its shape (torch tensors or numpy arrays), so
+    that a mismatch is one line naming the first tensor at fault rather than torch's list of all of them."""
     missing = [k for k in expected if k not in weights]
     unexpected = [k for k in weights if k not in expected]
     if missing or unexpected:
@@ -130,12 +150,11 @@ def load_weights(path: Path, module: Any, weights: Mapping[str, Any]) -> None:
         raise CheckpointError(f"{path}: its weights do not fit the network its config describes: "
                               + "; ".join(parts))
     for key, tensor in weights.items():
-        if not isinstance(tensor, torch.Tensor):
+        if not hasattr(tensor, "shape") or not hasattr(tensor, "dtype"):
             raise CheckpointError(f"{path}: weight {key} is a {type(tensor).__name__}, not a tensor")
-        if tuple(tensor.shape) != tuple(expected[key].shape):
+        if tuple(tensor.shape) != tuple(expected[key]):
             raise CheckpointError(f"{path}: weight {key} has shape {tuple(tensor.shape)}, but the network its "
-                                  f"config describes needs {tuple(expected[key].shape)}")
-    module.load_state_dict(weights)
+                                  f"config describes needs {tuple(expected[key])}")
 
 
 def one_line(exc: BaseException) -> str:

@@ -52,7 +52,7 @@ def load_policy(path: str | Path, device: str = "cpu", skill: str | None = None)
     check_skill(path, policy, skill)
     limit_torch_threads()
     if is_residual(path):
-        return load_residual(path, device)
+        return load_residual(path)
     try:
         return algorithm_class(policy.algorithm).load(path, device=device)
     except pickle.UnpicklingError as exc:
@@ -70,15 +70,13 @@ def load_actor(path: str | Path, device: str = "cpu",
     ``DeterministicActor.from_checkpoint``) or, for a residual policy, clone plus residual
     (``policies.residual_files``), else through ``load_policy``."""
     from policies.residual_files import is_residual, load_residual
-    from policies.threads import limit_torch_threads
 
     path = Path(path)
     check_skill(path, inspect_policy(path), skill)
-    limit_torch_threads()
     if is_residual(path):
-        return load_residual(path, device)
+        return load_residual(path)
     try:
-        return DeterministicActor.from_checkpoint(path, device)
+        return DeterministicActor.from_checkpoint(path)
     except ValueError:
         return deterministic_policy(load_policy(path, device, skill))
 

@@ -42,7 +42,7 @@ def is_residual(path: Path) -> bool:
         return MANIFEST in archive.namelist()
 
 
-def load_residual(path: Path, device: str = "cpu") -> ResidualActor:
+def load_residual(path: Path) -> ResidualActor:
     """Clone and residual of the checkpoint at ``path``, executed together; a ``CheckpointError`` line when
     a member is missing or does not describe a default SAC actor."""
     from policies.actor import DeterministicActor
@@ -57,8 +57,8 @@ def load_residual(path: Path, device: str = "cpu") -> ResidualActor:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(scale, (int, float)):
         raise CheckpointError(f"{path}: its {MANIFEST} is not a format-{FORMAT} residual manifest with a scale")
     try:
-        residual = DeterministicActor.from_members(members["data"], members["policy.pth"], device)
-        base = DeterministicActor.from_members(members[BASE_DATA], members[BASE_WEIGHTS], device)
+        residual = DeterministicActor.from_members(members["data"], members["policy.pth"])
+        base = DeterministicActor.from_members(members[BASE_DATA], members[BASE_WEIGHTS])
     except ValueError as exc:
         raise CheckpointError(f"{path}: {one_line(exc)}") from None
     if base.observation_size != residual.observation_size:

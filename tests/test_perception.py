@@ -314,7 +314,7 @@ def test_gaps_say_which_object_stands_directly_on_which() -> None:
     env.reset(seed=3)
     view = observe(env)
     env.close()
-    gap = relations(geometry(scene_inputs([view], TextEncoder("cpu"))))[0, ..., 5] * POINT_SCALE[2]
+    gap = relations(geometry(scene_inputs([view], TextEncoder())))[0, ..., 5] * POINT_SCALE[2]
     index = {name: k for k, name in enumerate(view.names)}
     for k in range(1, 6):
         on, below = index[f"d{k}"], index[f"d{k + 1}"]

@@ -3,46 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from agent.perception.model import KINDS, POINT_CENTRE, POINT_SCALE, SUPPORT_PREDICATE, Instructions, Scenes
+from agent.perception.goalnet_config import (
+    KINDS,
+    POINT_CENTRE,
+    POINT_SCALE,
+    SUPPORT_PREDICATE,
+    InstructionArrays,
+    SceneArrays,
+)
 from agent.perception.observation import View
 from agent.perception.text import WIDTH as TEXT_WIDTH
 from agent.perception.text import TextEncoder, object_phrase
 from agent.planning.planner import format_atom, parse_atom
 
+if TYPE_CHECKING:
+    import torch
+
+    from agent.perception.model import Instructions, Scenes
+
 TABLE = "table"
 
 
-def scene_inputs(views: Sequence[View], encoder: TextEncoder, numbered_names: bool = False) -> Scenes:
-    """The network's tensors for ``views``; ``numbered_names`` as the network's ``GoalNetConfig``."""
+def scene_arrays(views: Sequence[View], encoder: TextEncoder, numbered_names: bool = False) -> SceneArrays:
+    """The network's inputs for ``views``; ``numbered_names`` as the network's ``GoalNetConfig``."""
     n = max(len(v.names) for v in views)
-    # the same float32 operations as numpy's, in torch: its float16 conversion is vectorised, numpy's is not
-    rgb = torch.from_numpy(np.stack([v.rgb for v in views])).float() / 255.0 - 0.5
-    centre, scale = torch.tensor(POINT_CENTRE), torch.tensor(POINT_SCALE)
-    points = ((torch.from_numpy(np.stack([v.points for v in views])).float() - centre) / scale).clamp(-4.0, 4.0)
-    image = torch.cat([rgb, points], dim=-1).permute(0, 3, 1, 2).contiguous()
+    rgb = np.stack([v.rgb for v in views]).astype(np.float32) / np.float32(255.0) - np.float32(0.5)
+    centre, scale = np.array(POINT_CENTRE, dtype=np.float32), np.array(POINT_SCALE, dtype=np.float32)
+    points = np.clip((np.stack([v.points for v in views]).astype(np.float32) - centre) / scale, -4.0, 4.0)
+    image = np.ascontiguousarray(np.concatenate([rgb, points], axis=-1).transpose(0, 3, 1, 2))
     labels = np.stack([v.masks for v in views]).astype(np.int64)
     masks = (labels[:, None] == np.arange(n)[None, :, None, None]).astype(np.float32)
     kinds = np.zeros((len(views), n), dtype=np.int64)
     phrases = [[object_phrase(name, kind, numbered_names) for name, kind in zip(v.names, v.kinds)] for v in views]
     encoder.encode([p for row in phrases for p in row])
-    names = torch.zeros(len(views), n, TEXT_WIDTH)
+    names = np.zeros((len(views), n, TEXT_WIDTH), dtype=np.float32)
     for b, view in enumerate(views):
         kinds[b, :len(view.kinds)] = [KINDS.index(k) for k in view.kinds]
         names[b, :len(view.names)] = encoder.sentences(phrases[b])
-    return Scenes(image, torch.from_numpy(masks), torch.from_numpy(kinds), names)
+    return SceneArrays(image, masks, kinds, names)
+
+
+def instruction_arrays(texts: Sequence[str], scenes: Sequence[int], encoder: TextEncoder) -> InstructionArrays:
+    tokens, padding = encoder.tokens(texts)
+    return InstructionArrays(tokens, padding, np.array(list(scenes), dtype=np.int64))
+
+
+def scene_inputs(views: Sequence[View], encoder: TextEncoder, numbered_names: bool = False) -> Scenes:
+    """``scene_arrays`` as the torch network's tensors."""
+    from agent.perception.model import Scenes
+
+    return Scenes.of(scene_arrays(views, encoder, numbered_names))
 
 
 def instruction_inputs(texts: Sequence[str], scenes: Sequence[int], encoder: TextEncoder) -> Instructions:
-    tokens, padding = encoder.tokens(texts)
-    return Instructions(tokens, padding, torch.tensor(list(scenes), dtype=torch.long))
+    """``instruction_arrays`` as the torch network's tensors."""
+    from agent.perception.model import Instructions
+
+    return Instructions.of(instruction_arrays(texts, scenes, encoder))
 
 
 def support_targets(goals: Sequence[Sequence[str]], views: Sequence[View], n: int) -> torch.Tensor:
     """I x n x (n + 1): 1 where goal i puts object a on support b (b = n is the table)."""
+    import torch
+
     target = torch.zeros(len(goals), n, n + 1)
     for i, (goal, view) in enumerate(zip(goals, views)):
         index = {name: k for k, name in enumerate(view.names)}

@@ -21,29 +21,22 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from agent.perception.goalnet_config import (
+    CNN_MARGIN,
+    CNN_STEP,
+    GEOMETRY,
+    KINDS,
+    MOVABLE,
+    POINT_CENTRE,
+    POINT_SCALE,
+    RANK_CAP,
+    RANK_SOFTNESS,
+    RELATION,
+    GoalNetConfig,
+    InstructionArrays,
+    SceneArrays,
+)
 from agent.perception.text import WIDTH as TEXT_WIDTH
-
-KINDS = ("pad", "table", "block", "disc", "peg", "cube", "bin")
-MOVABLE = ("block", "disc", "cube")
-#: predicate a goal atom takes for a support of each kind (anything else: ``on``)
-SUPPORT_PREDICATE = {"table": "ontable", "bin": "in"}
-#: world-point normalisation: the workspace centre and half-extents (m)
-POINT_CENTRE = (0.5, 0.0, 0.0)
-POINT_SCALE = (0.3, 0.4, 0.1)
-GEOMETRY = 20
-#: metres over which a soft rank goes from "level" to "clearly before"
-RANK_SOFTNESS = 0.01
-#: the most peers a rank counts: one, so that it says whether any peer is further left (and so on), which is
-#: all a superlative ("the leftmost cube", "the top disc") asks, and a tower taller than any in training
-#: shows the network no count it never saw (the top disc of six has five below it, of four three)
-RANK_CAP = 1.0
-RELATION = 8
-#: pixels a cell of the CNN's feature map spans (its first convolution's stride)
-CNN_STEP = 2
-#: feature cells around the objects the CNN also computes: each of its three convolutions reads one cell
-#: beyond its output (the strided first, two pixels), so only cells within three of a cut edge differ from
-#: what the whole frame gives, and those hold no object's pixels
-CNN_MARGIN = 3
 
 
 @dataclass
@@ -54,6 +47,10 @@ class Scenes:
     masks: Tensor  # B x N x H x W, 1 where the object is seen
     kinds: Tensor  # B x N, index into KINDS (0 = padding)
     names: Tensor  # B x N x TEXT_WIDTH, sentence features of the object's name
+
+    @classmethod
+    def of(cls, arrays: SceneArrays) -> Scenes:
+        return cls(*(torch.from_numpy(a) for a in (arrays.image, arrays.masks, arrays.kinds, arrays.names)))
 
     def to(self, device: torch.device | str) -> Scenes:
         return Scenes(self.image.to(device), self.masks.to(device), self.kinds.to(device), self.names.to(device))
@@ -67,31 +64,18 @@ class Instructions:
     padding: Tensor  # I x T, True on padding
     scene: Tensor  # I, index of the scene each instruction is about
 
+    @classmethod
+    def of(cls, arrays: InstructionArrays) -> Instructions:
+        return cls(*(torch.from_numpy(a) for a in (arrays.tokens, arrays.padding, arrays.scene)))
+
     def to(self, device: torch.device | str) -> Instructions:
         return Instructions(self.tokens.to(device), self.padding.to(device), self.scene.to(device))
 
 
-@dataclass(frozen=True)
-class GoalNetConfig:
-    width: int = 128
-    layers: int = 3
-    heads: int = 4
-    channels: int = 32
-    max_tokens: int = 64
-    #: none inside the transformer: on a CPU its random masks took a sixth of every training step, and word
-    #: dropout and the smoothed targets already keep the network from leaning on any one cue
-    dropout: float = 0.0
-    #: share of instruction tokens hidden from the network in training, so it cannot lean on any one word
-    word_dropout: float = 0.1
-    #: object names keep their numbers (``text.object_phrase``): "red2" and "d1" in an instruction then find
-    #: their object. False for checkpoints trained before the field, which never saw the numbers
-    numbered_names: bool = False
-
-
 class GoalNet(nn.Module):
-    def __init__(self, config: GoalNetConfig = GoalNetConfig()) -> None:
+    def __init__(self, config: GoalNetConfig | None = None) -> None:
         super().__init__()
-        self.config = config
+        self.config = config = config or GoalNetConfig()
         d, c = config.width, config.channels
         self.cnn = nn.Sequential(
             nn.Conv2d(6, c, 5, stride=CNN_STEP, padding=2), nn.GELU(),

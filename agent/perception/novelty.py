@@ -65,7 +65,7 @@ class Novelty:
 
     def scores(self, encoder: TextEncoder, texts: Sequence[str]) -> np.ndarray:
         """Each text's mean cosine similarity to its ``NEIGHBOURS`` nearest reference instructions."""
-        vectors = _unit(encoder.sentences(list(texts)).numpy())
+        vectors = _unit(encoder.sentences(list(texts)))
         similarity = vectors @ self.bank.T
         nearest = -np.partition(-similarity, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
         return nearest.mean(axis=1)
@@ -114,7 +114,7 @@ def fit(encoder: TextEncoder, bank_texts: Sequence[str], valid_texts: Sequence[s
     that threshold refuses of the valid texts and of each kind of ``negatives``."""
     unique = sorted(set(bank_texts))
     encoder.encode(unique)
-    bank = _unit(encoder.sentences(unique).numpy()).astype(np.float16).astype(np.float32)
+    bank = _unit(encoder.sentences(unique)).astype(np.float16).astype(np.float32)
     provisional = Novelty(bank, 0.0)
     valid = provisional.scores(encoder, valid_texts)
     threshold = float(np.quantile(valid, VALID_QUANTILE)) - THRESHOLD_SLACK
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     bank = split_instructions("train", BANK_SCENES)
     valid = [t for split, n in CALIBRATION_SCENES.items() for t in split_instructions(split, n)]
-    encoder = TextEncoder("cpu")
+    encoder = TextEncoder()
     novelty, report = fit(encoder, bank, valid, non_instructions(valid, seed=0))
     path = novelty_path(Path(args.checkpoint))
     save(novelty, path)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.goals.oracle import parse_instruction
 from agent.goals.refusal import SceneFacts, check_goal, check_words
@@ -14,17 +14,30 @@ from agent.goals.spelling import corrected
 from agent.perception.agreement import check_number
 from agent.perception.clauses import join_clauses, split_clauses
 from agent.perception.decoder import THRESHOLD, Reading, decode
+from agent.perception.devices import resolve_device
 from agent.perception.doubt import doubt
-from agent.perception.model import GoalNet, GoalNetConfig
+from agent.perception.goalnet_config import CHECKPOINT_FORMAT, GoalNetConfig
+from agent.perception.goalnet_numpy import NumpyGoalNet, weight_shapes
 from agent.perception.novelty import Novelty, novelty_path
 from agent.perception.observation import View, observe
 from agent.perception.reading import domain_veto, probabilities, read
 from agent.perception.text import TextEncoder
-from agent.perception.train import CHECKPOINT_FORMAT, resolve_device
 from agent.planning.domain import Domain, domain_folder, load_domain
 from envs.errors import CheckpointError, GoalError, InstructionError, Refusal
-from policies.checkpoint_files import check_config, check_format, entry, load_torch, load_weights, one_line
-from policies.threads import limit_torch_threads
+from policies.checkpoint_files import (
+    check_config,
+    check_format,
+    check_weights,
+    entry,
+    load_arrays,
+    load_torch,
+    load_weights,
+    one_line,
+)
+from policies.threads import limit_blas_threads
+
+if TYPE_CHECKING:
+    from agent.perception.model import GoalNet
 
 #: the checkpoint ``nesy train perception`` produced, shipped with the package
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "goalnet.pt"
@@ -32,19 +45,25 @@ KIND = "a GoalNet checkpoint"
 
 
 class GoalReader:
-    """Reads the goal of an instruction in a scene. Loading takes a few seconds (the sentence model), so
-    build one and reuse it across episodes."""
+    """Reads the goal of an instruction in a scene. On the CPU the network is evaluated in numpy
+    (``agent.perception.goalnet_numpy``: no torch import, less overhead per call), on a GPU by torch.
+    Loading reads the sentence model too, so build one and reuse it across episodes."""
 
     def __init__(self, checkpoint: str | Path | None = None, device: str = "auto") -> None:
         path = Path(checkpoint) if checkpoint else SHIPPED_CHECKPOINT
         self.device = resolve_device(device)
         self.checkpoint = path
-        self.model, self.metrics = load_checkpoint(path, self.device)
+        self.model: GoalNet | NumpyGoalNet
+        if self.device == "cpu":
+            limit_blas_threads()
+            self.model, self.metrics = load_numpy_checkpoint(path)
+        else:
+            self.model, self.metrics = load_checkpoint(path, self.device)
         # the statistics depend on the generator and the sentence model, not on GoalNet's weights: a checkpoint
         # without its own (a fresh ``nesy train perception``) shares the shipped one's
         own = novelty_path(path)
         self.novelty = Novelty.load(own if own.is_file() else novelty_path(SHIPPED_CHECKPOINT))
-        self.encoder = TextEncoder(self.device)
+        self.encoder = TextEncoder()
 
     def read_view(self, view: View, instruction: str, state: Iterable[str]) -> Reading:
         """GoalNet's reading as it is, refusing nothing (what the split scores measure)."""
@@ -167,16 +186,40 @@ def shared_reader(checkpoint: str | None, device: str) -> GoalReader:
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:
     """GoalNet and the metrics saved with it; a missing, damaged or foreign file, or weights that do not fit
     the network its config describes, is one ``CheckpointError`` line naming the file."""
+    from agent.perception.model import GoalNet
+    from policies.threads import limit_torch_threads
+
     limit_torch_threads()
     saved = load_torch(path, KIND, "train one with: nesy train perception")
+    config, weights, metrics = _checked_entries(path, saved)
+    try:
+        model = GoalNet(config)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: its config cannot build GoalNet ({one_line(exc)})") from None
+    load_weights(path, model, weights)
+    return model.to(device).eval(), metrics
+
+
+def load_numpy_checkpoint(path: Path) -> tuple[NumpyGoalNet, dict[str, Any]]:
+    """``load_checkpoint`` for the CPU without torch: the same checks, the network evaluated in numpy."""
+    saved = load_arrays(path, KIND, "train one with: nesy train perception")
+    config, weights, metrics = _checked_entries(path, saved)
+    try:
+        shapes = weight_shapes(config)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: its config cannot build GoalNet ({one_line(exc)})") from None
+    check_weights(path, shapes, weights)
+    return NumpyGoalNet(config, weights), metrics
+
+
+def _checked_entries(path: Path, saved: dict[str, Any]) -> tuple[GoalNetConfig, dict[str, Any], dict[str, Any]]:
+    """A loaded checkpoint's config, weights and metrics, each checked."""
     check_format(path, saved, CHECKPOINT_FORMAT, "nesy train perception")
     weights = entry(path, saved, "state_dict", KIND)
     config = entry(path, saved, "config", KIND)
     metrics = entry(path, saved, "metrics", KIND) if "metrics" in saved else {}
     check_config(path, config, GoalNetConfig)
     try:
-        model = GoalNet(GoalNetConfig(**config))
-    except (TypeError, ValueError, RuntimeError) as exc:
+        return GoalNetConfig(**config), weights, metrics
+    except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: its config cannot build GoalNet ({one_line(exc)})") from None
-    load_weights(path, model, weights)
-    return model.to(device).eval(), metrics

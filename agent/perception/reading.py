@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from agent.perception.decoder import Reading, decode
-from agent.perception.inputs import TABLE, atom_pair, instruction_inputs, scene_inputs
-from agent.perception.model import GoalNet, valid_pairs
+from agent.perception.goalnet_config import InstructionArrays, SceneArrays
+from agent.perception.goalnet_numpy import NumpyGoalNet
+from agent.perception.inputs import TABLE, atom_pair, instruction_arrays, scene_arrays
 from agent.perception.observation import View
 from agent.perception.text import TextEncoder
 from agent.planning.planner import parse_atom
 from envs.errors import GoalError
 
+if TYPE_CHECKING:
+    from agent.perception.model import GoalNet
+
 BATCH_SCENES = 32
 
 
-@torch.inference_mode()
-def probabilities(model: GoalNet, encoder: TextEncoder, views: Sequence[View], texts: Sequence[str],
+def probabilities(model: GoalNet | NumpyGoalNet, encoder: TextEncoder, views: Sequence[View], texts: Sequence[str],
                   scene_of: Sequence[int], device: str = "cpu") -> list[np.ndarray]:
-    """For instruction i about ``views[scene_of[i]]``: an n x (n + 1) array of pair probabilities."""
-    if model.training:  # a training run's evaluation; ``eval()`` walks every module, a millisecond per call
-        model.eval()
+    """For instruction i about ``views[scene_of[i]]``: an n x (n + 1) array of pair probabilities, from the
+    torch network or its numpy evaluation."""
     results: list[np.ndarray | None] = [None] * len(texts)
     by_scene: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(scene_of):
@@ -35,16 +36,31 @@ def probabilities(model: GoalNet, encoder: TextEncoder, views: Sequence[View], t
         chunk = order[start:start + BATCH_SCENES]
         members = [i for s in chunk for i in by_scene[s]]
         local = {s: k for k, s in enumerate(chunk)}
-        scenes = scene_inputs([views[s] for s in chunk], encoder, model.config.numbered_names).to(device)
-        instructions = instruction_inputs([texts[i] for i in members], [local[scene_of[i]] for i in members],
-                                          encoder).to(device)
-        logits = model(scenes, instructions)
-        valid = valid_pairs(scenes.kinds[instructions.scene])
-        probs = torch.where(valid, torch.sigmoid(logits), torch.zeros_like(logits)).cpu().numpy()
+        scenes = scene_arrays([views[s] for s in chunk], encoder, model.config.numbered_names)
+        instructions = instruction_arrays([texts[i] for i in members], [local[scene_of[i]] for i in members], encoder)
+        if isinstance(model, NumpyGoalNet):
+            probs = model.probabilities(scenes, instructions)
+        else:
+            probs = _torch_probabilities(model, scenes, instructions, device)
         for row, i in zip(probs, members):
             n = len(views[scene_of[i]].names)
             results[i] = np.concatenate([row[:n, :n], row[:n, -1:]], axis=1)
     return results  # type: ignore[return-value]
+
+
+def _torch_probabilities(model: GoalNet, scenes: SceneArrays, instructions: InstructionArrays,
+                         device: str) -> np.ndarray:
+    import torch
+
+    from agent.perception.model import Instructions, Scenes, valid_pairs
+
+    if model.training:  # a training run's evaluation; ``eval()`` walks every module, a millisecond per call
+        model.eval()
+    with torch.inference_mode():
+        inputs, asked = Scenes.of(scenes).to(device), Instructions.of(instructions).to(device)
+        logits = model(inputs, asked)
+        valid = valid_pairs(inputs.kinds[asked.scene])
+        return torch.where(valid, torch.sigmoid(logits), torch.zeros_like(logits)).cpu().numpy()
 
 
 def domain_veto(state: Iterable[str]) -> Callable[[str, str], bool] | None:
@@ -93,8 +109,9 @@ def support_accuracy(probs: Sequence[np.ndarray], examples: Sequence[dict[str, A
     return float(np.mean(hits)) if hits else 0.0, float(np.mean(chance)) if chance else 0.0
 
 
-def read_all(model: GoalNet, encoder: TextEncoder, views: Sequence[View], states: Sequence[Sequence[str]],
-             examples: Sequence[dict[str, Any]], device: str = "cpu") -> tuple[list[np.ndarray], list[Reading | None]]:
+def read_all(model: GoalNet | NumpyGoalNet, encoder: TextEncoder, views: Sequence[View],
+             states: Sequence[Sequence[str]], examples: Sequence[dict[str, Any]],
+             device: str = "cpu") -> tuple[list[np.ndarray], list[Reading | None]]:
     """Every example's pair probabilities and decoded goal (``None`` where nothing could be read)."""
     probs = probabilities(model, encoder, views, [e["instruction"] for e in examples],
                           [e["scene"] for e in examples], device)

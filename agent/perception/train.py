@@ -20,6 +20,9 @@ import yaml
 from torch.nn import functional as F
 
 from agent.perception.dataset import LOCKED_SPLITS, SPLITS, Dataset, load_or_generate
+from agent.perception.devices import resolve_device
+from agent.perception.goalnet_config import CHECKPOINT_FORMAT
+from agent.perception.goalnet_numpy import NumpyGoalNet
 from agent.perception.inputs import instruction_inputs, scene_inputs, support_targets
 from agent.perception.instructions import GRAMMAR_SHARE
 from agent.perception.model import GoalNet, GoalNetConfig, valid_pairs
@@ -34,25 +37,12 @@ BATCH_SCENES = 16
 #: epochs between evaluations of the test split during training (and after the last)
 EVAL_EVERY = 2
 DATA_CACHE = Path("runs") / "perception" / "data"
-#: the layout of the checkpoint ``save_checkpoint`` writes; a loader refuses any other (the shipped file
-#: predates the field and is format 1)
-CHECKPOINT_FORMAT = 1
 #: the loss aims every pair at 0.001 or 0.999, not 0 or 1. With hard targets, a feature that is always false
 #: in training, such as a colour pair held out of every goal, earns an ever more negative weight for as long
 #: as training runs, and the network learns "red never goes on blue" instead of reading the instruction.
 #: With smoothed targets a pair is pushed no further than odds of 1 in 999, which the words already give.
 #: Not 0.01: that also cut the margins that carry a tower's reading over to six discs (docs/experiments/perception.md).
 LABEL_SMOOTHING = 0.001
-
-
-def resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda: no CUDA GPU is available here (try --device auto)")
-    if device not in ("cpu", "cuda"):
-        raise ConfigError(f"--device: expected auto, cpu or cuda, got {device!r}")
-    return device
 
 
 def train(samples: int = 30_000, epochs: int = 24, device: str = "auto", out: str | None = None, seed: int = 0,
@@ -81,7 +71,7 @@ def train(samples: int = 30_000, epochs: int = 24, device: str = "auto", out: st
     for split, count in (eval_scenes or EVAL_SCENES).items():
         data[split] = load_or_generate(split, count, cache, workers, progress)
     data_seconds = time.perf_counter() - started
-    encoder = _encoder(data, device, cache, progress)
+    encoder = _encoder(data, cache, progress)
 
     train_set = data["train"]
     # numbered names go with the grammar, the only one of the two generators that names planner names; without
@@ -140,9 +130,9 @@ class _TrainingScenes:
             self.examples_of[e["scene"]].append(e)
 
 
-def _encoder(data: dict[str, Dataset], device: str, cache: Path, progress: bool) -> TextEncoder:
+def _encoder(data: dict[str, Dataset], cache: Path, progress: bool) -> TextEncoder:
     """The sentence model with every instruction of ``data`` encoded (cached on disk across runs)."""
-    encoder = TextEncoder(device)
+    encoder = TextEncoder()
     text_cache = cache / "instructions.npz"
     encoder.load(text_cache)
     known = len(encoder.cache)
@@ -188,7 +178,7 @@ def _epoch(model: GoalNet, encoder: TextEncoder, batches: _TrainingScenes, optim
     return float(np.mean(losses))
 
 
-def evaluate(model: GoalNet, encoder: TextEncoder, dataset: Dataset, device: str,
+def evaluate(model: GoalNet | NumpyGoalNet, encoder: TextEncoder, dataset: Dataset, device: str,
              blank: bool = False) -> dict[str, Any]:
     """Exact-match accuracy of ``model`` on ``dataset``. With ``blank``, every image is blanked and only the
     instructions that need it are read: the control for whether the network looks, which an instruction the

@@ -151,9 +151,10 @@ def _start_worker(make_runner: RunnerFactory, config: RunConfig) -> None:
         _runner = make_runner(config)
     except Exception as exc:
         _start_error = exc
-    if "torch" in sys.modules:  # N workers with all-core torch each would oversubscribe the CPU
-        from policies.threads import limit_torch_threads
+    from policies.threads import limit_blas_threads, limit_torch_threads
 
+    limit_blas_threads()  # N workers with all-core threads each would oversubscribe the CPU
+    if "torch" in sys.modules:
         limit_torch_threads()
 
 
