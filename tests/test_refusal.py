@@ -126,6 +126,15 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "red on green, green on blue, blue on red \u2014 do it", "impossible", "a cycle"),
     (SORT, "shove the blue bin over next to the yellow bin", "impossible", "a bin is fixed in place"),
     (BLOCKS, "Is pink sitting on blue or on red? Just curious.", "not-an-instruction", "asks a question"),
+    # issue 23, part 14 (tests/data/refusal-dev/refuse-13.jsonl): remarks, the table and bins swapped, two discs on
+    # one, "it's fine as is", the peg with nothing on it, stacks by height, a block beside another
+    (BLOCKS, "the red block looks a bit dusty", "not-an-instruction", "remarks on the scene"),
+    (BLOCKS, "lift the table and put it on the red block", "impossible", "the table cannot be moved"),
+    (SORT, "swap the places of the blue bin and the yellow bin", "impossible", "a bin is fixed in place"),
+    (HANOI, "d2 and d1 both directly onto d3", "contradiction", "cannot both be directly on d3"),
+    (BLOCKS, "dont touch anything its fine as is", "no-change", "no change"),
+    (HANOI, "put d1 on the peg that has nothing on it", "ambiguous", "could be any of middle, right"),
+    (TWO_STACKS, "move the top block of the two-block stack onto green", "ambiguous", "could be any of pink, red"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)
@@ -353,6 +362,37 @@ def test_perception_reader_reads_the_wordings_of_part_13(reader: GoalReader, tas
     """Steps on lines of their own, other arrows, objects by how near the robot they are, the smallest few discs
     together, "unstack everything" and an aside in brackets (``tests/data/refusal-dev/valid-12.jsonl``, written
     by another hand): the perception reader read none of these before part 13."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("sort", 6, 505, "sort everything!", ("(in blue1 blue_bin)", "(in blue2 blue_bin)", "(in green1 green_bin)",
+                                          "(in red1 red_bin)", "(in yellow1 yellow_bin)", "(in yellow2 yellow_bin)")),
+    ("sort", 6, 505, "yellows to the yellow bin", ("(in yellow1 yellow_bin)", "(in yellow2 yellow_bin)")),
+    ("sort", 6, 505, "put the blue cube in the middle of the table into the blue bin", ("(in blue1 blue_bin)",)),
+    ("sort", 6, 505, "The cube at the far left: put it in the bin of its own colour.", ("(in red1 red_bin)",)),
+    ("sort", 4, 504, "the red cube in the middle of the three, put it in the red bin", ("(in red1 red_bin)",)),
+    ("blocks", 6, 504, "second block from the top → table", ("(ontable yellow)",)),
+    ("blocks", 6, 504, "1. cyan on the table 2. yellow on cyan 3. pink on yellow",
+     ("(on pink yellow)", "(on yellow cyan)", "(ontable cyan)")),
+    ("blocks", 5, 503, "I'd like one single tower, from top to bottom: blue, cyan, green, yellow, purple.",
+     ("(on blue cyan)", "(on cyan green)", "(on green yellow)", "(on yellow purple)")),
+    ("blocks", 3, 503, "I want blue, yellow and purple ALL lying on the table.",
+     ("(ontable blue)", "(ontable purple)", "(ontable yellow)")),
+    ("blocks", 4, 504, "reverse the order of the tower", ("(on green red)", "(on orange cyan)", "(on red orange)")),
+    ("blocks", 5, 505, "make a three block tower, green at the top, blue in the middle and yellow at the bottom "
+                       "staying on the table", ("(on blue yellow)", "(on green blue)", "(ontable yellow)")),
+    ("hanoi", 3, 503, "Place the largest disc on the centre peg and the medium disc right on top of it.",
+     ("(on d2 d3)", "(on d3 middle)")),
+    ("hanoi", 4, 504, "second-largest plate onto the rightmost post", ("(on d3 right)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_14(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """"Sort everything", colour plurals, the middle of the table or of a row, a place counted from the top of
+    a stack, steps numbered in one line, a tower's direction before its list, several objects sent to the
+    table at once, a tower reversed or told top first, "right on top of", plates and posts
+    (``tests/data/refusal-dev/valid-13.jsonl``, written by another hand): the perception reader read none of
+    these before part 14."""
     assert _read(reader, task, size, seed, text) == goal
 
 

@@ -55,10 +55,14 @@ _NOUN_KINDS = {"block": ("block", "cube"), "cube": ("cube", "block"), "disc": ("
 _NOUN = r"(block|cube|disc|disk|one|piece)"
 _PLACED_NOUN = r"(block|cube|disc|disk|one|piece|bin|box)"
 _STACK = r"(?:stack|tower|pile)"
-_WHICH = r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right) )?"
+_WHICH = (r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right"
+          r"|(?:two|three|four|five|six|2|3|4|5|6)[- ](?:block|cube|disc|disk|high|tall)) )?")
+#: "the two-block stack", "the three high tower": a stack by its height
+_HEIGHTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4, "five": 5, "5": 5, "six": 6, "6": 6}
 _TOP = {"top", "topmost", "highest", "uppermost", "upper"}
 _END = r"(top|topmost|highest|uppermost|upper|bottom|bottommost|lowest|lower)"
-_RELATIVE = (r"(?:(?:that|which) (?:is|sits|stands|rests|lies) (?:directly )?|that's "
+_RELATIVE = (r"(?:(?:that's|that is|which is|that s) (?:sitting|standing|resting|lying) (?:directly )?"
+             r"|(?:that|which) (?:is|sits|stands|rests|lies) (?:directly )?|that's "
              r"|(?:sitting|standing|resting|lying) )?")
 _SIDE = r"(leftmost|left-most|left|rightmost|right-most|right)"
 #: words that end in a place word ("put pink onto"): the phrase after them is where something goes
@@ -75,6 +79,19 @@ _END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on|from|off) the {_W
 _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(top|bottom) of the {_WHICH}{_STACK}\b")
 #: "the block on top" (of no object: the top of a stack)
 _ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the (?:very )?top)\b(?! of)")
+#: "the second block from the top", "the third one from the bottom of the tallest tower": a place in a stack
+_FROM_END = re.compile(rf"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th) (?:{_NOUN} )?from the (top|bottom)"
+                       rf"(?: of the {_WHICH}{_STACK})?\b")
+#: "the block in the middle of the tower": the middle of a stack (two where its height is even)
+_MIDDLE_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})in the (?:very )?(?:middle|centre|center) of the "
+                              rf"{_WHICH}{_STACK}\b")
+#: "the blue cube in the middle of the table", "the red cube in the middle of the three": nearest the table's
+#: centre line, or the middle one of its kind (and colour) from left to right
+_MIDDLE = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})in the (?:very )?(?:middle|centre|center)"
+                     r"(?: of the (table|row|line|three|five|seven|3|5|7)| of them)?\b(?! of)")
+#: "the block to the left of yellow": the nearest of its kind on that side of a named object
+_BESIDE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |immediately )?(?:to the |on the )?"
+                     r"(left|right) of (?:the )?(\w+)\b")
 #: "the block on the table", "the block that is on the table"
 _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
 #: "the left block", "the leftmost bin", "the leftmost red cube" (of that colour)
@@ -208,6 +225,9 @@ class Scene:
             return [s for s in stacks if len(s) == max(map(len, stacks))]
         if which in ("shortest", "lowest"):
             return [s for s in stacks if len(s) == min(map(len, stacks))]
+        height = _HEIGHTS.get(re.split(r"[- ]", which)[0])
+        if height is not None:
+            return [s for s in piles if len(s) == height]
         bottoms = self.extreme([s[0] for s in piles], which)  # "the leftmost stack" may be one block
         return None if bottoms is None else [s for s in piles if s[0] in bottoms]
 
@@ -218,6 +238,29 @@ class Scene:
         sign = 1.0 if said.startswith(("closest", "nearest")) or "front" in said else -1.0
         depth = "front" in said or "back" in said
         return self._leading(names, lambda at: sign * (at[0] if depth else math.hypot(at[0], at[1])))
+
+    def middle(self, names: Sequence[str], of_table: bool) -> list[str] | None:
+        """The ``names`` in the middle: within ``MARGIN`` of the table's centre line (``of_table``), else the
+        middle one from left to right (two where the count is even, none of fewer than three); ``None``
+        without positions."""
+        if of_table:
+            return self._leading(names, lambda at: abs(at[1]))
+        if len(names) < 3 or any(n not in self.positions for n in names):
+            return None if len(names) >= 3 else []
+        ordered = sorted(names, key=lambda n: float(self.positions[n][1]))
+        centre = (len(ordered) - 1) / 2
+        return [n for i, n in enumerate(ordered) if abs(i - centre) < 1]
+
+    def beside(self, kinds: Collection[str], landmark: str, side: str) -> list[str] | None:
+        """The objects of ``kinds`` on ``side`` of ``landmark`` (further that way by more than ``MARGIN``)
+        within ``MARGIN`` of the nearest such; ``None`` without positions."""
+        names = [n for n in self.of(kinds) if n != landmark]
+        if landmark not in self.positions or any(n not in self.positions for n in names):
+            return None
+        sign = -1.0 if side == "left" else 1.0
+        y = float(self.positions[landmark][1])
+        across = [n for n in names if sign * (float(self.positions[n][1]) - y) > MARGIN]
+        return self._leading(across, lambda at: sign * at[1]) if across else []
 
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
@@ -268,6 +311,8 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _AT_END_OF_STACK.sub(
         lambda m: stack_end(m, m.group(4), m.group(5)) if m.group(3) == "at" or described(m, m.group(2))
         else m.group(0), text)
+    text = _FROM_END.sub(lambda m: _from_end(m, scene, marker), text)
+    text = _MIDDLE_OF_STACK.sub(lambda m: _middle_of_stack(m, scene, marker), text)
     text = _ON_TOP.sub(lambda m: stack_end(m, "top", None) if described(m, m.group(2)) else m.group(0), text)
     text = _AT_BOTTOM.sub(lambda m: stack_end(m, "bottom", None) if described(m, m.group(2)) else m.group(0), text)
     text = _ON_TABLE.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(1)])
@@ -285,6 +330,12 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _DEPTH_FIRST.sub(lambda m: marker(m, scene.nearest_robot(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
                                                                     m.group(1)))
                             if scene.colour_word(m.group(2)) else m.group(0), text)
+    text = _MIDDLE.sub(lambda m: marker(m, scene.middle(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                        m.group(4) == "table"))
+                       if scene.colour_word(m.group(1))
+                       and (m.group(4) not in (None, "table") or described(m, m.group(3))) else m.group(0), text)
+    text = _BESIDE.sub(lambda m: marker(m, scene.beside(_NOUN_KINDS[m.group(1)], m.group(4), m.group(3)))
+                       if m.group(4) in kinds and described(m, m.group(2)) else m.group(0), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
@@ -342,6 +393,29 @@ def _by_size(discs: list[str], big: bool) -> list[str] | None:
         return None
     ranked = _ranked(discs)
     return ranked[1:] if big else ranked[:-1]
+
+
+def _from_end(match: re.Match[str], scene: Scene,
+              marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+    """"The second block from the top": that place, counted from the top (or bottom) of each stack the phrase
+    fits that is tall enough."""
+    stacks = scene.stacks(match.group(4))
+    if stacks is None:
+        return match.group(0)
+    place = _ORDINALS[match.group(1)]
+    fits = [(s[-1 - place] if match.group(3) == "top" else s[place]) for s in stacks if len(s) > place]
+    return marker(match, fits, "")
+
+
+def _middle_of_stack(match: re.Match[str], scene: Scene,
+                     marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+    """"The block in the middle of the tower": the middle object of each stack the phrase fits (the two
+    middle ones of an even stack), leaving out its top and bottom."""
+    stacks = scene.stacks(match.group(3))
+    if stacks is None:
+        return match.group(0)
+    fits = [n for s in stacks if len(s) >= 3 for i, n in enumerate(s) if abs(i - (len(s) - 1) / 2) < 1]
+    return marker(match, fits, "")
 
 
 def _near(match: re.Match[str], scene: Scene,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from agent.goals.descriptions import mark_descriptions
+from agent.goals.descriptions import Scene, mark_descriptions
 from agent.goals.references import Objects, mark_bare_references, resolve
 from agent.goals.refusal import SUPPORT_PREDICATES, SceneFacts, check_goal, check_words, names_an_object
 from agent.goals.spelling import corrected
@@ -77,7 +77,8 @@ def _marked(text: str, names: Collection[str]) -> str:
     # a plural of a colour ("the blue cubes") means every object of it, as "all the blue cubes" does
     text = _PLURAL.sub(lambda m: f"all {m.group(1)} " if m.group(1) in names else m.group(0), text)
     # "both reds", "the greens": a colour's plural means every object of it too
-    text = re.sub(r"\b(?:all (?:of )?(?:the )?|both (?:of )?(?:the )?|the )?(\w+)s\b",
+    text = re.sub(r"\b(?:all (?:of )?(?:the )?(?:(?:two|three|four|five|six|\d) )?|both (?:of )?(?:the )?|the )?"
+                  r"(\w+)s\b",
                   lambda m: f"all {m.group(1)}" if m.group(1) in names else m.group(0), text)
     return mark_bare_references(text, names)
 
@@ -163,7 +164,22 @@ def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
     """A tower told by place, bottom first ("with blue at the bottom, then yellow, then pink on top"): one block
     named at two places asks for both (contradiction)."""
     bottom, middle, top = match.groups()
-    said = [bottom, *(word for word in middle.split() if word not in _PLACE_WORDS), top]
+    return _placed([bottom, *(word for word in middle.split() if word not in _PLACE_WORDS), top], objects)
+
+
+def _placed_tower_down(match: re.Match[str], objects: Objects) -> _Goal:
+    """A tower told by place, top first ("green at the top, blue in the middle and yellow at the bottom"), its
+    bottom block on the table where the words say so."""
+    top, middle, bottom, on_table = match.groups()
+    said = [top, *(word for word in middle.split() if word not in _PLACE_WORDS), bottom]
+    goal = _placed(said[::-1], objects)
+    if on_table:
+        goal |= {format_atom("ontable", (_object(bottom, ("block", "cube"), objects, "block"),))}
+    return goal
+
+
+def _placed(said: list[str], objects: Objects) -> _Goal:
+    """The tower of the blocks ``said``, bottom first."""
     stack = [_object(word, ("block", "cube"), objects, "block") for word in said]
     for i, block in enumerate(stack):
         if block in stack[i + 1:]:
@@ -171,7 +187,19 @@ def _placed_tower(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset(format_atom("on", (above, below)) for below, above in zip(stack, stack[1:]))
 
 
-_PLACE_WORDS = frozenset(("and", "in", "middle", "next", "above", "it"))
+def _reversed_tower(match: re.Match[str], objects: Objects) -> _Goal:
+    """"Reverse the order of the tower": its blocks stacked again, top first; the tower is the one stack of two
+    or more blocks (ambiguous among several)."""
+    piles = [pile for pile in Scene(objects.kinds, objects.state, {}).piles() if len(pile) >= 2]
+    if not piles:
+        raise Refusal("no-change", "there is no tower of two or more blocks to turn over")
+    if len(piles) > 1:
+        raise Refusal("ambiguous", f"'the tower' could be any of {len(piles)} stacks "
+                                   f"({'; '.join(' on '.join(p[::-1]) for p in piles)}): say which")
+    return frozenset(format_atom("on", (below, above)) for below, above in zip(piles[0], piles[0][1:]))
+
+
+_PLACE_WORDS = frozenset(("and", "in", "middle", "next", "above", "below", "under", "it"))
 
 
 def _listed_tower(match: re.Match[str], objects: Objects) -> _Goal:
@@ -269,6 +297,16 @@ def _sort_all(match: re.Match[str], objects: Objects) -> _Goal:
 
 def _sort_colour(match: re.Match[str], objects: Objects) -> _Goal:
     colour, target = match.groups()
+    return _colour_in(colour, target, objects)
+
+
+def _sort_colour_own(match: re.Match[str], objects: Objects) -> _Goal:
+    """Every cube of one colour into the bin of that colour ("sort the reds")."""
+    return _colour_in(match.group(1), f"{match.group(1)} bin", objects)
+
+
+def _colour_in(colour: str, target: str, objects: Objects) -> _Goal:
+    """Every cube of ``colour`` in the bin ``target`` names."""
     cubes = _of_kind(objects, "cube")
     chosen = [cube for cube in cubes if _colour(cube) == colour]
     if not chosen:
@@ -284,8 +322,9 @@ def _sort_one(match: re.Match[str], objects: Objects) -> _Goal:
 
 
 def _sort_own(match: re.Match[str], objects: Objects) -> _Goal:
-    """One cube into the bin of its own colour ("put the blue cube in its bin")."""
-    cube = _object(match.group(1), ("cube",), objects, "cube")
+    """One cube into the bin of its own colour ("put the blue cube in its bin", "green1 goes in its matching
+    bin")."""
+    cube = _object(match.group(1) or match.group(2), ("cube",), objects, "cube")
     return frozenset({format_atom("in", (cube, _bin(f"{objects.colours.get(cube, cube)} bin", objects)))})
 
 
@@ -316,7 +355,7 @@ _NOTHING = (rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|
 _AS_IS = (rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were|they lie|{_IT} lies|they sit"
           r"|they stand)")
 _NO_CHANGE: _Form = (
-    re.compile(r"(?:do|move|touch|change) nothing(?: at all| for| for while)?|nothing to do|stay (?:still|put)"
+    re.compile(r"(?:(?:do|move|touch|change) nothing(?: at all| for| for while)?|nothing to do|stay (?:still|put)"
                rf"|(?:do not|don t|dont|never|no need to|there s no need to) (?:do|move|touch|change) {_NOTHING}"
                rf"(?: at all| right| for)?(?: with \w+(?: bin)?)?"
                r"|hands off|nothing (?:goes|moves|should (?:go|move))(?: (?:in|on) \w+(?: bin)?)?"
@@ -330,7 +369,11 @@ _NO_CHANGE: _Form = (
                r"|nothing needs (?:moving|changing)"
                rf"|(?:leave|let) {_NOTHING} be"
                # a scene said to be right as it is: "everything's fine as is"
-               rf"|{_NOTHING}(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great|right) {_AS_IS}"),
+               rf"|(?:{_NOTHING}|its|it s)(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great"
+               rf"|right) {_AS_IS})"
+               # and the reason given after it: "don't touch anything, it's fine as is"
+               rf"(?: (?:{_NOTHING}|its|it s)(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great"
+               rf"|right)(?: {_AS_IS}| now| already)?)?"),
     _no_change,
     "leave everything where it is (nothing to do)",
 )
@@ -356,6 +399,14 @@ _STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want
                      r"(?:(?:placed|put|moved|set|stacked|dropped|positioned|kept|left) )?"
                      r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|go|belongs) )?"
                      r"((?:on|in|to) \w+(?: bin)?)")
+#: several objects sent to one place ("put red, blue and green on the table", "I want blue, yellow and purple all
+#: lying on the table", "d2 and d1 both onto d3"): each of them there. Read only where the place holds several
+#: (the table, a bin) or "both" / "each" says each goes there itself: "put d1 and d2 on the right peg" says a
+#: stack, which the rules do not guess
+_LISTED = re.compile(rf"(?:(?:{_PUT}|i want|i d like|i need|make sure|have|let|get) )?"
+                     r"(\w+(?: and)?(?: \w+(?: and)?)*? and \w+) (?:(all) |(both|each) )?"
+                     r"(?:(?:lying|sitting|resting|standing|staying|go|goes|going|be|end up|ends up) )*"
+                     r"(on|in|to) (\w+(?: bin)?)")
 #: the words an instruction starts with, which a clause without its own takes from the clause before
 _VERB = re.compile(rf"{_PUT}|build|make|sort")
 #: a verb where a clause's instruction starts, after words that may lead in to it ("afterwards put ...")
@@ -448,6 +499,21 @@ _FORMS: dict[str, list[_Form]] = {
             "build a tower with red at the bottom, blue in the middle and green on top",
         ),
         (
+            re.compile(r"(?:build|make|stack|pile) (?:(?:two|three|four|five|six|\d) )?(?:tower|stack|pile)"
+                       r"(?: (?:with|of|from|having))? (\w+) (?:at|on) (?:very )?top"
+                       r"((?: (?:and )?\w+(?: in middle| next| below(?: it)?| under(?: it)?)?)*?) "
+                       r"(?:and )?(\w+) (?:at|on) (?:very )?(?:bottom|base)"
+                       r"( (?:staying |standing |sitting |resting |lying )?on table)?"),
+            _placed_tower_down,
+            "make a tower with green at the top, blue in the middle and yellow at the bottom",
+        ),
+        (
+            re.compile(r"(?:reverse|invert|flip|turn over)(?: order of)? (?:tower|stack|pile)(?: upside down)?"
+                       r"(?: so .*)?"),
+            _reversed_tower,
+            "reverse the order of the tower",
+        ),
+        (
             re.compile(r"(?:build|make|stack|pile)(?: (?:tower|stack|pile))?(?: (?:of|with|from))? "
                        r"(\w+(?:(?: and)? \w+)+?) ((?:from|starting (?:from|at)|going) (?:bottom|top)(?: up| down)?"
                        r"|bottom up|top down|bottom first|top first)"),
@@ -468,6 +534,9 @@ _FORMS: dict[str, list[_Form]] = {
     "sort": [
         (
             re.compile(r"sort(?: in bins)? by colour(?: in bins)?"
+                       # "sort everything", "sort them all into the bins": the task's own verb, said of every cube
+                       r"|sort(?: everything| all| each| every| them| them all| it all| all of them)?(?: up| out)?"
+                       r"(?: (?:in|to) (?:bins?|any_bin))?"
                        rf"|(?:{_PUT}|sort) (?:each|every|all|everything) in "
                        r"(?:(?:its|their) (?:own )?(?:colour )?bins?|bins?"
                        r" of (?:its|their) (?:own )?colour|any_bin of (?:its|their) (?:own )?colour"
@@ -481,13 +550,21 @@ _FORMS: dict[str, list[_Form]] = {
             "put all the red cubes in the blue bin",
         ),
         (
+            re.compile(r"sort all (\w+)(?: (?:in|to) (?:their|its) (?:own )?(?:colour )?(?:bins?|any_bin))?"),
+            _sort_colour_own,
+            "sort the red cubes (each into the bin of its colour)",
+        ),
+        (
             re.compile(rf"(?:{_PUT} )?(\w+(?: and \w+)+) (?:in|to) (?:their|its) (?:own )?(?:colour )?"
                        r"(?:bins?|any_bin)"),
             _sort_owns,
             "put red1 and blue2 in their bins",
         ),
         (
-            re.compile(rf"{_PUT} (\w+) (?:in|to) (?:its|it s) (?:own )?(?:colour )?(?:bin|any_bin)"),
+            re.compile(rf"(?:{_PUT} (\w+)|(\w+) (?:goes|go|belongs|should go|needs to go|has to go)) (?:in|to) "
+                       r"(?:(?:its|it s) (?:own )?(?:colour |matching )?(?:bin|any_bin)"
+                       r"|(?:bin|any_bin) (?:of|matching|that matches) (?:its|it s) (?:own )?colour"
+                       r"|(?:matching|same colour|right|correct) bin)"),
             _sort_own,
             "put red1 in its bin (the bin of its colour)",
         ),
@@ -641,6 +718,14 @@ def _read_clause(words: str, task: str, objects: Objects) -> frozenset[str] | No
     stated = _STATED.fullmatch(words)
     if stated and _refers(stated.group(1).removeprefix("all ").split()[0], objects):
         return _read_clause(f"put {stated.group(1)} {stated.group(2)}", task, objects)
+    listed = _LISTED.fullmatch(words)
+    if listed and (listed.group(3) or listed.group(5) == "table" or listed.group(5).endswith(" bin")):
+        items = [w for w in listed.group(1).split() if w != "and"]
+        if len(items) >= 2 and all(_refers(item, objects) for item in items):
+            goal: set[str] = set()
+            for item in items:
+                goal |= _read_clause(f"put {item} {listed.group(4)} {listed.group(5)}", task, objects) or set()
+            return frozenset(goal) or None
     return None
 
 

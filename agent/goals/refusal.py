@@ -64,6 +64,9 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        r"|empty)\b"
                        # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
                        r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
+#: a remark on how something looks, feels or smells, with no place in it: "the cyan block looks a bit dusty"
+_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
+                     r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|to)\b)")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
@@ -138,16 +141,19 @@ def check_words(text: str, scene: SceneFacts) -> None:
 _MOVES_FIXED = re.compile(r"\b(?:move|carry|slide|shift|push|pull|drag|lift|pick up|nest|stack|pile|put|place|set|yank"
                           r"|plant|relocate|transfer|bring|take|stuff|tip|turn|rotate|shove|swap|switch|exchange"
                           r"|reposition|raise) (?:where )?(?:the |a |an |one |that |this )?"
+                          r"(?:(?:places?|positions?|spots?) of (?:the )?)?"
                           r"(?:(?!(?:in|on|into|onto|to|at|from|off|of|inside|over|with|near|by|and|then|it)\b)"
-                          r"[a-z0-9_]+ ){0,2}?(bin|basket|container|tray|box|peg|pole|rod|[a-z]+_bin)(?:s|es)?\b"
+                          r"[a-z0-9_]+ ){0,2}?(bin|basket|container|tray|box|peg|pole|rod|table|[a-z]+_bin)(?:s|es)?\b"
                           r"(?!'s|\u2019s| s\b)")
 
 
 def check_fixed(text: str) -> None:
-    """Refuse (impossible) an instruction that moves a bin or a peg: they are fixed to the table, and no
+    """Refuse (impossible) an instruction that moves a bin, a peg or the table: they are fixed in place, and no
     operator of any domain moves them."""
     moved = _MOVES_FIXED.search(text.lower())
     if moved:
+        if moved.group(1) == "table":
+            raise Refusal("impossible", f"{quoted(moved.group(0))}: the table cannot be moved")
         kind = "peg" if moved.group(1) in ("peg", "pole", "rod") else "bin"
         raise Refusal("impossible", f"{quoted(moved.group(0))}: a {kind} is fixed in place, and only what stands on "
                                     f"or in one can be moved")
@@ -156,10 +162,13 @@ def check_fixed(text: str) -> None:
 def check_question(text: str) -> None:
     """Refuse (not-an-instruction) a question about the scene ("what colour is the tallest tower?", "do you
     like the blue block?"): it asks to be told something, not for a change. A request put as a question
-    ("could you move ...?", "would you mind ...", "is it possible to ...") is read as the request it is."""
+    ("could you move ...?", "would you mind ...", "is it possible to ...") is read as the request it is. So is
+    a remark on how an object looks that says no place ("the cyan block looks a bit dusty")."""
     words = " ".join(re.findall(r"[a-z0-9_]+", text.lower()))
     if _QUESTION.match(words) and not _REQUEST.search(words):
         raise Refusal("not-an-instruction", f"{text.strip()!r} asks a question, not for a change")
+    if _REMARK.match(words):
+        raise Refusal("not-an-instruction", f"{text.strip()!r} remarks on the scene, and asks for no change")
 
 
 _NUMBERS = {word: n for n, word in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

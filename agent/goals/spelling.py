@@ -1,18 +1,18 @@
 """Typos in an instruction's words, corrected before any reader reads it: "mvoe the towr to the midle peg"
 is "move the tower to the middle peg".
 
-A word is taken as typed when it is a word of the instructions (``lexicon.txt``: the words the instruction
-generator writes and the rule reader's pattern words, ``agent.perception.lexicon``), a word of English (the
-sentence model's whole-word vocabulary, which ships with it), a name or colour of the scene, or shorter than
-``MIN_LENGTH`` letters. Any other word that joins two instruction words ("ontop") is split in two. Else it
-is replaced by the instruction word one edit away: two neighbouring letters swapped where that gives a word
-of either list ("waht" is "what", not "want"), the commonest typo and the least ambiguous, else a letter left
-out, added or changed; among several, the one the instructions use most; never by a word shorter than
-``MIN_LENGTH``. A word with none of these is left as it is, for the readers to refuse or not: an English
-word the vocabulary lacks ("juggle") is never turned into another English word. So a colour misspelt still
-names its colour ("put the orang block on green" in a scene without orange is refused for the absent orange
-block), and nothing a person typed right is changed: "lift", "bit" and "rest" are English and stay. The
-readers' messages quote the instruction as typed.
+A word is taken as typed when it is a word of the instructions (``lexicon.txt``: the words the instruction generator
+writes and the rule reader's pattern words, ``agent.perception.lexicon``), a word of English (the sentence model's
+whole-word vocabulary, which ships with it), a name or colour of the scene, the plural of an instruction word or a
+name ("the yellows"), or shorter than ``MIN_LENGTH`` letters. Any other word that joins two instruction words
+("ontop") is split in two. Else it is replaced by the instruction word one edit away: two neighbouring letters
+swapped where that gives a word of either list ("waht" is "what", not "want"), the commonest typo and the least
+ambiguous, else a letter left out, added or changed; among several, the one the instructions use most; never by a
+word shorter than ``MIN_LENGTH``. A word with none of these is left as it is, for the readers to refuse or not: an
+English word the vocabulary lacks ("juggle") is never turned into another English word. So a colour misspelt still
+names its colour ("put the orang block on green" in a scene without orange is refused for the absent orange block),
+and nothing a person typed right is changed: "lift", "bit" and "rest" are English and stay. The readers' messages
+quote the instruction as typed.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def corrected_word(word: str, names: frozenset[str] = frozenset()) -> str:
     of strings."""
     known, common = lexicon(), english()
     if len(word) < MIN_LENGTH or word in known or word in common or word in names:
+        return word
+    if word.endswith("s") and (word[:-1] in known or word[:-1] in names):  # a plural: "yellows", "greens"
         return word
     joined = [(word[:i], word[i:]) for i in range(2, len(word) - 1) if word[:i] in known and word[i:] in known]
     if joined:  # only a space left out

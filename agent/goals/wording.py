@@ -41,20 +41,52 @@ _ASIDE = re.compile(r"\s*\([^()]*\)")
 _WHEN_DONE = re.compile(r",?\s*(?:when|once|after) (?:you(?:'re| are| re)?|ur|u r|u re) (?:done|finished|through)\b")
 #: "without moving it": the object stays where it is
 _WITHOUT = re.compile(r"\bwithout (?:moving|touching|lifting|shifting) (it|them|\w+)")
+#: steps numbered in one line ("1. cyan on the table 2. yellow on cyan"): each number starts a clause
+_INLINE_STEP = re.compile(r"(?:^|(?<=\s))[1-9][.)]\s+")
+#: "right on top of it", "right onto blue": "right" says exactly, not the right peg
+_RIGHT_ADVERB = re.compile(r"(?<!\bthe )\bright (?=on top of\b|onto\b|on\b|atop\b|above\b|over\b|under\b|beneath\b"
+                           r"|below\b|next to\b)")
+#: "the peg that has nothing on it", "a bin with nothing in it": the empty one
+_NOTHING_ON_IT = re.compile(r"\b(the|a|an) (peg|bin)s? (?:that (?:has|holds|s got)|which (?:has|holds)|with) nothing "
+                            r"(?:on|in) (?:it|them)\b")
+#: "plate", "plates" for the discs of Hanoi
+_DISC_NOUNS = re.compile(r"\b(?:plate|platter|donut|doughnut|washer)(s?)\b")
+#: a tower told as a list after its direction ("from top to bottom: blue, cyan, green"): the direction after it,
+#: as the rule reader's form takes it ("blue, cyan, green from the top down")
+_DIRECTION_FIRST = re.compile(r"(?:\b(?:i(?:'d| would) like|i want|make|build)?\s*(?:a |one )?(?:single |tall |big )?"
+                              r"(?:tower|stack|pile)\s*[,:]?\s*)?"
+                              r"\b(?:(?:going |starting )?from (?:the )?)?(top|bottom)"
+                              r"(?: (?:to|down to|up to) (?:the )?(?:bottom|top)| up| down| first)"
+                              r"\s*:\s*(.+?)\s*[.!]?$")
+#: "the rightmost peg": Hanoi's pegs are named by their side
+_SIDE_PEG = re.compile(r"\b(left|right)-?most (peg|rod|pole)\b")
 #: "the" as typed in a hurry
 _THE = re.compile(r"\b(?:da|teh|th)\b")
 
 
 def plain(text: str) -> str:
     """``text`` lowercased, with the forms people type that say what the reader's own words say: steps on lines of
-    their own as clauses, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
+    their own or numbered in one line as clauses, a tower's direction said after its list, "right on top of"
+    for "on top of", "the peg with nothing on it" for "the empty peg", "the rightmost peg" for "the right
+    peg", plates for discs, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
     and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
     "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X" for
     "the one that is on X", and an article before a reference that starts with its adjective."""
     text = _STEP.sub(", ", _ASIDE.sub("", text.strip())).lower().strip(" ,")
+    if len(_INLINE_STEP.findall(text)) >= 2:
+        text = _INLINE_STEP.sub(", ", text).strip(" ,")
+    text = _DIRECTION_FIRST.sub(_direction_after, text)
+    text = _DISC_NOUNS.sub(r"disc\1", _RIGHT_ADVERB.sub("", text))
     text = _WITHOUT.sub(r"and keep \1 where it is", _WHEN_DONE.sub("", text))
     text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub("", text))))
     text = _PLACE_NOUNS.sub(lambda m: ("bin" if m.group(1) else "peg") + m.group(3), text)
+    text = _SIDE_PEG.sub(r"\1 \2", _NOTHING_ON_IT.sub(r"\1 empty \2", text))
     text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
     text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
     return _BARE_START.sub(r"\1the ", text)
+
+
+def _direction_after(match: re.Match[str]) -> str:
+    """"From top to bottom: blue, cyan, green" as "stack blue cyan green from the top down"."""
+    listed = re.sub(r"\s*,\s*|\s+and\s+", " ", match.group(2))
+    return f"stack {listed} from the {match.group(1)} {'down' if match.group(1) == 'top' else 'up'}"
