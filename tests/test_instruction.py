@@ -58,13 +58,16 @@ def test_sort_forms() -> None:
     everything = {"(in red1 red_bin)", "(in red2 red_bin)", "(in blue1 blue_bin)", "(in green1 green_bin)"}
     assert parse_instruction("sort the cubes by colour", "sort", SORT) == everything
     assert parse_instruction("Sort the cubes by color.", "sort", SORT) == everything
+    assert parse_instruction("sort the cubes", "sort", SORT) == everything  # the task's own verb says where
+    colours = {name: name.rstrip("0123456789").removesuffix("_bin") for name in SORT}
+    assert parse_instruction("sort everything except the red cubes", "sort", SORT, colours) == everything - {
+        "(in red1 red_bin)", "(in red2 red_bin)"}
     assert parse_instruction("put all the red cubes in the blue bin", "sort", SORT) == {
         "(in red1 blue_bin)",
         "(in red2 blue_bin)",
     }
     assert parse_instruction("put red1 in the red bin", "sort", SORT) == {"(in red1 red_bin)"}
     assert parse_instruction("drop green1 into green_bin", "sort", SORT) == {"(in green1 green_bin)"}
-    colours = {name: name.rstrip("0123456789").removesuffix("_bin") for name in SORT}
     assert parse_instruction("put blue1 in its bin", "sort", SORT, colours) == {"(in blue1 blue_bin)"}
 
 
@@ -85,7 +88,7 @@ def test_a_superlative_among_all_of_a_kind() -> None:
         ("put red1 in the yellow bin", "sort", SORT, "unknown bin 'yellow_bin'"),
         ("put pink7 in the red bin", "sort", SORT, "unknown cube 'pink7'"),
         ("juggle the blocks", "blocks", BLOCKS, "cannot read 'juggle the blocks' as a blocks instruction; supported"),
-        ("sort the cubes", "sort", SORT, "supported forms: sort the cubes by colour"),
+        ("juggle the cubes", "sort", SORT, "supported forms: sort the cubes by colour"),
         ("move the tower to the right peg", "chess", HANOI, "no instruction parser for task 'chess'"),
     ],
 )

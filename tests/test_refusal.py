@@ -135,6 +135,11 @@ def _refusal(scene: SceneFacts, text: str) -> Refusal:
     (BLOCKS, "dont touch anything its fine as is", "no-change", "no change"),
     (HANOI, "put d1 on the peg that has nothing on it", "ambiguous", "could be any of middle, right"),
     (TWO_STACKS, "move the top block of the two-block stack onto green", "ambiguous", "could be any of pink, red"),
+    # issue 23, part 15 (tests/data/refusal-dev/refuse-14.jsonl): statements, counts of a colour, other vessels
+    (BLOCKS, "Pink is my daughter's favourite colour.", "not-an-instruction", "remarks on the scene"),
+    (SORT, "Put two blue cubes in the blue bin.", "impossible", "it asks for 2 blue cubes, and this scene has 1"),
+    (SORT, "put blue1 in the bucket", "absent-object", "bucket"),
+    (HANOI, "Move d1 to the peg that has no discs on it.", "ambiguous", "could be any of middle, right"),
 ])
 def test_rule_reader_refuses(scene: SceneFacts, text: str, reason: str, named: str) -> None:
     refusal = _refusal(scene, text)
@@ -393,6 +398,40 @@ def test_perception_reader_reads_the_wordings_of_part_14(reader: GoalReader, tas
     table at once, a tower reversed or told top first, "right on top of", plates and posts
     (``tests/data/refusal-dev/valid-13.jsonl``, written by another hand): the perception reader read none of
     these before part 14."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("hanoi", 5, 501, "d4.moveTo('right')", ("(on d4 right)",)),
+    ("hanoi", 5, 501, "move(d1, 'middle')", ("(on d1 middle)",)),
+    ("sort", 4, 500, "every cube except the green one into the bin matching its colour",
+     ("(in blue1 blue_bin)", "(in blue2 blue_bin)", "(in yellow1 yellow_bin)")),
+    ("sort", 6, 502, "everything in the front row → green bin",
+     ("(in green1 green_bin)", "(in green2 green_bin)", "(in red1 green_bin)", "(in yellow1 green_bin)")),
+    ("sort", 5, 501, "the two cubes in the back row both go in the yellow bin",
+     ("(in green2 yellow_bin)", "(in yellow1 yellow_bin)")),
+    ("sort", 6, 508, "sort everything except the yellow cubes",
+     ("(in blue1 blue_bin)", "(in green1 green_bin)", "(in red1 red_bin)", "(in red2 red_bin)")),
+    ("sort", 4, 506, "Put every cube in its bin except the one nearest the robot.",
+     ("(in blue1 blue_bin)", "(in green1 green_bin)", "(in green2 green_bin)")),
+    ("hanoi", 3, 506, "Put the biggest disc on the middle peg and the medium one on top of it.",
+     ("(on d2 d3)", "(on d3 middle)")),
+    ("hanoi", 5, 508, "The disc just under the red one should go to the right peg.", ("(on d2 right)",)),
+    ("blocks", 4, 507, "i would like that the green block is resting on the cyan block, please", ("(on green cyan)",)),
+    ("blocks", 5, 506, "Put the block that's standing all by itself onto yellow.", ("(on orange yellow)",)),
+    ("blocks", 3, 506, "Could you flip the whole tower upside down? Yellow should end up on top and blue at the "
+                       "bottom.", ("(on cyan blue)", "(on yellow cyan)")),
+    ("blocks", 3, 506, "spread evrything out on the table, every single block, no stacking at all",
+     ("(ontable blue)", "(ontable cyan)", "(ontable yellow)")),
+    ("blocks", 4, 507, "ok stack all four: cyan on blue, blue on orange, orange on green. go",
+     ("(on blue orange)", "(on cyan blue)", "(on orange green)")),
+    ("hanoi", 4, 507, "on(d1, d4)", ("(on d1 d4)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_15(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """Calls written as code, every cube but one, several cubes by their row (``tests/data/refusal-dev/
+    valid-12.jsonl``, missed after part 13), the medium disc, the disc just under a colour, a block alone, a
+    tower turned over, a whole-scene order restated clause by clause (``valid-14.jsonl``, a fourth hand)."""
     assert _read(reader, task, size, seed, text) == goal
 
 

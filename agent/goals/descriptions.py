@@ -55,7 +55,8 @@ _NOUN_KINDS = {"block": ("block", "cube"), "cube": ("cube", "block"), "disc": ("
 _NOUN = r"(block|cube|disc|disk|one|piece)"
 _PLACED_NOUN = r"(block|cube|disc|disk|one|piece|bin|box)"
 _STACK = r"(?:stack|tower|pile)"
-_WHICH = (r"(?:(tallest|highest|shortest|lowest|leftmost|left-most|left|rightmost|right-most|right"
+_WHICH = (r"(?:(tallest|highest|shortest|lowest|little|small|smaller|short|shorter|leftmost|left-most|left|rightmost"
+          r"|right-most|right"
           r"|(?:two|three|four|five|six|2|3|4|5|6)[- ](?:block|cube|disc|disk|high|tall)) )?")
 #: "the two-block stack", "the three high tower": a stack by its height
 _HEIGHTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4, "five": 5, "5": 5, "six": 6, "6": 6}
@@ -69,6 +70,8 @@ _SIDE = r"(leftmost|left-most|left|rightmost|right-most|right)"
 _ENDS_IN_PLACE = re.compile(r"\b(?:on|onto|in|into|to|atop|on top of)\s+$")
 #: a verb that takes an object up ("grab the block on top"): the phrase after it says which, not where it goes
 _TAKEN = re.compile(r"\b(?:grab|take|pick up|pick|lift|remove|fetch|get)\s+$")
+#: a word that leaves what follows out ("every cube except the one nearest the robot")
+_EXCEPTED = re.compile(r"\b(?:except|but|apart from|other than|besides|save)\s+$")
 #: the rest of a clause, and a place word in it
 _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
@@ -92,6 +95,13 @@ _MIDDLE = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})in the (?:v
 #: "the block to the left of yellow": the nearest of its kind on that side of a named object
 _BESIDE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |immediately )?(?:to the |on the )?"
                      r"(left|right) of (?:the )?(\w+)\b")
+#: "everything in the front row", "the two cubes in the back row", "all the red cubes at the back": several
+#: objects by their row, written out as their names ("green2 and yellow1") for the rule reader's lists
+_ROW = re.compile(r"\b(?:everything|all(?: of)?(?: the)?(?: (\w+))? (?:cubes|blocks|ones)"
+                  r"|both (?:of )?the (?:cubes|blocks)"
+                  r"|the (?:(two|three|four|2|3|4) )?(?:(\w+) )?(?:cubes|blocks|ones))"
+                  r"(?: that are| which are| sitting| standing)? (?:in the (front|back) row|at the (front|back))\b")
+_ROW_COUNTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
 #: "the block on the table", "the block that is on the table"
 _ON_TABLE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})on the table\b")
 #: "the left block", "the leftmost bin", "the leftmost red cube" (of that colour)
@@ -115,7 +125,7 @@ _DEPTH_FIRST = re.compile(rf"\bthe (front|back|front-row|back-row|nearest|closes
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk|ring|one)\b")
 _BIG = {"big", "bigger", "large", "larger"}
 #: "the medium-sized disc": the disc(s) in the middle of the size order (two where the count is even)
-_MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk)\b")
+_MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk|ring|one)\b")
 #: "the second smallest disc", "the 2nd largest disk", "the third biggest ring"
 _ORDINAL = re.compile(r"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]"
                       r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|ring|one)\b")
@@ -133,8 +143,12 @@ _BLOCK_SIZE = re.compile(r"\bthe (big|bigger|biggest|large|larger|largest|small|
 #: "the wooden block", "the metal cube": a block by its material, which the state tells (``heavy``: metal)
 _MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
 #: "the block under pink", "the block that sits on orange": a block narrowed by what it stands on or under
-_UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:under|below|beneath|underneath) (?:the )?(\w+)\b")
+_UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |right |immediately )?(?:under|below|beneath"
+                    r"|underneath) (?:the )?(\w+)\b")
 _ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
+#: "the block sitting by itself", "the block that's standing all alone": the blocks alone on the table
+_ALONE = re.compile(rf"\bthe {_NOUN} (?:(?:that s|that's|that is|which is) )?(?:(?:sitting|standing|resting|lying) )?"
+                    r"(?:all )?(?:by itself|on its own|alone|all alone)\b")
 #: "the cube nearest the green bin", "the block closest to blue": the objects of a kind nearest a named one
 _NEAR = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:nearest|closest)(?: to)? (?:the )?(\w+)"
                    r"(?: (bin|box|block|cube|disc|disk|peg))?\b")
@@ -167,6 +181,14 @@ class Scene:
 
     def of(self, kinds: Collection[str]) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k in kinds)
+
+    def named(self, word: str) -> str:
+        """The object ``word`` names: its name, or a colour only one object has ("the red one" among discs);
+        empty where it names none or several."""
+        if word in self.kinds:
+            return word
+        having = [n for n, c in self.colours.items() if c == word]
+        return having[0] if len(having) == 1 else ""
 
     def colour_word(self, word: str | None) -> bool:
         """Whether ``word`` is absent (no colour said) or a colour of an object here."""
@@ -223,7 +245,7 @@ class Scene:
             return stacks
         if which in ("tallest", "highest"):
             return [s for s in stacks if len(s) == max(map(len, stacks))]
-        if which in ("shortest", "lowest"):
+        if which in ("shortest", "lowest", "little", "small", "smaller", "short", "shorter"):
             return [s for s in stacks if len(s) == min(map(len, stacks))]
         height = _HEIGHTS.get(re.split(r"[- ]", which)[0])
         if height is not None:
@@ -296,12 +318,13 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
 
     def described(match: re.Match[str], relative: str) -> bool:
         """Whether a phrase after its noun describes it rather than says where it goes: it does where a place
-        word comes before the noun ("onto the block on the right") or after the phrase, or a verb that takes
-        the object up ("grab the block on top")."""
+        word comes before the noun ("onto the block on the right") or after the phrase, a verb that takes
+        the object up ("grab the block on top"), or a word that leaves it out ("every cube except the one
+        nearest the robot")."""
         rest = _CLAUSE_END.split(text[match.end():], maxsplit=1)[0]
         before = text[:match.start()]
         return (bool(relative) or _PLACE.search(rest) is not None or _ENDS_IN_PLACE.search(before) is not None
-                or _TAKEN.search(before) is not None)
+                or _TAKEN.search(before) is not None or _EXCEPTED.search(before) is not None)
 
     def stack_end(match: re.Match[str], end: str, which: str | None) -> str:
         stacks = scene.stacks(which)
@@ -336,6 +359,7 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                        and (m.group(4) not in (None, "table") or described(m, m.group(3))) else m.group(0), text)
     text = _BESIDE.sub(lambda m: marker(m, scene.beside(_NOUN_KINDS[m.group(1)], m.group(4), m.group(3)))
                        if m.group(4) in kinds and described(m, m.group(2)) else m.group(0), text)
+    text = _ROW.sub(lambda m: _row(m, scene), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
     text = _ORDINAL.sub(lambda m: marker(m, _ordinal(scene.of(("disc",)), _ORDINALS[m.group(1)],
@@ -346,10 +370,13 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _BLOCK_SIZE.sub(lambda m: marker(m, scene.of_a_size(_NOUN_KINDS[m.group(2)], m.group(1))), text)
     text = _MATERIAL.sub(lambda m: marker(m, [n for n in scene.of(_NOUN_KINDS[m.group(2)])
                                               if (n in scene.heavy) == m.group(1).startswith("metal")]), text)
-    text = _UNDER.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=True))
-                      if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
-    text = _ON_OBJECT.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], m.group(3), under=False))
-                          if m.group(3) in kinds and described(m, m.group(2)) else m.group(0), text)
+    text = _UNDER.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], scene.named(m.group(3)), under=True))
+                      if scene.named(m.group(3)) and described(m, m.group(2)) else m.group(0), text)
+    text = _ON_OBJECT.sub(lambda m: marker(m, scene.related(_NOUN_KINDS[m.group(1)], scene.named(m.group(3)),
+                                                            under=False))
+                          if scene.named(m.group(3)) and described(m, m.group(2)) else m.group(0), text)
+    text = _ALONE.sub(lambda m: marker(m, [p[0] for p in scene.piles() if len(p) == 1
+                                           and scene.kinds[p[0]] in _NOUN_KINDS[m.group(1)]]), text)
     text = _NEAR.sub(lambda m: _near(m, scene, marker), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
@@ -416,6 +443,21 @@ def _middle_of_stack(match: re.Match[str], scene: Scene,
         return match.group(0)
     fits = [n for s in stacks if len(s) >= 3 for i, n in enumerate(s) if abs(i - (len(s) - 1) / 2) < 1]
     return marker(match, fits, "")
+
+
+def _row(match: re.Match[str], scene: Scene) -> str:
+    """"Everything in the front row": the movable objects (of the colour said) within ``MARGIN`` of the nearest
+    to the robot by depth (or the farthest), written as their names joined by "and"; the phrase as it was where
+    a count said does not match or positions are unknown."""
+    colour = match.group(1) or match.group(3)
+    if not scene.colour_word(colour):
+        return match.group(0)
+    names = scene.coloured(_MOVABLE, colour)
+    row = scene.nearest_robot(names, match.group(4) or match.group(5))
+    count = _ROW_COUNTS.get(match.group(2) or "")
+    if not row or (count is not None and count != len(row)):
+        return match.group(0)
+    return " and ".join(row)
 
 
 def _near(match: re.Match[str], scene: Scene,

@@ -30,7 +30,7 @@ _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "yo
                       "the", "one", "ones", "block", "blocks", "cube", "cubes", "disc", "disk", "peg", "pegs", "rod",
                       "rods", "pole", "poles", "big", "small", "large", "little", "tiny", "just", "too", "directly",
                       "gently", "carefully", "exactly", "lone", "single", "sole", "me", "us", "for", "ring", "today",
-                      "rn", "uh", "um", "flat", "straight", "simultaneously",
+                      "rn", "uh", "um", "flat", "straight", "simultaneously", "away",
                       # the particles of a phrasal verb ("set it down on", "carry it across to")
                       "down", "across", "back"])
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
@@ -58,7 +58,7 @@ def _words(text: str) -> str:
     """Lowercase words without punctuation, fillers and synonyms (a verb's -ing form is the verb: "how about
     putting"), joined by single spaces; where an object comes from ("off purple", "from the left peg") is left
     out when the words also say where it goes."""
-    words = [_SYNONYMS.get(w, _GERUNDS.get(w, w)) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
+    words = [_SYNONYMS.get(w, GERUNDS.get(w, w)) for w in re.sub(r"[^a-z0-9_]+", " ", text.lower()).split()]
     joined = re.sub(r"\bon ?top of\b", "on", " ".join(w for w in words if w not in _FILLERS))
     joined = _SOURCE.sub("", _OF_ALL.sub(r"\1", joined))
     joined = re.sub(r"\bover (?=on\b|in\b|to\b)", "", joined)  # "move it over to": a particle
@@ -289,10 +289,17 @@ def _colour(cube: str) -> str:
 
 
 def _sort_all(match: re.Match[str], objects: Objects) -> _Goal:
+    """Every cube into the bin of its colour, but those said to be left out ("every cube except the green
+    one")."""
     cubes = _of_kind(objects, "cube")
     if not cubes:
         raise InstructionError("there are no cubes in the scene to sort")
-    return frozenset(format_atom("in", (cube, _bin(f"{_colour(cube)} bin", objects))) for cube in cubes)
+    excepted = " and ".join(group for group in match.groups() if group)
+    left_out = {cube for said in excepted.split(" and ") if said
+                for cube in ([c for c in cubes if _colour(c) == said.removeprefix("all ")] if said.startswith("all ")
+                             else [_object(said, ("cube",), objects, "cube")])}
+    return frozenset(format_atom("in", (cube, _bin(f"{_colour(cube)} bin", objects)))
+                     for cube in cubes if cube not in left_out)
 
 
 def _sort_colour(match: re.Match[str], objects: Objects) -> _Goal:
@@ -392,8 +399,8 @@ _STAYS: _Form = (
 )
 #: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
 #: same goal as "put yellow on orange", which the checks then refuse where it already holds
-_STATED = re.compile(r"(?:(?:make|making) sure|ensure|see that|check that|i want|i need|i d like|i would like|make|have"
-                     r"|let)? ?"
+_STATED = re.compile(r"(?:(?:(?:make|making) sure|ensure|see that|check that|i want|i need|i d like|i would like|make"
+                     r"|have|let)(?: that| any_thing)?)? ?"
                      r"((?:all )?\w+(?: bin)?) (?:still )?(?:(?:is|are|should|must|will|has to|needs to) )?"
                      r"(?:(?:be|stay|remain|end up|end|finish|sit|stand|rest) )?"
                      r"(?:(?:placed|put|moved|set|stacked|dropped|positioned|kept|left) )?"
@@ -425,7 +432,7 @@ def _ing(verb: str) -> set[str]:
 
 
 #: each putting verb's -ing forms ("placing", "putting", "leaving"), read as the verb
-_GERUNDS = {form: verb for verb in (*_PUT[3:-1].split("|"), "build", "make", "sort") for form in _ing(verb)}
+GERUNDS = {form: verb for verb in (*_PUT[3:-1].split("|"), "build", "make", "sort") for form in _ing(verb)}
 #: the words that say where an object goes or stands ("the cube right above the cyan block": a reference
 #: narrowed by a relation, which the rules do not read)
 _WHERE = re.compile(r"\b(?:on|in|to|under|beneath|below|underneath|above|over|atop|beside|next|near|behind)\b")
@@ -435,6 +442,15 @@ _BOTH = re.compile(r"\b(?:(on|onto|in|into|to) both|both (on|onto|in|into|to)) (
 #: a clause that only asks for what the clause before said ("relocate it there", "make it so", "do that")
 _ECHO = re.compile(r"(?:relocate|move|put|place|set|shift|bring|take|get|do|make) (?:it|any_thing|that|this|them|so)"
                    r"(?: there| so| happen| now)?")
+#: a clause that only restates which objects a whole-scene order moves ("..., every single block, no stacking")
+_RESTATED = re.compile(r"(?:every|each|all)(?: single)?(?: of them| of em)?"
+                       r"|all (?:two|three|four|five|six|seven|\d)(?: of them)?"
+                       r"|no (?:stacks?|stack|piles?|towers?)(?: left| at all| anymore)?|go|do it now"
+                       # the announcement before a tower told block by block: "ok stack all four: cyan on blue, ..."
+                       r"|(?:ok |okay |right )?(?:stack|pile|build) (?:all|every|them all|all of them)"
+                       r"(?: (?:two|three|four|five|six|seven|\d))?(?: of them)?"
+                       # the order a turned-over tower ends in: "yellow should end up on top"
+                       r"|\w+ (?:should |will |must )?(?:end up |be |go |sit )?(?:on|at) (?:very )?(?:top|bottom)")
 #: a clause that restates the order a tower of discs is always in ("stacked in order", "largest at the bottom")
 _IN_ORDER = re.compile(r"(?:(?:stacked|kept|keeping any_thing stacked|keeping them stacked) )?in (?:the same |size "
                        r"|right |correct |proper )?order|keeping (?:them|any_thing) stacked"
@@ -478,7 +494,8 @@ _FORMS: dict[str, list[_Form]] = {
             "stack all the blocks into one tower (in any order)",
         ),
         (
-            re.compile(rf"{_PUT} (?:all|every|each|everything|all of them|them all)(?: (?:two|three|four|five|six|\d))?"
+            re.compile(rf"(?:{_PUT}|spread|lay) (?:all|every|each|everything|all of them|them all)"
+                       r"(?: (?:two|three|four|five|six|\d))?"
                        r"(?: out)? on table(?: separately| apart| individually| side by side)?"
                        r"|unstack (?:everything|all|every|all of them|them all|every stack|all stacks)"),
             _all_on_table,
@@ -508,7 +525,8 @@ _FORMS: dict[str, list[_Form]] = {
             "make a tower with green at the top, blue in the middle and yellow at the bottom",
         ),
         (
-            re.compile(r"(?:reverse|invert|flip|turn over)(?: order of)? (?:tower|stack|pile)(?: upside down)?"
+            re.compile(r"(?:reverse|invert|flip|turn over)(?: order of)? (?:whole |entire )?(?:tower|stack|pile)"
+                       r"(?: upside(?: down)?)?"
                        r"(?: so .*)?"),
             _reversed_tower,
             "reverse the order of the tower",
@@ -536,11 +554,15 @@ _FORMS: dict[str, list[_Form]] = {
             re.compile(r"sort(?: in bins)? by colour(?: in bins)?"
                        # "sort everything", "sort them all into the bins": the task's own verb, said of every cube
                        r"|sort(?: everything| all| each| every| them| them all| it all| all of them)?(?: up| out)?"
+                       r"(?: (?:except|but|apart from|other than|besides|save) ((?:all )?\w+(?: and (?:all )?\w+)*))?"
                        r"(?: (?:in|to) (?:bins?|any_bin))?"
-                       rf"|(?:{_PUT}|sort) (?:each|every|all|everything) in "
-                       r"(?:(?:its|their) (?:own )?(?:colour )?bins?|bins?"
-                       r" of (?:its|their) (?:own )?colour|any_bin of (?:its|their) (?:own )?colour"
-                       r"|(?:matching|same colour|right|correct) bins?)"),
+                       rf"|(?:{_PUT}|sort) (?:each|every|all|everything)"
+                       r"(?: (?:except|but|apart from|other than|besides|save) ((?:all )?\w+(?: and (?:all )?\w+)*))?"
+                       r" in "
+                       r"(?:(?:its|their) (?:own )?(?:colour |matching )?bins?"
+                       r"|(?:bins?|any_bin) (?:of|matching|that match|that matches) (?:its|their) (?:own )?colour"
+                       r"|(?:matching|same colour|right|correct) bins?)"
+                       r"(?: (?:except|but|apart from|other than|besides|save) ((?:all )?\w+(?: and (?:all )?\w+)*))?"),
             _sort_all,
             "sort the cubes by colour / put each cube in the bin of its colour",
         ),
@@ -642,7 +664,7 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     for index, clause in enumerate(clauses):
         if index and _LEADING_PLACE.match(clause) and (before := _LAST_PLACE.match(clauses[index - 1])):
             clause = before.group(0).rsplit(" ", 1)[0] + " " + clause  # "put d2 on the left peg and on the right"
-        if _ECHO.fullmatch(clause) or _IN_ORDER.fullmatch(clause):  # "..., please relocate it there": said before
+        if _ECHO.fullmatch(clause) or _IN_ORDER.fullmatch(clause) or _RESTATED.fullmatch(clause):
             continue
         if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
             clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)

@@ -50,7 +50,7 @@ _KIND_NOUNS = frozenset(("block", "cube", "disc", "disk", "peg", "bin", "tower",
 #: is wood, the "heavy" variant's one metal, the "round" variant's a dome, ``envs.scenes.base.SceneObject``): in a
 #: text that names an object, a colour or a kind of the tasks, such a word names an object this scene lacks
 OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "cup", "bowl", "plastic", "glass",
-                                "rubber", "foam"))
+                                "rubber", "foam", "bucket", "bag", "crate", "jar", "drawer", "shelf"))
 #: a question about the scene rather than a request: a question word, or a verb before its subject ("is the
 #: pink one heavier", "do you like ...", "is yellow sitting on orange"), wondering aloud, or asking to be told
 #: something ("tell me a joke"); a request put as a question ("could you ...", "would you mind ...",
@@ -65,8 +65,13 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
                        r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 #: a remark on how something looks, feels or smells, with no place in it: "the cyan block looks a bit dusty"
-_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
-                     r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|to)\b)")
+_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem"
+                     # "pink is my daughter's favourite colour": a statement that says no place and no state of
+                     # the scene ("it is fine as is" asks for no change)
+                     r"|(?:is|are|was|were)(?! (?:fine|ok|okay|good|perfect|great|right|done|ready|alright|correct"
+                     r"|all set|still|already|not|no|now)\b))\b"
+                     r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|top|bottom|off|at|where"
+                     r"|to(?! me| us| you))\b)")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
@@ -173,7 +178,7 @@ def check_question(text: str) -> None:
 
 _NUMBERS = {word: n for n, word in enumerate(("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                                                "eleven", "twelve"), start=2)}
-_COUNTED = re.compile(r"\b(\d+|" + "|".join(_NUMBERS) + r") (?:[a-z]+ )?(blocks|cubes|discs|disks|pegs|bins)\b")
+_COUNTED = re.compile(r"\b(\d+|" + "|".join(_NUMBERS) + r") (?:([a-z]+) )?(blocks|cubes|discs|disks|pegs|bins)\b")
 _COUNTED_KINDS = {"blocks": ("block", "cube"), "cubes": ("cube", "block"), "discs": ("disc",), "disks": ("disc",),
                   "pegs": ("peg",), "bins": ("bin",)}
 
@@ -193,11 +198,14 @@ def check_counts(text: str, scene: SceneFacts) -> None:
     names an object by a place or a number in a count the scene does not reach ("the fourth peg", "peg number
     four" among three)."""
     for match in _COUNTED.finditer(text.lower()):
-        number, noun = match.groups()
+        number, adjective, noun = match.groups()
         wanted = int(number) if number.isdigit() else _NUMBERS[number]
-        have = sum(kind in _COUNTED_KINDS[noun] for kind in scene.kinds.values())
+        colour = adjective if adjective in scene.colours.values() else None  # "five green cubes": of that colour
+        have = sum(kind in _COUNTED_KINDS[noun] and (colour is None or scene.colours.get(name) == colour)
+                   for name, kind in scene.kinds.items())
         if wanted > have:
-            raise Refusal("impossible", f"it asks for {wanted} {noun}, and this scene has {have}")
+            said = f"{colour} {noun}" if colour else noun
+            raise Refusal("impossible", f"it asks for {wanted} {said}, and this scene has {have}")
     for match in _ORDINAL.finditer(text.lower()):
         place, noun = match.groups()
         have = sum(kind in _COUNTED_KINDS[f"{noun}s"] for kind in scene.kinds.values())

@@ -47,8 +47,11 @@ _INLINE_STEP = re.compile(r"(?:^|(?<=\s))[1-9][.)]\s+")
 _RIGHT_ADVERB = re.compile(r"(?<!\bthe )\bright (?=on top of\b|onto\b|on\b|atop\b|above\b|over\b|under\b|beneath\b"
                            r"|below\b|next to\b)")
 #: "the peg that has nothing on it", "a bin with nothing in it": the empty one
-_NOTHING_ON_IT = re.compile(r"\b(the|a|an) (peg|bin)s? (?:that (?:has|holds|s got)|which (?:has|holds)|with) nothing "
-                            r"(?:on|in) (?:it|them)\b")
+_NOTHING_ON_IT = re.compile(r"\b(the|a|an) (peg|bin)s? (?:that (?:has|holds|s got)|which (?:has|holds)|with) "
+                            r"(?:nothing|no (?:discs?|disks?|rings?|cubes?|blocks?)) (?:on|in) (?:it|them)\b")
+#: "nearest the left edge", "at the right end of the picture": the far side
+_EDGE = re.compile(r"\b(?:nearest|closest to|at|on|by) the (left|right) (?:edge|end|side)(?: of the (?:table|picture"
+                   r"|image|photo|scene|row))?\b|\b(far (?:left|right)) of the (?:table|picture|image|photo|scene)\b")
 #: "plate", "plates" for the discs of Hanoi
 _DISC_NOUNS = re.compile(r"\b(?:plate|platter|donut|doughnut|washer)(s?)\b")
 #: a tower told as a list after its direction ("from top to bottom: blue, cyan, green"): the direction after it,
@@ -60,19 +63,27 @@ _DIRECTION_FIRST = re.compile(r"(?:\b(?:i(?:'d| would) like|i want|make|build)?\
                               r"\s*:\s*(.+?)\s*[.!]?$")
 #: "the rightmost peg": Hanoi's pegs are named by their side
 _SIDE_PEG = re.compile(r"\b(left|right)-?most (peg|rod|pole)\b")
+#: a call, as a programmer types one: "d4.moveTo('right')", "move(d1, 'middle')", "put(red, on=blue)"
+_METHOD_CALL = re.compile(r"\b(\w+)\.(?:move[_ ]?to|put[_ ]?on|place[_ ]?on|go[_ ]?to|stack[_ ]?on|set[_ ]?on)"
+                          r"\(\s*['\"]?(\w+)['\"]?\s*\)\s*;?", re.IGNORECASE)
+_FUNCTION_CALL = re.compile(r"\b(?:move|put|place|stack|set|on)\(\s*['\"]?(\w+)['\"]?\s*,\s*"
+                            r"(?:(?:to|on|onto|target|dest|destination)\s*=\s*)?['\"]?(\w+)['\"]?\s*\)\s*;?",
+                            re.IGNORECASE)
 #: "the" as typed in a hurry
 _THE = re.compile(r"\b(?:da|teh|th)\b")
 
 
 def plain(text: str) -> str:
-    """``text`` lowercased, with the forms people type that say what the reader's own words say: steps on lines of
-    their own or numbered in one line as clauses, a tower's direction said after its list, "right on top of"
+    """``text`` lowercased, with the forms people type that say what the reader's own words say: calls written
+    as code ("d4.moveTo('right')") as "put d4 on right", steps on lines of their own or numbered in one line as
+    clauses, a tower's direction said after its list, "right on top of"
     for "on top of", "the peg with nothing on it" for "the empty peg", "the rightmost peg" for "the right
     peg", plates for discs, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
     and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
     "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X" for
     "the one that is on X", and an article before a reference that starts with its adjective."""
-    text = _STEP.sub(", ", _ASIDE.sub("", text.strip())).lower().strip(" ,")
+    text = _FUNCTION_CALL.sub(r"put \1 on \2, ", _METHOD_CALL.sub(r"put \1 on \2, ", text.strip())).strip(" ,")
+    text = _STEP.sub(", ", _ASIDE.sub("", text)).lower().strip(" ,")
     if len(_INLINE_STEP.findall(text)) >= 2:
         text = _INLINE_STEP.sub(", ", text).strip(" ,")
     text = _DIRECTION_FIRST.sub(_direction_after, text)
@@ -81,6 +92,7 @@ def plain(text: str) -> str:
     text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub("", text))))
     text = _PLACE_NOUNS.sub(lambda m: ("bin" if m.group(1) else "peg") + m.group(3), text)
     text = _SIDE_PEG.sub(r"\1 \2", _NOTHING_ON_IT.sub(r"\1 empty \2", text))
+    text = _EDGE.sub(lambda m: f"on the far {m.group(1)}" if m.group(1) else m.group(2), text)
     text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
     text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
     return _BARE_START.sub(r"\1the ", text)

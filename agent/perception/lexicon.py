@@ -34,16 +34,20 @@ _PATTERN_SYNTAX = re.compile(r"\[[^\]]*\]|\\[a-zA-Z]")
 
 
 def rule_words() -> set[str]:
-    """The words of the rule reader's string constants, docstrings, character classes (``[^aeiou]``) and
-    escapes (``\\bthe`` is "the") left out; the corrector's own module is no part of the reader."""
-    words: set[str] = set()
+    """The words of the rule reader's string constants, docstrings, character classes (``[^aeiou]``),
+    escapes (``\\bthe`` is "the") and the pieces of f-strings ("ing" of ``f"{verb}ing"``) left out, and the
+    -ing forms it reads as their verbs ("stacking"); the corrector's own module is no part of the reader."""
+    from agent.goals.oracle import GERUNDS
+
+    words: set[str] = set(GERUNDS)
     for module in sorted(set(RULE_READER.glob("*.py")) - {RULE_READER / "spelling.py"}):
         tree = ast.parse(module.read_text())
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+        skipped = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
                       and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        skipped |= {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
         texts = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-                 and isinstance(node.value, str) and id(node) not in docstrings]
+                 and isinstance(node.value, str) and id(node) not in skipped]
         words |= {word for text in texts for word in re.findall(r"[a-z]+", _PATTERN_SYNTAX.sub(" ", text))}
     return words
 
