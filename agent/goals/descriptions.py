@@ -125,7 +125,8 @@ _DEPTH_FIRST = re.compile(rf"\bthe (front|back|front-row|back-row|nearest|closes
 _SIZE = re.compile(r"\bthe (big|bigger|large|larger|small|smaller|little) (disc|disk|ring|one)\b")
 _BIG = {"big", "bigger", "large", "larger"}
 #: "the medium-sized disc": the disc(s) in the middle of the size order (two where the count is even)
-_MEDIUM = re.compile(r"\bthe (?:medium|middle|mid)(?:[- ]sized?)? (?:disc|disk|ring|one)\b")
+_MEDIUM = re.compile(r"\bthe (?:(?:medium|mid)(?:[- ]sized?)? (?:disc|disk|ring|one)"
+                     r"|middle(?:[- ]sized?)? (?:disc|disk|ring)|middle[- ]sized one)\b")  # "the middle one": a peg
 #: "the second smallest disc", "the 2nd largest disk", "the third biggest ring"
 _ORDINAL = re.compile(r"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]"
                       r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|ring|one)\b")

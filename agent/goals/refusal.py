@@ -65,13 +65,18 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
                        r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 #: a remark on how something looks, feels or smells, with no place in it: "the cyan block looks a bit dusty"
-_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem"
-                     # "pink is my daughter's favourite colour": a statement that says no place and no state of
-                     # the scene ("it is fine as is" asks for no change)
-                     r"|(?:is|are|was|were)(?! (?:fine|ok|okay|good|perfect|great|right|done|ready|alright|correct"
-                     r"|all set|still|already|not|no|now)\b))\b"
+_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
                      r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|top|bottom|off|at|where"
                      r"|to(?! me| us| you))\b)")
+#: a statement about one object, "pink is my daughter's favourite colour": refused where what it says of it
+#: names nothing of the scene (``check_statement``); "the lowest one is blue" and "the green bin is for
+#: blue1" tell a goal
+_STATEMENT = re.compile(r"(?:the |that |this |my )?[a-z0-9_]+(?: (?:block|cube|disc|disk|one|peg|bin))? "
+                        r"(?:is|are|was|were) (?!(?:fine|ok|okay|good|perfect|great|right|done|ready|alright"
+                        r"|correct|all set|still|already|not|no|now|going|to)\b)(.+)")
+#: what a statement says that tells a place or an order rather than a remark
+_TELLS_PLACE = re.compile(r"\b(?:on|in|onto|into|under|below|above|atop|beside|top|bottom|off|at|where|to|for|next"
+                          r"|first|last|lowest|highest|upper|lower|topmost|left|right|middle)\b")
 _REQUEST = re.compile(r"\b(?:mind|possible|able to|okay to|ok to)\b")
 #: kinds of object the tasks have that name only themselves; "block" and "cube" are left out, as people
 #: (and the instruction generator) call the blocks of one task and the cubes of the other by either word
@@ -111,6 +116,7 @@ def check_words(text: str, scene: SceneFacts) -> None:
     that moves a bin or a peg, and (``check_counts``, impossible) one that counts more objects of a kind than
     the scene has."""
     check_question(text)
+    check_statement(text, scene)
     present = set(scene.colours.values())
     prefixes = {m.group(1) for m in map(_NAMED.fullmatch, scene.kinds) if m} | set(COLORS)
     kinds = set(scene.kinds.values())
@@ -162,6 +168,19 @@ def check_fixed(text: str) -> None:
         kind = "peg" if moved.group(1) in ("peg", "pole", "rod") else "bin"
         raise Refusal("impossible", f"{quoted(moved.group(0))}: a {kind} is fixed in place, and only what stands on "
                                     f"or in one can be moved")
+
+
+def check_statement(text: str, scene: SceneFacts) -> None:
+    """Refuse (not-an-instruction) a statement about an object that says nothing of the scene: no object, colour
+    or kind of it, no place and no order ("Pink is my daughter's favourite colour.")."""
+    words = " ".join(re.findall(r"[a-z0-9_]+", text.lower()))
+    stated = _STATEMENT.fullmatch(words)
+    if stated is None or _TELLS_PLACE.search(stated.group(1)):
+        return
+    said = set(stated.group(1).split())
+    if said & (set(scene.kinds) | set(scene.colours.values()) | set(scene.kinds.values()) | _KIND_NOUNS):
+        return
+    raise Refusal("not-an-instruction", f"{text.strip()!r} remarks on the scene, and asks for no change")
 
 
 def check_question(text: str) -> None:
