@@ -111,10 +111,10 @@ def names_an_object(word: str) -> bool:
 
 
 def check_words(text: str, scene: SceneFacts) -> None:
-    """Refuse (not-an-instruction, ``check_question``) a question about the scene, (absent-object) an
-    instruction that names a colour or an object this scene does not have, (impossible, ``check_fixed``) one
-    that moves a bin or a peg, and (``check_counts``, impossible) one that counts more objects of a kind than
-    the scene has."""
+    """Refuse (not-an-instruction, ``check_question`` and ``check_statement``) a question about the scene or a
+    remark on it, (absent-object) an instruction that names a colour or an object this scene does not have,
+    (impossible, ``check_fixed``) one that moves a bin, a peg or the table, and (``check_counts``, impossible)
+    one that counts more objects of a kind (or of a colour) than the scene has."""
     check_question(text)
     check_statement(text, scene)
     present = set(scene.colours.values())

@@ -55,7 +55,7 @@ _EDGE = re.compile(r"\b(?:nearest|closest to|at|on|by) the (left|right) (?:edge|
 #: "plate", "plates" for the discs of Hanoi
 _DISC_NOUNS = re.compile(r"\b(?:plate|platter|donut|doughnut|washer)(s?)\b")
 #: a tower told as a list after its direction ("from top to bottom: blue, cyan, green"): the direction after it,
-#: as the rule reader's form takes it ("blue, cyan, green from the top down")
+#: as the rule reader's form takes it ("stack blue cyan green from the top down")
 _DIRECTION_FIRST = re.compile(r"(?:\b(?:i(?:'d| would) like|i want|make|build)?\s*(?:a |one )?(?:single |tall |big )?"
                               r"(?:tower|stack|pile)\s*[,:]?\s*)?"
                               r"\b(?:(?:going |starting )?from (?:the )?)?(top|bottom)"
@@ -74,14 +74,14 @@ _THE = re.compile(r"\b(?:da|teh|th)\b")
 
 
 def plain(text: str) -> str:
-    """``text`` lowercased, with the forms people type that say what the reader's own words say: calls written
-    as code ("d4.moveTo('right')") as "put d4 on right", steps on lines of their own or numbered in one line as
-    clauses, a tower's direction said after its list, "right on top of"
-    for "on top of", "the peg with nothing on it" for "the empty peg", "the rightmost peg" for "the right
-    peg", plates for discs, no aside in brackets, arrows and colons before a place for "to", other nouns for bins
-    and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb nor
-    "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X" for
-    "the one that is on X", and an article before a reference that starts with its adjective."""
+    """``text`` lowercased, with the forms people type that say what the reader's own words say: calls written as
+    code ("d4.moveTo('right')") as "put d4 on right", steps on lines of their own or numbered in one line as
+    clauses, a tower's direction said after its list, "right on top of" for "on top of", "the peg with nothing on
+    it" for "the empty peg", "the rightmost peg" for "the right peg", "nearest the left edge" for "on the far
+    left", plates for discs, no aside in brackets, arrows and colons before a place for "to", other nouns for
+    bins and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb
+    nor "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X"
+    for "the one that is on X", and an article before a reference that starts with its adjective."""
     text = _FUNCTION_CALL.sub(r"put \1 on \2, ", _METHOD_CALL.sub(r"put \1 on \2, ", text.strip())).strip(" ,")
     text = _STEP.sub(", ", _ASIDE.sub("", text)).lower().strip(" ,")
     if len(_INLINE_STEP.findall(text)) >= 2:
