@@ -30,7 +30,7 @@ from agent.perception.goalnet_config import (
     InstructionArrays,
     SceneArrays,
 )
-from agent.perception.minilm import gelu, layer_norm
+from agent.perception.minilm import gelu, layer_norm, softmax
 from agent.perception.text import WIDTH as TEXT_WIDTH
 
 #: the layer norms' epsilon (torch's default, which GoalNet keeps)
@@ -99,8 +99,7 @@ class NumpyGoalNet:
         qkv = _affine(h, self.w[f"{at}self_attn.in_proj_weight"], self.w[f"{at}self_attn.in_proj_bias"])
         q, k, v = (part.reshape(count, size, heads, head).transpose(0, 2, 1, 3) for part in np.split(qkv, 3, axis=-1))
         scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + mask
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
+        context = softmax(scores) @ v
         attended = self._linear(context.transpose(0, 2, 1, 3).reshape(count, size, width), f"{at}self_attn.out_proj")
         x = x + attended
         h = np.maximum(self._linear(self._norm(x, f"{at}norm2"), f"{at}linear1"), np.float32(0.0))

@@ -84,7 +84,7 @@ class MiniLM:
             scores = split("query") @ split("key").transpose(0, 1, 3, 2) / scale
             if blocked is not None:
                 scores = scores + blocked
-            context = (_softmax(scores) @ split("value")).transpose(0, 2, 1, 3).reshape(batch * length, width)
+            context = (softmax(scores) @ split("value")).transpose(0, 2, 1, 3).reshape(batch * length, width)
             attended = self._project(context, f"{at}attention.output.dense")
             x = self._norm(attended + x, f"{at}attention.output.LayerNorm")
             hidden = gelu(self._project(x, f"{at}intermediate.dense"))
@@ -127,6 +127,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     return z * numerator / denominator
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """The softmax over the last axis, shifted by its maximum so that no exponent overflows."""
     shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)

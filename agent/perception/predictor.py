@@ -30,8 +30,6 @@ from policies.checkpoint_files import (
     check_weights,
     entry,
     load_arrays,
-    load_torch,
-    load_weights,
     one_line,
 )
 from policies.threads import limit_blas_threads
@@ -185,23 +183,26 @@ def shared_reader(checkpoint: str | None, device: str) -> GoalReader:
 
 def load_checkpoint(path: Path, device: str = "cpu") -> tuple[GoalNet, dict[str, Any]]:
     """GoalNet and the metrics saved with it; a missing, damaged or foreign file, or weights that do not fit
-    the network its config describes, is one ``CheckpointError`` line naming the file."""
+    the network its config describes, is one ``CheckpointError`` line naming the file. The file is read and
+    checked as ``load_numpy_checkpoint`` reads it, so both say the same of a bad one."""
+    import torch
+
     from agent.perception.model import GoalNet
     from policies.threads import limit_torch_threads
 
     limit_torch_threads()
-    saved = load_torch(path, KIND, "train one with: nesy train perception")
-    config, weights, metrics = _checked_entries(path, saved)
+    network, metrics = load_numpy_checkpoint(path)
     try:
-        model = GoalNet(config)
+        model = GoalNet(network.config)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: its config cannot build GoalNet ({one_line(exc)})") from None
-    load_weights(path, model, weights)
+    model.load_state_dict({name: torch.from_numpy(weight) for name, weight in network.w.items()})
     return model.to(device).eval(), metrics
 
 
 def load_numpy_checkpoint(path: Path) -> tuple[NumpyGoalNet, dict[str, Any]]:
-    """``load_checkpoint`` for the CPU without torch: the same checks, the network evaluated in numpy."""
+    """GoalNet's weights and metrics for the CPU without torch, every entry and weight checked; the network
+    evaluated in numpy."""
     saved = load_arrays(path, KIND, "train one with: nesy train perception")
     config, weights, metrics = _checked_entries(path, saved)
     try:
