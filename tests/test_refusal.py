@@ -435,6 +435,68 @@ def test_perception_reader_reads_the_wordings_of_part_15(reader: GoalReader, tas
     assert _read(reader, task, size, seed, text) == goal
 
 
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 4, 507, "I'm setting up a demo for my students and the cyan block is in the way, so please take it "
+                       "off the orange one and just put it down on the table.", ("(ontable cyan)",)),
+    ("blocks", 4, 500, "First orange onto pink. After that, blue onto orange.", ("(on blue orange)", "(on orange pink)")),
+    ("blocks", 5, 511, "Let's build a new tower. Begin with green as the base, put yellow on it, and finish with the "
+                       "blue block on top.", ("(on blue yellow)", "(on yellow green)")),
+    ("blocks", 6, 511, "Start with yellow on the table, then put pink on it, and finish with cyan on top.",
+     ("(on cyan pink)", "(on pink yellow)", "(ontable yellow)")),
+    ("hanoi", 4, 509, "Rebuild the full tower on the middle peg: green at the bottom, then yellow, then orange, and "
+                      "red at the top.", ("(on d1 d2)", "(on d2 d3)", "(on d3 d4)", "(on d4 middle)")),
+    ("blocks", 6, 509, "put the block farthest to the right on the block second from the left", ("(on blue yellow)",)),
+    ("blocks", 4, 510, "The block sitting between orange and blue needs to end up on top of cyan.", ("(on green cyan)",)),
+    ("blocks", 6, 511, "Put the only block that isn't part of any stack on top of the tallest stack.",
+     ("(on yellow blue)",)),
+    ("blocks", 4, 510, "stack(top=blue, bottom=cyan); stack(bottom=orange, top=green);",
+     ("(on blue cyan)", "(on green orange)")),
+    ("sort", 5, 509, "Of the three yellow cubes, take the one farthest to the left and drop it in the yellow bin.",
+     ("(in yellow3 yellow_bin)",)),
+    ("hanoi", 5, 511, "The biggest disc, the cyan one, needs to go over to the right peg.", ("(on d5 right)",)),
+    ("hanoi", 3, 510, "I'd like the biggest disc on the middle peg, with the red one sitting right on top of it.",
+     ("(on d1 d3)", "(on d3 middle)")),
+    ("hanoi", 3, 510, "Move the disc at the top of the left peg to the right peg", ("(on d1 right)",)),
+    ("hanoi", 4, 501, "put the top disc on the right peg", ("(on d1 right)",)),
+    ("blocks", 5, 511, "Unstack everything so that all five blocks are sitting on the table.",
+     ("(ontable blue)", "(ontable green)", "(ontable orange)", "(ontable pink)", "(ontable yellow)")),
+    ("blocks", 5, 511, "I want green to carry pink", ("(on pink green)",)),
+    ("blocks", 5, 511, "the block under blue supports yellow", ("(on yellow pink)",)),
+    ("blocks", 3, 509, "First move the top block of the stack onto the block that is standing by itself, then put "
+                       "cyan on top of that.", ("(on cyan pink)", "(on pink blue)")),
+])
+def test_perception_reader_reads_the_wordings_of_part_16(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """Context before the request, towers told piece by piece, places counted from a side or between two
+    objects, calls with keywords, apposition, "X supports Y", the top of a peg's pile
+    (``tests/data/refusal-dev/valid-15.jsonl``, a fifth hand, and ``valid-14.jsonl``), with the two readings
+    the first changes lost on older files (``valid-11.jsonl``, ``valid-13.jsonl``)."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "reason"), [
+    ("blocks", 5, 511, "Take blue off the stack and put it on yellow, but don't move blue at all.", "contradiction"),
+    ("hanoi", 3, 510, "Move the whole tower to the right peg, but don't move any of the discs.", "contradiction"),
+    ("sort", 6, 511, "Sort all the cubes but leave every cube on the table.", "contradiction"),
+    ("blocks", 3, 509, "Move pink down to the table, but keep it sitting on cyan the whole time.", "contradiction"),
+    ("hanoi", 4, 509, "Leave the tower where it is.", "no-change"),
+    ("hanoi", 5, 511, "The whole tower should be on the left peg.", "no-change"),
+    ("sort", 4, 500, "no need to do anything with yellow1, leave it", "no-change"),
+    ("blocks", 4, 510, "Stack the block next to green onto cyan.", "ambiguous"),
+    ("hanoi", 3, 510, "Move the disc on the left peg to the right peg.", "ambiguous"),
+    ("blocks", 3, 509, "What a lovely shade of pink that block is!", "not-an-instruction"),
+    ("sort", 6, 510, "Hmm, the red one looks a bit orange to me.", "not-an-instruction"),
+])
+def test_perception_reader_refuses_the_wordings_of_part_16(reader: GoalReader, task: str, size: int, seed: int,
+                                                          text: str, reason: str) -> None:
+    """A change beside a clause that forbids any, a tower told to stay, a neighbour of which there are two, the
+    pile on a peg, exclamations and remarks (``tests/data/refusal-dev/refuse-15.jsonl``, a fifth hand; the
+    no-change line is ``refuse-11.jsonl``'s, which the first changes refused as a contradiction)."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, seed, text)
+    assert caught.value.reason == reason
+
+
 def test_a_count_of_discs_short_of_all_of_them_is_no_tower() -> None:
     """"Move two discs to the right peg" names no two: the rules leave it unread rather than move the tower."""
     with pytest.raises(InstructionError) as caught:

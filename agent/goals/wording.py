@@ -69,22 +69,81 @@ _METHOD_CALL = re.compile(r"\b(\w+)\.(?:move[_ ]?to|put[_ ]?on|place[_ ]?on|go[_
 _FUNCTION_CALL = re.compile(r"\b(?:move|put|place|stack|set|on)\(\s*['\"]?(\w+)['\"]?\s*,\s*"
                             r"(?:(?:to|on|onto|target|dest|destination)\s*=\s*)?['\"]?(\w+)['\"]?\s*\)\s*;?",
                             re.IGNORECASE)
+#: how long a state is to hold, which adds nothing to a goal ("keep it on cyan the whole time", "don't move blue at
+#: all")
+_THROUGHOUT = re.compile(r",?\s*\b(?:the whole time|the entire time|all the time|at all times|throughout|at all)\b")
+#: "keep it sitting on cyan": keep it on cyan
+_KEPT_POSE = re.compile(r"\b(keep|leave) (\w+) (?:sitting|standing|resting|lying|staying) (?=on\b|in\b)")
+#: "the peg in the middle", "the peg on the left": the middle peg, the left peg
+_PEG_AT = re.compile(r"\bthe (peg|rod|pole|bin) (?:in|at|on) the (middle|centre|center|left|right)\b(?! of\b)")
+#: an apposition that says again what the reference before it said ("the biggest disc, the cyan one, ..."):
+#: left out, as it names no other object
+_APPOSITION = re.compile(r"(\bthe \w+ (?:disc|disk|ring|block|cube|one)), the \w+ (?:one|disc|disk|ring|block|cube),")
+#: a second object told as what rests on the first ("the biggest disc on the middle peg, with the red one sitting
+#: on top of it"): a clause of its own, "put the red one on it"
+_WITH_ON_IT = re.compile(r",? with ((?:the )?\w+(?: (?:one|disc|disk|ring|block|cube))?) (?:(?:sitting|standing|resting"
+                         r"|lying) )?(?:right )?(?:on top of|on|onto|atop) (it|that|them)\b")
+#: the whole scene's one tower told to stay ("leave the tower where it is"): nothing to change
+_TOWER_STAYS = re.compile(r"^(?:please )?(?:leave|keep) the (?:whole |entire )?(?:tower|stack|pile)"
+                          r"( where it is| as it is| alone| in place| untouched| be)\s*[.!]?$")
+#: the one tower told as the state it is to end in ("the whole tower should be on the left peg")
+_TOWER_STATED = re.compile(r"^(?:the )?(?:whole |entire |full )?(?:tower|stack) (?:should|must|needs to|has to|is to)"
+                           r" (?:be|end up|go|sit|stand)(?: over)? (?:on|onto|at|to) ")
+#: every stack taken apart ("take both stacks apart"): every block on the table
+_APART = re.compile(r"\b(?:take|pull) (?:both|all|all the|all of the|each of the|every) (?:stacks|towers|piles|stack"
+                    r"|tower|pile) apart\b|\b(?:take|pull) apart (?:both|all|all the|all of the|every) (?:stacks|towers"
+                    r"|piles|stack|tower|pile)\b")
+#: the end state a whole-scene order is to reach, told after it ("unstack everything so that all five blocks are
+#: sitting on the table"): a clause of its own
+_SO_THAT_TABLE = re.compile(r",?\s*so (?:that )?(?:all|every|each)(?: single)?(?: \w+)?(?: blocks?| cubes?)? "
+                            r"(?:are |is |ends? up |end up |will be |get )?(?:(?:sitting|lying|standing|resting) )?"
+                            r"(?:directly |flat |right )?on the (?:table|ground|floor)\b")
+#: "put cyan on top of that": on the object the clause before moved
+_ON_THAT = re.compile(r"\b(on top of|onto|on) that\b(?=\s*(?:[.,;!]|$))")
+#: a call that names what goes on top and what below ("stack(top=blue, bottom=cyan)", "on(bottom='d2', top='d1')")
+_KEYWORD_CALL = re.compile(r"\b(?:stack|put|place|on|move)\(\s*(top|bottom|above|below)\s*=\s*['\"]?(\w+)['\"]?\s*,\s*"
+                           r"(top|bottom|above|below)\s*=\s*['\"]?(\w+)['\"]?\s*\)\s*;?", re.IGNORECASE)
+#: a reference's colour said before it ("of the three yellow cubes, take the one farthest to the left"): "the
+#: yellow cube farthest to the left"
+_OF_THE_COLOUR = re.compile(rf"^(?:out )?of the (?:(?:two|three|four|five|six|\d) )?({'|'.join(COLORS)}) "
+                            r"(cube|block|disc|disk)s,\s*(.*?)\bthe one\b")
 #: "the" as typed in a hurry
 _THE = re.compile(r"\b(?:da|teh|th)\b")
+#: one object told as what bears another ("green supports pink", "i want green to carry pink", "blue should hold up
+#: red"): the other put on it. "carry" alone is also a verb of moving ("carry d1 across to right"), so it is read
+#: this way only after a wish or a modal, or with its third person's "s"
+_BORNE = r"((?:the )?\w+(?: (?:block|cube|disc|one))?)"
+_BEARER = r"((?:\w+ ){0,6}?\w+)"
+_BEARS = re.compile(r"(^|[,;.!?]\s*|\b(?:and|then) )"
+                    rf"(?:(?:i want|i'd like|i would like|have|let|make|get) {_BEARER} (?:to )?"
+                    r"(?:support|carry|bear|hold up|prop up)"
+                    rf"|{_BEARER} (?:should|must|needs to|has to|is to|shall) (?:support|carry|bear|hold up|prop up)"
+                    rf"|{_BEARER} (?:supports|carries|bears|holds up|props up)) {_BORNE}\b")
 
 
 def plain(text: str) -> str:
-    """``text`` lowercased, with the forms people type that say what the reader's own words say: calls written as
-    code ("d4.moveTo('right')") as "put d4 on right", steps on lines of their own or numbered in one line as
-    clauses, a tower's direction said after its list, "right on top of" for "on top of", "the peg with nothing on
-    it" for "the empty peg", "the rightmost peg" for "the right peg", "nearest the left edge" for "on the far
-    left", plates for discs, no aside in brackets, arrows and colons before a place for "to", other nouns for
-    bins and pegs, "right-hand" for "right", "without moving it" as keeping it, no polite lead-in before the verb
-    nor "when you're done" after the goal, "da" for "the", "the lone block" for "the block", "whatever's on X"
-    for "the one that is on X", and an article before a reference that starts with its adjective."""
+    """``text`` lowercased, with the forms people type that say what the reader's own words say:
+    - calls written as code ("d4.moveTo('right')", "stack(top=blue, bottom=cyan)") as "put d4 on right";
+    - steps on lines of their own or numbered in one line as clauses, a tower's direction said after its list;
+    - "of the yellow cubes, ... the one" for "the yellow cube", "right on top of" for "on top of", "the peg with
+      nothing on it" for "the empty peg", "the rightmost peg" and "the peg on the right" for "the right peg",
+      "nearest the left edge" for "on the far left", plates for discs, other nouns for bins and pegs,
+      "right-hand" for "right", "da" for "the", "the lone block" for "the block", "whatever's on X" for "the one
+      that is on X", an article before a reference that starts with its adjective;
+    - no aside in brackets, no apposition ("the biggest disc, the cyan one,"), no polite lead-in before the verb,
+      nor "when you're done" or "the whole time" after the goal;
+    - arrows and colons before a place for "to", "without moving it" as keeping it, "keep X sitting on Y" for
+      "keep X on Y";
+    - "X supports Y" and "I want X to carry Y" for "put Y on X", "X on Y, with Z on top of it" as a clause "put Z
+      on it", "on top of that" for "on top of it";
+    - "leave the tower where it is" for "leave everything where it is", "the tower should be on P" for "move the
+      tower to P", "take both stacks apart" for "unstack everything", and "... so that every block is on the
+      table" as a clause "put every block on the table"."""
+    text = _KEYWORD_CALL.sub(_keyword_call, text.strip())
     text = _FUNCTION_CALL.sub(r"put \1 on \2, ", _METHOD_CALL.sub(r"put \1 on \2, ", text.strip())).strip(" ,")
+    numbered = len(_INLINE_STEP.findall(text)) >= 2  # counted before a first step's number is taken as a line's
     text = _STEP.sub(", ", _ASIDE.sub("", text)).lower().strip(" ,")
-    if len(_INLINE_STEP.findall(text)) >= 2:
+    if numbered:
         text = _INLINE_STEP.sub(", ", text).strip(" ,")
     text = _DIRECTION_FIRST.sub(_direction_after, text)
     text = _DISC_NOUNS.sub(r"disc\1", _RIGHT_ADVERB.sub("", text))
@@ -95,7 +154,27 @@ def plain(text: str) -> str:
     text = _EDGE.sub(lambda m: f"on the far {m.group(1)}" if m.group(1) else m.group(2), text)
     text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
     text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
+    text = _OF_THE_COLOUR.sub(r"\3the \1 \2", text)
+    text = _SO_THAT_TABLE.sub(" and put every block on the table", _APART.sub("unstack everything", text))
+    text = _ON_THAT.sub(r"\1 it", text)
+    text = _TOWER_STATED.sub("move the tower to ", _TOWER_STAYS.sub(r"leave everything\1", text))
+    text = _WITH_ON_IT.sub(r", and put \1 on \2", _APPOSITION.sub(r"\1", _PEG_AT.sub(r"the \2 \1", text)))
+    text = _BEARS.sub(_borne, _KEPT_POSE.sub(r"\1 \2 ", _THROUGHOUT.sub("", text)))
     return _BARE_START.sub(r"\1the ", text)
+
+
+def _keyword_call(match: re.Match[str]) -> str:
+    """"stack(top=blue, bottom=cyan)" as "put blue on cyan", whichever keyword comes first."""
+    said = {match.group(1).lower(): match.group(2), match.group(3).lower(): match.group(4)}
+    upper = said.get("top", said.get("above"))
+    lower = said.get("bottom", said.get("below"))
+    return f"put {upper} on {lower}, " if upper and lower else match.group(0)
+
+
+def _borne(match: re.Match[str]) -> str:
+    """"Green supports pink" as "put pink on green"."""
+    bearer = next(g for g in match.groups()[1:4] if g)
+    return f"{match.group(1)}put {match.group(5)} on {bearer}"
 
 
 def _direction_after(match: re.Match[str]) -> str:
