@@ -18,8 +18,11 @@ phrase fits comes from the scene, not the words:
 - "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
   with a colour ("the leftmost red cube", "the green cube on the far left"), among the objects of that colour;
+  "the middle block" fits the middle one of the kind from left to right (two where their count is even);
   "the second block from the left" / "the block that is third from the right" fit the objects at that place
   counted from that side, where objects within ``MARGIN`` across the table share a place (a stack is one);
+- "the cube behind the blue one", "the yellow cube in front of green1" fit the nearest objects of the kind (and
+  colour) within ``COLUMN`` of the named one across the table and further back (or nearer the robot);
 - "the block between orange and blue" fits the objects of the kind across the table between the two, further
   in than ``MARGIN`` from each;
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
@@ -63,8 +66,8 @@ _NOUN_KINDS = {"block": ("block", "cube"), "cube": ("cube", "block"), "disc": ("
 _NOUN = r"(block|cube|disc|disk|one|piece)"
 _PLACED_NOUN = r"(block|cube|disc|disk|one|piece|bin|box)"
 _STACK = r"(?:stack|tower|pile)"
-_WHICH = (r"(?:(tallest|highest|taller|higher|shortest|lowest|little|small|smaller|short|shorter|leftmost|left-most"
-          r"|left|rightmost"
+_WHICH = (r"(?:(tallest|highest|taller|higher|tall|high|shortest|lowest|little|small|smaller|short|shorter|leftmost"
+          r"|left-most|left|rightmost"
           r"|right-most|right"
           r"|(?:two|three|four|five|six|2|3|4|5|6)[- ](?:block|cube|disc|disk|high|tall)) )?")
 #: "the two-block stack", "the three high tower": a stack by its height
@@ -88,7 +91,8 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
 
 #: "the top block of the tallest stack", "the bottom cube in the pile"
-_END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on|from|off) the {_WHICH}{_STACK}\b")
+_END_OF_STACK = re.compile(rf"(?<!\bat )(?<!\bon )\bthe {_END} (?:{_NOUN} (?:of|in|on|from|off)|(?:one )?of) the "
+                           rf"{_WHICH}{_STACK}\b")
 #: "the block at the top of the stack", "the block on top of the leftmost tower"
 _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(?:very )?(top|bottom) of the "
                               rf"{_WHICH}{_STACK}\b")
@@ -124,10 +128,19 @@ _MIDDLE = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})in the (?:v
 #: "the block to the left of yellow": the nearest of its kind on that side of a named object
 _BESIDE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |immediately )?(?:to the |on the )?"
                      r"(left|right) of (?:the )?(\w+)\b")
+#: "the middle block", "the centre cube": the middle one of the kind from left to right (two where the count is
+#: even, none of fewer than three)
+_MIDDLE_FIRST = re.compile(r"\bthe (?:(\w+) )?(?:middle|centre|center) (block|cube)\b(?! (?:of|in|on) the\b)")
 #: "the block between orange and blue", "the cube that sits between red1 and the green cube": the objects of a kind
 #: across the table between two named ones
 _BETWEEN = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:right |just |directly )?(?:in )?between (?:the )?(\w+)"
                       r"(?: (?:block|cube|disc|disk|one))? and (?:the )?(\w+)\b")
+#: "the cube directly behind the blue one", "the yellow cube that's in front of green1": the nearest object of the
+#: kind (and colour) in the same column across the table, further from the robot (behind) or nearer (in front)
+_BEHIND = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:directly |right |just |immediately )?"
+                     r"(behind|in front of) (?:the )?(\w+)(?: (?:block|cube|disc|disk|one))?\b")
+#: how far apart across the table (m) two objects may stand and be one behind the other (cubes are 4 cm wide)
+COLUMN = 0.05
 #: "everything in the front row", "the two cubes in the back row", "all the red cubes at the back": several
 #: objects by their row, written out as their names ("green2 and yellow1") for the rule reader's lists
 _ROW = re.compile(r"\b(?:everything|all(?: of)?(?: the)?(?: (\w+))? (?:cubes|blocks|ones)"
@@ -182,7 +195,8 @@ _UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |right |imme
 _ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
 #: "the block sitting by itself", "the block that's standing all alone", "the block that isn't part of any stack":
 #: the blocks alone on the table
-_ALONE = re.compile(rf"\bthe {_NOUN} (?:(?:that s|that's|that is|which is) )?(?:(?:sitting|standing|resting|lying) )?"
+_ALONE = re.compile(rf"\bthe {_NOUN} (?:(?:that s|that's|that is|which is) )?(?:(?:that |which )?(?:sitting|standing"
+                    r"|resting|lying|sits|stands|rests|lies) )?"
                     r"(?:all )?(?:by itself|on its own|alone|all alone)\b"
                     # "the block that isn't part of any stack"
                     rf"|\bthe {_NOUN} (?:that|which) (?:is not|isn't|isn t|isnt) (?:part of |in |on )?(?:any|a) "
@@ -222,12 +236,12 @@ class Scene:
     def of(self, kinds: Collection[str]) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k in kinds)
 
-    def named(self, word: str) -> str:
-        """The object ``word`` names: its name, or a colour only one object has ("the red one" among discs);
-        empty where it names none or several."""
+    def named(self, word: str, kinds: Collection[str] = ()) -> str:
+        """The object ``word`` names: its name, or a colour only one object (of ``kinds``, where given) has ("the
+        red one" among discs, "the blue cube" beside the blue bin); empty where it names none or several."""
         if word in self.kinds:
             return word
-        having = [n for n, c in self.colours.items() if c == word]
+        having = [n for n, c in self.colours.items() if c == word and (not kinds or self.kinds[n] in kinds)]
         return having[0] if len(having) == 1 else ""
 
     def colour_word(self, word: str | None) -> bool:
@@ -287,7 +301,7 @@ class Scene:
         stacks = [p for p in piles if len(p) >= 2] or piles
         if not which or not stacks:
             return stacks
-        if which in ("tallest", "highest", "taller", "higher"):
+        if which in ("tallest", "highest", "taller", "higher", "tall", "high"):
             return [s for s in stacks if len(s) == max(map(len, stacks))]
         if which in ("shortest", "lowest", "little", "small", "smaller", "short", "shorter"):
             return [s for s in stacks if len(s) == min(map(len, stacks))]
@@ -343,6 +357,18 @@ class Scene:
             else:
                 places.append([name])
         return places[place] if place < len(places) else []
+
+    def behind(self, names: Sequence[str], landmark: str, front: bool) -> list[str] | None:
+        """The ``names`` within ``COLUMN`` of ``landmark`` across the table and further back (``front``: nearer the
+        robot) by more than ``MARGIN``, the nearest of them (within ``MARGIN``); ``None`` without positions."""
+        names = [n for n in names if n != landmark]
+        if landmark not in self.positions or any(n not in self.positions for n in names):
+            return None
+        x, y = (float(v) for v in self.positions[landmark][:2])
+        sign = -1.0 if front else 1.0
+        column = [n for n in names if abs(float(self.positions[n][1]) - y) < COLUMN
+                  and sign * (float(self.positions[n][0]) - x) > MARGIN]
+        return self._leading(column, lambda at: sign * at[0]) if column else []
 
     def between(self, kinds: Collection[str], one: str, other: str) -> list[str] | None:
         """The objects of ``kinds`` across the table between ``one`` and ``other`` (further in than ``MARGIN``
@@ -439,12 +465,18 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                                                         m.group(4) == "table"))
                        if scene.colour_word(m.group(1))
                        and (m.group(4) not in (None, "table") or described(m, m.group(3))) else m.group(0), text)
+    text = _MIDDLE_FIRST.sub(lambda m: marker(m, scene.middle(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                              False))
+                             if scene.colour_word(m.group(1)) else m.group(0), text)
     text = _BESIDE.sub(lambda m: marker(m, scene.beside(_NOUN_KINDS[m.group(1)], m.group(4), m.group(3)))
                        if m.group(4) in kinds and described(m, m.group(2)) else m.group(0), text)
     text = _BETWEEN.sub(lambda m: marker(m, scene.between(_NOUN_KINDS[m.group(1)], scene.named(m.group(3)),
                                                          scene.named(m.group(4))))
                         if scene.named(m.group(3)) and scene.named(m.group(4)) and described(m, m.group(2))
                         else m.group(0), text)
+    text = _BEHIND.sub(lambda m: marker(m, scene.behind(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                        scene.named(m.group(5), _MOVABLE), m.group(4) != "behind"))
+                       if scene.colour_word(m.group(1)) and scene.named(m.group(5), _MOVABLE) else m.group(0), text)
     text = _ROW.sub(lambda m: _row(m, scene), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)

@@ -37,6 +37,7 @@ _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "yo
 #: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
              "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "thx": "thanks", "thnx": "thanks",
+             "shd": "should", "shld": "should",
              "tnx": "thanks", "plase": "please", "stak": "stack",
              "towr": "tower", "botom": "bottom", "tpo": "top", "ground": "table", "floor": "table",
              "tabletop": "table"}
@@ -377,6 +378,8 @@ _NO_CHANGE: _Form = (
                # a change said to be needed by no one: "make no moves", "nothing needs to move", "no changes needed"
                r"|(?:make|do) no (?:moves?|changes?)|no (?:moves?|changes?)(?: are| is)? (?:needed|necessary|required)"
                r"|no (?:moves?|changes?)(?: at all)?|freeze|halt"
+               r"|nothing (?:is )?(?:needed|required|necessary)(?: now| today)?"
+               r"|no actions?(?: is| are)? (?:needed|required|necessary)|(?:just )?stand ?by"
                rf"|(?:do not|don t|dont) (?:need|have) to (?:do|move|touch|change) {_NOTHING}"
                r"|nothing (?:needs|has|is) to (?:move|change|be (?:done|moved|changed))"
                r"|nothing needs (?:moving|changing)"
@@ -393,7 +396,8 @@ _NO_CHANGE: _Form = (
 #: one object asked to stay where it is: its support now, so that "keep red where it is and put red on blue"
 #: contradicts itself and "keep red where it is" alone changes nothing
 _STAYS: _Form = (
-    re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)|in place|alone|as (?:it )?is"
+    re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)(?: on \w+| in \w+(?: bin)?)?|in place"
+               r"|alone|as (?:it )?is"
                r"|untouched)"
                r"|(?:do not|don t|dont|never) (?:move|touch|lift|take|remove|shift|pick up) (\w+)(?: off \w+| out| up)?"
                r"|(\w+) (?:stays|remains|stay|should stay|(?:must|should|has to|needs to) (?:also )?(?:stay|remain))"
@@ -650,7 +654,8 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     if goal is None and lead and lead.start() and not _names_something(words[:lead.start()], scene):
         goal = _read_clause(words[lead.start():], task, scene)  # "i want you to put ...", "let's put ..."
     if goal is None:
-        goal = _piecewise_tower(marked, task, scene) or _after_context(marked, task, scene)
+        goal = (_piecewise_tower(marked, task, scene) or _after_context(marked, task, scene)
+                or _with_exception(marked, task, scene))
     if goal is not None:
         return goal
     said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", meant.lower()).split()}
@@ -815,6 +820,31 @@ def _piecewise_tower(marked: str, task: str, objects: Objects) -> frozenset[str]
     elif base:
         goal.add(format_atom("on", (order[0], base)))
     return frozenset(goal)
+
+
+#: one object left out of an order for several ("every green cube except green2 ...", "every block on the table
+#: but not pink")
+_EXCEPT = re.compile(r",?\s*\b(?:except(?: for)?|but not|other than|apart from|save for|excluding) (?:the )?(\w+)"
+                     r"(?: (?:block|cube|disc|disk|one))?\b,?")
+
+
+def _with_exception(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """The goal of an order for several objects with one of them left out: the order read without the exception,
+    less the atoms that move the object left out. ``None`` where there is no such exception, the rest is not
+    read, or the object left out is not among those it moves."""
+    found = _EXCEPT.search(marked)
+    left_out = found and _one_of(found.group(1), ("block", "cube", "disc"), objects)
+    if not found or not left_out:
+        return None
+    rest = f"{marked[:found.start()]} {marked[found.end():]}"
+    words = _words(rest)
+    try:
+        goal = (_read_clause(words, task, objects) or (_terse(words, task, objects) if not _VERB.match(words) else None)
+                or _read_clauses(rest, task, objects))
+    except InstructionError:
+        return None
+    kept = frozenset(atom for atom in goal or () if parse_atom(atom)[1][0] != left_out)
+    return kept if goal and kept and kept != goal else None
 
 
 def _one_of(word: str, kinds: tuple[str, ...], objects: Objects) -> str | None:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agent.goals.wording import unsaid
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom
 from agent.planning.strips import StripsModel
 from envs.errors import PlanningError, Refusal, quoted
@@ -119,6 +120,7 @@ def check_words(text: str, scene: SceneFacts) -> None:
     remark on it, (absent-object) an instruction that names a colour or an object this scene does not have,
     (impossible, ``check_fixed``) one that moves a bin, a peg or the table, and (``check_counts``, impossible)
     one that counts more objects of a kind (or of a colour) than the scene has."""
+    text = unsaid(text)
     check_question(text)
     check_statement(text, scene)
     present = set(scene.colours.values())
