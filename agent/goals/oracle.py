@@ -36,9 +36,8 @@ _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "yo
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
 #: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
-             "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "thx": "thanks", "thnx": "thanks",
-             "shd": "should", "shld": "should",
-             "tnx": "thanks", "plase": "please", "stak": "stack",
+             "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "thx": "thanks",
+             "thnx": "thanks", "tnx": "thanks", "shd": "should", "shld": "should", "stak": "stack",
              "towr": "tower", "botom": "bottom", "tpo": "top", "ground": "table", "floor": "table",
              "tabletop": "table"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
@@ -790,7 +789,7 @@ def _piecewise_tower(marked: str, task: str, objects: Objects) -> frozenset[str]
     pending = ""  # a cue said in a piece before its object's ("start | with yellow")
     for piece in _PIECE_BREAK.split(marked):
         words = _words(piece).split()
-        named = {_one_of(word, kinds, objects) for word in words} - {None}
+        named = {name for name in (_one_of(word, kinds, objects) for word in words) if name}
         pegs = {word for word in words if objects.kinds.get(word) == "peg"}
         if len(named) > 1 or len(pegs) > 1 or (named and pegs):
             return None
@@ -798,7 +797,7 @@ def _piecewise_tower(marked: str, task: str, objects: Objects) -> frozenset[str]
         if pegs:
             base = pegs.pop()
         elif named:
-            order.append(named.pop())  # type: ignore[arg-type]
+            order.append(named.pop())
             cues.append(cue or pending)
             pending = ""
             if "table" in words:
