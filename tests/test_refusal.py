@@ -435,6 +435,129 @@ def test_perception_reader_reads_the_wordings_of_part_15(reader: GoalReader, tas
     assert _read(reader, task, size, seed, text) == goal
 
 
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 4, 507, "I'm setting up a demo for my students and the cyan block is in the way, so please take it "
+                       "off the orange one and just put it down on the table.", ("(ontable cyan)",)),
+    ("blocks", 4, 500, "First orange onto pink. After that, blue onto orange.",
+     ("(on blue orange)", "(on orange pink)")),
+    ("blocks", 5, 511, "Let's build a new tower. Begin with green as the base, put yellow on it, and finish with the "
+                       "blue block on top.", ("(on blue yellow)", "(on yellow green)")),
+    ("blocks", 6, 511, "Start with yellow on the table, then put pink on it, and finish with cyan on top.",
+     ("(on cyan pink)", "(on pink yellow)", "(ontable yellow)")),
+    ("hanoi", 4, 509, "Rebuild the full tower on the middle peg: green at the bottom, then yellow, then orange, and "
+                      "red at the top.", ("(on d1 d2)", "(on d2 d3)", "(on d3 d4)", "(on d4 middle)")),
+    ("blocks", 6, 509, "put the block farthest to the right on the block second from the left", ("(on blue yellow)",)),
+    ("blocks", 4, 510, "The block sitting between orange and blue needs to end up on top of cyan.",
+     ("(on green cyan)",)),
+    ("blocks", 6, 511, "Put the only block that isn't part of any stack on top of the tallest stack.",
+     ("(on yellow blue)",)),
+    ("blocks", 4, 510, "stack(top=blue, bottom=cyan); stack(bottom=orange, top=green);",
+     ("(on blue cyan)", "(on green orange)")),
+    ("sort", 5, 509, "Of the three yellow cubes, take the one farthest to the left and drop it in the yellow bin.",
+     ("(in yellow3 yellow_bin)",)),
+    ("hanoi", 5, 511, "The biggest disc, the cyan one, needs to go over to the right peg.", ("(on d5 right)",)),
+    ("hanoi", 3, 510, "I'd like the biggest disc on the middle peg, with the red one sitting right on top of it.",
+     ("(on d1 d3)", "(on d3 middle)")),
+    ("hanoi", 3, 510, "Move the disc at the top of the left peg to the right peg", ("(on d1 right)",)),
+    ("hanoi", 4, 501, "put the top disc on the right peg", ("(on d1 right)",)),
+    ("blocks", 5, 511, "Unstack everything so that all five blocks are sitting on the table.",
+     ("(ontable blue)", "(ontable green)", "(ontable orange)", "(ontable pink)", "(ontable yellow)")),
+    ("blocks", 5, 511, "I want green to carry pink", ("(on pink green)",)),
+    ("blocks", 5, 511, "the block under blue supports yellow", ("(on yellow pink)",)),
+    ("blocks", 3, 509, "First move the top block of the stack onto the block that is standing by itself, then put "
+                       "cyan on top of that.", ("(on cyan pink)", "(on pink blue)")),
+])
+def test_perception_reader_reads_the_wordings_of_part_16(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """Context before the request, towers told piece by piece, places counted from a side or between two
+    objects, calls with keywords, apposition, "X supports Y", the top of a peg's pile
+    (``tests/data/refusal-dev/valid-15.jsonl``, a fifth hand, and ``valid-14.jsonl``), with the two readings
+    the first changes lost on older files (``valid-11.jsonl``, ``valid-13.jsonl``)."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "reason"), [
+    ("blocks", 5, 511, "Take blue off the stack and put it on yellow, but don't move blue at all.", "contradiction"),
+    ("hanoi", 3, 510, "Move the whole tower to the right peg, but don't move any of the discs.", "contradiction"),
+    ("sort", 6, 511, "Sort all the cubes but leave every cube on the table.", "contradiction"),
+    ("blocks", 3, 509, "Move pink down to the table, but keep it sitting on cyan the whole time.", "contradiction"),
+    ("hanoi", 4, 509, "Leave the tower where it is.", "no-change"),
+    ("hanoi", 5, 511, "The whole tower should be on the left peg.", "no-change"),
+    ("sort", 4, 500, "no need to do anything with yellow1, leave it", "no-change"),
+    ("blocks", 4, 510, "Stack the block next to green onto cyan.", "ambiguous"),
+    ("hanoi", 3, 510, "Move the disc on the left peg to the right peg.", "ambiguous"),
+    ("blocks", 3, 509, "What a lovely shade of pink that block is!", "not-an-instruction"),
+    ("sort", 6, 510, "Hmm, the red one looks a bit orange to me.", "not-an-instruction"),
+])
+def test_perception_reader_refuses_the_wordings_of_part_16(reader: GoalReader, task: str, size: int, seed: int,
+                                                          text: str, reason: str) -> None:
+    """A change beside a clause that forbids any, a tower told to stay, a neighbour of which there are two, the
+    pile on a peg, exclamations and remarks (``tests/data/refusal-dev/refuse-15.jsonl``, a fifth hand; the
+    no-change line is ``refuse-11.jsonl``'s, which the first changes refused as a contradiction)."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, seed, text)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 3, 512, "Make a three-high tower, listed top to bottom: blue, green, yellow.",
+     ("(on blue green)", "(on green yellow)")),
+    ("blocks", 3, 512, "okay so put the blue one on um no wait put the green one on the yellow one",
+     ("(on green yellow)",)),
+    ("blocks", 6, 513, "Set the bottom block of the tall stack onto the red... sorry, onto the blue block, the one on "
+                       "the far left.", ("(on green blue)",)),
+    ("blocks", 3, 512, "Because I need the right-hand end of the table free, move the block on the right onto the "
+                       "middle block.", ("(on blue green)",)),
+    ("blocks", 3, 512, "Good afternoon, dear robot. If it is not too much trouble, I would be terribly grateful if you "
+                       "would lift the block sitting farthest to the right and set it down gently on top of the one "
+                       "farthest to the left. Thank you ever so kindly.", ("(on blue yellow)",)),
+    ("blocks", 4, 513, "Ticket #212: reset workspace. Acceptance criteria: every block rests directly on the table, no "
+                       "stacking.", ("(ontable green)", "(ontable orange)", "(ontable pink)", "(ontable purple)")),
+    ("blocks", 4, 513, "when ur done pink shd be on the table & orange on purple thx",
+     ("(on orange purple)", "(ontable pink)")),
+    ("blocks", 5, 514, "Knock both towers down, I want all five blocks lying flat on the table.",
+     ("(ontable blue)", "(ontable cyan)", "(ontable green)", "(ontable purple)", "(ontable red)")),
+    ("blocks", 5, 514, "The block in the middle of the tall stack, put him on table please.", ("(ontable blue)",)),
+    ("blocks", 5, 514, "put the top of the short stack onto the top of the tall stack", ("(on green purple)",)),
+    ("hanoi", 4, 514, "Goal state: [d4 on the right peg] [d3 on the middle peg]", ("(on d3 middle)", "(on d4 right)")),
+    ("hanoi", 5, 513, "When finished, the orange disc should rest directly on the cyan one.", ("(on d2 d5)",)),
+    ("sort", 6, 512, "Pick up the cube directly behind the blue cube and drop it in the red bin.",
+     ("(in red2 red_bin)",)),
+    ("sort", 6, 506, "Put the green cube right in front of green1 into the green bin.", ("(in green2 green_bin)",)),
+    ("sort", 6, 513, "every green cube except green2 should end up in the green bin",
+     ("(in green1 green_bin)", "(in green3 green_bin)", "(in green4 green_bin)")),
+])
+def test_perception_reader_reads_the_wordings_of_part_17(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """A tower's direction after more words about it, a correction in mid-sentence, a reason, a long polite
+    lead-in, an end state told as a fact about every block, "shd", every stack knocked down, a reference said
+    first and taken up by "him", the top of a stack, items in square brackets, "when finished", a cube behind
+    or in front of another, one object left out (``tests/data/refusal-dev/valid-16.jsonl``, a sixth hand, and
+    ``valid-14.jsonl``)."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "reason"), [
+    ("blocks", 4, 513, "I'd like the purple block placed underneath itself.", "impossible"),
+    ("blocks", 4, 513, "Move orange onto purple, but keep orange exactly where it is on pink.", "contradiction"),
+    ("hanoi", 4, 514, "Because the big one should be on top for the photo, put the green disc on the red disc.",
+     "impossible"),
+    ("sort", 6, 512, "Sort everything, but don't move any cube.", "contradiction"),
+    ("blocks", 5, 512, "nothing needed rn, just stand by", "no-change"),
+    ("sort", 4, 512, "No action required, thanks.", "no-change"),
+    ("sort", 4, 512, "Make sure every cube is on the table.", "no-change"),
+    ("blocks", 5, 512, "Move the block that stands by itself onto cyan.", "ambiguous"),
+])
+def test_perception_reader_refuses_the_wordings_of_part_17(reader: GoalReader, task: str, size: int, seed: int,
+                                                          text: str, reason: str) -> None:
+    """A block wished under itself, a move beside "keep it exactly where it is on pink", a reason before an
+    impossible request, "don't move any cube" beside a sort, no action asked in other words, an end state that
+    holds, a block alone among several (``tests/data/refusal-dev/refuse-16.jsonl``, a sixth hand)."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, seed, text)
+    assert caught.value.reason == reason
+
+
 def test_a_count_of_discs_short_of_all_of_them_is_no_tower() -> None:
     """"Move two discs to the right peg" names no two: the rules leave it unread rather than move the tower."""
     with pytest.raises(InstructionError) as caught:

@@ -10,12 +10,21 @@ phrase fits comes from the scene, not the words:
 - a stack is a pile of movable objects from the one on the table or a peg up; "the stack" means the piles of
   two or more (every pile where none has two), narrowed by "tallest", "shortest" (their height: a tie fits
   both); "the leftmost stack", "the rightmost stack" is the pile whose bottom is furthest that way, one
-  block alone included as the instruction generator counts it (a tie within ``MARGIN`` fits both); its
-  "top" / "bottom" object is the pile's last / first, and so is that of "the disc at the (very) bottom";
+  block alone included as the instruction generator counts it (a tie within ``MARGIN`` fits both); "the
+  taller stack" is the tallest; its "top" / "bottom" object is the pile's last / first, and so is that of "the
+  disc at the (very) bottom"; "the second block from the top" and "the block second from the bottom (of the left
+  stack)" count from that end of each stack that is tall enough;
 - "the block on the table" fits every block that stands on the table;
 - "the left block", "the cube on the left", "the leftmost one" fit the objects of the kind whose place left
   to right is within ``MARGIN`` of the extreme one (the generator's own bar for a position: a tie is two);
   with a colour ("the leftmost red cube", "the green cube on the far left"), among the objects of that colour;
+  "the middle block" fits the middle one of the kind from left to right (two where their count is even);
+  "the second block from the left" / "the block that is third from the right" fit the objects at that place
+  counted from that side, where objects within ``MARGIN`` across the table share a place (a stack is one);
+- "the cube behind the blue one", "the yellow cube in front of green1" fit the nearest objects of the kind (and
+  colour) within ``COLUMN`` of the named one across the table and further back (or nearer the robot);
+- "the block between orange and blue" fits the objects of the kind across the table between the two, further
+  in than ``MARGIN`` from each;
 - "the big disc" / "the small disc" fit every disc bigger / smaller than another (Hanoi discs are numbered by
   size): one disc of two, several of three or more, where only a superlative picks one;
 - "the medium-sized disc" fits the disc in the middle of the size order (two where the count is even), "the
@@ -27,8 +36,10 @@ phrase fits comes from the scene, not the words:
   colour) within ``MARGIN`` of the nearest to the robot or the farthest: by distance from its base ("closest",
   "farthest") or by depth ("front", "back");
 - "the block under pink" fits what pink stands on, "the block that sits on orange" what stands on orange;
-- "the cube nearest the green bin", "the block closest to blue" fit the objects of the kind within
-  ``MARGIN`` of the nearest to the named one, across the table;
+- "the cube nearest the green bin", "the block closest to blue", "the block next to green" fit the objects of
+  the kind within ``MARGIN`` of the nearest to the named one, across the table (two neighbours as near, one
+  each side, are both fits);
+- "the block sitting by itself", "the block that isn't part of any stack" fit the blocks alone on the table;
 - "on top of the tower" is a place: on the top object of the tower.
 
 A phrase after its noun that could also be where the object goes ("put the block on the table") counts as a
@@ -55,12 +66,15 @@ _NOUN_KINDS = {"block": ("block", "cube"), "cube": ("cube", "block"), "disc": ("
 _NOUN = r"(block|cube|disc|disk|one|piece)"
 _PLACED_NOUN = r"(block|cube|disc|disk|one|piece|bin|box)"
 _STACK = r"(?:stack|tower|pile)"
-_WHICH = (r"(?:(tallest|highest|shortest|lowest|little|small|smaller|short|shorter|leftmost|left-most|left|rightmost"
+_WHICH = (r"(?:(tallest|highest|taller|higher|tall|high|shortest|lowest|little|small|smaller|short|shorter|leftmost"
+          r"|left-most|left|rightmost"
           r"|right-most|right"
           r"|(?:two|three|four|five|six|2|3|4|5|6)[- ](?:block|cube|disc|disk|high|tall)) )?")
 #: "the two-block stack", "the three high tower": a stack by its height
 _HEIGHTS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4, "five": 5, "5": 5, "six": 6, "6": 6}
 _TOP = {"top", "topmost", "highest", "uppermost", "upper"}
+#: the pegs' names, and other words for the middle one
+_PEGS = {"centre": "middle", "center": "middle"}
 _END = r"(top|topmost|highest|uppermost|upper|bottom|bottommost|lowest|lower)"
 _RELATIVE = (r"(?:(?:that's|that is|which is|that s) (?:sitting|standing|resting|lying) (?:directly )?"
              r"|(?:that|which) (?:is|sits|stands|rests|lies) (?:directly )?|that's "
@@ -77,14 +91,33 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
 
 #: "the top block of the tallest stack", "the bottom cube in the pile"
-_END_OF_STACK = re.compile(rf"\bthe {_END} {_NOUN} (?:of|in|on|from|off) the {_WHICH}{_STACK}\b")
+_END_OF_STACK = re.compile(rf"(?<!\bat )(?<!\bon )\bthe {_END} (?:{_NOUN} (?:of|in|on|from|off)|(?:one )?of) the "
+                           rf"{_WHICH}{_STACK}\b")
 #: "the block at the top of the stack", "the block on top of the leftmost tower"
-_AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(top|bottom) of the {_WHICH}{_STACK}\b")
+_AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(?:very )?(top|bottom) of the "
+                              rf"{_WHICH}{_STACK}\b")
 #: "the block on top" (of no object: the top of a stack)
 _ON_TOP = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on top|at the (?:very )?top)\b(?! of)")
 #: "the second block from the top", "the third one from the bottom of the tallest tower": a place in a stack
 _FROM_END = re.compile(rf"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th) (?:{_NOUN} )?from the (top|bottom)"
                        rf"(?: of the {_WHICH}{_STACK})?\b")
+#: "the block second from the bottom", "the disc that is third from the top": the same, the noun said first
+_FROM_END_AFTER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(second|third|fourth|fifth|2nd|3rd|4th|5th) from the "
+                             rf"(top|bottom)(?: (?:of|in|on) the {_WHICH}{_STACK})?\b")
+#: "the second block from the left", "the block that is second from the right": the objects of the place that
+#: far along the table from that side, places within ``MARGIN`` across the table being one (a stack is one place)
+_FROM_SIDE = re.compile(rf"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th) (?:(\w+) )?{_PLACED_NOUN} from the "
+                        r"(left|right)\b(?! (?:peg|rod|pole|bin|box)\b)")
+_FROM_SIDE_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(second|third|fourth|fifth|2nd|3rd|4th"
+                              r"|5th) from the (left|right)\b(?! (?:peg|rod|pole|bin|box)\b)")
+#: "the disc on the left peg", "the discs that are on the middle peg": every disc of the pile on that peg (not only
+#: the one right on it: people count the whole pile); "the top disc of the left peg", "the disc at the bottom of
+#: the right peg": the pile's end ("on the left peg" describes only as a phrase after its noun does: "put the top
+#: disc on the right peg" says where it goes)
+_ON_PEG = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:on|at|of) the (left|middle|right|centre|center) "
+                     r"(?:peg|rod|pole)\b")
+_END_OF_PEG = re.compile(rf"\bthe (?:{_END} {_NOUN} (?:of|on|at) the |{_NOUN} (?:at the (?:very )?|on ){_END} of the )"
+                         r"(left|middle|right|centre|center) (?:peg|rod|pole)\b")
 #: "the block in the middle of the tower": the middle of a stack (two where its height is even)
 _MIDDLE_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})in the (?:very )?(?:middle|centre|center) of the "
                               rf"{_WHICH}{_STACK}\b")
@@ -95,6 +128,19 @@ _MIDDLE = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})in the (?:v
 #: "the block to the left of yellow": the nearest of its kind on that side of a named object
 _BESIDE = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |immediately )?(?:to the |on the )?"
                      r"(left|right) of (?:the )?(\w+)\b")
+#: "the middle block", "the centre cube": the middle one of the kind from left to right (two where the count is
+#: even, none of fewer than three)
+_MIDDLE_FIRST = re.compile(r"\bthe (?:(\w+) )?(?:middle|centre|center) (block|cube)\b(?! (?:of|in|on) the\b)")
+#: "the block between orange and blue", "the cube that sits between red1 and the green cube": the objects of a kind
+#: across the table between two named ones
+_BETWEEN = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:right |just |directly )?(?:in )?between (?:the )?(\w+)"
+                      r"(?: (?:block|cube|disc|disk|one))? and (?:the )?(\w+)\b")
+#: "the cube directly behind the blue one", "the yellow cube that's in front of green1": the nearest object of the
+#: kind (and colour) in the same column across the table, further from the robot (behind) or nearer (in front)
+_BEHIND = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:directly |right |just |immediately )?"
+                     r"(behind|in front of) (?:the )?(\w+)(?: (?:block|cube|disc|disk|one))?\b")
+#: how far apart across the table (m) two objects may stand and be one behind the other (cubes are 4 cm wide)
+COLUMN = 0.05
 #: "everything in the front row", "the two cubes in the back row", "all the red cubes at the back": several
 #: objects by their row, written out as their names ("green2 and yellow1") for the rule reader's lists
 _ROW = re.compile(r"\b(?:everything|all(?: of)?(?: the)?(?: (\w+))? (?:cubes|blocks|ones)"
@@ -147,11 +193,18 @@ _MATERIAL = re.compile(r"\bthe (wooden|wood|metal|metallic) (block|cube)\b")
 _UNDER = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly |just |right |immediately )?(?:under|below|beneath"
                     r"|underneath) (?:the )?(\w+)\b")
 _ON_OBJECT = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(?:directly )?(?:on top of|on|atop|above) (?:the )?(\w+)\b")
-#: "the block sitting by itself", "the block that's standing all alone": the blocks alone on the table
-_ALONE = re.compile(rf"\bthe {_NOUN} (?:(?:that s|that's|that is|which is) )?(?:(?:sitting|standing|resting|lying) )?"
-                    r"(?:all )?(?:by itself|on its own|alone|all alone)\b")
-#: "the cube nearest the green bin", "the block closest to blue": the objects of a kind nearest a named one
-_NEAR = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:nearest|closest)(?: to)? (?:the )?(\w+)"
+#: "the block sitting by itself", "the block that's standing all alone", "the block that isn't part of any stack":
+#: the blocks alone on the table
+_ALONE = re.compile(rf"\bthe {_NOUN} (?:(?:that s|that's|that is|which is) )?(?:(?:that |which )?(?:sitting|standing"
+                    r"|resting|lying|sits|stands|rests|lies) )?"
+                    r"(?:all )?(?:by itself|on its own|alone|all alone)\b"
+                    # "the block that isn't part of any stack"
+                    rf"|\bthe {_NOUN} (?:that|which) (?:is not|isn't|isn t|isnt) (?:part of |in |on )?(?:any|a) "
+                    r"(?:stack|tower|pile)\b")
+#: "the cube nearest the green bin", "the block closest to blue", "the disc next to the yellow one": the objects of
+#: a kind nearest a named one (or the one object of a colour)
+_NEAR = re.compile(rf"\bthe {_PLACED_NOUN} ({_RELATIVE})(?:(?:nearest|closest)(?: to)?|(?:right |just |directly )?"
+                   r"(?:next to|beside)) (?:the )?(\w+)"
                    r"(?: (bin|box|block|cube|disc|disk|peg))?\b")
 #: "on top of the tower", "onto the stack": the top object of a stack as the place something goes
 _ONTO_STACK = re.compile(rf"\b(?:(?:on|onto|to) (?:the )?top of|onto|on) the {_WHICH}{_STACK}\b")
@@ -183,12 +236,12 @@ class Scene:
     def of(self, kinds: Collection[str]) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k in kinds)
 
-    def named(self, word: str) -> str:
-        """The object ``word`` names: its name, or a colour only one object has ("the red one" among discs);
-        empty where it names none or several."""
+    def named(self, word: str, kinds: Collection[str] = ()) -> str:
+        """The object ``word`` names: its name, or a colour only one object (of ``kinds``, where given) has ("the
+        red one" among discs, "the blue cube" beside the blue bin); empty where it names none or several."""
         if word in self.kinds:
             return word
-        having = [n for n, c in self.colours.items() if c == word]
+        having = [n for n, c in self.colours.items() if c == word and (not kinds or self.kinds[n] in kinds)]
         return having[0] if len(having) == 1 else ""
 
     def colour_word(self, word: str | None) -> bool:
@@ -238,13 +291,17 @@ class Scene:
             piles.append(pile)
         return piles
 
+    def pile_on(self, peg: str) -> list[str]:
+        """The pile standing on ``peg``, bottom up (empty where none does)."""
+        return next((p for p in self.piles() if self.support.get(p[0]) == peg), [])
+
     def stacks(self, which: str | None) -> list[list[str]] | None:
         """The stacks "the [which] stack" fits; ``None`` where that takes positions the scene lacks."""
         piles = self.piles()
         stacks = [p for p in piles if len(p) >= 2] or piles
         if not which or not stacks:
             return stacks
-        if which in ("tallest", "highest"):
+        if which in ("tallest", "highest", "taller", "higher", "tall", "high"):
             return [s for s in stacks if len(s) == max(map(len, stacks))]
         if which in ("shortest", "lowest", "little", "small", "smaller", "short", "shorter"):
             return [s for s in stacks if len(s) == min(map(len, stacks))]
@@ -284,6 +341,43 @@ class Scene:
         y = float(self.positions[landmark][1])
         across = [n for n in names if sign * (float(self.positions[n][1]) - y) > MARGIN]
         return self._leading(across, lambda at: sign * at[1]) if across else []
+
+    def from_side(self, names: Sequence[str], place: int, side: str) -> list[str] | None:
+        """The ``names`` at the ``place``-th place (0: the first) from ``side`` across the table, where names
+        within ``MARGIN`` of each other across it share a place; ``None`` without positions, empty where there
+        are not that many places."""
+        if not names or any(n not in self.positions for n in names):
+            return None
+        sign = 1.0 if side.startswith("left") else -1.0
+        ordered = sorted(names, key=lambda n: sign * float(self.positions[n][1]))
+        places: list[list[str]] = []
+        for name in ordered:
+            if places and sign * (float(self.positions[name][1]) - float(self.positions[places[-1][0]][1])) < MARGIN:
+                places[-1].append(name)
+            else:
+                places.append([name])
+        return places[place] if place < len(places) else []
+
+    def behind(self, names: Sequence[str], landmark: str, front: bool) -> list[str] | None:
+        """The ``names`` within ``COLUMN`` of ``landmark`` across the table and further back (``front``: nearer the
+        robot) by more than ``MARGIN``, the nearest of them (within ``MARGIN``); ``None`` without positions."""
+        names = [n for n in names if n != landmark]
+        if landmark not in self.positions or any(n not in self.positions for n in names):
+            return None
+        x, y = (float(v) for v in self.positions[landmark][:2])
+        sign = -1.0 if front else 1.0
+        column = [n for n in names if abs(float(self.positions[n][1]) - y) < COLUMN
+                  and sign * (float(self.positions[n][0]) - x) > MARGIN]
+        return self._leading(column, lambda at: sign * at[0]) if column else []
+
+    def between(self, kinds: Collection[str], one: str, other: str) -> list[str] | None:
+        """The objects of ``kinds`` across the table between ``one`` and ``other`` (further in than ``MARGIN``
+        from each); ``None`` without positions."""
+        names = [n for n in self.of(kinds) if n not in (one, other)]
+        if any(n not in self.positions for n in [*names, one, other]):
+            return None
+        low, high = sorted(float(self.positions[n][1]) for n in (one, other))
+        return [n for n in names if low + MARGIN < float(self.positions[n][1]) < high - MARGIN]
 
     def extreme(self, names: Sequence[str], side: str) -> list[str] | None:
         """The ``names`` within ``MARGIN`` of the leftmost (or rightmost) one; ``None`` without positions."""
@@ -335,7 +429,20 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
     text = _AT_END_OF_STACK.sub(
         lambda m: stack_end(m, m.group(4), m.group(5)) if m.group(3) == "at" or described(m, m.group(2))
         else m.group(0), text)
-    text = _FROM_END.sub(lambda m: _from_end(m, scene, marker), text)
+    text = _END_OF_PEG.sub(lambda m: _end_of_peg(m, scene, marker)
+                           if " on " not in m.group(0) or described(m, "") else m.group(0), text)
+    text = _ON_PEG.sub(lambda m: marker(m, [n for n in scene.pile_on(_PEGS.get(m.group(3), m.group(3)))
+                                            if scene.kinds[n] in _NOUN_KINDS[m.group(1)]])
+                       if described(m, m.group(2)) else m.group(0), text)
+    text = _FROM_END.sub(lambda m: _from_end(m, scene, marker, m.group(1), m.group(3), m.group(4)), text)
+    text = _FROM_END_AFTER.sub(lambda m: _from_end(m, scene, marker, m.group(3), m.group(4), m.group(5))
+                               if described(m, m.group(2)) else m.group(0), text)
+    text = _FROM_SIDE.sub(lambda m: marker(m, scene.from_side(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
+                                                              _ORDINALS[m.group(1)], m.group(4)))
+                          if scene.colour_word(m.group(2)) else m.group(0), text)
+    text = _FROM_SIDE_AFTER.sub(lambda m: marker(m, scene.from_side(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                                    _ORDINALS[m.group(4)], m.group(5)))
+                                if scene.colour_word(m.group(1)) else m.group(0), text)
     text = _MIDDLE_OF_STACK.sub(lambda m: _middle_of_stack(m, scene, marker), text)
     text = _ON_TOP.sub(lambda m: stack_end(m, "top", None) if described(m, m.group(2)) else m.group(0), text)
     text = _AT_BOTTOM.sub(lambda m: stack_end(m, "bottom", None) if described(m, m.group(2)) else m.group(0), text)
@@ -344,7 +451,7 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                          if described(m, m.group(2)) else m.group(0), text)
     text = _SIDE_FIRST.sub(lambda m: marker(m, scene.extreme(scene.coloured(_NOUN_KINDS[m.group(3)], m.group(2)),
                                                              m.group(1)))
-                           if scene.colour_word(m.group(2)) else m.group(0), text)
+                           if scene.colour_word(m.group(2)) and not _peg_meant(m, text, scene) else m.group(0), text)
     text = _SIDE_AFTER.sub(lambda m: marker(m, scene.extreme(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
                                                              m.group(4)))
                            if scene.colour_word(m.group(1)) and described(m, m.group(3)) else m.group(0), text)
@@ -358,8 +465,18 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                                                         m.group(4) == "table"))
                        if scene.colour_word(m.group(1))
                        and (m.group(4) not in (None, "table") or described(m, m.group(3))) else m.group(0), text)
+    text = _MIDDLE_FIRST.sub(lambda m: marker(m, scene.middle(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                              False))
+                             if scene.colour_word(m.group(1)) else m.group(0), text)
     text = _BESIDE.sub(lambda m: marker(m, scene.beside(_NOUN_KINDS[m.group(1)], m.group(4), m.group(3)))
                        if m.group(4) in kinds and described(m, m.group(2)) else m.group(0), text)
+    text = _BETWEEN.sub(lambda m: marker(m, scene.between(_NOUN_KINDS[m.group(1)], scene.named(m.group(3)),
+                                                         scene.named(m.group(4))))
+                        if scene.named(m.group(3)) and scene.named(m.group(4)) and described(m, m.group(2))
+                        else m.group(0), text)
+    text = _BEHIND.sub(lambda m: marker(m, scene.behind(scene.coloured(_NOUN_KINDS[m.group(2)], m.group(1)),
+                                                        scene.named(m.group(5), _MOVABLE), m.group(4) != "behind"))
+                       if scene.colour_word(m.group(1)) and scene.named(m.group(5), _MOVABLE) else m.group(0), text)
     text = _ROW.sub(lambda m: _row(m, scene), text)
     text = _SIZE.sub(lambda m: marker(m, _by_size(scene.of(("disc",)), m.group(1) in _BIG)), text)
     text = _MEDIUM.sub(lambda m: marker(m, _medium(scene.of(("disc",)))), text)
@@ -377,7 +494,7 @@ def mark_descriptions(text: str, kinds: Mapping[str, str], state: Collection[str
                                                             under=False))
                           if scene.named(m.group(3)) and described(m, m.group(2)) else m.group(0), text)
     text = _ALONE.sub(lambda m: marker(m, [p[0] for p in scene.piles() if len(p) == 1
-                                           and scene.kinds[p[0]] in _NOUN_KINDS[m.group(1)]]), text)
+                                           and scene.kinds[p[0]] in _NOUN_KINDS[m.group(1) or m.group(2)]]), text)
     text = _NEAR.sub(lambda m: _near(m, scene, marker), text)
     text = _ONTO_STACK.sub(lambda m: _onto(m, scene, marker), text)
     return text, marks
@@ -423,15 +540,31 @@ def _by_size(discs: list[str], big: bool) -> list[str] | None:
     return ranked[1:] if big else ranked[:-1]
 
 
-def _from_end(match: re.Match[str], scene: Scene,
-              marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+def _peg_meant(match: re.Match[str], text: str, scene: Scene) -> bool:
+    """Whether "the right one" is where something goes in a scene of pegs ("move the yellow one to the right
+    one"): the peg, which the rules read by its side, not the rightmost disc."""
+    return (match.group(3) == "one" and not match.group(2) and "peg" in scene.kinds.values()
+            and _ENDS_IN_PLACE.search(text[:match.start()]) is not None)
+
+
+def _end_of_peg(match: re.Match[str], scene: Scene,
+                marker: Callable[[re.Match[str], Sequence[str] | None, str], str]) -> str:
+    """"The top disc of the left peg": the top (or bottom) of the pile on that peg; no fit where none stands on it."""
+    end = match.group(1) or match.group(4)
+    peg = match.group(5)
+    pile = scene.pile_on(_PEGS.get(peg, peg))
+    return marker(match, [pile[-1] if end in _TOP else pile[0]] if pile else [], "")
+
+
+def _from_end(match: re.Match[str], scene: Scene, marker: Callable[[re.Match[str], Sequence[str] | None, str], str],
+              ordinal: str, end: str, which: str | None) -> str:
     """"The second block from the top": that place, counted from the top (or bottom) of each stack the phrase
     fits that is tall enough."""
-    stacks = scene.stacks(match.group(4))
+    stacks = scene.stacks(which)
     if stacks is None:
         return match.group(0)
-    place = _ORDINALS[match.group(1)]
-    fits = [(s[-1 - place] if match.group(3) == "top" else s[place]) for s in stacks if len(s) > place]
+    place = _ORDINALS[ordinal]
+    fits = [(s[-1 - place] if end == "top" else s[place]) for s in stacks if len(s) > place]
     return marker(match, fits, "")
 
 
@@ -466,7 +599,7 @@ def _near(match: re.Match[str], scene: Scene,
     """"The cube nearest the green bin": the landmark by its name ("blue", "d2") or its colour and kind
     ("green bin" is ``green_bin``); a landmark the scene does not name (the robot, "you") is not read."""
     noun, _, word, kind = match.groups()
-    landmark = f"{word}_bin" if kind in ("bin", "box") else word
+    landmark = f"{word}_bin" if kind in ("bin", "box") else scene.named(word)
     if landmark not in scene.kinds:
         return match.group(0)
     return marker(match, scene.nearest(_NOUN_KINDS[noun], landmark), "")

@@ -36,7 +36,8 @@ _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "yo
 #: other words for the same thing, and the common misspellings of function words (the instruction grammar's,
 #: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
-             "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "stak": "stack",
+             "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "thx": "thanks",
+             "thnx": "thanks", "tnx": "thanks", "shd": "should", "shld": "should", "stak": "stack",
              "towr": "tower", "botom": "bottom", "tpo": "top", "ground": "table", "floor": "table",
              "tabletop": "table"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
@@ -346,6 +347,11 @@ def _sort_table(match: re.Match[str], objects: Objects) -> _Goal:
     return frozenset({format_atom("ontable", (_sorted_object(match.group(1), objects),))})
 
 
+def _sort_all_table(match: re.Match[str], objects: Objects) -> _Goal:
+    """Every cube on the table ("leave every cube on the table")."""
+    return frozenset(format_atom("ontable", (cube,)) for cube in _of_kind(objects, "cube"))
+
+
 def _sorted_object(said: str, objects: Objects) -> str:
     """The cube (or, for the domain to refuse, the bin) a sort instruction moves."""
     return _bin(said, objects) if said.endswith(" bin") else _object(said, ("cube",), objects, "cube")
@@ -357,7 +363,7 @@ _PUT = (r"(?:put|place|move|set|drop|stack|keep|leave|stick|plop|rest|balance|pi
         r"|dump|tuck|settle|stash|slot|load)")
 _IT = r"(?:it|any_thing)"  # "it" with nothing named before it is marked as a bare reference
 _NOTHING = (rf"(?:anything|any thing|a thing|thing|everything|{_IT}|them|things|all|this|that|any|every|each"
-            r"|(?:all )?(?:discs|disks|pieces))")
+            r"|(?:all )?(?:discs|disks|pieces)|any of (?:them|discs|disks|pieces)|any of)")
 #: how a scene is kept as it is: "where it is", "as they are", "the way it is"
 _AS_IS = (rf"(?:where|as|how|the way) (?:{_IT} is|they are|is|{_IT} was|they were|they lie|{_IT} lies|they sit"
           r"|they stand)")
@@ -371,6 +377,8 @@ _NO_CHANGE: _Form = (
                # a change said to be needed by no one: "make no moves", "nothing needs to move", "no changes needed"
                r"|(?:make|do) no (?:moves?|changes?)|no (?:moves?|changes?)(?: are| is)? (?:needed|necessary|required)"
                r"|no (?:moves?|changes?)(?: at all)?|freeze|halt"
+               r"|nothing (?:is )?(?:needed|required|necessary)(?: now| today)?"
+               r"|no actions?(?: is| are)? (?:needed|required|necessary)|(?:just )?stand ?by"
                rf"|(?:do not|don t|dont) (?:need|have) to (?:do|move|touch|change) {_NOTHING}"
                r"|nothing (?:needs|has|is) to (?:move|change|be (?:done|moved|changed))"
                r"|nothing needs (?:moving|changing)"
@@ -387,7 +395,8 @@ _NO_CHANGE: _Form = (
 #: one object asked to stay where it is: its support now, so that "keep red where it is and put red on blue"
 #: contradicts itself and "keep red where it is" alone changes nothing
 _STAYS: _Form = (
-    re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)|in place|alone|as (?:it )?is"
+    re.compile(r"(?:keep|leave) (\w+) (?:where (?:it|\w+) (?:is|was|stands|sits)(?: on \w+| in \w+(?: bin)?)?|in place"
+               r"|alone|as (?:it )?is"
                r"|untouched)"
                r"|(?:do not|don t|dont|never) (?:move|touch|lift|take|remove|shift|pick up) (\w+)(?: off \w+| out| up)?"
                r"|(\w+) (?:stays|remains|stay|should stay|(?:must|should|has to|needs to) (?:also )?(?:stay|remain))"
@@ -452,13 +461,17 @@ _RESTATED = re.compile(r"(?:every|each|all)(?: single)?(?: of them| of em)?"
                        # the order a turned-over tower ends in: "yellow should end up on top"
                        r"|\w+ (?:should |will |must )?(?:end up |be |go |sit )?(?:on|at) (?:very )?(?:top|bottom)")
 #: a clause that restates the order a tower of discs is always in ("stacked in order", "largest at the bottom")
-_IN_ORDER = re.compile(r"(?:(?:stacked|kept|keeping any_thing stacked|keeping them stacked) )?in (?:the same |size "
-                       r"|right |correct |proper )?order|keeping (?:them|any_thing) stacked"
+_IN_ORDER = re.compile(r"(?:(?:stacked|kept|keeping any_thing stacked|keeping them stacked) )?in (?:the )?"
+                       r"(?:same |size |right |correct |proper )?order"
+                       r"(?: (?:they|it) (?:are|is|were|was) in(?: now| currently)?)?"
+                       r"|keeping (?:them|any_thing) stacked"
                        r"|(?:largest|biggest) (?:at|on) bottom"
                        r"|(?:smallest|tiniest) (?:at|on) top")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
 _CLAUSE_BREAK = re.compile(r"[,;.:!?&\u2014\u2013]| - |\b(?:and|n|then|also|but|plus|as well as|though|although|while"
                            r"|whilst)\b")
+#: a word a step starts with, which says only its place among the steps
+_STEP_WORD = re.compile(r"^(?:first|firstly|first of all|to start|to begin|next|finally|lastly|last)\s+(?=\w)")
 #: a clause that starts with a place ("... and also to the right peg"), which takes the clause before up to its place
 _LEADING_PLACE = re.compile(r"(?:on|in|to)\b")
 _LAST_PLACE = re.compile(r".*\s(?:on|in|to)\b")
@@ -596,6 +609,11 @@ _FORMS: dict[str, list[_Form]] = {
             "put red1 in the red bin",
         ),
         (
+            re.compile(rf"{_PUT} (?:all|every|each|everything|all of them|them all) on table"),
+            _sort_all_table,
+            "leave every cube on the table",
+        ),
+        (
             re.compile(rf"{_PUT} (\w+(?: bin)?) on table"),
             _sort_table,
             "put red1 on the table",
@@ -634,6 +652,9 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     lead = _LEAD_VERB.search(words)
     if goal is None and lead and lead.start() and not _names_something(words[:lead.start()], scene):
         goal = _read_clause(words[lead.start():], task, scene)  # "i want you to put ...", "let's put ..."
+    if goal is None:
+        goal = (_piecewise_tower(marked, task, scene) or _after_context(marked, task, scene)
+                or _with_exception(marked, task, scene))
     if goal is not None:
         return goal
     said = {w.removesuffix("s") for w in re.sub(r"[^a-z0-9_]+", " ", meant.lower()).split()}
@@ -661,11 +682,13 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     refusal: Refusal | None = None
     referent = ""
     read_any = False
+    frozen = ""  # a clause that asks for no change at all ("but don't move anything")
     for index, clause in enumerate(clauses):
-        if index and _LEADING_PLACE.match(clause) and (before := _LAST_PLACE.match(clauses[index - 1])):
-            clause = before.group(0).rsplit(" ", 1)[0] + " " + clause  # "put d2 on the left peg and on the right"
+        clause = _STEP_WORD.sub("", clause)  # "first orange onto pink": the order of the steps is no goal
         if _ECHO.fullmatch(clause) or _IN_ORDER.fullmatch(clause) or _RESTATED.fullmatch(clause):
             continue
+        if index and _LEADING_PLACE.match(clause) and (before := _LAST_PLACE.match(clauses[index - 1])):
+            clause = before.group(0).rsplit(" ", 1)[0] + " " + clause  # "put d2 on the left peg and on the right"
         if referent:  # "leave d1 where it is and put it on the right peg": "it" is d1
             clause = re.sub(r"\b(?:it|any_thing)\b", referent, clause)
         referent = next((word for word in clause.split() if _refers(word, objects)), referent)
@@ -692,11 +715,147 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
             return None
         read_any = True
         goal |= read
+        if not read and _NO_CHANGE[0].fullmatch(clause):
+            frozen = clause
     if not read_any:  # no clause says anything this reader reads
         return None
     if refusal is not None:
         raise refusal
+    if frozen and not goal.issubset(objects.state):  # "no need to do anything with yellow1, leave it" asks no change
+        raise Refusal("contradiction", "the instruction asks for a change, and in another clause for none")
     return frozenset(goal)
+
+
+#: where a sentence ends and the next begins, or what is told gives way to what is asked ("..., so please ...")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!:])\s+|,?\s+so (?=please |could |can |would |will |\w+ )")
+#: words that ask, forbid or keep, which a sentence of context never holds
+_NOT_CONTEXT = re.compile(r"\b(?:not|never|no|dont|don t|don't|keep|stay|stays|remain|leave|must|should|want|need"
+                          r"|needs|wish|like|please|goes|go|belongs|first|firstly|step)\b|\?")
+#: a verb of the reader's in context is an announcement ("let's build a new tower", "we're going to make two
+#: towers") only where nothing it could act on is named
+_ACTED_ON = re.compile(r"\b(?:all|every|everything|each|both|them|it|any_thing|this|that|these|those)\b")
+
+
+def _after_context(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """The goal of an instruction told after sentences of context ("I'm setting up a demo and the cyan block is in
+    the way, so please put it on the table", "My kid knocked things over. Put cyan on the table", "Let's build a
+    new tower: ..."): read from the first sentence on from which the rest can be read, where each sentence
+    before it only tells or announces (nothing asked, kept or forbidden, no question, no step, at most one
+    object named, and a verb of the reader's only where no object it could act on is named). Context that
+    names one object gives the rest's first "it" its referent; a later "it" refers back as in any
+    instruction. ``None`` where no such split reads."""
+    sentences = [piece for piece in _SENTENCE_BREAK.split(marked) if piece.strip()]
+    for start in range(1, len(sentences)):
+        told = " ".join(sentences[:start])
+        named = {word for word in _words(told).split() if word in objects.kinds}
+        if _NOT_CONTEXT.search(told) or len(named) > 1 or (_LEAD_VERB.search(told) and (
+                _ACTED_ON.search(told) or any(_refers(word, objects) for word in _words(told).split()))):
+            return None  # two objects told together may be a goal ("first orange onto pink. after that, ...")
+        rest = " ".join(sentences[start:])
+        if len(named) == 1:
+            rest = re.sub(r"\b(?:it|any_thing)\b", named.pop(), rest, count=1)  # later ones refer back
+        words = _words(rest)
+        goal = (_read_clause(words, task, objects) or _read_clauses(rest, task, objects)
+                or _piecewise_tower(rest, task, objects))
+        if goal is not None:
+            return goal
+    return None
+
+
+#: where a tower told piece by piece breaks into its pieces ("start with yellow on the table, then put pink on it,
+#: and finish with cyan on top")
+_PIECE_BREAK = re.compile(r"[,;.:!]|\b(?:and|then|next|after that|with|followed by)\b")
+#: the words that say a piece is the tower's first (bottom) or last (top) one
+_BOTTOM_CUE = re.compile(r"\b(?:bottom|base|start|begin|starting|beginning|first|foundation|lowest)\b")
+_TOP_CUE = re.compile(r"\b(?:top|finish|end|finally|last|highest|cap|crown)\b")
+_TOWER_KINDS = {"blocks": ("block", "cube"), "hanoi": ("disc",)}
+#: a piece that forbids or keeps, which a tower told piece by piece does not hold
+_NEGATED = re.compile(r"\b(?:not|never|no|dont|don t|don't|keep|stay|stays|remain|leave)\b")
+
+
+def _piecewise_tower(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """A tower told one piece at a time, from one end to the other: "begin with green as the base, put yellow on
+    it, and finish with blue on top"; "pink at the base with cyan resting on it, then blue at the very top";
+    "rebuild the tower on the middle peg: green at the bottom, then yellow, then orange, and red at the top".
+    Each piece names one object; the first says it is the bottom (or the top) and the last the other end. The
+    bottom stands on the table where its piece says so, and on the peg a piece names (which Hanoi needs).
+    ``None`` where the text is not told so."""
+    if task not in _TOWER_KINDS or _NEGATED.search(marked):
+        return None
+    kinds = _TOWER_KINDS[task]
+    order: list[str] = []
+    cues: list[str] = []
+    base = ""
+    pending = ""  # a cue said in a piece before its object's ("start | with yellow")
+    for piece in _PIECE_BREAK.split(marked):
+        words = _words(piece).split()
+        named = {name for name in (_one_of(word, kinds, objects) for word in words) if name}
+        pegs = {word for word in words if objects.kinds.get(word) == "peg"}
+        if len(named) > 1 or len(pegs) > 1 or (named and pegs):
+            return None
+        cue = "bottom" if _BOTTOM_CUE.search(piece) else "top" if _TOP_CUE.search(piece) else ""
+        if pegs:
+            base = pegs.pop()
+        elif named:
+            order.append(named.pop())
+            cues.append(cue or pending)
+            pending = ""
+            if "table" in words:
+                base = "table"
+        elif "table" in words:
+            return None  # the table said apart from any piece
+        else:
+            pending = cue or pending
+    if len(order) < 3 or len(set(order)) < len(order) or {cues[0], cues[-1]} != {"bottom", "top"} \
+            or any(cues[1:-1]):
+        return None
+    if cues[0] == "top":
+        order.reverse()
+    if task == "hanoi" and base not in objects.kinds:
+        return None
+    goal = {format_atom("on", (above, below)) for below, above in zip(order, order[1:])}
+    if base == "table":
+        goal.add(format_atom("ontable", (order[0],)))
+    elif base:
+        goal.add(format_atom("on", (order[0], base)))
+    return frozenset(goal)
+
+
+#: one object left out of an order for several ("every green cube except green2 ...", "every block on the table
+#: but not pink")
+_EXCEPT = re.compile(r",?\s*\b(?:except(?: for)?|but not|other than|apart from|save for|excluding) (?:the )?(\w+)"
+                     r"(?: (?:block|cube|disc|disk|one))?\b,?")
+
+
+def _with_exception(marked: str, task: str, objects: Objects) -> frozenset[str] | None:
+    """The goal of an order for several objects with one of them left out: the order read without the exception,
+    less the atoms that move the object left out. ``None`` where there is no such exception, the rest is not
+    read, or the object left out is not among those it moves."""
+    found = _EXCEPT.search(marked)
+    left_out = found and _one_of(found.group(1), ("block", "cube", "disc"), objects)
+    if not found or not left_out:
+        return None
+    rest = f"{marked[:found.start()]} {marked[found.end():]}"
+    words = _words(rest)
+    try:
+        goal = (_read_clause(words, task, objects) or (_terse(words, task, objects) if not _VERB.match(words) else None)
+                or _read_clauses(rest, task, objects))
+    except InstructionError:
+        return None
+    kept = frozenset(atom for atom in goal or () if parse_atom(atom)[1][0] != left_out)
+    return kept if goal and kept and kept != goal else None
+
+
+def _one_of(word: str, kinds: tuple[str, ...], objects: Objects) -> str | None:
+    """The one object of ``kinds`` that ``word`` names, by its name, its colour or a phrase marker; ``None``
+    for any other word, or one that fits several."""
+    if word not in objects.kinds and word not in objects.described and word not in set(objects.colours.values()):
+        return None
+    try:
+        found = resolve(word, kinds, objects, "object")
+    except InstructionError:
+        return None
+    return found if objects.kinds.get(found or "") in kinds else None
 
 
 def _terse(words: str, task: str, objects: Objects) -> frozenset[str] | None:

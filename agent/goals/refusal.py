@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agent.goals.wording import unsaid
 from agent.planning.atoms import format_atom, holds, is_variable, parse_atom
 from agent.planning.strips import StripsModel
 from envs.errors import PlanningError, Refusal, quoted
@@ -65,9 +66,13 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
                        r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
 #: a remark on how something looks, feels or smells, with no place in it: "the cyan block looks a bit dusty"
-_REMARK = re.compile(r"(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
+_REMARK = re.compile(r"(?:(?:hmm+|hm|oh|ah|aw|well|wow|huh|um|uh) )*"
+                     r"(?:(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
                      r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|top|bottom|off|at|where"
-                     r"|to(?! me| us| you))\b)")
+                     r"|to(?! me| us| you))\b)"
+                     # an exclamation about an object: "what a lovely shade of pink that block is"
+                     r"|what an? (?:[a-z0-9_]+ ){0,8}(?:block|cube|disc|disk|ring|peg|bin|tower|stack|pile)s? "
+                     r"(?:[a-z0-9_]+ ){0,3}(?:is|are|was|were|looks?|seems?)$)")
 #: a statement about one object, "pink is my daughter's favourite colour": refused where what it says of it
 #: names nothing of the scene (``check_statement``); "the lowest one is blue" and "the green bin is for
 #: blue1" tell a goal
@@ -115,6 +120,7 @@ def check_words(text: str, scene: SceneFacts) -> None:
     remark on it, (absent-object) an instruction that names a colour or an object this scene does not have,
     (impossible, ``check_fixed``) one that moves a bin, a peg or the table, and (``check_counts``, impossible)
     one that counts more objects of a kind (or of a colour) than the scene has."""
+    text = unsaid(text)
     check_question(text)
     check_statement(text, scene)
     present = set(scene.colours.values())
