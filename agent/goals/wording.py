@@ -68,8 +68,10 @@ _DISC_NOUNS = re.compile(r"\b(?:plate|platter|donut|doughnut|washer)(s?)\b")
 #: as the rule reader's form takes it ("stack blue cyan green from the top down")
 _DIRECTION_FIRST = re.compile(r"(?:\b(?:i(?:'d| would) like|i want|make|build)?\s*(?:a |one )?(?:single |tall |big )?"
                               r"(?:tower|stack|pile)\s*[,:]?\s*"
-                              # what more is said of the tower before its direction: "three-high", "with all five"
-                              r"|[^.:;,]*\b(?:tower|stack|pile)\b[^.:;]*?[,:]?\s*)?"
+                              # what more is said of the tower before its direction, from where its sentence starts
+                              # ("make a three-high tower, listed ...", "one tall tower with all five, from ..."),
+                              # bounded so that a long text costs no more than a short one per start
+                              r"|(?:^|(?<=[.!?] ))[^.:;,]{0,80}\b(?:tower|stack|pile)\b[^.:;]{0,80}?[,:]?\s*)?"
                               r"\b(?:(?:listed|ordered|named|read|reading|going|starting) )?"
                               r"(?:(?:going |starting )?from (?:the )?)?(top|bottom)"
                               r"(?: (?:to|down to|up to) (?:the )?(?:bottom|top)| up| down| first)"
