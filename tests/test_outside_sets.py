@@ -159,8 +159,8 @@ def test_refusal_notes_agree_with_scene_and_domain(record: dict[str, Any],
                 assert atom in state or planner.plan(objects, state, [atom]).operators, where(record)
 
 
-#: floors under the shipped reader's figures on the locked sets (docs/results.md: 90.1% of valid.jsonl read
-#: exactly, 90.2% of refuse.jsonl refused for the right reason), so that only a regression fails them; the
+#: floors under the shipped reader's figures on the locked sets (docs/results.md: 90.6% of valid.jsonl read
+#: exactly, 90.6% of refuse.jsonl refused for the right reason), so that only a regression fails them; the
 #: issue's targets (97% and 95%) are not met yet
 VALID_FLOOR, REFUSE_FLOOR = 0.89, 0.89
 

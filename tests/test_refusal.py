@@ -558,6 +558,65 @@ def test_perception_reader_refuses_the_wordings_of_part_17(reader: GoalReader, t
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(("task", "size", "seed", "text", "goal"), [
+    ("blocks", 6, 515, "Put the red block on the second block from the bottom of the tall tower.", ("(on red cyan)",)),
+    ("blocks", 4, 516, "Build me a single tower: blue on top, then yellow under it, then cyan, with pink at the "
+                       "bottom.",
+     ("(on blue yellow)", "(on cyan pink)", "(on yellow cyan)")),
+    ("blocks", 5, 517, "At the end I want to see two little towers: pink sitting on cyan, and blue sitting on green.",
+     ("(on blue green)", "(on pink cyan)")),
+    ("blocks", 3, 515, "Move the green block onto - no, scratch that - move the orange block onto the cyan one.",
+     ("(on orange cyan)",)),
+    ("blocks", 3, 515, "goal:\n  cyan: on_table\n  green: on cyan", ("(on green cyan)", "(ontable cyan)")),
+    ("sort", 6, 516, "- action: place\n  object: blue1\n  target: blue_bin", ("(in blue1 blue_bin)",)),
+    ("blocks", 6, 516, "If you've got a sec, it'd be great if the pink block ended up on the purple one.",
+     ("(on pink purple)",)),
+    ("sort", 5, 515, "Yellow cube, yellow bin! Go go go!", ("(in yellow1 yellow_bin)",)),
+    ("hanoi", 5, 516, "Take the two smallest discs to the right peg, with the smaller one on top.",
+     ("(on d1 d2)", "(on d2 right)")),
+    ("hanoi", 5, 516, "I'd like the largest disc on the right peg with the second largest sitting directly on it.",
+     ("(on d4 d5)", "(on d5 right)")),
+    ("hanoi", 5, 516, "Move the top three discs to the middle peg as one little stack, same order.",
+     ("(on d1 d2)", "(on d2 d3)", "(on d3 middle)")),
+    ("blocks", 3, 515, "When you're finished I'd like to see the green block sitting straight on the orange one, with "
+                       "the cyan block off to the side on the table.", ("(on green orange)", "(ontable cyan)")),
+    ("blocks", 6, 515, "Knock it all down - carefully, mind - I want all six blocks sitting flat on the table.",
+     ("(ontable blue)", "(ontable cyan)", "(ontable green)", "(ontable orange)", "(ontable pink)", "(ontable red)")),
+    ("sort", 5, 515, "Put the red cube on the left-hand side of the table into the blue bin.", ("(in red2 blue_bin)",)),
+])
+def test_perception_reader_reads_the_wordings_of_part_18(reader: GoalReader, task: str, size: int, seed: int,
+                                                        text: str, goal: tuple[str, ...]) -> None:
+    """A place counted from the bottom of a stack named by its height, a tower told from the top with "under it",
+    a colon after an announcement, "scratch that", specs written as keys, "it'd be great if ... ended up", two
+    names for an object and its bin, discs moved together "with the smaller one on top" or "as one little stack",
+    "I'd like to see", "knock it all down", "the left-hand side of the table" (``tests/data/refusal-dev/
+    valid-17.jsonl``, a seventh hand): the network read most of them into another goal, which moved the robot."""
+    assert _read(reader, task, size, seed, text) == goal
+
+
+@pytest.mark.parametrize(("task", "size", "seed", "text", "reason"), [
+    ("blocks", 3, 515, "Honestly, is that tower going to topple if I bump the table? It looks a bit precarious from "
+                       "here.", "not-an-instruction"),
+    ("sort", 5, 515, "Hmm, I wonder why the yellow bin is over on the left.", "not-an-instruction"),
+    ("sort", 6, 517, "Such a nice rainbow of bins.", "not-an-instruction"),
+    ("hanoi", 5, 516, "Don't touch anything, the stack is fine as it is.", "no-change"),
+    ("blocks", 4, 516, "Put yellow on blue and, while you're at it, blue on yellow.", "contradiction"),
+    ("blocks", 5, 517, "Put the red block on the table and, at the same time, on the green block.", "contradiction"),
+    ("blocks", 3, 515, "I'd like the cyan block balanced on top of the cyan block.", "impossible"),
+    ("sort", 6, 516, "object: red cube\ntarget: blue_bin", "ambiguous"),
+    ("hanoi", 5, 516, "Put the orange disc on whichever peg is the empty one.", "ambiguous"),
+])
+def test_perception_reader_refuses_the_wordings_of_part_18(reader: GoalReader, task: str, size: int, seed: int,
+                                                          text: str, reason: str) -> None:
+    """Questions and remarks after an interjection, "don't touch anything, the stack is fine as it is", asides
+    about when, a block wished on itself, a spec naming a colour several cubes share, "whichever peg is the
+    empty one" (``tests/data/refusal-dev/refuse-17.jsonl``, a seventh hand): the network read three of the
+    first four into goals that moved the robot."""
+    with pytest.raises(Refusal) as caught:
+        _read(reader, task, size, seed, text)
+    assert caught.value.reason == reason
+
+
 def test_a_count_of_discs_short_of_all_of_them_is_no_tower() -> None:
     """"Move two discs to the right peg" names no two: the rules leave it unread rather than move the tower."""
     with pytest.raises(InstructionError) as caught:

@@ -91,8 +91,8 @@ _CLAUSE_END = re.compile(r"[,;.!?]|\b(?:and|then)\b")
 _PLACE = re.compile(r"\b(?:on|onto|in|into|to|inside)\b")
 
 #: "the top block of the tallest stack", "the bottom cube in the pile"
-_END_OF_STACK = re.compile(rf"(?<!\bat )(?<!\bon )\bthe {_END} (?:{_NOUN} (?:of|in|on|from|off)|(?:one )?of) the "
-                           rf"{_WHICH}{_STACK}\b")
+_END_OF_STACK = re.compile(rf"(?<!\bat )(?<!\bon )(?<!\bfrom )\bthe {_END} "
+                           rf"(?:{_NOUN} (?:of|in|on|from|off)|(?:one )?of) the {_WHICH}{_STACK}\b")
 #: "the block at the top of the stack", "the block on top of the leftmost tower"
 _AT_END_OF_STACK = re.compile(rf"\bthe {_NOUN} ({_RELATIVE})(at|on) (?:the )?(?:very )?(top|bottom) of the "
                               rf"{_WHICH}{_STACK}\b")
@@ -155,7 +155,7 @@ _SIDE_FIRST = re.compile(rf"\bthe {_SIDE} (?:(\w+) )?{_PLACED_NOUN}\b")
 #: "the cube on the left", "the block furthest to the right", "the green cube on the far left"
 _SIDE_AFTER = re.compile(rf"\bthe (?:(\w+) )?{_PLACED_NOUN} ({_RELATIVE})(?:(?:over )?(?:on|to|at) the (?:far )?"
                          r"|(?:furthest|farthest|most)(?: to the)? |all the way (?:on|to|at) the )"
-                         rf"{_SIDE}\b(?: (?:hand )?side| edge| end)?"
+                         rf"{_SIDE}\b(?: (?:hand )?side| edge| end)?(?: of the (?:table|picture|image|row))?"
                          r"(?! (?:peg|rod|pole|bin|box|of)\b)")
 #: "the cube closest to you", "the red cube at the back", "the yellow cube that's farther from you", "the back cube":
 #: the nearest to the robot or the farthest, of that colour where one is said: by distance from the robot's base
@@ -175,7 +175,7 @@ _MEDIUM = re.compile(r"\bthe (?:(?:medium|mid)(?:[- ]sized?)? (?:disc|disk|ring|
                      r"|middle(?:[- ]sized?)? (?:disc|disk|ring)|middle[- ]sized one)\b")  # "the middle one": a peg
 #: "the second smallest disc", "the 2nd largest disk", "the third biggest ring"
 _ORDINAL = re.compile(r"\bthe (second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]"
-                      r"(smallest|tiniest|littlest|biggest|largest) (disc|disk|ring|one)\b")
+                      r"(smallest|tiniest|littlest|biggest|largest)(?: (disc|disk|ring|one))?\b")
 #: "the smaller of the two biggest discs", "the larger one of the three smallest rings"
 _OF_EXTREMES = re.compile(r"\bthe (smaller|tinier|littler|larger|bigger) (?:one )?of the (two|three|four|2|3|4) "
                           r"(smallest|tiniest|littlest|biggest|largest) (?:discs|disks|rings|ones)\b")

@@ -37,7 +37,8 @@ _FILLERS = frozenset(["please", "thanks", "thank", "kindly", "can", "could", "yo
 #: ``agent.perception.grammar``: "teh", "pls", "ontop of", "stak", "towr", "botom", "tpo")
 _SYNONYMS = {"onto": "on", "into": "in", "inside": "in", "atop": "on", "color": "colour", "center": "middle",
              "centre": "middle", "teh": "the", "pls": "please", "plz": "please", "plase": "please", "thx": "thanks",
-             "thnx": "thanks", "tnx": "thanks", "shd": "should", "shld": "should", "stak": "stack",
+             "thnx": "thanks", "tnx": "thanks", "shd": "should", "shld": "should",
+             "upon": "on", "stak": "stack",
              "towr": "tower", "botom": "bottom", "tpo": "top", "ground": "table", "floor": "table",
              "tabletop": "table"}
 #: what an instruction talks about: one that names none of these (nor an object of the scene) is no instruction
@@ -387,8 +388,8 @@ _NO_CHANGE: _Form = (
                rf"|(?:{_NOTHING}|its|it s)(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great"
                rf"|right) {_AS_IS})"
                # and the reason given after it: "don't touch anything, it's fine as is"
-               rf"(?: (?:{_NOTHING}|its|it s)(?: s| is| are| looks| look| seems)? (?:fine|good|ok|okay|perfect|great"
-               rf"|right)(?: {_AS_IS}| now| already)?)?"),
+               rf"(?: (?:{_NOTHING}|its|it s|stack|tower|pile|scene|setup|table)(?: s| is| are| looks| look| seems)? "
+               rf"(?:fine|good|ok|okay|perfect|great|right)(?: {_AS_IS}| now| already)?)?"),
     _no_change,
     "leave everything where it is (nothing to do)",
 )
@@ -408,10 +409,11 @@ _STAYS: _Form = (
 )
 #: a goal told as the state it asks for ("make sure yellow is sitting on orange", "d1 should stay on d2"): the
 #: same goal as "put yellow on orange", which the checks then refuse where it already holds
-_STATED = re.compile(r"(?:(?:(?:make|making) sure|ensure|see that|check that|i want|i need|i d like|i would like|make"
-                     r"|have|let)(?: that| any_thing)?)? ?"
-                     r"((?:all )?\w+(?: bin)?) (?:still )?(?:(?:is|are|should|must|will|has to|needs to) )?"
-                     r"(?:(?:be|stay|remain|end up|end|finish|sit|stand|rest) )?"
+_STATED = re.compile(r"(?:(?:(?:make|making) sure|ensure|see that|check that"
+                     r"|(?:i want|i d like|i would like|i wanna) to see|i want|i need|i d like|i would like|make"
+                     r"|have|let|see to (?:it|any_thing) that)(?: that| any_thing)?)? ?"
+                     r"((?:all )?\w+(?: bin)?) (?:still )?(?:(?:is|are|should|must|will|shall|has to|needs to) )?"
+                     r"(?:(?:be|stay|remain|end up|ended up|ends up|end|finish|sit|stand|rest) )?"
                      r"(?:(?:placed|put|moved|set|stacked|dropped|positioned|kept|left) )?"
                      r"(?:(?:sitting|standing|resting|lying|staying|stays|remains|sits|stands|rests|goes|go|belongs) )?"
                      r"((?:on|in|to) \w+(?: bin)?)")
@@ -464,7 +466,7 @@ _RESTATED = re.compile(r"(?:every|each|all)(?: single)?(?: of them| of em)?"
 _IN_ORDER = re.compile(r"(?:(?:stacked|kept|keeping any_thing stacked|keeping them stacked) )?in (?:the )?"
                        r"(?:same |size |right |correct |proper )?order"
                        r"(?: (?:they|it) (?:are|is|were|was) in(?: now| currently)?)?"
-                       r"|keeping (?:them|any_thing) stacked"
+                       r"|keeping (?:them|any_thing) stacked|(?:in )?same order"
                        r"|(?:largest|biggest) (?:at|on) bottom"
                        r"|(?:smallest|tiniest) (?:at|on) top")
 #: where an instruction of several clauses breaks ("put red on blue, then green on red")
@@ -644,7 +646,14 @@ def parse_instruction(text: str, task: str, objects: Mapping[str, str],
     scene = Objects(objects, colours or {}, frozenset(re.findall(r"[a-z0-9_]+", marked)) & set(objects), state,
                     phrases)
     words = _FRONTED.sub(r"\3 \1 \2", _words(marked))
-    goal = _read_clause(words, task, scene)
+    try:
+        goal = _read_clause(words, task, scene)
+    except Refusal:
+        raise
+    except InstructionError:  # a form took words it cannot resolve: a tower told piece by piece may still read
+        goal = _piecewise_tower(marked, task, scene)
+        if goal is None:
+            raise
     if goal is None and _VERB.match(words) is None:  # "d1 to the right peg", "cyan on the table": a terse order
         goal = _terse(words, task, scene)
     if goal is None:
@@ -726,11 +735,14 @@ def _read_clauses(marked: str, task: str, objects: Objects) -> frozenset[str] | 
     return frozenset(goal)
 
 
-#: where a sentence ends and the next begins, or what is told gives way to what is asked ("..., so please ...")
+#: where a sentence ends and the next begins, or what is told gives way to what is asked ("..., so please ...");
+#: a colon stays with what it ends ("at the end I want to see two towers: ...")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!:])\s+|,?\s+so (?=please |could |can |would |will |\w+ )")
 #: words that ask, forbid or keep, which a sentence of context never holds
 _NOT_CONTEXT = re.compile(r"\b(?:not|never|no|dont|don t|don't|keep|stay|stays|remain|leave|must|should|want|need"
                           r"|needs|wish|like|please|goes|go|belongs|first|firstly|step)\b|\?")
+#: words that forbid or keep, which neither an announcement nor a tower told piece by piece holds
+_NEGATED = re.compile(r"\b(?:not|never|no|dont|don t|don't|keep|stay|stays|remain|leave)\b")
 #: a verb of the reader's in context is an announcement ("let's build a new tower", "we're going to make two
 #: towers") only where nothing it could act on is named
 _ACTED_ON = re.compile(r"\b(?:all|every|everything|each|both|them|it|any_thing|this|that|these|those)\b")
@@ -741,14 +753,16 @@ def _after_context(marked: str, task: str, objects: Objects) -> frozenset[str] |
     the way, so please put it on the table", "My kid knocked things over. Put cyan on the table", "Let's build a
     new tower: ..."): read from the first sentence on from which the rest can be read, where each sentence
     before it only tells or announces (nothing asked, kept or forbidden, no question, no step, at most one
-    object named, and a verb of the reader's only where no object it could act on is named). Context that
+    object named, and a verb of the reader's only where no object it could act on is named; or, ending in a
+    colon, announces what follows and names no object: "at the end I want to see two towers: ..."). Context that
     names one object gives the rest's first "it" its referent; a later "it" refers back as in any
     instruction. ``None`` where no such split reads."""
     sentences = [piece for piece in _SENTENCE_BREAK.split(marked) if piece.strip()]
     for start in range(1, len(sentences)):
         told = " ".join(sentences[:start])
         named = {word for word in _words(told).split() if word in objects.kinds}
-        if _NOT_CONTEXT.search(told) or len(named) > 1 or (_LEAD_VERB.search(told) and (
+        announced = told.rstrip().endswith(":") and not named and not _NEGATED.search(told)  # "I want to see:"
+        if (_NOT_CONTEXT.search(told) and not announced) or len(named) > 1 or (_LEAD_VERB.search(told) and (
                 _ACTED_ON.search(told) or any(_refers(word, objects) for word in _words(told).split()))):
             return None  # two objects told together may be a goal ("first orange onto pink. after that, ...")
         rest = " ".join(sentences[start:])
@@ -769,8 +783,6 @@ _PIECE_BREAK = re.compile(r"[,;.:!]|\b(?:and|then|next|after that|with|followed 
 _BOTTOM_CUE = re.compile(r"\b(?:bottom|base|start|begin|starting|beginning|first|foundation|lowest)\b")
 _TOP_CUE = re.compile(r"\b(?:top|finish|end|finally|last|highest|cap|crown)\b")
 _TOWER_KINDS = {"blocks": ("block", "cube"), "hanoi": ("disc",)}
-#: a piece that forbids or keeps, which a tower told piece by piece does not hold
-_NEGATED = re.compile(r"\b(?:not|never|no|dont|don t|don't|keep|stay|stays|remain|leave)\b")
 
 
 def _piecewise_tower(marked: str, task: str, objects: Objects) -> frozenset[str] | None:

@@ -56,7 +56,10 @@ OTHER_OBJECT_WORDS = frozenset(("ball", "balls", "sphere", "pyramid", "cone", "c
 #: pink one heavier", "do you like ...", "is yellow sitting on orange"), wondering aloud, or asking to be told
 #: something ("tell me a joke"); a request put as a question ("could you ...", "would you mind ...",
 #: "is it possible to ...", "how about ...") asks for a change, and "what a ..." exclaims
-_QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\b| an? )"
+#: words said before a question or a remark that change nothing of it ("hmm, I wonder why ...", "honestly, is ...")
+_INTERJECTION = r"(?:(?:hmm+|hm|oh|ah|aw|well|wow|huh|um|uh|honestly|so|okay|ok|say|hey) )*"
+_QUESTION = re.compile(_INTERJECTION + r"(?:(?:what|why|where|which|who|whose|when|how)\b"
+                       r"(?! about\b| an? | i (?:need|want|would like|d like|'d like)\b)"
                        r"|(?:is|are|was|were|do|does|did|am|has|have) (?:you|it|the|there|this|that|these|those|they|we"
                        r"|i|any|anything|something|all|both|[a-z]+ (?:block|cube|disc|disk|peg|bin|one)s?)\b"
                        # "is yellow on orange?", "are the discs bigger": a question about where or what an object is
@@ -64,13 +67,17 @@ _QUESTION = re.compile(r"(?:what|why|where|which|who|whose|when|how)\b(?! about\
                        r"(?:on|in|under|below|above|beside|next|bigger|smaller|larger|heavier|lighter|the same|clear"
                        r"|empty)\b"
                        # wondering aloud, and asking to be told something: "i wonder who ...", "tell me a joke"
-                       r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b")
+                       r"|i (?:wonder|was wondering)\b|(?:tell|teach|explain to|sing) (?:me|us)\b)")
 #: a remark on how something looks, feels or smells, with no place in it: "the cyan block looks a bit dusty"
-_REMARK = re.compile(r"(?:(?:hmm+|hm|oh|ah|aw|well|wow|huh|um|uh) )*"
-                     r"(?:(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}(?:looks|seems|feels|smells|appears|look|seem)\b"
+_REMARK = re.compile(_INTERJECTION + r"(?:(?:the |that |this )?(?:[a-z0-9_]+ ){0,2}"
+                     r"(?:looks|seems|feels|smells|appears|look|seem)\b"
                      r"(?!.*\b(?:on|in|onto|into|under|below|above|atop|beside|top|bottom|off|at|where"
                      r"|to(?! me| us| you))\b)"
-                     # an exclamation about an object: "what a lovely shade of pink that block is"
+                     # an exclamation about the scene: "what a lovely shade of pink that block is", "such a nice
+                     # rainbow of bins" (where no verb of moving follows)
+                     r"|(?:such|what) an? (?!.*\b(?:put|place|move|stack|set|sort|take|drop)\b)(?:[a-z0-9_]+ ){0,8}?"
+                     r"(?:blocks?|cubes?|discs?|disks?|rings?|pegs?|bins?|towers?|stacks?|piles?|colou?rs?)"
+                     r"(?: [a-z0-9_]+){0,3}$"
                      r"|what an? (?:[a-z0-9_]+ ){0,8}(?:block|cube|disc|disk|ring|peg|bin|tower|stack|pile)s? "
                      r"(?:[a-z0-9_]+ ){0,3}(?:is|are|was|were|looks?|seems?)$)")
 #: a statement about one object, "pink is my daughter's favourite colour": refused where what it says of it

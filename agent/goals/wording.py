@@ -26,14 +26,17 @@ _BARE_START = re.compile(r"(^|[,;:.!?]\s*|\b(?:and|then) )(?=(?:largest|biggest|
                          rf"|middle|centre|center|{'|'.join(COLORS)})\b[- ]?\w*[ -]"
                          r"(?:disc|disk|ring|one|block|cube|piece)s?\b)")
 #: a request's polite lead-in before its verb ("is it possible for you to", "would you be so kind as to")
-_LEAD_IN = re.compile(r"(^|[.!?]\s+)(?:(?:is it possible|would it be possible|would you be so (?:good|kind) as"
+_LEAD_IN = re.compile(r"(^|[.!?,]\s+)(?:(?:is it possible|would it be possible|would you be so (?:good|kind) as"
                       r"|would you mind|do you mind|be so kind as)(?: for you)?(?: to)?"
                       # "if it is not too much trouble, I would be terribly grateful if you would ..."
-                      r"|(?:if (?:it is|it's|its) not too much (?:trouble|bother)|if you don't mind|if possible)"
+                      r"|(?:if (?:it is|it's|its) not too much (?:trouble|bother)|if you don't mind|if possible"
+                      r"|if you(?:'ve| have) got a (?:sec|second|minute|moment))"
                       r",?(?: (?:i would|i'd) be (?:\w+ )?(?:grateful|glad|happy|thankful|obliged) if you"
                       r" (?:would|could))?"
-                      r"|(?:i would|i'd) be (?:\w+ )?(?:grateful|glad|happy|thankful|obliged) if you (?:would|could))"
-                      r"\s+")
+                      r"|(?:i would|i'd) be (?:\w+ )?(?:grateful|glad|happy|thankful|obliged) if you (?:would|could)"
+                      # "it'd be great if the pink block ended up on ...": the state it asks for
+                      r"|(?:it'd|it would|itd) be (?:great|nice|good|lovely|ideal|perfect) if)"
+                      r",?\s+")
 #: a colon between an object and a place ("smallest disk: right peg"): "to"
 _COLON_PLACE = re.compile(r"(\w) ?: (?=(?:the )?(?:left|right|middle|centre|center|\w+ bin|\w+ peg|table)\b)")
 #: "whatever's on top of the stack", "whatever is sitting on orange": the object there
@@ -65,8 +68,10 @@ _DISC_NOUNS = re.compile(r"\b(?:plate|platter|donut|doughnut|washer)(s?)\b")
 #: as the rule reader's form takes it ("stack blue cyan green from the top down")
 _DIRECTION_FIRST = re.compile(r"(?:\b(?:i(?:'d| would) like|i want|make|build)?\s*(?:a |one )?(?:single |tall |big )?"
                               r"(?:tower|stack|pile)\s*[,:]?\s*"
-                              # what more is said of the tower before its direction: "three-high", "with all five"
-                              r"|[^.:;,]*\b(?:tower|stack|pile)\b[^.:;]*?[,:]?\s*)?"
+                              # what more is said of the tower before its direction, from where its sentence starts
+                              # ("make a three-high tower, listed ...", "one tall tower with all five, from ..."),
+                              # bounded so that a long text costs no more than a short one per start
+                              r"|(?:^|(?<=[.!?] ))[^.:;,]{0,80}\b(?:tower|stack|pile)\b[^.:;]{0,80}?[,:]?\s*)?"
                               r"\b(?:(?:listed|ordered|named|read|reading|going|starting) )?"
                               r"(?:(?:going |starting )?from (?:the )?)?(top|bottom)"
                               r"(?: (?:to|down to|up to) (?:the )?(?:bottom|top)| up| down| first)"
@@ -79,6 +84,12 @@ _METHOD_CALL = re.compile(r"\b(\w+)\.(?:move[_ ]?to|put[_ ]?on|place[_ ]?on|go[_
 _FUNCTION_CALL = re.compile(r"\b(?:move|put|place|stack|set|on)\(\s*['\"]?(\w+)['\"]?\s*,\s*"
                             r"(?:(?:to|on|onto|target|dest|destination)\s*=\s*)?['\"]?(\w+)['\"]?\s*\)\s*;?",
                             re.IGNORECASE)
+#: an aside about when, which adds nothing to a goal ("put yellow on blue and, while you're at it, blue on yellow",
+#: "on the table and, at the same time, on green")
+_WHILE_AT_IT = re.compile(r",?\s*\b(?:while you(?:'re| are| re) at it|whilst you're at it|at the same (?:time|moment)"
+                          r"|simultaneously)\b,?")
+#: "whichever peg is the empty one": the empty peg
+_WHICHEVER = re.compile(r"\bwhichever (peg|bin) is (?:the )?(empty|free|clear)(?: one)?\b")
 #: how long a state is to hold, which adds nothing to a goal ("keep it on cyan the whole time", "don't move blue at
 #: all")
 _THROUGHOUT = re.compile(r",?\s*\b(?:the whole time|the entire time|all the time|at all times|throughout|at all)\b")
@@ -92,8 +103,12 @@ _APPOSITION = re.compile(r"(\bthe \w+ (?:disc|disk|ring|block|cube|one)), the (?
                          r"|one (?:on|at|to) the (?:far )?(?:left|right|back|front)(?= *[,.!]| *$))")
 #: a second object told as what rests on the first ("the biggest disc on the middle peg, with the red one sitting
 #: on top of it"): a clause of its own, "put the red one on it"
-_WITH_ON_IT = re.compile(r",? with ((?:the )?\w+(?: (?:one|disc|disk|ring|block|cube))?) (?:(?:sitting|standing|resting"
-                         r"|lying) )?(?:right )?(?:on top of|on|onto|atop) (it|that|them)\b")
+_WITH_ON_IT = re.compile(r",? with ((?:the )?(?:\w+ ){0,2}?\w+(?: (?:one|disc|disk|ring|block|cube))?) "
+                         r"(?:(?:sitting|standing|resting|lying) )?(?:right |directly |just )?"
+                         r"(?:(?:on top of|on|onto|atop) (it|that|them)\b|on top\b(?! of))")
+#: a second object told as set aside on the table ("..., with the cyan block off to the side on the table")
+_WITH_ASIDE = re.compile(r",? with ((?:the )?\w+(?: (?:one|block|cube))?) (?:off )?(?:to the side |aside )?"
+                         r"(?:(?:sitting|standing|resting|lying) )?on the table\b")
 #: the whole scene's one tower told to stay ("leave the tower where it is"): nothing to change
 _TOWER_STAYS = re.compile(r"^(?:please )?(?:leave|keep) the (?:whole |entire )?(?:tower|stack|pile)"
                           r"( where it is| as it is| alone| in place| untouched| be)\s*[.!]?$")
@@ -120,16 +135,18 @@ _OF_THE_COLOUR = re.compile(rf"^(?:out )?of the (?:(?:two|three|four|five|six|\d
                             r"(cube|block|disc|disk)s,\s*(.*?)\bthe one\b")
 #: a correction in mid-sentence ("put the blue one on um no wait put the green one on yellow", "onto the red...
 #: sorry, onto the blue block"): what it corrects is left out
-_CORRECTION = re.compile(r"\s*(?:,|\.\.\.|\u2026|-+|\u2014)?\s*\b(?:(?:um|uh|er|erm) )?(?:no,? wait|wait,? no|no no"
-                         r"|sorry|i mean|i meant|scratch that|correction|make that|rather)\b[,:]?\s*")
+_CORRECTION = re.compile(r"\s*(?:,|\.\.\.|\u2026|-+|\u2014)?\s*\b(?:(?:um|uh|er|erm) )?(?:no,? )?"
+                         r"(?:no,? wait|wait,? no|no no|sorry|i mean|i meant|scratch that|correction|make that"
+                         r"|rather)\b"
+                         r"[,:]?\s*(?:-+|\u2014)?\s*")
 _CORRECTED_VERB = re.compile(r"(?:put|place|move|set|stack|take|get|bring|drop|lift|slide|grab|pick up)\b")
 _CORRECTED_PLACE = re.compile(r"(?:on|onto|in|into|to|on top of|under|beneath)\b")
 #: every block or cube told to end on the table ("acceptance criteria: every block rests directly on the table",
 #: "I want all five blocks lying flat on the table", "make sure every cube is on the table"): put there
 _EVERY = (r"(?:all|every|each)(?: single)?(?: (?:two|three|four|five|six|seven|eight|\d))?(?: of)?(?: the)?"
           r" (?:blocks?|cubes?)")
-_ENDS_ON_TABLE = (r"(?: (?:lying|sitting|resting|standing))?(?: directly| flat| right)? on the "
-                  r"(?:table|ground|floor)\b")
+_ENDS_ON_TABLE = (r"(?: (?:lying|sitting|resting|standing))?(?: directly| flat| right| separately| apart"
+                  r"| side by side)? on the (?:table|ground|floor)\b")
 _ALL_ON_TABLE = re.compile(rf"\b(?:(?:i want|make sure|ensure|check that) {_EVERY}(?: (?:are|is|to be|should be"
                            rf"|must be|end up|ends up))?|{_EVERY} (?:are|is|should be|must be|end up|ends up|rest|rests"
                            rf"|sit|sits|lie|lies|stand|stands)){_ENDS_ON_TABLE}")
@@ -144,16 +161,33 @@ _REASON = re.compile(r"^(?:because|since|as) [^,]*,\s*|,?\s*\b(?:because|since|s
 _SQUARE_ITEM = re.compile(r"\s*\[([^\[\]]*)\]\s*")
 #: one object wished placed somewhere ("I'd like the purple block placed underneath itself"): put there
 _WISHED_PLACED = re.compile(r"\b(?:i'd like|i would like|i want|i need) ((?:the )?\w+(?: (?:block|cube|disc|one))?) "
-                            r"(?:placed|put|set|moved|stacked) (?=under\b|underneath\b|beneath\b|below\b|on\b"
-                            r"|onto\b|in\b|into\b)")
-#: every stack knocked down ("knock both towers down"): every block on the table
+                            r"(?:placed|put|set|moved|stacked|balanced|sitting|resting|standing) "
+                            r"(?=under\b|underneath\b|beneath\b|below\b|on\b|onto\b|in\b|into\b)")
+#: every stack knocked down ("knock both towers down", "knock it all down"): every block on the table
 _KNOCKED = re.compile(r"\b(?:knock|take|bring|tear|break) (?:both|all|all the|all of the|every|the two|the) (?:stacks"
                       r"|towers|piles)(?: of them)? down\b|\b(?:knock|take|bring|tear) down (?:both|all|all the|every"
-                      r"|the two) (?:stacks|towers|piles)\b")
+                      r"|the two) (?:stacks|towers|piles)\b"
+                      r"|\b(?:knock|bring|tear) (?:it|them|everything) (?:all )?down\b")
 #: a reference said first and taken up by a pronoun ("the block in the middle of the tall stack, put him on the
 #: table"): the reference where the pronoun stands
 _FRONTED_REFERENCE = re.compile(r"^(the [a-z0-9_' -]+?),\s*(?:please |pls |can you |could you )?(put|place|move|set"
                                 r"|drop|bring|take) (?:it|him|her|that one|this one) ")
+#: an object and where it goes, told as two names ("Yellow cube, yellow bin!", "d2, right peg"): "put ... in ..."
+_OBJECT_PLACE = re.compile(r"^(?:the )?(\w+)(?: cube| block| disc)?\s*,\s*(?:the |into the |in the |on the |to the )?"
+                           r"(\w+ bin|\w+_bin|(?:left|right|middle) peg)\s*(?=[.!]|$)")
+#: a spec written as keys ("cyan: on_table", "object: blue1 / target: blue_bin"): said as words
+_ON_TABLE_KEY = re.compile(r"\bon_table\b")
+_KEY_PLACE = re.compile(r"^(\s*-?\s*)(\w+)\s*:\s*(?=on\b|in\b|onto\b|into\b)", re.MULTILINE)
+_OBJECT_TARGET = re.compile(r"\bobject\s*:\s*['\"]?(\w+(?: cube| block| disc)?)['\"]?\s*[,;\n]\s*(?:-\s*)?"
+                            r"(?:target|destination|dest|to|place|location|goal)\s*:\s*['\"]?(\w+)['\"]?")
+_SPEC_HEAD = re.compile(r"^\s*(?:-\s*)?(?:goal|goals|action|task|target state|end state)\s*:\s*(?:place|move|put)?\s*$",
+                        re.MULTILINE)
+#: "as one little stack", "with the smaller one on top": how discs moved together end up, which their order says
+_AS_ONE_STACK = re.compile(r",?\s*\bas (?:one|a) (?:little |small |single )?(?:stack|tower|pile)\b"
+                           r"|,?\s*\b(?:with|keeping|and keep) the (?:smaller|smallest|littler|tinier)(?: one| disc)? "
+                           r"(?:on top|at the top)\b")
+#: "the top three discs": the smallest three (a Hanoi tower has the smallest on top)
+_TOP_DISCS = re.compile(r"\bthe top (two|three|four|five|2|3|4|5) (discs|disks|rings)\b")
 #: "the" as typed in a hurry
 _THE = re.compile(r"\b(?:da|teh|th)\b")
 #: one object told as what bears another ("green supports pink", "i want green to carry pink", "blue should hold up
@@ -187,11 +221,13 @@ def plain(text: str) -> str:
       "keep X on Y", "don't move any cube" for "don't move anything";
     - "X supports Y" and "I want X to carry Y" for "put Y on X", "I'd like X placed under Y" for "put X under Y",
       "X on Y, with Z on top of it" as a clause "put Z on it", "on top of that" for "on top of it";
+    - no "while you're at it" or "at the same time", "whichever peg is the empty one" for "the empty peg";
     - "leave the tower where it is" for "leave everything where it is", "the tower should be on P" for "move the
       tower to P", "take both stacks apart" and "knock both towers down" for "unstack everything", "every block
       rests on the table" for "put every block on the table", and "... so that every block is on the table" as
       a clause of its own."""
-    text = _KEYWORD_CALL.sub(_keyword_call, text.strip())
+    text = _OBJECT_TARGET.sub(r"put \1 to \2", _KEY_PLACE.sub(r"\1\2 ", _ON_TABLE_KEY.sub("on the table", text)))
+    text = _SPEC_HEAD.sub("", _KEYWORD_CALL.sub(_keyword_call, text.strip())).strip()
     text = _FUNCTION_CALL.sub(r"put \1 on \2, ", _METHOD_CALL.sub(r"put \1 on \2, ", text.strip())).strip(" ,")
     numbered = len(_INLINE_STEP.findall(text)) >= 2  # counted before a first step's number is taken as a line's
     text = _STEP.sub(", ", _ASIDE.sub("", text)).lower().strip(" ,")
@@ -202,13 +238,15 @@ def plain(text: str) -> str:
     text = _DIRECTION_FIRST.sub(_direction_after, text)
     text = _DISC_NOUNS.sub(r"disc\1", _RIGHT_ADVERB.sub("", text))
     text = _WITHOUT.sub(r"and keep \1 where it is", _WHEN_DONE.sub("", text))
-    text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", _LEAD_IN.sub(r"\1", text))))
+    text = _LEAD_IN.sub(r"\1", _LEAD_IN.sub(r"\1", text))  # a lead-in may follow another
+    text = _HAND.sub(r"\1", _ARROW.sub(" to ", _COLON_PLACE.sub(r"\1 to ", text)))
     text = _PLACE_NOUNS.sub(lambda m: ("bin" if m.group(1) else "peg") + m.group(3), text)
     text = _SIDE_PEG.sub(r"\1 \2", _NOTHING_ON_IT.sub(r"\1 empty \2", text))
     text = _EDGE.sub(lambda m: f"on the far {m.group(1)}" if m.group(1) else m.group(2), text)
     text = re.sub(r"\bthe (?:lone|single|sole|only) ", "the ", _THE.sub("the", text))
     text = _WHATEVER.sub(lambda m: f"the one {m.group(1) or 'that is'} ", text)
-    text = _OF_THE_COLOUR.sub(r"\3the \1 \2", text)
+    text = _OF_THE_COLOUR.sub(r"\3the \1 \2", _TOP_DISCS.sub(r"the \1 smallest \2", _AS_ONE_STACK.sub("", text)))
+    text = _OBJECT_PLACE.sub(r"put \1 to \2", text)
     text = _SO_THAT_TABLE.sub(" and put every block on the table",
                               _KNOCKED.sub("unstack everything", _APART.sub("unstack everything", text)))
     text = _NONE_MOVED.sub(r"\1 \2 anything", _ALL_ON_TABLE.sub("put every block on the table", text))
@@ -216,8 +254,11 @@ def plain(text: str) -> str:
     text = _FRONTED_REFERENCE.sub(r"\2 \1 ", _WISHED_PLACED.sub(r"put \1 ", text))
     text = _ON_THAT.sub(r"\1 it", text)
     text = _TOWER_STATED.sub("move the tower to ", _TOWER_STAYS.sub(r"leave everything\1", text))
-    text = _WITH_ON_IT.sub(r", and put \1 on \2", _APPOSITION.sub(r"\1", _PEG_AT.sub(r"the \2 \1", text)))
+    text = _APPOSITION.sub(r"\1", _PEG_AT.sub(r"the \2 \1", text))
+    text = _WITH_ON_IT.sub(lambda m: f", and put {m.group(1)} on {m.group(2) or 'it'}", text)
+    text = _WITH_ASIDE.sub(r", and put \1 on the table", text)
     text = _BEARS.sub(_borne, _KEPT_POSE.sub(r"\1 \2 ", _THROUGHOUT.sub("", text)))
+    text = _WHICHEVER.sub(r"the \2 \1", _WHILE_AT_IT.sub(" ", text))
     return _BARE_START.sub(r"\1the ", text)
 
 
